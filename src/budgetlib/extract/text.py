@@ -1,0 +1,43 @@
+"""Turn the markup inside a cell into plain text, without changing what was written.
+
+Cells in published forms carry ``<p>`` paragraphs and ``<br>`` breaks; both become line breaks.
+Other tags are dropped (their text kept), entities are unescaped, runs of spaces (including the
+ideographic and no-break spaces) become one space, and blank lines go. Characters are *not*
+NFKC-normalised here: full-width punctuation stays as written; matching normalises later.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+
+_BREAK_TAG = re.compile(r"<\s*(?:br|/?p|/?div|/?li|/?tr)\b[^>]*>", re.IGNORECASE)
+_ANY_TAG = re.compile(r"<[^<>]*>")
+_COMMENT = re.compile(r"<!--.*?(?:-->|$)", re.DOTALL)
+_SPACES = re.compile(r"[ \t\u00a0\u3000\u2002\u2003\u2009\u200b\ufeff]+")
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+
+def clean_cell(raw: str) -> str:
+    """Plain text of a cell's markup: one line per paragraph or ``<br>``, spaces collapsed.
+
+    >>> clean_cell("<p>1、维护 123 家；</p> <p>2、接入</p>")
+    '1、维护 123 家；\\n2、接入'
+    """
+    if not raw:
+        return ""
+    text = raw
+    if "<" in text:
+        text = _COMMENT.sub("", text)
+        text = _BREAK_TAG.sub("\n", text)
+        text = _ANY_TAG.sub("", text)
+    if "&" in text:
+        text = html.unescape(text)
+    return clean_text(text)
+
+
+def clean_text(text: str) -> str:
+    """Collapse spaces on each line, drop control characters and blank lines."""
+    text = _CONTROL.sub("", text.replace("\r\n", "\n").replace("\r", "\n"))
+    lines = (_SPACES.sub(" ", line).strip() for line in text.split("\n"))
+    return "\n".join(line for line in lines if line)

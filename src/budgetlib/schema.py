@@ -1,0 +1,336 @@
+"""budgetlib's tables, declared once: every column's type, unit and meaning.
+
+The readers build rows as plain records; :func:`frame` turns a table's records into a DataFrame with
+exactly these columns and types, and :func:`data_dictionary` renders the documentation, so the docs
+cannot drift from the code. Money columns end in ``_yuan`` (元, float, NA when the form states no
+unit); ``*_as_written`` keeps the source text; codes are strings.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+
+import pandas as pd
+
+STR = "str"
+INT = "Int64"
+FLOAT = "float64"
+BOOL = "boolean"
+
+_PANDAS_DTYPES = {STR: "str", INT: "Int64", FLOAT: "float64", BOOL: "boolean"}
+
+
+@dataclass(frozen=True, slots=True)
+class Column:
+    """One column: name, type (str, Int64, float64, boolean), unit ('' when none) and meaning."""
+
+    name: str
+    dtype: str
+    description: str
+    unit: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class TableSpec:
+    """One table: what a row is, and its columns in order."""
+
+    name: str
+    row: str
+    columns: tuple[Column, ...]
+
+    @property
+    def column_names(self) -> list[str]:
+        return [column.name for column in self.columns]
+
+
+def _c(name: str, dtype: str, description: str, unit: str = "") -> Column:
+    return Column(name, dtype, description, unit)
+
+
+FORM_ID = _c("form_id", STR, "Stable id of the form: source path relative to the input root, '#', index in file.")
+SOURCE_FILE = _c("source_file", STR, "Source path relative to the input root (posix separators).")
+
+TABLES: dict[str, TableSpec] = {}
+
+
+def _table(name: str, row: str, *columns: Column) -> TableSpec:
+    spec = TableSpec(name, row, columns)
+    TABLES[name] = spec
+    return spec
+
+
+_table(
+    "projects",
+    "form (one project's declaration, target form or self-evaluation)",
+    FORM_ID,
+    SOURCE_FILE,
+    _c("form_index", INT, "Index of the form within its file (0 for the first)."),
+    _c("form_type", STR, "declaration, target or self_evaluation."),
+    _c("form_title", STR, "The form's title as written."),
+    _c("form_number", STR, "Report number printed on the form (报表编号), as written."),
+    _c("fiscal_year", INT, "Budget year the form is about (from its title, else its code or period).", "year"),
+    _c("project_name", STR, "Project name (项目名称), without a code prefix."),
+    _c("project_name_as_written", STR, "Project name cell as written (may carry a code prefix)."),
+    _c("project_code", STR, "Project code (项目代码) as a string, e.g. 036001-2020-BMZX-0001."),
+    _c("department", STR, "Supervising department (主管部门), without its code."),
+    _c("department_code", STR, "Department code such as 015001 (from '[015001]…'), a string."),
+    _c("implementing_unit", STR, "Implementing unit (执行/实施单位)."),
+    _c("manager", STR, "Project manager (项目负责人)."),
+    _c("phone", STR, "Contact telephone as written."),
+    _c("category", STR, "Project category or attribute (项目类别/项目属性)."),
+    _c("period", STR, "Implementation period as written (项目起止时间/实施期)."),
+    _c("period_start", STR, "Start of the period, ISO year-month where stated."),
+    _c("period_end", STR, "End of the period, ISO year-month where stated."),
+    _c("total_budget_yuan", FLOAT, "Total project budget (项目总预算/资金总额).", "元"),
+    _c("total_budget_as_written", STR, "Total budget as written."),
+    _c("current_year_budget_yuan", FLOAT, "This year's budget (项目当年预算/年度资金总额/全年预算数).", "元"),
+    _c("budget_as_written", STR, "This year's budget as written."),
+    _c("amount_unit", STR, "Money unit the budget was read in (元, 万元, …); NA when the form states none."),
+    _c("application_reason", STR, "Reason for the application (项目申请理由)."),
+    _c("main_content", STR, "Main content of the project (项目主要内容)."),
+    _c("cost_basis", STR, "Cost basis text (测算依据及说明), split into cost_items."),
+    _c("budget_change_text", STR, "Text on the budgets of earlier years and this year's change."),
+    _c("overall_goal", STR, "Overall or medium-term performance goal (绩效总目标/中期目标)."),
+    _c("annual_goal", STR, "Annual performance goal (年度目标)."),
+    _c("goal_completion", STR, "Self-evaluation: how the annual goal was met (完成情况)."),
+    _c("implementation_summary", STR, "Self-evaluation: summary of what was done (实施内容及过程概述)."),
+    _c("evaluation_conclusion", STR, "Self-evaluation conclusion (评价结论)."),
+    _c("problems", STR, "Problems found (存在问题)."),
+    _c("improvements", STR, "Improvement measures (改进措施)."),
+    _c("audit_opinion", STR, "Finance bureau's review opinion (审核意见)."),
+    _c("finance_manager", STR, "Finance manager (财务负责人)."),
+    _c("form_filler", STR, "Person who filled in the form (填表人)."),
+    _c("fill_date", STR, "Date the form was filled in, as written."),
+    _c("unit_head", STR, "Head of the unit who signed (单位负责人)."),
+    _c("execution_section_weight", FLOAT, "Points of the budget-execution block, e.g. 预算执行情况(10分).", "points"),
+    _c("indicator_section_weight", FLOAT, "Points of the indicator block, e.g. 绩效指标(90分).", "points"),
+    _c("stated_total_weight", FLOAT, "Total of the weights as the form states it (合计/总分 row).", "points"),
+    _c("official_total_score", FLOAT, "Total score the form publishes (总分 row), as written.", "points"),
+    _c("encoding", STR, "Text encoding the file was read with (NA for xlsx)."),
+)
+
+_table(
+    "funding",
+    "funding-source line (资金来源); 其中 sub-rows keep their parent",
+    FORM_ID,
+    _c("line_no", INT, "Order of the line in the form, from 1."),
+    _c("source_no", STR, "The line's own number as written ('1' … '7'), NA for 其中 rows."),
+    _c("source_name", STR, "Source name without numbering or '其中：'."),
+    _c("source_as_written", STR, "The source cell as written."),
+    _c("parent_source", STR, "For a 其中 (of which) row: the source it belongs to."),
+    _c("scope", STR, "current_year or total (multi-year) funds."),
+    _c("amount_yuan", FLOAT, "Amount in 元; NA when the form states no unit or the cell is empty.", "元"),
+    _c("amount_as_written", STR, "Amount cell as written."),
+    _c("amount_unit", STR, "Unit the amount was read in."),
+)
+
+_table(
+    "expenditures",
+    "expenditure line (economic category) × year column",
+    FORM_ID,
+    _c("line_no", INT, "Order of the category line in the form, from 1."),
+    _c("economic_code", STR, "Economic classification code where the form gives one (e.g. 30213)."),
+    _c("economic_category", STR, "Economic classification (经济科目), e.g. 维修(护)费."),
+    _c("fiscal_year", INT, "Year of the column.", "year"),
+    _c("amount_yuan", FLOAT, "Amount in 元; NA without a stated unit.", "元"),
+    _c("amount_as_written", STR, "Amount cell as written."),
+    _c("amount_unit", STR, "Unit the amount was read in."),
+    _c("column_label", STR, "Heading of the year column as written."),
+)
+
+_table(
+    "budget_history",
+    "project × year × basis: what a form says a year's budget was",
+    FORM_ID,
+    _c("project_code", STR, "Project code, a string."),
+    _c("project_name", STR, "Project name."),
+    _c("department", STR, "Supervising department."),
+    _c("fiscal_year", INT, "Budget year.", "year"),
+    _c("amount_yuan", FLOAT, "Budget of that year in 元; NA without a stated unit.", "元"),
+    _c("amount_as_written", STR, "The figure as written."),
+    _c("basis", STR, "this_form, stated_in_text, expenditure_column or earlier_form."),
+    _c("note", STR, "Where the figure comes from (the sentence, the column heading)."),
+)
+
+_table(
+    "budget_execution",
+    "self-evaluation fund line (总额, 其中 财政拨款, 其他资金 …)",
+    FORM_ID,
+    _c("line_no", INT, "Order of the line, from 1."),
+    _c("fund_line", STR, "Fund line name as written, cleaned."),
+    _c("parent_line", STR, "For a 其中 row: the line it belongs to."),
+    _c("is_total", BOOL, "True for the total line (总额/年度资金总额/合计)."),
+    _c("initial_budget_yuan", FLOAT, "年初预算数.", "元"),
+    _c("full_year_budget_yuan", FLOAT, "全年预算数.", "元"),
+    _c("adjusted_budget_yuan", FLOAT, "调整后预算数.", "元"),
+    _c("executed_yuan", FLOAT, "全年执行数/预算执行数.", "元"),
+    _c("execution_rate", FLOAT, "Execution rate as written, as a fraction (100.00% → 1.0).", "fraction"),
+    _c("weight", FLOAT, "Points of the line (分值/权重) as written.", "points"),
+    _c("score", FLOAT, "Score of the line (得分) as written.", "points"),
+    _c("reason", STR, "Reason or note written on the line (原因)."),
+    _c("initial_budget_as_written", STR, "年初预算数 as written."),
+    _c("full_year_budget_as_written", STR, "全年预算数 as written."),
+    _c("adjusted_budget_as_written", STR, "调整后预算数 as written."),
+    _c("executed_as_written", STR, "执行数 as written."),
+    _c("execution_rate_as_written", STR, "执行率 as written."),
+    _c("weight_as_written", STR, "分值 as written."),
+    _c("score_as_written", STR, "得分 as written."),
+    _c("amount_unit", STR, "Unit the amounts were read in."),
+)
+
+_table(
+    "indicators",
+    "performance indicator (三级指标) of one horizon",
+    FORM_ID,
+    _c("indicator_no", INT, "Order of the indicator in the form, from 1."),
+    _c("horizon", STR, "annual or long_term."),
+    _c("level1", STR, "一级指标 as written, cleaned (no numbering, spaces or points suffix)."),
+    _c("level2", STR, "二级指标 as written, cleaned."),
+    _c("name", STR, "三级指标 / 指标内容 as written."),
+    _c("level1_std", STR, "Canonical level 1 (产出指标, 效益指标, 满意度指标, 成本指标)."),
+    _c("level2_std", STR, "Canonical level 2 (数量指标, 质量指标, 时效指标, 成本指标, 社会效益指标, …)."),
+    _c("level1_weight", FLOAT, "Points of the level-1 block where stated ('产出指标(70分)').", "points"),
+    _c("target_text", STR, "Target (指标值) cell as written."),
+    _c("comparator", STR, ">=, <=, >, <, = or NA (a bare number, or not quantitative)."),
+    _c("target_kind", STR, "quantitative, qualitative or period."),
+    _c("target_value", FLOAT, "Number of a quantitative target, in its unit."),
+    _c("unit", STR, "Unit of the target ('百分比' normalised to '%')."),
+    _c("period_start", STR, "Start of a period target (ISO year[-month[-day]])."),
+    _c("period_end", STR, "End or deadline of a period target."),
+    _c("has_placeholder", BOOL, "The name or target still carries template text ('**', '指标2', '……')."),
+    _c("weight", FLOAT, "Points of the indicator (分值/权重) as written.", "points"),
+    _c("actual_text", STR, "Actual (实际完成值) as written; NA when left empty."),
+    _c("actual_comparator", STR, "Operator written in the actual ('≥266米' → '>=')."),
+    _c("actual_value", FLOAT, "Number of the actual, in its unit; NA when empty or qualitative."),
+    _c("actual_unit", STR, "Unit written in the actual."),
+    _c("score", FLOAT, "Score (得分) as published; NA when empty.", "points"),
+    _c("deviation_reason", STR, "Reason for a deviation (偏差/未完成原因)."),
+    _c("standard", STR, "Standard the target refers to (绩效标准), e.g. 计划标准."),
+    _c("remark", STR, "Remark (备注)."),
+    _c("table_no", INT, "Source table of the indicator row."),
+    _c("row", INT, "Source row of the indicator."),
+)
+
+_table(
+    "stated_totals",
+    "total row a form states (合计, 总计, 总分), kept to check against the sum of its lines",
+    FORM_ID,
+    _c("of_table", STR, "The table whose lines the total sums: funding, expenditures, indicators, budget_execution."),
+    _c("label", STR, "The total's label as written."),
+    _c("fiscal_year", INT, "Year of the column, for expenditure totals.", "year"),
+    _c("quantity", STR, "amount, weight or score."),
+    _c("value", FLOAT, "The figure in its own unit."),
+    _c("value_yuan", FLOAT, "Amounts in 元 (NA for weights, scores, or without a unit).", "元"),
+    _c("as_written", STR, "The figure as written."),
+)
+
+_table(
+    "cost_items",
+    "cost-basis (测算依据) item",
+    FORM_ID,
+    _c("item_no", INT, "Order of the item, from 1."),
+    _c("description", STR, "The item's text as written."),
+    _c("quantity", FLOAT, "Quantity (123 家, 655 个)."),
+    _c("quantity_unit", STR, "Unit of the quantity (家, 个, …)."),
+    _c("unit_price_yuan", FLOAT, "Unit price.", "元"),
+    _c("price_basis", STR, "What the unit price is per, e.g. 元/家/年."),
+    _c("list_amount_yuan", FLOAT, "Quantity × unit price.", "元"),
+    _c("stated_amount_yuan", FLOAT, "Amount the text states (package or discounted price).", "元"),
+    _c("implied_unit_cost_yuan", FLOAT, "Stated amount / quantity.", "元"),
+    _c("package_ratio", FLOAT, "Stated amount / list amount.", "fraction"),
+)
+
+_table(
+    "findings",
+    "review finding (checks C1–C16)",
+    FORM_ID,
+    _c("check_id", STR, "Check id, C1 … C16."),
+    _c("severity", STR, "error, warning or info."),
+    _c("dimension", STR, "Review dimension: 完整性, 相关性, 适当性 or 可行性."),
+    _c("message", STR, "What was found, in Chinese, with the numbers involved."),
+    _c("location", STR, "Where in the form (table, row, indicator)."),
+)
+
+_table(
+    "unparsed",
+    "non-empty source cell or text line that no table took",
+    FORM_ID,
+    SOURCE_FILE,
+    _c("table_no", INT, "Source table (NA for a text line outside tables)."),
+    _c("row", INT, "Row in the table, or the text line's number among text lines."),
+    _c("col", INT, "Column in the table (NA for a text line)."),
+    _c("text", STR, "The text as written."),
+    _c("origin", STR, "Where it is in the file (line, sheet and row)."),
+)
+
+_table(
+    "provenance",
+    "non-empty source cell or text line × where it went",
+    FORM_ID,
+    _c("table_no", INT, "Source table (NA for a text line outside tables)."),
+    _c("row", INT, "Row in the table, or text line number."),
+    _c("col", INT, "Column in the table (NA for a text line)."),
+    _c("text", STR, "The source text."),
+    _c("dest_table", STR, "Table the text went to ('labels' for a label that structured the form)."),
+    _c("dest_column", STR, "Column it went to."),
+    _c("dest_key", STR, "Row key in that table (line_no, indicator_no, …), NA for projects."),
+)
+
+_table(
+    "warnings",
+    "something a reader noticed and worked around",
+    FORM_ID,
+    SOURCE_FILE,
+    _c("location", STR, "Where in the file."),
+    _c("message", STR, "What was noticed."),
+)
+
+_table(
+    "errors",
+    "file (or part of one) that could not be read",
+    SOURCE_FILE,
+    _c("error", STR, "Why, in words a person can act on."),
+    _c("location", STR, "Where in the file, where known."),
+)
+
+
+def empty_frame(name: str) -> pd.DataFrame:
+    """An empty DataFrame with the table's columns and types."""
+    return frame(name, [])
+
+
+def frame(name: str, records: Iterable[Mapping[str, object]]) -> pd.DataFrame:
+    """Build a table from records (dicts); missing keys become NA, unknown keys are an error."""
+    spec = TABLES[name]
+    rows = list(records)
+    columns = spec.column_names
+    if rows:
+        unknown = set().union(*(row.keys() for row in rows)) - set(columns)
+        if unknown:
+            raise KeyError(f"table {name!r} has no columns {sorted(unknown)}")
+    data = {column: [row.get(column) for row in rows] for column in columns}
+    return pd.DataFrame({col.name: pd.array(data[col.name], dtype=_PANDAS_DTYPES[col.dtype]) for col in spec.columns})
+
+
+def conform(name: str, df: pd.DataFrame) -> pd.DataFrame:
+    """Cast a DataFrame to the table's column order and types (after concatenation or reading back)."""
+    spec = TABLES[name]
+    out = df.reindex(columns=spec.column_names)
+    return out.astype({col.name: _PANDAS_DTYPES[col.dtype] for col in spec.columns})
+
+
+def data_dictionary() -> str:
+    """The data dictionary as markdown: every table, every column with type, unit and meaning."""
+    lines = [
+        "# budgetlib data dictionary",
+        "",
+        "Generated from `budgetlib.schema` (`budgetlib dictionary > docs/data-dictionary.md`); do not edit by hand.",
+        "",
+    ]
+    for spec in TABLES.values():
+        lines += [f"## {spec.name}", "", f"One row per {spec.row}.", ""]
+        lines += ["| column | type | unit | meaning |", "|---|---|---|---|"]
+        lines += [f"| {c.name} | {c.dtype} | {c.unit} | {c.description} |" for c in spec.columns]
+        lines.append("")
+    return "\n".join(lines)

@@ -1,0 +1,137 @@
+"""The working state of one form while its tables are read: claims, records and helpers.
+
+Every non-empty cell a reader uses is *claimed* with the table and column it went to. What nobody
+claims ends in ``unparsed``; the claims themselves become the ``provenance`` table. That is how
+"nothing lost" is checked rather than hoped for.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+from budgetlib.extract.document import Table, TextLine
+from budgetlib.transform.amounts import Amount, parse_amount, unit_stated_in
+from budgetlib.transform.labels import is_any_label
+from budgetlib.transform.normalize import compact
+
+CellKey = tuple[int | None, int, int | None]
+"""(table_no, row, col) of a cell; (None, line_no, None) for a text line outside tables."""
+
+LABELS = "labels"
+"""Destination of a cell that structured the form (a label, a column heading, a unit line)."""
+
+_PLACEHOLDER_TEXT = re.compile(
+    r"\(\d+字以内\)|（\d+字以内）|^(?:对照年度目标|结合自评情况|针对项目自评|请填写|填写说明)|^[.…·。\-—*/_]+$"
+)
+
+
+def is_placeholder(text: str) -> bool:
+    """Template text left in a form ("(100字以内)" instructions, "……", "**") rather than content."""
+    return bool(_PLACEHOLDER_TEXT.search(text))
+
+
+@dataclass(slots=True)
+class Destination:
+    table: str
+    column: str
+    key: str | None
+
+
+@dataclass
+class FormContext:
+    """One form being read: its tables and text lines, what was claimed, the rows produced."""
+
+    form_id: str
+    source_file: str
+    tables: list[Table]
+    text_lines: list[TextLine]
+    block_units: dict[int, str | None] = field(default_factory=dict)
+    claims: dict[CellKey, list[Destination]] = field(default_factory=dict)
+    project: dict[str, Any] = field(default_factory=dict)
+    records: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
+    warnings: list[tuple[str, str]] = field(default_factory=list)
+
+    # -- cells -------------------------------------------------------------------------------------
+
+    def is_claimed(self, table_no: int, row: int, col: int) -> bool:
+        return (table_no, row, col) in self.claims
+
+    def claim(self, table_no: int | None, row: int, col: int | None, table: str, column: str,
+              key: object = None) -> None:
+        """Record that the cell's text went to ``table.column`` (row ``key``)."""
+        dest = Destination(table, column, None if key is None else str(key))
+        self.claims.setdefault((table_no, row, col), []).append(dest)
+
+    def claim_label(self, table: Table, row: int, col: int, what: str) -> None:
+        self.claim(table.table_no, row, col, LABELS, what)
+
+    def free_text(self, table: Table, row: int, col: int) -> str:
+        """The cell's text when nobody has claimed it yet, else ''."""
+        if (table.table_no, row, col) in self.claims:
+            return ""
+        return table.cell(row, col)
+
+    # -- records -----------------------------------------------------------------------------------
+
+    def add(self, table: str, record: dict[str, Any]) -> dict[str, Any]:
+        record["form_id"] = self.form_id
+        self.records.setdefault(table, []).append(record)
+        return record
+
+    def rows_of(self, table: str) -> list[dict[str, Any]]:
+        return self.records.get(table, [])
+
+    def warn(self, location: str, message: str) -> None:
+        self.warnings.append((location, message))
+
+    def set_project(self, column: str, value: Any, cell: CellKey | None = None) -> bool:
+        """Set a project field once; a second, different value is refused (and stays unparsed)."""
+        if value is None or value == "":
+            return False
+        current = self.project.get(column)
+        if current not in (None, "") and current != value:
+            where = f"table {cell[0]} row {cell[1]}" if cell and cell[0] is not None else "text"
+            self.warn(where, f"second value for {column} ignored: {value!r} (kept {current!r})")
+            return False
+        self.project[column] = value
+        if cell is not None:
+            self.claim(cell[0], cell[1], cell[2], "projects", column)
+        return True
+
+    # -- amounts -----------------------------------------------------------------------------------
+
+    def amount(self, text: str, table: Table | None = None, *unit_hints: str) -> Amount:
+        """Parse an amount with the nearest stated unit: the cell, the given labels, the block."""
+        unit = None
+        for hint in unit_hints:
+            if hint:
+                unit = unit_stated_in(hint)
+                if unit:
+                    break
+        if unit is None and table is not None:
+            unit = self.block_units.get(table.table_no)
+        return parse_amount(text, unit)
+
+
+def looks_numeric(text: str) -> bool:
+    """True for a number, amount, percentage or a not-applicable mark ("/"), i.e. a value cell."""
+    key = compact(text)
+    if not key:
+        return False
+    if key in ("/", "-", "—", "——", "无"):
+        return True
+    return bool(re.fullmatch(r"[+-]?[0-9,.]+(?:%|万元|元|万|亿元|亿)?", key))
+
+
+def first_filled(cells: list[str], start: int = 0) -> int | None:
+    """Index of the first non-empty cell at or after ``start``."""
+    for index in range(start, len(cells)):
+        if cells[index]:
+            return index
+    return None
+
+
+def is_label_text(text: str) -> bool:
+    return bool(text) and is_any_label(text)

@@ -1,0 +1,381 @@
+"""Read one form: blocks first, then label/value pairs, then titles and units, then history.
+
+The order matters: blocks with their own rows (indicators, funding, execution, expenditures) claim
+their cells before the label/value pass, so that a value search never wanders into a block.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from budgetlib.extract.document import Table, TextLine
+from budgetlib.transform.amounts import parse_amount, unit_stated_in
+from budgetlib.transform.context import FormContext, first_filled, is_label_text, is_placeholder
+from budgetlib.transform.indicators import indicator_header, parse_indicator_table
+from budgetlib.transform.labels import match_label
+from budgetlib.transform.normalize import compact
+from budgetlib.transform.sections import (
+    execution_header,
+    expenditure_header,
+    parse_execution,
+    parse_expenditures,
+    parse_funding_sources,
+    parse_project_funds,
+)
+from budgetlib.transform.targets import PERIOD, parse_target
+
+_YEAR_IN_TITLE = re.compile(r"((?:19|20)\d{2})\s*年")
+_YEAR_LINE = re.compile(r"^[(（]?\s*(?:19|20)\d{2}\s*年度?\s*[)）]?$")
+_FORM_WORDS = re.compile(r"绩效|申报|自评|目标|预算|支出")
+_SECTION_HEADING = re.compile(r"明细|测算|指标|目标|预算|资金|支出|情况|依据")
+_CODE_PREFIX = re.compile(r"^([0-9A-Za-z][0-9A-Za-z_\-]{7,}?)\s*[-—_－:：]\s*(.+)$")
+_DEPT_CODE = re.compile(r"^[\[【(（]\s*([0-9A-Za-z]{3,20})\s*[\]】)）]\s*(.+)$|^([0-9]{3,12})\s*[-_\s]\s*(.+)$")
+_NAME_PHONE = re.compile(r"^([^\d(（]+?)\s*[,，、/ ]?\s*((?:\d|\(|（)[\d\-*()（）\s办公手机]*.*)$")
+_CODE_YEAR = re.compile(r"-((?:19|20)\d{2})-")
+_NUMBER_LABEL = re.compile(r"^报表编号[:：]\s*(.+)$")
+_PRIOR_YEAR = re.compile(
+    r"(?P<year>(?:19|20)\d{2})\s*年(?:度)?(?:预算|项目预算|安排|批复)?(?:资金|金额)?(?:为|是|:|：)?\s*"
+    r"(?P<amount>[0-9][0-9,]*(?:\.\d+)?\s*(?:万元|万|元|亿元|亿)?)"
+)
+_RELATIVE_YEAR = re.compile(
+    r"(?P<rel>上年|上一年|去年|前年)(?:度)?(?:预算|项目预算|安排)?(?:资金|金额)?(?:为|是|:|：)?\s*"
+    r"(?P<amount>[0-9][0-9,]*(?:\.\d+)?\s*(?:万元|万|元|亿元|亿)?)"
+)
+
+TEXT_FIELDS = frozenset({
+    "application_reason", "main_content", "cost_basis", "budget_change_text", "overall_goal", "annual_goal",
+    "goal_completion", "implementation_summary", "evaluation_conclusion", "problems", "improvements",
+    "audit_opinion", "category", "implementing_unit", "finance_manager", "form_filler", "fill_date",
+    "unit_head", "phone",
+})
+
+
+# -- text lines -----------------------------------------------------------------------------------
+
+
+def read_text_lines(ctx: FormContext, blocks: list[Table | TextLine]) -> None:
+    """Titles, the fiscal year, unit lines (which scope the tables after them) and report numbers."""
+    unit: str | None = None
+    titles: list[TextLine] = []
+    seen_table = False
+    for block in blocks:
+        if isinstance(block, Table):
+            ctx.block_units[block.table_no] = unit
+            seen_table = True
+            continue
+        text = block.text
+        stated = unit_stated_in(text)
+        if stated and len(compact(text)) <= 40:
+            unit = stated
+            ctx.project.setdefault("amount_unit_stated", stated)
+            ctx.claim(None, block.line_no, None, "labels", "unit line")
+            continue
+        number = _NUMBER_LABEL.match(compact(text))
+        if number:
+            ctx.set_project("form_number", number.group(1))
+            ctx.claim(None, block.line_no, None, "projects", "form_number")
+            continue
+        if not seen_table and _is_title(block, titles):
+            titles.append(block)
+        elif block.heading and _SECTION_HEADING.search(compact(text)):
+            ctx.claim(None, block.line_no, None, "labels", "section heading")
+    if titles:
+        ctx.project["form_title"] = " / ".join(line.text for line in titles)
+        for line in titles:
+            ctx.claim(None, line.line_no, None, "projects", "form_title")
+            year = _YEAR_IN_TITLE.search(compact(line.text))
+            if year and "fiscal_year" not in ctx.project:
+                ctx.project["fiscal_year"] = int(year.group(1))
+
+
+def _is_title(line: TextLine, titles: list[TextLine]) -> bool:
+    key = compact(line.text)
+    if len(key) > 60:
+        return False
+    if _YEAR_LINE.match(key) or (key.endswith(")") and _YEAR_LINE.match("(" + key)):
+        return True
+    if key.startswith(("附件", "注", "填表人", "说明")):
+        return False
+    if line.heading:
+        return bool(_FORM_WORDS.search(key)) or not titles
+    return key.endswith("表") and bool(_FORM_WORDS.search(key))
+
+
+# -- label / value pairs --------------------------------------------------------------------------
+
+
+def read_label_values(ctx: FormContext, table: Table) -> None:
+    """Pair each form label with its value: the next filled cell to the right, else the cell below."""
+    for row, cells in enumerate(table.rows):
+        for col, text in enumerate(cells):
+            if not text or ctx.is_claimed(table.table_no, row, col):
+                continue
+            label = match_label(text, "header")
+            if label is None:
+                continue
+            if label.role == "field":
+                _read_field(ctx, table, row, col, label.name)
+            elif label.role == "funding_line":
+                value_col = _value_right(ctx, table, row, col)
+                if value_col is not None:
+                    _add_funding_line(ctx, table, row, col, value_col)
+            elif label.role in ("container", "section"):
+                ctx.claim_label(table, row, col, f"{label.role} {label.name}")
+            elif label.role == "funding_total":
+                value_col = _value_right(ctx, table, row, col)
+                ctx.claim_label(table, row, col, label.name)
+                if value_col is not None:
+                    column = "current_year_budget" if label.name == "current_year" else "total_budget"
+                    _set_budget(ctx, table, row, value_col, column, text)
+
+
+def _value_right(ctx: FormContext, table: Table, row: int, col: int) -> int | None:
+    cells = table.rows[row]
+    for index in range(col + 1, len(cells)):
+        text = cells[index]
+        if not text:
+            continue
+        if ctx.is_claimed(table.table_no, row, index) or is_label_text(text):
+            return None
+        return index
+    return None
+
+
+def _value_below(ctx: FormContext, table: Table, row: int, col: int) -> int | None:
+    below = row + 1
+    if below >= len(table.rows):
+        return None
+    text = table.cell(below, col)
+    if not text or ctx.is_claimed(table.table_no, below, col) or is_label_text(text):
+        return None
+    first = first_filled(table.rows[below])
+    if first is not None and first < col and is_label_text(table.rows[below][first]):
+        return None
+    return col
+
+
+def _read_field(ctx: FormContext, table: Table, row: int, col: int, field: str) -> None:
+    ctx.claim_label(table, row, col, field)
+    value_col = _value_right(ctx, table, row, col)
+    if value_col is None:
+        value_col = _value_below(ctx, table, row + 0, col)
+        if value_col is not None:
+            row_of_value = row + 1
+        else:
+            return
+    else:
+        row_of_value = row
+    value = table.rows[row_of_value][value_col]
+    if is_placeholder(value):
+        return
+    cell = (table.table_no, row_of_value, value_col)
+    label_text = table.rows[row][col]
+    if field in ("total_budget", "current_year_budget"):
+        _set_budget(ctx, table, row_of_value, value_col, field, label_text)
+        if field == "current_year_budget" and "本级" in compact(label_text):
+            _add_funding_line(ctx, table, row, col, value_col, source_name=compact(label_text))
+        return
+    handler = _FIELD_HANDLERS.get(field)
+    if handler is not None:
+        handler(ctx, value, cell)
+    elif field in TEXT_FIELDS:
+        ctx.set_project(field, value, cell)
+
+
+def _set_budget(ctx: FormContext, table: Table, row: int, col: int, field: str, label_text: str) -> None:
+    text = table.rows[row][col]
+    amount = ctx.amount(text, table, label_text)
+    written = "budget_as_written" if field == "current_year_budget" else "total_budget_as_written"
+    if ctx.set_project(written, text, (table.table_no, row, col)):
+        ctx.project[f"{field}_yuan"] = amount.yuan
+        if field == "current_year_budget" or "amount_unit" not in ctx.project:
+            ctx.project["amount_unit"] = amount.unit
+
+
+def _add_funding_line(ctx: FormContext, table: Table, row: int, col: int, value_col: int,
+                      source_name: str | None = None) -> None:
+    name = table.rows[row][col]
+    text = table.rows[row][value_col]
+    amount = ctx.amount(text, table, name)
+    line_no = len(ctx.rows_of("funding")) + 1
+    ctx.add("funding", {
+        "line_no": line_no, "source_name": source_name or compact(name), "source_as_written": name,
+        "scope": "current_year", "amount_as_written": text, "amount_yuan": amount.yuan,
+        "amount_unit": amount.unit,
+    })
+    ctx.claim(table.table_no, row, col, "funding", "source_as_written", line_no)
+    ctx.claim(table.table_no, row, value_col, "funding", "amount_as_written", line_no)
+
+
+def _project_name(ctx: FormContext, value: str, cell: tuple[int, int, int]) -> None:
+    ctx.set_project("project_name_as_written", value, cell)
+    match = _CODE_PREFIX.match(value.strip())
+    if match and re.search(r"\d", match.group(1)):
+        ctx.project.setdefault("project_code", match.group(1))
+        ctx.project["project_name"] = match.group(2).strip()
+    else:
+        ctx.project.setdefault("project_name", value.replace("\n", ""))
+
+
+def _department(ctx: FormContext, value: str, cell: tuple[int, int, int]) -> None:
+    text = value.replace("\n", "").strip()
+    match = _DEPT_CODE.match(text)
+    if match:
+        code = match.group(1) or match.group(3)
+        name = match.group(2) or match.group(4)
+        if ctx.set_project("department", name.strip(), cell):
+            ctx.project.setdefault("department_code", code)
+            ctx.claim(*cell, "projects", "department_code")
+        return
+    ctx.set_project("department", text, cell)
+
+
+def _manager(ctx: FormContext, value: str, cell: tuple[int, int, int]) -> None:
+    text = value.replace("\n", " ").strip()
+    match = _NAME_PHONE.match(text)
+    if match and re.search(r"\d{3}", match.group(2)):
+        if ctx.set_project("manager", match.group(1).strip(), cell):
+            ctx.project.setdefault("phone", match.group(2).strip())
+            ctx.claim(*cell, "projects", "phone")
+        return
+    ctx.set_project("manager", text, cell)
+
+
+def _project_code(ctx: FormContext, value: str, cell: tuple[int, int, int]) -> None:
+    ctx.set_project("project_code", value.strip(), cell)
+
+
+def _period(ctx: FormContext, value: str, cell: tuple[int, int, int]) -> None:
+    if ctx.set_project("period", value, cell):
+        parsed = parse_target(value)
+        if parsed.kind == PERIOD:
+            ctx.project["period_start"] = parsed.period_start
+            ctx.project["period_end"] = parsed.period_end
+
+
+_FIELD_HANDLERS = {
+    "project_name": _project_name,
+    "department": _department,
+    "manager": _manager,
+    "project_code": _project_code,
+    "period": _period,
+}
+
+
+# -- blocks ---------------------------------------------------------------------------------------
+
+
+def read_blocks(ctx: FormContext, table: Table) -> None:
+    """Find and read the blocks with rows of their own, top to bottom."""
+    row = 0
+    while row < len(table.rows):
+        cells = table.rows[row]
+        if indicator_header(cells):
+            row = parse_indicator_table(ctx, table, row)
+            continue
+        if execution_header(cells):
+            row = parse_execution(ctx, table, row)
+            continue
+        if expenditure_header(cells):
+            row = parse_expenditures(ctx, table, row)
+            continue
+        first = first_filled(cells)
+        if first is not None:
+            label = match_label(cells[first], "header")
+            if label is not None and label.role == "section" and label.name == "funding_sources":
+                row = parse_funding_sources(ctx, table, row, first)
+                continue
+            if label is not None and label.role == "section" and label.name == "project_funds":
+                row = parse_project_funds(ctx, table, row, first)
+                continue
+        row += 1
+
+
+# -- the project row and its history --------------------------------------------------------------
+
+
+def finish_project(ctx: FormContext, form_type: str) -> dict[str, Any]:
+    """Derive what the form implies but does not state in one cell: year, budget of a self-evaluation."""
+    project = ctx.project
+    if "fiscal_year" not in project:
+        code = project.get("project_code") or ""
+        match = _CODE_YEAR.search(code)
+        if match:
+            project["fiscal_year"] = int(match.group(1))
+        elif project.get("period_start"):
+            project["fiscal_year"] = int(str(project["period_start"])[:4])
+    if form_type == "self_evaluation" and project.get("current_year_budget_yuan") is None:
+        _budget_from_execution(ctx)
+    project.setdefault("project_name", None)
+    return project
+
+
+def _budget_from_execution(ctx: FormContext) -> None:
+    lines = ctx.rows_of("budget_execution")
+    total = next((line for line in lines if line.get("is_total")), lines[0] if lines else None)
+    if total is None:
+        return
+    for column in ("full_year_budget", "adjusted_budget", "initial_budget"):
+        written = total.get(f"{column}_as_written")
+        if written:
+            ctx.project["current_year_budget_yuan"] = total.get(f"{column}_yuan")
+            ctx.project["budget_as_written"] = written
+            ctx.project["amount_unit"] = total.get("amount_unit")
+            return
+
+
+def budget_history(ctx: FormContext) -> None:
+    """What this form says each year's budget was: its own year, the year columns, the text."""
+    project = ctx.project
+    base = {
+        "project_code": project.get("project_code"),
+        "project_name": project.get("project_name"),
+        "department": project.get("department"),
+    }
+    year = project.get("fiscal_year")
+    if year is not None and project.get("budget_as_written"):
+        ctx.add("budget_history", {
+            **base, "fiscal_year": year, "amount_yuan": project.get("current_year_budget_yuan"),
+            "amount_as_written": project.get("budget_as_written"), "basis": "this_form",
+            "note": "this year's budget as stated on the form",
+        })
+    by_year: dict[int, list[dict[str, Any]]] = {}
+    for line in ctx.rows_of("expenditures"):
+        if line.get("fiscal_year") is not None:
+            by_year.setdefault(line["fiscal_year"], []).append(line)
+    for column_year, lines in sorted(by_year.items(), reverse=True):
+        amounts = [line.get("amount_yuan") for line in lines]
+        total = None if any(a is None for a in amounts) else float(sum(amounts))
+        ctx.add("budget_history", {
+            **base, "fiscal_year": column_year, "amount_yuan": total,
+            "amount_as_written": " + ".join(str(line.get("amount_as_written")) for line in lines),
+            "basis": "expenditure_column",
+            "note": f"sum of {len(lines)} expenditure lines in column {lines[0].get('column_label')}",
+        })
+    text = project.get("budget_change_text") or ""
+    if text:
+        _history_from_text(ctx, text, base, year)
+
+
+def _history_from_text(ctx: FormContext, text: str, base: dict[str, Any], year: int | None) -> None:
+    key = compact(text)
+    unit = ctx.project.get("amount_unit_stated")
+    for match in _PRIOR_YEAR.finditer(key):
+        stated_year = int(match.group("year"))
+        if year is not None and stated_year >= year:
+            continue
+        _add_text_history(ctx, base, stated_year, match.group("amount"), unit, match.group(0))
+    if year is not None:
+        for match in _RELATIVE_YEAR.finditer(key):
+            offset = 2 if match.group("rel") == "前年" else 1
+            _add_text_history(ctx, base, year - offset, match.group("amount"), unit, match.group(0))
+
+
+def _add_text_history(ctx: FormContext, base: dict[str, Any], year: int, amount_text: str,
+                      unit: str | None, sentence: str) -> None:
+    amount = parse_amount(amount_text, unit)
+    ctx.add("budget_history", {
+        **base, "fiscal_year": year, "amount_yuan": amount.yuan, "amount_as_written": amount_text,
+        "basis": "stated_in_text", "note": sentence,
+    })

@@ -1,0 +1,330 @@
+"""The indicator table: 一级/二级/三级指标, targets, and on self-evaluations actuals, weights, scores.
+
+Found by its heading row (一级指标, 二级指标, 三级指标 or 指标内容, 指标值 …) wherever it sits, with
+columns mapped by their headings, not positions. Merged level cells are inherited from above;
+placeholder rows (a level label with no indicator, "……", "指标2") are skipped and their cells stay
+unparsed; a label split over two rows ("社会公众或服务" / "对象满意度指标") is joined; long-term and
+annual columns side by side give one indicator each.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+from budgetlib.extract.document import Table
+from budgetlib.transform.context import FormContext, first_filled, is_placeholder
+from budgetlib.transform.labels import Label, column_key, horizon_of, match_label, match_level
+from budgetlib.transform.normalize import label_key, split_weight_suffix
+from budgetlib.transform.targets import NATURE_COMPARATORS, QUALITATIVE, QUANTITATIVE, parse_target
+
+_PLACEHOLDER_NAME = re.compile(r"^(?:指标\d*|三级指标\d*|\d+|…+|\.+|\*+|无|/|-+)$")
+_TEMPLATE_MARK = re.compile(r"\*\*|＊＊|XX|xx|××")
+_TARGET_COLUMNS = frozenset({"target"})
+_LEVEL_COLUMNS = ("level1", "level2", "name")
+
+
+@dataclass
+class ColumnMap:
+    """Columns of one horizon: column name → table column index."""
+
+    horizon: str
+    columns: dict[str, int] = field(default_factory=dict)
+
+
+def indicator_header(cells: list[str]) -> dict[int, tuple[Label, str | None]] | None:
+    """The indicator columns of a heading row, or None when the row is not one.
+
+    A heading row names at least two of 一级/二级/三级 (or 指标内容) and a target column.
+    """
+    found: dict[int, tuple[Label, str | None]] = {}
+    for index, text in enumerate(cells):
+        if not text or len(text) > 30:
+            continue
+        label = match_label(text, "indicator_col")
+        if label is not None:
+            found[index] = (label, horizon_of(text))
+    names = {label.name for label, _ in found.values()}
+    levels = len(names & {"level1", "level2", "name"})
+    if levels >= 2 and "target" in names:
+        return found
+    return None
+
+
+def _column_maps(header: dict[int, tuple[Label, str | None]]) -> list[ColumnMap]:
+    horizons = {horizon for _, horizon in header.values() if horizon}
+    shared = {label.name: index for index, (label, horizon) in sorted(header.items()) if horizon is None}
+    if "long_term" not in horizons:
+        columns = dict(shared)
+        for index, (label, horizon) in sorted(header.items()):
+            if horizon == "annual":
+                columns[label.name] = index
+        return [ColumnMap("annual", columns)]
+    maps = []
+    for wanted in ("long_term", "annual"):
+        columns = dict(shared)
+        for index, (label, horizon) in sorted(header.items()):
+            if horizon == wanted:
+                columns[label.name] = index
+        maps.append(ColumnMap(wanted, columns))
+    return maps
+
+
+def _clean_level(text: str) -> tuple[str, float | None]:
+    key, weight = split_weight_suffix(text)
+    return label_key(key), weight
+
+
+def _number(text: str) -> float | None:
+    key = text.strip().replace(",", "")
+    try:
+        value = float(key.rstrip("分"))
+    except ValueError:
+        return None
+    return value if value == value and abs(value) < 1e9 else None
+
+
+def _joined_labels(ctx: FormContext, table: Table, rows: range, col: int, level: int) -> dict[int, str]:
+    """Effective level-label text per row, joining a label split over two rows."""
+    effective: dict[int, str] = {}
+    for row in rows:
+        text = table.cell(row, col)
+        if not text or row in effective:
+            continue
+        effective[row] = text
+        if match_level(text, level) is None and row + 1 in rows:
+            below = table.cell(row + 1, col)
+            if below and match_level(text + below, level) is not None:
+                effective[row] = text + below
+                effective[row + 1] = ""
+                ctx.claim(table.table_no, row + 1, col, "indicators", f"level{level}", f"split of row {row}")
+    return effective
+
+
+def _section_end(ctx: FormContext, table: Table, start: int, label_col: int | None, data_col: int) -> int:
+    """First row after the heading that no longer belongs to the indicator table."""
+    from budgetlib.transform.sections import is_section_start
+
+    for row in range(start, len(table.rows)):
+        cells = table.rows[row]
+        first = first_filled(cells)
+        if first is None:
+            continue
+        if is_section_start(cells):
+            return row
+        text = cells[first]
+        label = match_label(text, "header")
+        if label is None:
+            continue
+        if label.role == "total":
+            return row
+        if first < data_col and label.role in ("field", "section", "funding_total"):
+            return row
+        if label_col is not None and first <= label_col and label.role != "container":
+            return row
+    return len(table.rows)
+
+
+def parse_indicator_table(ctx: FormContext, table: Table, header_row: int) -> int:
+    """Read the indicator table whose heading is ``header_row``; return the row after it."""
+    cells = table.rows[header_row]
+    header = indicator_header(cells)
+    assert header is not None
+    for index, (label, _) in header.items():
+        ctx.claim_label(table, header_row, index, f"indicator column {label.name}")
+    data_col = min(header)
+    label_col = None
+    first = first_filled(cells)
+    if first is not None and first < data_col:
+        label_col = first
+        section_label = match_label(cells[first], "header")
+        weight = split_weight_suffix(cells[first])[1]
+        if section_label is not None or weight is not None:
+            ctx.claim_label(table, header_row, first, "indicator section")
+            if weight is not None:
+                ctx.project.setdefault("indicator_section_weight", weight)
+    end = _section_end(ctx, table, header_row + 1, label_col, data_col)
+    maps = _column_maps(header)
+    rows = range(header_row + 1, end)
+    for column_map in maps:
+        _read_rows(ctx, table, rows, column_map)
+    if end < len(table.rows):
+        end = _read_total_row(ctx, table, end, maps[-1])
+    return end
+
+
+def _cell(ctx: FormContext, table: Table, row: int, col: int | None) -> str:
+    if col is None:
+        return ""
+    return ctx.free_text(table, row, col)
+
+
+def _read_rows(ctx: FormContext, table: Table, rows: range, cmap: ColumnMap) -> None:
+    cols = cmap.columns
+    level1_col, level2_col = cols.get("level1"), cols.get("level2")
+    level1_text = _joined_labels(ctx, table, rows, level1_col, 1) if level1_col is not None else {}
+    level2_text = _joined_labels(ctx, table, rows, level2_col, 2) if level2_col is not None else {}
+    level1: tuple[str, float | None, int] | None = None  # (text, weight, row it came from)
+    level2: tuple[str, int] | None = None
+    for row in rows:
+        if level1_text.get(row):
+            text, weight = _clean_level(level1_text[row])
+            level1 = (text, weight, row)
+            level2 = None
+        if level2_text.get(row):
+            level2 = (label_key(level2_text[row]), row)
+        name = _cell(ctx, table, row, cols.get("name")).replace("\n", "")
+        target = _cell(ctx, table, row, cols.get("target"))
+        if not _is_indicator(name, target):
+            continue
+        _add_indicator(ctx, table, row, cmap, name, target, level1, level2)
+
+
+def _is_indicator(name: str, target: str) -> bool:
+    name_ok = bool(name) and not _PLACEHOLDER_NAME.match(name) and not is_placeholder(name)
+    target_ok = bool(target) and not _PLACEHOLDER_NAME.match(target.strip()) and not is_placeholder(target)
+    return name_ok or (target_ok and bool(name))
+
+
+def _add_indicator(
+    ctx: FormContext,
+    table: Table,
+    row: int,
+    cmap: ColumnMap,
+    name: str,
+    target_text: str,
+    level1: tuple[str, float | None, int] | None,
+    level2: tuple[str, int] | None,
+) -> None:
+    cols = cmap.columns
+    number = len(ctx.rows_of("indicators")) + 1
+    record: dict[str, Any] = {
+        "indicator_no": number,
+        "horizon": cmap.horizon,
+        "name": name or None,
+        "table_no": table.table_no,
+        "row": row,
+    }
+    t = table.table_no
+    if level1 is not None:
+        record["level1"], record["level1_weight"] = level1[0], level1[1]
+        ctx.claim(t, level1[2], cols["level1"], "indicators", "level1", number)
+    if level2 is not None:
+        record["level2"] = level2[0]
+        ctx.claim(t, level2[1], cols["level2"], "indicators", "level2", number)
+    _standardise_levels(record)
+    if name:
+        ctx.claim(t, row, cols["name"], "indicators", "name", number)
+    _fill_target(ctx, table, row, cols, target_text, record)
+    actual = _cell(ctx, table, row, cols.get("actual"))
+    if actual:
+        parsed = parse_target(actual)
+        record["actual_text"] = actual
+        record["actual_comparator"] = parsed.comparator
+        record["actual_value"] = parsed.value
+        record["actual_unit"] = parsed.unit
+        ctx.claim(t, row, cols["actual"], "indicators", "actual_text", number)
+    for column, dest in (("weight", "weight"), ("score", "score")):
+        text = _cell(ctx, table, row, cols.get(column))
+        if text:
+            record[dest] = _number(text)
+            ctx.claim(t, row, cols[column], "indicators", dest, number)
+    for column in ("deviation_reason", "standard", "remark"):
+        text = _cell(ctx, table, row, cols.get(column))
+        if text:
+            record[column] = text
+            ctx.claim(t, row, cols[column], "indicators", column, number)
+    record["has_placeholder"] = bool(
+        _TEMPLATE_MARK.search(name or "") or _TEMPLATE_MARK.search(target_text or "")
+    )
+    ctx.add("indicators", record)
+
+
+def _fill_target(
+    ctx: FormContext, table: Table, row: int, cols: dict[str, int], target_text: str, record: dict[str, Any]
+) -> None:
+    number = record["indicator_no"]
+    t = table.table_no
+    parsed = parse_target(target_text) if target_text else None
+    comparator = parsed.comparator if parsed else None
+    kind = parsed.kind if parsed else None
+    value = parsed.value if parsed else None
+    unit = parsed.unit if parsed else None
+    if target_text:
+        record["target_text"] = target_text
+        ctx.claim(t, row, cols["target"], "indicators", "target_text", number)
+    nature = _cell(ctx, table, row, cols.get("comparator"))
+    if nature:
+        ctx.claim(t, row, cols["comparator"], "indicators", "comparator", number)
+        key = label_key(nature) or nature.strip()
+        if key in ("定性", "定性指标"):
+            kind = QUALITATIVE
+        elif key in NATURE_COMPARATORS and kind in (None, QUANTITATIVE):
+            comparator = comparator or NATURE_COMPARATORS[key]
+    unit_text = _cell(ctx, table, row, cols.get("unit"))
+    if unit_text:
+        ctx.claim(t, row, cols["unit"], "indicators", "unit", number)
+        if kind == QUANTITATIVE and not unit:
+            unit = parse_target(f"1{unit_text}").unit or unit_text
+    record.update(
+        comparator=comparator,
+        target_kind=kind,
+        target_value=value,
+        unit=unit,
+        period_start=parsed.period_start if parsed else None,
+        period_end=parsed.period_end if parsed else None,
+    )
+
+
+def _standardise_levels(record: dict[str, Any]) -> None:
+    level1 = match_level(record["level1"], 1) if record.get("level1") else None
+    level2 = match_level(record["level2"], 2) if record.get("level2") else None
+    if level2 is None and record.get("level2") and match_level(record["level2"], 1):
+        # a level-1 label written in the level-2 column: keep as written, standardise nothing wrongly
+        level2 = None
+    record["level2_std"] = level2.std if level2 else None
+    if level2 is not None and level2.std == "服务对象满意度指标":
+        record["level1_std"] = "满意度指标"
+    elif level1 is not None:
+        record["level1_std"] = level1.std
+    elif level2 is not None:
+        record["level1_std"] = level2.std_level1
+    else:
+        record["level1_std"] = None
+    if level1 is not None and level2 is not None and level1.std == "成本指标" and level2.std == "成本指标":
+        record["level2_std"] = "经济成本指标"
+
+
+def _read_total_row(ctx: FormContext, table: Table, row: int, cmap: ColumnMap) -> int:
+    """A 合计/总分 row right after the indicators: the stated total weight and official score."""
+    cells = table.rows[row]
+    first = first_filled(cells)
+    if first is None:
+        return row
+    label = match_label(cells[first], "header")
+    if label is None or label.role != "total":
+        return row
+    ctx.claim_label(table, row, first, "total row")
+    for column, quantity, project_column in (
+        ("weight", "weight", "stated_total_weight"),
+        ("score", "score", "official_total_score"),
+    ):
+        col = cmap.columns.get(column)
+        text = ctx.free_text(table, row, col) if col is not None else ""
+        if not text:
+            continue
+        value = _number(text)
+        ctx.add("stated_totals", {
+            "of_table": "indicators", "label": cells[first], "quantity": quantity,
+            "value": value, "as_written": text,
+        })
+        ctx.claim(table.table_no, row, col, "stated_totals", "as_written")
+        if value is not None:
+            ctx.project.setdefault(project_column, value)
+    return row + 1
+
+
+def header_key(text: str) -> str:
+    """Exposed for tests: the key a heading is matched by."""
+    return column_key(text)

@@ -1,0 +1,75 @@
+"""Normalised keys for matching labels and parsing numbers (never for storing values).
+
+Labels in real forms vary in width (``：`` vs ``:``), spacing ("年度本级 预算金额"), line breaks
+("主管部门<br>及编码"), numbering ("1.财政拨款收入"), stamps ("实施单位 (盖章)") and weight
+suffixes ("产出指标(70分)"). A key strips all of that so that one vocabulary entry matches them all.
+Values keep their text as written; only matching uses these keys.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from functools import lru_cache
+
+_WHITESPACE = re.compile(r"\s+")
+_NUMBERING = re.compile(
+    r"^(?:\(?[0-9]{1,2}[)）]|[0-9]{1,2}(?:\.(?![0-9])|、|．)|[一二三四五六七八九十]{1,3}[、.．]|\([一二三四五六七八九十]{1,3}\))"
+)
+_STAMP = re.compile(r"\((?:盖章|签章|签字|公章)\)")
+_WEIGHT_SUFFIX = re.compile(r"[(（]\s*([0-9]+(?:\.[0-9]+)?)\s*分\s*[)）]\s*$")
+_TRAILING_PUNCT = re.compile(r"[:：;；,，。.、]+$")
+_UNIT_SUFFIX = re.compile(r"\((?:单位[:：]?)?(?:万元|元|亿元|千元|%|[A-Za-z](?:[/×*÷][A-Za-z])?)\)")
+
+
+@lru_cache(maxsize=65536)
+def nfkc(text: str) -> str:
+    """NFKC-normalised text: full-width digits, letters and punctuation become ASCII."""
+    return unicodedata.normalize("NFKC", text)
+
+
+@lru_cache(maxsize=65536)
+def compact(text: str) -> str:
+    """NFKC text without any whitespace: the form in which numbers and targets are parsed."""
+    return _WHITESPACE.sub("", nfkc(text))
+
+
+def split_numbering(text: str) -> tuple[str | None, str]:
+    """Split a leading list number ("1.", "2、", "(3)", "四、") from the rest of a label.
+
+    >>> split_numbering("7.一般非税上年结转")
+    ('7', '一般非税上年结转')
+    """
+    key = compact(text)
+    match = _NUMBERING.match(key)
+    if not match:
+        return None, key
+    number = re.sub(r"[^0-9一二三四五六七八九十]", "", match.group(0))
+    return number, key[match.end():]
+
+
+def split_weight_suffix(text: str) -> tuple[str, float | None]:
+    """Split a points suffix from a label: "产出指标(70分)" -> ("产出指标", 70.0)."""
+    key = compact(text)
+    match = _WEIGHT_SUFFIX.search(key)
+    if not match:
+        return key, None
+    return key[: match.start()], float(match.group(1))
+
+
+@lru_cache(maxsize=65536)
+def label_key(text: str) -> str:
+    """The matching key of a label: compact, without numbering, stamp, points or trailing colon.
+
+    >>> label_key("实施单位 (盖章)"), label_key("主管部门\\n及编码"), label_key("当年资金总额:")
+    ('实施单位', '主管部门及编码', '当年资金总额')
+    """
+    key = compact(text)
+    key = _STAMP.sub("", key)
+    key = _WEIGHT_SUFFIX.sub("", key)
+    key = _UNIT_SUFFIX.sub("", key)
+    key = _TRAILING_PUNCT.sub("", key)
+    match = _NUMBERING.match(key)
+    if match and len(key) > match.end():
+        key = key[match.end():]
+    return key
