@@ -18,6 +18,9 @@ _SPACES = re.compile(r"[ \t\u00a0\u3000\u2002\u2003\u2009\u200b\ufeff]+")
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
 
+_NEEDS_CLEANING = re.compile(r"[<&\r\n\t\u00a0\u3000\u2002\u2003\u2009\u200b\ufeff\x00-\x08\x0b\x0c\x0e-\x1f\x7f]| {2}")
+
+
 def clean_cell(raw: str) -> str:
     """Plain text of a cell's markup: one line per paragraph or ``<br>``, spaces collapsed.
 
@@ -26,6 +29,9 @@ def clean_cell(raw: str) -> str:
     """
     if not raw:
         return ""
+    stripped = raw.strip(" ")
+    if not _NEEDS_CLEANING.search(stripped):
+        return stripped  # the common case: plain text, nothing to undo
     text = raw
     if "<" in text:
         text = _COMMENT.sub("", text)

@@ -36,7 +36,8 @@ _ARABIC = r"[+-]?(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?"
 _CHINESE_DIGITS = "零〇一二三四五六七八九十百千万亿壹贰叁肆伍陆柒捌玖拾佰仟两点"
 _UNIT_ALTERNATION = "|".join(sorted(map(re.escape, UNIT_FACTORS), key=len, reverse=True))
 _AMOUNT = re.compile(
-    rf"^(?:约|共计|合计|计|人民币|¥|￥)?(?P<number>{_ARABIC}|[{_CHINESE_DIGITS}]+?)(?P<unit>{_UNIT_ALTERNATION})?(?:整|左右)?$"
+    rf"^(?:约|共计|合计|计|人民币|¥|￥)?(?P<number>{_ARABIC}|[{_CHINESE_DIGITS}]+?)(?P<unit>{_UNIT_ALTERNATION})?(?:整|左右)?"
+    r"(?:[(（][^()（）]{0,30}[)）])?$"
 )
 _PERCENT = re.compile(r"^(?P<number>[+-]?\d+(?:\.\d+)?)(?P<pct>%|％|百分比)?$")
 _UNIT_IN_LABEL = re.compile(

@@ -52,6 +52,9 @@ class FormContext:
     project: dict[str, Any] = field(default_factory=dict)
     records: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
     warnings: list[tuple[str, str]] = field(default_factory=list)
+    indicator_layout: Any = None
+    indicator_levels: dict[str, Any] = field(default_factory=dict)
+    """(width, label column, first data column, column maps) of the last indicator table read."""
 
     # -- cells -------------------------------------------------------------------------------------
 
@@ -122,7 +125,9 @@ def looks_numeric(text: str) -> bool:
         return False
     if key in ("/", "-", "—", "——", "无"):
         return True
-    return bool(re.fullmatch(r"[+-]?[0-9,.]+(?:%|万元|元|万|亿元|亿)?", key))
+    if re.fullmatch(r"[+-]?[0-9,.]+(?:%|万元|元|万|亿元|亿)?", key):
+        return True
+    return parse_amount(key).number is not None
 
 
 def first_filled(cells: list[str], start: int = 0) -> int | None:

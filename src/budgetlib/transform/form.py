@@ -12,7 +12,12 @@ from typing import Any
 from budgetlib.extract.document import Table, TextLine
 from budgetlib.transform.amounts import parse_amount, unit_stated_in
 from budgetlib.transform.context import FormContext, first_filled, is_label_text, is_placeholder
-from budgetlib.transform.indicators import indicator_header, parse_indicator_table
+from budgetlib.transform.indicators import (
+    continues_indicator_table,
+    indicator_header,
+    parse_continued_table,
+    parse_indicator_table,
+)
 from budgetlib.transform.labels import match_label
 from budgetlib.transform.normalize import compact
 from budgetlib.transform.sections import (
@@ -28,12 +33,14 @@ from budgetlib.transform.targets import PERIOD, parse_target
 _YEAR_IN_TITLE = re.compile(r"((?:19|20)\d{2})\s*年")
 _YEAR_LINE = re.compile(r"^[(（]?\s*(?:19|20)\d{2}\s*年度?\s*[)）]?$")
 _FORM_WORDS = re.compile(r"绩效|申报|自评|目标|预算|支出")
+_CONTINUED = re.compile(r"^[(（]?续表?[)）]?[:：]?$|^[(（]?接上表[)）]?$")
 _SECTION_HEADING = re.compile(r"明细|测算|指标|目标|预算|资金|支出|情况|依据")
 _CODE_PREFIX = re.compile(r"^([0-9A-Za-z][0-9A-Za-z_\-]{7,}?)\s*[-—_－:：]\s*(.+)$")
 _DEPT_CODE = re.compile(r"^[\[【(（]\s*([0-9A-Za-z]{3,20})\s*[\]】)）]\s*(.+)$|^([0-9]{3,12})\s*[-_\s]\s*(.+)$")
 _NAME_PHONE = re.compile(r"^([^\d(（]+?)\s*[,，、/ ]?\s*((?:\d|\(|（)[\d\-*()（）\s办公手机]*.*)$")
 _CODE_YEAR = re.compile(r"-((?:19|20)\d{2})-")
 _NUMBER_LABEL = re.compile(r"^报表编号[:：]\s*(.+)$")
+_INLINE_LABEL = re.compile(r"([^\s:：,，;；、()（）]{2,16}?)\s*[:：]")
 _PRIOR_YEAR = re.compile(
     r"(?P<year>(?:19|20)\d{2})\s*年(?:度)?(?:预算|项目预算|安排|批复)?(?:资金|金额)?(?:为|是|:|：)?\s*"
     r"(?P<amount>[0-9][0-9,]*(?:\.\d+)?\s*(?:万元|万|元|亿元|亿)?)"
@@ -78,7 +85,9 @@ def read_text_lines(ctx: FormContext, blocks: list[Table | TextLine]) -> None:
             continue
         if not seen_table and _is_title(block, titles):
             titles.append(block)
-        elif block.heading and _SECTION_HEADING.search(compact(text)):
+        elif (":" in text or "：" in text) and _read_inline(ctx, None, block.line_no, None, text):
+            continue
+        elif _CONTINUED.match(compact(text)) or (block.heading and _SECTION_HEADING.search(compact(text))):
             ctx.claim(None, block.line_no, None, "labels", "section heading")
     if titles:
         ctx.project["form_title"] = " / ".join(line.text for line in titles)
@@ -105,6 +114,45 @@ def _is_title(line: TextLine, titles: list[TextLine]) -> bool:
 # -- label / value pairs --------------------------------------------------------------------------
 
 
+def inline_pairs(text: str) -> list[tuple[str, str, str]]:
+    """(field, label, value) for each "label：value" written inside one cell or line.
+
+    Forms often write "项目名称：区电子政务网络运行维护" in one cell, or a signature line
+    "填表人：宋云花 联系电话：1660732**** 填报日期：" under the table. Only labels that match the
+    vocabulary count; a value runs to the next recognised label.
+    """
+    found: list[tuple[int, int, str, str]] = []
+    for match in _INLINE_LABEL.finditer(text):
+        label = match_label(match.group(1), "header")
+        if label is not None and label.role == "field":
+            found.append((match.start(1), match.end(), label.name, match.group(1)))
+    pairs = []
+    for index, (_, value_start, field, label_text) in enumerate(found):
+        value_end = found[index + 1][0] if index + 1 < len(found) else len(text)
+        value = text[value_start:value_end].strip(" ,，;；、")
+        pairs.append((field, label_text, value))
+    return pairs
+
+
+def _read_inline(ctx: FormContext, table: Table | None, row: int, col: int | None, text: str) -> bool:
+    """Read "label：value" pairs from a cell or text line; True when at least one label was found."""
+    pairs = inline_pairs(text)
+    if not pairs:
+        return False
+    table_no = table.table_no if table is not None else None
+    for field, _, value in pairs:
+        if not value or is_placeholder(value):
+            ctx.claim(table_no, row, col, "labels", field)
+            continue
+        handler = _FIELD_HANDLERS.get(field)
+        if handler is not None:
+            handler(ctx, value, None)
+        elif field in TEXT_FIELDS:
+            ctx.set_project(field, value)
+        ctx.claim(table_no, row, col, "projects", field)
+    return True
+
+
 def read_label_values(ctx: FormContext, table: Table) -> None:
     """Pair each form label with its value: the next filled cell to the right, else the cell below."""
     for row, cells in enumerate(table.rows):
@@ -113,6 +161,8 @@ def read_label_values(ctx: FormContext, table: Table) -> None:
                 continue
             label = match_label(text, "header")
             if label is None:
+                if ":" in text or "：" in text:
+                    _read_inline(ctx, table, row, col, text)
                 continue
             if label.role == "field":
                 _read_field(ctx, table, row, col, label.name)
@@ -208,7 +258,7 @@ def _add_funding_line(ctx: FormContext, table: Table, row: int, col: int, value_
     ctx.claim(table.table_no, row, value_col, "funding", "amount_as_written", line_no)
 
 
-def _project_name(ctx: FormContext, value: str, cell: tuple[int, int, int]) -> None:
+def _project_name(ctx: FormContext, value: str, cell: tuple[int, int, int] | None) -> None:
     ctx.set_project("project_name_as_written", value, cell)
     match = _CODE_PREFIX.match(value.strip())
     if match and re.search(r"\d", match.group(1)):
@@ -218,7 +268,7 @@ def _project_name(ctx: FormContext, value: str, cell: tuple[int, int, int]) -> N
         ctx.project.setdefault("project_name", value.replace("\n", ""))
 
 
-def _department(ctx: FormContext, value: str, cell: tuple[int, int, int]) -> None:
+def _department(ctx: FormContext, value: str, cell: tuple[int, int, int] | None) -> None:
     text = value.replace("\n", "").strip()
     match = _DEPT_CODE.match(text)
     if match:
@@ -226,27 +276,29 @@ def _department(ctx: FormContext, value: str, cell: tuple[int, int, int]) -> Non
         name = match.group(2) or match.group(4)
         if ctx.set_project("department", name.strip(), cell):
             ctx.project.setdefault("department_code", code)
-            ctx.claim(*cell, "projects", "department_code")
+            if cell is not None:
+                ctx.claim(*cell, "projects", "department_code")
         return
     ctx.set_project("department", text, cell)
 
 
-def _manager(ctx: FormContext, value: str, cell: tuple[int, int, int]) -> None:
+def _manager(ctx: FormContext, value: str, cell: tuple[int, int, int] | None) -> None:
     text = value.replace("\n", " ").strip()
     match = _NAME_PHONE.match(text)
     if match and re.search(r"\d{3}", match.group(2)):
         if ctx.set_project("manager", match.group(1).strip(), cell):
             ctx.project.setdefault("phone", match.group(2).strip())
-            ctx.claim(*cell, "projects", "phone")
+            if cell is not None:
+                ctx.claim(*cell, "projects", "phone")
         return
     ctx.set_project("manager", text, cell)
 
 
-def _project_code(ctx: FormContext, value: str, cell: tuple[int, int, int]) -> None:
+def _project_code(ctx: FormContext, value: str, cell: tuple[int, int, int] | None) -> None:
     ctx.set_project("project_code", value.strip(), cell)
 
 
-def _period(ctx: FormContext, value: str, cell: tuple[int, int, int]) -> None:
+def _period(ctx: FormContext, value: str, cell: tuple[int, int, int] | None) -> None:
     if ctx.set_project("period", value, cell):
         parsed = parse_target(value)
         if parsed.kind == PERIOD:
@@ -269,6 +321,8 @@ _FIELD_HANDLERS = {
 def read_blocks(ctx: FormContext, table: Table) -> None:
     """Find and read the blocks with rows of their own, top to bottom."""
     row = 0
+    if continues_indicator_table(ctx, table):
+        row = parse_continued_table(ctx, table)
     while row < len(table.rows):
         cells = table.rows[row]
         if indicator_header(cells):

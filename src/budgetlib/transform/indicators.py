@@ -146,9 +146,48 @@ def parse_indicator_table(ctx: FormContext, table: Table, header_row: int) -> in
                 ctx.project.setdefault("indicator_section_weight", weight)
     end = _section_end(ctx, table, header_row + 1, label_col, data_col)
     maps = _column_maps(header)
-    rows = range(header_row + 1, end)
+    _read_section(ctx, table, range(header_row + 1, end), maps)
+    ctx.indicator_layout = (table.width, label_col, data_col, maps)
+    if end < len(table.rows):
+        end = _read_total_row(ctx, table, end, maps[-1])
+    return end
+
+
+def _read_section(
+    ctx: FormContext, table: Table, rows: range, maps: list[ColumnMap], carry_on: bool = False
+) -> None:
+    if not carry_on:
+        ctx.indicator_levels.clear()
     for column_map in maps:
         _read_rows(ctx, table, rows, column_map)
+
+
+def continues_indicator_table(ctx: FormContext, table: Table) -> bool:
+    """True when a table without headings carries on the indicator table before it (a page break).
+
+    It must have the same width and level labels (产出指标, 数量指标 …) in the level columns.
+    """
+    layout = ctx.indicator_layout
+    if layout is None or table.width != layout[0] or not table.rows:
+        return False
+    if any(indicator_header(cells) for cells in table.rows[:2]):
+        return False
+    columns = layout[3][-1].columns
+    level_cols = [columns[name] for name in ("level1", "level2") if name in columns]
+    hits = sum(
+        1 for cells in table.rows[:5] for col in level_cols
+        if col < len(cells) and cells[col] and (match_level(cells[col], 1) or match_level(cells[col], 2))
+    )
+    return hits > 0
+
+
+def parse_continued_table(ctx: FormContext, table: Table) -> int:
+    """Read a headless continuation of the previous indicator table; returns the row after it."""
+    assert ctx.indicator_layout is not None
+    _, label_col, data_col, maps = ctx.indicator_layout
+    end = _section_end(ctx, table, 0, label_col, data_col)
+    _read_section(ctx, table, range(0, end), maps, carry_on=True)
+    ctx.warn(f"table {table.table_no}", "read as a continuation of the indicator table before it (no headings)")
     if end < len(table.rows):
         end = _read_total_row(ctx, table, end, maps[-1])
     return end
@@ -165,15 +204,16 @@ def _read_rows(ctx: FormContext, table: Table, rows: range, cmap: ColumnMap) -> 
     level1_col, level2_col = cols.get("level1"), cols.get("level2")
     level1_text = _joined_labels(ctx, table, rows, level1_col, 1) if level1_col is not None else {}
     level2_text = _joined_labels(ctx, table, rows, level2_col, 2) if level2_col is not None else {}
-    level1: tuple[str, float | None, int] | None = None  # (text, weight, row it came from)
-    level2: tuple[str, int] | None = None
+    # (text, weight, table_no, row) and (text, table_no, row): where the inherited labels were written
+    level1, level2 = ctx.indicator_levels.get(cmap.horizon, (None, None))
     for row in rows:
         if level1_text.get(row):
             text, weight = _clean_level(level1_text[row])
-            level1 = (text, weight, row)
+            level1 = (text, weight, table.table_no, row)
             level2 = None
         if level2_text.get(row):
-            level2 = (label_key(level2_text[row]), row)
+            level2 = (label_key(level2_text[row]), table.table_no, row)
+        ctx.indicator_levels[cmap.horizon] = (level1, level2)
         name = _cell(ctx, table, row, cols.get("name")).replace("\n", "")
         target = _cell(ctx, table, row, cols.get("target"))
         if not _is_indicator(name, target):
@@ -194,8 +234,8 @@ def _add_indicator(
     cmap: ColumnMap,
     name: str,
     target_text: str,
-    level1: tuple[str, float | None, int] | None,
-    level2: tuple[str, int] | None,
+    level1: tuple[str, float | None, int, int] | None,
+    level2: tuple[str, int, int] | None,
 ) -> None:
     cols = cmap.columns
     number = len(ctx.rows_of("indicators")) + 1
@@ -209,10 +249,10 @@ def _add_indicator(
     t = table.table_no
     if level1 is not None:
         record["level1"], record["level1_weight"] = level1[0], level1[1]
-        ctx.claim(t, level1[2], cols["level1"], "indicators", "level1", number)
+        ctx.claim(level1[2], level1[3], cols["level1"], "indicators", "level1", number)
     if level2 is not None:
         record["level2"] = level2[0]
-        ctx.claim(t, level2[1], cols["level2"], "indicators", "level2", number)
+        ctx.claim(level2[1], level2[2], cols["level2"], "indicators", "level2", number)
     _standardise_levels(record)
     if name:
         ctx.claim(t, row, cols["name"], "indicators", "name", number)

@@ -177,6 +177,7 @@ def parse_project_funds(ctx: FormContext, table: Table, start: int, label_col: i
     """The 项目资金 block of a target form: label/amount pairs in one or two column groups."""
     ctx.claim_label(table, start, label_col, "project funds")
     unit_hints = [table.rows[start][label_col]]
+    scope_by_col: dict[int, str] = {}
     row = start
     while row < len(table.rows):
         cells = table.rows[row]
@@ -194,24 +195,38 @@ def parse_project_funds(ctx: FormContext, table: Table, start: int, label_col: i
                     break
                 value_col += 1
             value_text = cells[value_col] if value_col < len(cells) and looks_numeric(cells[value_col]) else ""
-            _add_fund_pair(ctx, table, row, col, name, value_col if value_text else None, value_text, unit_hints)
-            col = value_col + 1 if value_text else col + 1
+            value_row = row
+            if not value_text and looks_numeric(ctx.free_text(table, row + 1, col)):
+                # a heading row of sources with the figures in the row below
+                value_row, value_col, value_text = row + 1, col, table.cell(row + 1, col)
+            _add_fund_pair(ctx, table, row, col, name, value_col if value_text else None, value_text, unit_hints,
+                           value_row, scope_by_col)
+            col = value_col + 1 if value_text and value_row == row else col + 1
         row += 1
     return row
 
 
 def _add_fund_pair(ctx: FormContext, table: Table, row: int, col: int, name: str, value_col: int | None,
-                   value_text: str, unit_hints: list[str]) -> None:
+                   value_text: str, unit_hints: list[str], value_row: int | None = None,
+                   scope_by_col: dict[int, str] | None = None) -> None:
+    """One label/amount pair of a funds block: a total goes to projects, a source to funding.
+
+    A source takes the scope (current_year or total) of the total heading its column, else of its own
+    wording (当年/本年/年度 mean this year's funds).
+    """
+    value_row = row if value_row is None else value_row
+    scope_by_col = {} if scope_by_col is None else scope_by_col
     amount = ctx.amount(value_text, table, name, *unit_hints) if value_text else None
     label = match_label(name, "header")
     key = compact(name)
     current = any(word in key for word in ("当年", "本年", "年度"))
     if label is not None and label.role == "funding_total":
         column = "current_year_budget" if label.name == "current_year" else "total_budget"
+        scope_by_col[col] = "current_year" if label.name == "current_year" else "total"
         ctx.claim_label(table, row, col, column)
         if value_col is not None and amount is not None:
             written = "budget_as_written" if column == "current_year_budget" else "total_budget_as_written"
-            if ctx.set_project(written, value_text, (table.table_no, row, value_col)):
+            if ctx.set_project(written, value_text, (table.table_no, value_row, value_col)):
                 ctx.project[f"{column}_yuan"] = amount.yuan
                 if column == "current_year_budget":
                     ctx.project.setdefault("amount_unit", amount.unit)
@@ -222,13 +237,13 @@ def _add_fund_pair(ctx: FormContext, table: Table, row: int, col: int, name: str
     line_no = len(ctx.rows_of("funding")) + 1
     ctx.add("funding", {
         "line_no": line_no, "source_name": source_name, "source_as_written": name, "parent_source": None,
-        "scope": "current_year" if current else "total",
+        "scope": scope_by_col.get(col) or ("current_year" if current else "total"),
         "amount_as_written": value_text or None,
         "amount_yuan": amount.yuan if amount else None, "amount_unit": amount.unit if amount else None,
     })
     ctx.claim(table.table_no, row, col, "funding", "source_as_written", line_no)
     if value_col is not None:
-        ctx.claim(table.table_no, row, value_col, "funding", "amount_as_written", line_no)
+        ctx.claim(table.table_no, value_row, value_col, "funding", "amount_as_written", line_no)
 
 
 # -- budget execution (self-evaluations) ----------------------------------------------------------
