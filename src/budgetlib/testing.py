@@ -18,9 +18,14 @@ import io
 import re
 from decimal import Decimal
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from budgetlib.extract.document import Document, Table, TextLine
+from budgetlib.extract.encoding import decode_bytes
 from budgetlib.extract.markdown import parse_markdown
+
+if TYPE_CHECKING:
+    from openpyxl.worksheet.worksheet import Worksheet
 
 __all__ = [
     "compare_documents",
@@ -151,6 +156,8 @@ def _typed_value(text: str) -> tuple[object, str | None]:
     Texts that a number format could not reproduce exactly (leading zeros, more than 15 digits,
     ``-0``) stay text.
     """
+    if len(text.lstrip("-").replace(".", "").replace(",", "").rstrip("%").lstrip("0")) > 15:
+        return text, None  # more digits than a double keeps
     match = _PLAIN_NUMBER.match(text)
     if match:
         decimals = len(match.group(1) or "")
@@ -212,7 +219,7 @@ def document_to_xlsx(doc: Document, merge: bool = False, numbers: bool = True) -
     return buffer.getvalue()
 
 
-def _write_cell(sheet, row: int, column: int, text: str, numbers: bool) -> None:
+def _write_cell(sheet: Worksheet, row: int, column: int, text: str, numbers: bool) -> None:
     value, number_format = _typed_value(text) if numbers else (text, None)
     cell = sheet.cell(row=row, column=column)
     cell.value = value
@@ -227,7 +234,8 @@ def _write_cell(sheet, row: int, column: int, text: str, numbers: bool) -> None:
 
 def _read_markdown(path: str | Path) -> Document:
     path = Path(path)
-    return parse_markdown(path.read_text(encoding="utf-8"), path.name, "utf-8")
+    text, encoding, _ = decode_bytes(path.read_bytes())
+    return parse_markdown(text, path.name, encoding)
 
 
 def markdown_to_html(path: str | Path, merge: bool = False) -> str:

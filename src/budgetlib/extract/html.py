@@ -1,9 +1,11 @@
 """Read forms published as HTML pages into the format-independent document model.
 
-One pass over an lxml tree (``etree.iterwalk``, start and end events) builds every block: text outside
-tables becomes :class:`TextLine` blocks and every ``<table>`` a :class:`Table`, in document order. This
-is much cheaper than the usual "find tables with XPath, then ``text_content()`` each cell" approach,
-which walks every cell's subtree again (and walks nested tables once per enclosing table).
+One walk over an lxml tree (``etree.iterwalk``, start and end events) builds every block in document
+order: text outside tables becomes :class:`TextLine` blocks (headings keep their level), and each
+``<table>`` is read on its start event by iterating its rows and cells directly -- a plain cell costs
+one ``.text`` -- after which the walk skips its subtree. This is much cheaper than the usual "find
+tables with XPath, then ``text_content()`` every cell" approach, which serialises or re-walks each
+cell (and walks nested tables once per enclosing table).
 
 Decisions, and why:
 
@@ -33,85 +35,59 @@ from __future__ import annotations
 
 import re
 import threading
+from collections.abc import Iterator
 
 from lxml import etree
 
-from budgetlib.extract.document import Block, Document, Table, TextLine
+from budgetlib.extract.document import Block, Document, Table, TextLine, UnreadableFileError
 from budgetlib.extract.text import clean_text
 
 MAX_COLSPAN = 1000
 """HTML's own limit for ``colspan``; larger values are clamped with a warning."""
 MAX_ROWSPAN = 65534
 """HTML's own limit for ``rowspan``; larger values are clamped with a warning."""
-MAX_CELLS = 1_000_000
+MAX_CELLS = 250_000
 """Expanded grid cells (covered ones included) read from one document; the rest is cut with a warning."""
 MAX_COVERED_CELLS = 200_000
 """Cells covered by merges in one document; further spans are read as single cells, with a warning."""
+MAX_HTML_CHARS = 64 * 1024 * 1024
+"""Larger pages are refused: their tree alone would take gigabytes, and no form is that long."""
+MAX_TABLE_NESTING = 50
+"""Tables nested deeper than this inside table cells are read as text of their cell."""
 
 _REMOVED_ELEMENTS = ("head", "script", "style", "noscript", "template", "title")
 
 # What each tag means to the walk; anything else is inline (its text simply joins the current line).
 _TABLE, _ROW, _CELL, _BREAK, _LINE_BREAK, _HEADING, _PRE = 1, 2, 3, 4, 5, 6, 7
-_KIND: dict[str, int] = {
-    "table": _TABLE,
-    "tr": _ROW,
-    "td": _CELL,
-    "th": _CELL,
-    "br": _LINE_BREAK,
-    "pre": _PRE,
-}
+_SKIP = -1  # content never read: scripts, styles, the head, comments
+_KIND: dict[object, int] = {"table": _TABLE, "tr": _ROW, "td": _CELL, "th": _CELL, "br": _LINE_BREAK}
+_KIND["pre"] = _PRE
 _KIND.update({f"h{level}": _HEADING for level in range(1, 7)})
-_KIND.update(
-    dict.fromkeys(
-        (
-            "p",
-            "div",
-            "li",
-            "ul",
-            "ol",
-            "dl",
-            "dt",
-            "dd",
-            "blockquote",
-            "hr",
-            "section",
-            "article",
-            "header",
-            "footer",
-            "main",
-            "nav",
-            "aside",
-            "address",
-            "caption",
-            "figure",
-            "figcaption",
-            "form",
-            "fieldset",
-            "center",
-            "body",
-            "html",
-        ),
-        _BREAK,
-    )
+# fmt: off
+_BLOCK_ELEMENTS = (
+    "p", "div", "li", "ul", "ol", "dl", "dt", "dd", "blockquote", "hr", "section", "article", "header",
+    "footer", "main", "nav", "aside", "address", "caption", "figure", "figcaption", "form", "fieldset",
+    "center", "body", "html",
 )
+# fmt: on
+_KIND.update(dict.fromkeys(_BLOCK_ELEMENTS, _BREAK))
+_KIND.update(dict.fromkeys(_REMOVED_ELEMENTS, _SKIP))
+# Comments and processing instructions are dropped by the parser; should one survive, it is skipped.
+_KIND.update({etree.Comment: _SKIP, etree.ProcessingInstruction: _SKIP, etree.Entity: _SKIP})
+_SECTIONS = frozenset({"thead", "tbody", "tfoot"})
 _SPAN_DIGITS = re.compile(r"\s*\+?(\d+)")
 
 _local = threading.local()
 
 
 class _TableBuilder:
-    """Cells of one ``<table>`` as they are met, laid out into a grid when the table ends."""
+    """The raw rows of one ``<table>`` (cells as ``(text, rowspan, colspan)``) and its finished grid."""
 
-    __slots__ = ("cell", "cell_el", "cell_spans", "element", "raw_rows", "row", "row_el", "stray", "table")
+    __slots__ = ("element", "raw_rows", "stray", "table")
 
     def __init__(self, element: etree._Element) -> None:
         self.element = element
         self.raw_rows: list[list[tuple[str, int, int]]] = []
-        self.row: list[tuple[str, int, int]] | None = None
-        self.row_el: etree._Element | None = None
-        self.cell: list[str] | None = None
-        self.cell_el: etree._Element | None = None
-        self.cell_spans = (1, 1)
         # text inside the table but outside any cell (a <caption>, stray text); a browser shows it
         # before the table, so it becomes text lines placed before the table
         self.stray: list[str] = []
@@ -141,6 +117,10 @@ def parse_html(text: str, source_file: str, encoding: str | None = None) -> Docu
     charset>`` in it is ignored, since the decoding was decided by
     :func:`budgetlib.extract.encoding.decode_bytes`).
     """
+    if len(text) > MAX_HTML_CHARS:
+        raise UnreadableFileError(
+            f"HTML page too large ({len(text):,} characters; limit {MAX_HTML_CHARS:,}), not a form page"
+        )
     warnings: list[str] = []
     if "\x00" in text:
         text = text.replace("\x00", "")
@@ -157,17 +137,23 @@ def parse_html(text: str, source_file: str, encoding: str | None = None) -> Docu
         )
     if root is None:
         return Document(source_file=source_file, blocks=[], encoding=encoding, warnings=warnings)
-    etree.strip_elements(root, *_REMOVED_ELEMENTS, with_tail=False)
     blocks = _Walk(warnings).run(root)
     return Document(source_file=source_file, blocks=blocks, encoding=encoding, warnings=warnings)
 
 
 class _Walk:
-    """The single pass over the tree; kept as one loop with local state for speed."""
+    """One walk over the tree: text flows into text lines, each table is read by :meth:`_read_table`.
+
+    The main walk is ``etree.iterwalk``; a ``<table>`` is read on its start event by iterating its
+    rows and cells directly (a childless cell costs one ``.text``), and its subtree is then skipped.
+    Nested tables recurse, at most :data:`MAX_TABLE_NESTING` deep (libxml2 stops at 256 elements of
+    depth anyway); deeper tables are read as text of their cell.
+    """
 
     def __init__(self, warnings: list[str]) -> None:
         self.warnings = warnings
-        self.cells_left = MAX_CELLS
+        self.cells_left = MAX_CELLS  # grid cells, covered ones included
+        self.read_left = MAX_CELLS  # cells and rows read from the tree
         self.covered_left = MAX_COVERED_CELLS
         self.span_clamped = 0
         self.span_dropped = 0
@@ -175,11 +161,9 @@ class _Walk:
 
     def run(self, root: etree._Element) -> list[Block]:
         items: list[TextLine | _TableBuilder] = []
-        flow: list[str] = []  # parts of the current text line outside tables
+        flow: list[str] = []  # parts of the current text line
         flow_line = 0  # source line where the current text line started
         headings: list[tuple[etree._Element, int]] = []
-        stack: list[_TableBuilder] = []
-        current = flow  # where text goes now: flow, a table's stray text, or a cell's parts
         pre_depth = 0
         kinds = _KIND
 
@@ -193,102 +177,158 @@ class _Walk:
                     items.append(TextLine(0, line, heading=level, origin=f"line {flow_line}"))
             flow_line = 0
 
-        for event, element in etree.iterwalk(root, events=("start", "end")):
-            tag = element.tag
-            kind = kinds.get(tag, 0) if isinstance(tag, str) else -1
+        walker = etree.iterwalk(root, events=("start", "end"))
+        for event, element in walker:
+            kind = kinds.get(element.tag, 0)
             if event == "start":
-                if kind == _TABLE:
-                    if current is flow:
-                        flush_flow()
-                    else:  # a nested table is a block of its own inside the enclosing cell
-                        current.append("\n")
-                    builder = _TableBuilder(element)
-                    items.append(builder)
-                    stack.append(builder)
-                    current = builder.stray
-                elif kind == _CELL:
-                    builder = stack[-1] if stack else None
-                    if builder is not None and builder.cell_el is None:
-                        if builder.row is None:
-                            builder.row = []
-                            builder.row_el = None
-                        builder.cell = []
-                        builder.cell_el = element
-                        builder.cell_spans = (_span(element.get("rowspan")), _span(element.get("colspan")))
-                        current = builder.cell
-                    elif current is flow:
-                        flush_flow()
-                    else:
-                        current.append("\n")
-                elif kind == _ROW:
-                    builder = stack[-1] if stack else None
-                    if builder is not None and builder.cell_el is None:
-                        if builder.row is not None:
-                            builder.raw_rows.append(builder.row)
-                        builder.row = []
-                        builder.row_el = element
-                    elif current is flow:
-                        flush_flow()
-                    else:
-                        current.append("\n")
-                elif kind == _HEADING and current is flow:
+                if not kind:
+                    pass
+                elif kind == _TABLE:
                     flush_flow()
-                    headings.append((element, int(tag[1])))
+                    items.extend(self._read_table(element, 0))
+                    walker.skip_subtree()
+                    continue
+                elif kind == _HEADING:
+                    flush_flow()
+                    headings.append((element, int(element.tag[1])))
                 elif kind > 0:
                     if kind == _PRE:
                         pre_depth += 1
-                    if current is flow:
-                        flush_flow()
-                    else:
-                        current.append("\n")
+                    flush_flow()
+                else:  # a script, style, comment...: neither it nor anything inside it is read
+                    walker.skip_subtree()
+                    continue
                 text = element.text
             else:
-                if kind == _TABLE and stack and stack[-1].element is element:
-                    builder = stack.pop()
-                    if builder.cell is not None:
-                        _close_cell(builder)
-                    if builder.row is not None:
-                        builder.raw_rows.append(builder.row)
-                        builder.row = None
-                    builder.table = self._layout(builder)
-                    if stack:
-                        outer = stack[-1]
-                        current = outer.cell if outer.cell is not None else outer.stray
-                        current.append("\n")
-                    else:
-                        current = flow
-                elif kind == _CELL and stack and stack[-1].cell_el is element:
-                    builder = stack[-1]
-                    _close_cell(builder)
-                    current = builder.stray
-                elif kind == _ROW and stack and stack[-1].row_el is element:
-                    builder = stack[-1]
-                    if builder.cell is not None:
-                        _close_cell(builder)
-                        current = builder.stray
-                    if builder.row is not None:
-                        builder.raw_rows.append(builder.row)
-                    builder.row = None
-                    builder.row_el = None
+                if not kind or kind in (_LINE_BREAK, _TABLE, _SKIP):
+                    pass
                 elif kind == _HEADING and headings and headings[-1][0] is element:
                     flush_flow()
                     headings.pop()
-                elif kind > 0 and kind != _LINE_BREAK:
+                elif kind > 0:
                     if kind == _PRE:
                         pre_depth -= 1
-                    if current is flow:
-                        flush_flow()
-                    else:
-                        current.append("\n")
+                    flush_flow()
                 text = element.tail
             if text:
                 if pre_depth <= 0 and ("\n" in text or "\r" in text):
                     text = text.replace("\r", " ").replace("\n", " ")
-                if current is flow and not flow_line and not text.isspace():
+                if not flow_line and not text.isspace():
                     flow_line = element.sourceline or 0
-                current.append(text)
+                flow.append(text)
         flush_flow()
         return self._number(items)
+
+    def _read_table(self, table: etree._Element, depth: int) -> list[_TableBuilder]:
+        """This table and the tables nested in it (in start-tag order), each laid out on its grid."""
+        builder = _TableBuilder(table)
+        found = [builder]
+        rows = builder.raw_rows
+        stray = builder.stray
+        implicit: list[tuple[str, int, int]] | None = None  # cells directly in <table>, without <tr>
+        for child in _row_level(table, stray):
+            if self.read_left <= 0:
+                self.truncated_tables.append(f"line {table.sourceline}")
+                break
+            tag = child.tag
+            if tag == "tr":
+                cells = self._read_row(child, found, stray, depth)
+                rows.append(cells)
+                self.read_left -= len(cells) + 1
+                implicit = None
+            elif tag == "td" or tag == "th":
+                if implicit is None:
+                    implicit = []
+                    rows.append(implicit)
+                implicit.append(self._read_cell(child, found, depth))
+                self.read_left -= 1
+            else:  # <caption>, <colgroup>, stray elements
+                self._read_other(child, found, stray, depth)
+            tail = child.tail
+            if tail and not tail.isspace():
+                stray.append(tail)
+        builder.table = self._layout(builder)
+        return found
+
+    def _read_row(
+        self, row: etree._Element, found: list[_TableBuilder], stray: list[str], depth: int
+    ) -> list[tuple[str, int, int]]:
+        cells: list[tuple[str, int, int]] = []
+        for child in row:
+            tag = child.tag
+            if tag == "td" or tag == "th":
+                cells.append(self._read_cell(child, found, depth))
+            else:
+                self._read_other(child, found, stray, depth)
+            tail = child.tail
+            if tail and not tail.isspace():
+                stray.append(tail)
+        return cells
+
+    def _read_cell(self, cell: etree._Element, found: list[_TableBuilder], depth: int) -> tuple[str, int, int]:
+        if len(cell):
+            parts: list[str] = []
+            self._collect(cell, parts, found, depth)
+            text = _clean("".join(parts))
+        else:
+            text = cell.text or ""
+            if text:
+                if "\n" in text or "\r" in text:
+                    text = text.replace("\r", " ").replace("\n", " ")
+                text = _clean(text)
+        rowspan = cell.get("rowspan")
+        colspan = cell.get("colspan")
+        if rowspan is None and colspan is None:
+            return (text, 1, 1)
+        return (text, _span(rowspan), _span(colspan))
+
+    def _read_other(self, element: etree._Element, found: list[_TableBuilder], stray: list[str], depth: int) -> None:
+        """Something in a table that is not a cell: a nested table, or text shown before the table."""
+        kind = _KIND.get(element.tag, 0)
+        if kind == _TABLE and depth < MAX_TABLE_NESTING:
+            found.extend(self._read_table(element, depth + 1))
+            return
+        if kind == _SKIP:
+            return
+        stray.append("\n")
+        self._collect(element, stray, found, depth)
+        stray.append("\n")
+
+    def _collect(self, top: etree._Element, parts: list[str], found: list[_TableBuilder], depth: int) -> None:
+        """The text inside ``top`` (not its tail) as parts with line breaks; nested tables are read."""
+        kinds = _KIND
+        pre_depth = 0
+        walker = etree.iterwalk(top, events=("start", "end"))
+        for event, element in walker:
+            kind = kinds.get(element.tag, 0)
+            if event == "start":
+                if element is top or not kind:
+                    pass
+                elif kind == _TABLE and depth < MAX_TABLE_NESTING:
+                    parts.append("\n")
+                    found.extend(self._read_table(element, depth + 1))
+                    walker.skip_subtree()
+                    continue
+                elif kind > 0:
+                    if kind == _PRE:
+                        pre_depth += 1
+                    parts.append("\n")
+                else:
+                    walker.skip_subtree()
+                    continue
+                text = element.text
+            else:
+                if element is top:
+                    break
+                if kind > 0 and kind != _LINE_BREAK:
+                    if kind == _PRE:
+                        pre_depth -= 1
+                    parts.append("\n")
+                text = element.tail
+            if text:
+                if pre_depth <= 0 and ("\n" in text or "\r" in text):
+                    text = text.replace("\r", " ").replace("\n", " ")
+                parts.append(text)
 
     def _number(self, items: list[TextLine | _TableBuilder]) -> list[Block]:
         """Give text lines and tables their running numbers, in document order; report truncations."""
@@ -324,10 +364,8 @@ class _Walk:
                 f"more than {MAX_COVERED_CELLS:,} merged cells: {self.span_dropped} further span(s) were "
                 "read as single cells"
             )
-        for where in self.truncated_tables:
-            self.warnings.append(
-                f"table at {where} cut short: the page expands to more than {MAX_CELLS:,} cells"
-            )
+        for where in dict.fromkeys(self.truncated_tables):
+            self.warnings.append(f"table at {where} cut short: the page has more than {MAX_CELLS:,} cells")
         return blocks
 
     def _layout(self, builder: _TableBuilder) -> Table:
@@ -366,7 +404,9 @@ class _Walk:
                     anchors[(r, col)] = covered[col]
             self.cells_left -= len(cells)
             if self.cells_left < 0:
-                self.truncated_tables.append(f"line {builder.element.sourceline}")
+                where = f"line {builder.element.sourceline}"
+                if where not in self.truncated_tables:
+                    self.truncated_tables.append(where)
                 break
             grid.append(cells)
         builder.raw_rows = []
@@ -394,26 +434,27 @@ def _clean(text: str) -> str:
     """:func:`clean_text`, with a fast exit for the usual cell that needs no cleaning.
 
     ``isprintable`` is false for every character ``clean_text`` would change (controls, line breaks,
-    tabs, no-break/ideographic/zero-width spaces), so only plain spaces remain to check.
+    tabs, no-break/ideographic/zero-width spaces), so only runs of plain spaces remain to check.
     """
-    if text.isprintable() and "  " not in text and text[:1] != " " and text[-1:] != " ":
-        return text
+    stripped = text.strip(" ")
+    if stripped.isprintable() and "  " not in stripped:
+        return stripped
     return clean_text(text)
 
 
-def _close_cell(builder: _TableBuilder) -> None:
-    parts = builder.cell
-    if not parts:
-        text = ""
-    elif len(parts) == 1:
-        text = _clean(parts[0])
-    else:
-        text = _clean("".join(parts))
-    if builder.row is None:
-        builder.row = []
-    builder.row.append((text, *builder.cell_spans))
-    builder.cell = None
-    builder.cell_el = None
+def _row_level(table: etree._Element, stray: list[str]) -> Iterator[etree._Element]:
+    """The children of a table, with those of ``<thead>``/``<tbody>``/``<tfoot>`` in their place."""
+    if table.text and not table.text.isspace():
+        stray.append(table.text)
+    for child in table:
+        if child.tag in _SECTIONS:
+            if child.text and not child.text.isspace():
+                stray.append(child.text)
+            yield from child
+            if child.tail and not child.tail.isspace():
+                stray.append(child.tail)
+        else:
+            yield child
 
 
 def _span(value: str | None) -> int:

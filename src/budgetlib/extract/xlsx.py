@@ -35,14 +35,18 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from functools import lru_cache
+from typing import TYPE_CHECKING
 
 import openpyxl
-from openpyxl.cell.read_only import EMPTY_CELL, ReadOnlyCell
+from openpyxl.cell.read_only import EMPTY_CELL
 from openpyxl.utils import get_column_letter, range_boundaries
-from openpyxl.worksheet._read_only import ReadOnlyWorksheet
 
 from budgetlib.extract.document import Block, Document, Table, TextLine, UnreadableFileError
 from budgetlib.extract.text import clean_text
+
+if TYPE_CHECKING:
+    from openpyxl.cell.read_only import ReadOnlyCell
+    from openpyxl.worksheet._read_only import ReadOnlyWorksheet
 
 MAX_MEMBERS = 10_000
 """Zip members in one workbook."""
@@ -106,6 +110,22 @@ def read_xlsx(data: bytes, source_file: str) -> list[Document]:
             "refusing to read a workbook: defusedxml is not active for openpyxl (OPENPYXL_DEFUSEDXML?)"
         )
     archive = _open_archive(data)
+    try:
+        documents = _read_workbook(data, archive, source_file)
+    finally:
+        archive.close()
+    if not documents:
+        raise UnreadableFileError("the workbook's sheets are all empty")
+    return documents
+
+
+def _read_workbook(data: bytes, archive: zipfile.ZipFile, source_file: str) -> list[Document]:
+    """The documents of an archive that passed the checks.
+
+    openpyxl's own warnings (a date out of range, ...) are caught and attached to the sheet being read;
+    ``warnings.catch_warnings`` is process-global, so parallel reading should use processes, as the
+    library's batch reader does, rather than threads.
+    """
     budget = [MAX_CELLS]
     documents: list[Document] = []
     with warnings.catch_warnings(record=True) as caught:
@@ -114,8 +134,6 @@ def read_xlsx(data: bytes, source_file: str) -> list[Document]:
             workbook = openpyxl.load_workbook(
                 io.BytesIO(data), read_only=True, data_only=False, keep_links=False, keep_vba=False
             )
-        except UnreadableFileError:
-            raise
         except Exception as error:  # openpyxl raises many kinds for broken workbooks
             raise UnreadableFileError(_describe_failure(error)) from error
         try:
@@ -127,12 +145,8 @@ def read_xlsx(data: bytes, source_file: str) -> list[Document]:
                 except UnreadableFileError:
                     raise
                 except Exception as error:
-                    raise UnreadableFileError(
-                        f"sheet '{worksheet.title}': {_describe_failure(error)}"
-                    ) from error
-                sheet.warnings.extend(
-                    f"sheet '{worksheet.title}': {message}" for message in _relevant(caught)
-                )
+                    raise UnreadableFileError(f"sheet '{worksheet.title}': {_describe_failure(error)}") from error
+                sheet.warnings.extend(f"sheet '{worksheet.title}': {message}" for message in _relevant(caught))
                 caught.clear()
                 if worksheet.sheet_state != "visible" and sheet.cells:
                     sheet.warnings.insert(0, f"sheet '{worksheet.title}' is hidden in the workbook")
@@ -149,9 +163,6 @@ def read_xlsx(data: bytes, source_file: str) -> list[Document]:
                     )
         finally:
             workbook.close()
-            archive.close()
-    if not documents:
-        raise UnreadableFileError("the workbook's sheets are all empty")
     return documents
 
 
@@ -192,8 +203,7 @@ def _check_archive(archive: zipfile.ZipFile) -> None:
         total += size
         if size > MAX_MEMBER_BYTES:
             raise UnreadableFileError(
-                f"workbook member '{info.filename}' expands to {_size(size)} "
-                f"(limit {_size(MAX_MEMBER_BYTES)})"
+                f"workbook member '{info.filename}' expands to {_size(size)} (limit {_size(MAX_MEMBER_BYTES)})"
             )
         if size > RATIO_FLOOR and size > MAX_RATIO * max(info.compress_size, 1):
             raise UnreadableFileError(
@@ -202,9 +212,7 @@ def _check_archive(archive: zipfile.ZipFile) -> None:
                 f"(from {_size(info.compress_size)} to {_size(size)})"
             )
     if total > MAX_TOTAL_BYTES:
-        raise UnreadableFileError(
-            f"workbook expands to {_size(total)} in all (limit {_size(MAX_TOTAL_BYTES)})"
-        )
+        raise UnreadableFileError(f"workbook expands to {_size(total)} in all (limit {_size(MAX_TOTAL_BYTES)})")
 
 
 def _size(count: int) -> str:
@@ -216,11 +224,14 @@ def _size(count: int) -> str:
 
 
 def _describe_failure(error: Exception) -> str:
+    cause: BaseException | None = error
+    while cause is not None:  # openpyxl wraps parser errors in its own ValueError
+        if "Forbidden" in type(cause).__name__:  # defusedxml: DTDForbidden, EntitiesForbidden, ...
+            return "the workbook's XML declares a DTD or entities (refused as unsafe)"
+        cause = cause.__cause__ or cause.__context__
     name = type(error).__name__
-    if "Forbidden" in name:  # defusedxml: DTDForbidden, EntitiesForbidden, ExternalReferenceForbidden
-        return "the workbook's XML declares entities or a DTD (refused as unsafe)"
     if isinstance(error, zipfile.BadZipFile):
-        return f"broken zip archive ({error})"
+        return f"not a readable xlsx workbook (broken zip archive: {error})"
     if isinstance(error, KeyError):
         return f"not a complete xlsx workbook (missing part {error})"
     message = str(error).strip() or name
@@ -284,7 +295,8 @@ def _read_sheet(worksheet: ReadOnlyWorksheet, archive: zipfile.ZipFile, budget: 
                 break
     if wide:
         sheet.warnings.append(
-            f"sheet '{sheet.title}' has cells beyond column {get_column_letter(MAX_COLS)}; they were not read"
+            f"sheet '{sheet.title}' has cells beyond column {MAX_COLS:,} ({get_column_letter(MAX_COLS)}); "
+            "they were not read"
         )
     if formulas:
         shown = ", ".join(formulas[:5]) + (", ..." if len(formulas) > 5 else "")
@@ -409,7 +421,7 @@ def format_number(value: int | float, number_format: str | None) -> str:
     except InvalidOperation:  # too many digits for the context: show it plainly
         return _general(value)
     if number == 0:
-        number = abs(number)  # Excel shows 0.00, never -0.00
+        number = abs(number)  # 0.00 rather than -0.00: a sign on a rounded zero only misleads
     text = format(number, ",f" if thousands else "f")
     return text + "%" if percent else text
 

@@ -31,6 +31,7 @@ from budgetlib.transform.sections import (
 from budgetlib.transform.targets import PERIOD, parse_target
 
 _YEAR_IN_TITLE = re.compile(r"((?:19|20)\d{2})\s*年")
+_TRAILING_PAREN = re.compile(r"[(（][^()（）]{0,12}[)）]$")
 _YEAR_LINE = re.compile(r"^[(（]?\s*(?:19|20)\d{2}\s*年度?\s*[)）]?$")
 _FORM_WORDS = re.compile(r"绩效|申报|自评|目标|预算|支出")
 _CONTINUED = re.compile(r"^[(（]?续表?[)）]?[:：]?$|^[(（]?接上表[)）]?$")
@@ -83,11 +84,11 @@ def read_text_lines(ctx: FormContext, blocks: list[Table | TextLine]) -> None:
             ctx.set_project("form_number", number.group(1))
             ctx.claim(None, block.line_no, None, "projects", "form_number")
             continue
-        if not seen_table and _is_title(block, titles):
+        if not seen_table and _is_title(block):
             titles.append(block)
         elif (":" in text or "：" in text) and _read_inline(ctx, None, block.line_no, None, text):
             continue
-        elif _CONTINUED.match(compact(text)) or (block.heading and _SECTION_HEADING.search(compact(text))):
+        elif _CONTINUED.match(compact(text)) or _is_section_heading(text):
             ctx.claim(None, block.line_no, None, "labels", "section heading")
     if titles:
         ctx.project["form_title"] = " / ".join(line.text for line in titles)
@@ -98,17 +99,20 @@ def read_text_lines(ctx: FormContext, blocks: list[Table | TextLine]) -> None:
                 ctx.project["fiscal_year"] = int(year.group(1))
 
 
-def _is_title(line: TextLine, titles: list[TextLine]) -> bool:
+def _is_title(line: TextLine) -> bool:
+    """A form title or its year line, judged by wording alone (xlsx has no heading levels)."""
     key = compact(line.text)
-    if len(key) > 60:
+    if len(key) > 60 or key.startswith(("附件", "注", "填表人", "说明")):
         return False
     if _YEAR_LINE.match(key) or (key.endswith(")") and _YEAR_LINE.match("(" + key)):
         return True
-    if key.startswith(("附件", "注", "填表人", "说明")):
-        return False
-    if line.heading:
-        return bool(_FORM_WORDS.search(key)) or not titles
-    return key.endswith("表") and bool(_FORM_WORDS.search(key))
+    core = _TRAILING_PAREN.sub("", key)  # "…自评表(2023年度)", "…目标表（样表）"
+    return core.endswith(("表", "申报书")) and bool(_FORM_WORDS.search(core))
+
+
+def _is_section_heading(text: str) -> bool:
+    key = compact(text)
+    return len(key) <= 20 and ":" not in key and "：" not in key and bool(_SECTION_HEADING.search(key))
 
 
 # -- label / value pairs --------------------------------------------------------------------------
