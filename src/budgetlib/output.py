@@ -35,11 +35,11 @@ class TableWriter:
         self.fmt = fmt
         self._parquet: dict[str, object] = {}
         self._csv_started: set[str] = set()
-        self.row_counts: dict[str, int] = dict.fromkeys(schema.TABLES, 0)
+        self.row_counts: dict[str, int] = dict.fromkeys(schema.FORM_TABLES, 0)
         out.mkdir(parents=True, exist_ok=True)
 
     def write(self, forms: Forms) -> None:
-        for name in schema.TABLES:
+        for name in schema.FORM_TABLES:
             df = forms.tables.get(name)
             if df is None:
                 continue
@@ -71,7 +71,7 @@ class TableWriter:
         for writer in self._parquet.values():
             writer.close()  # type: ignore[attr-defined]
         self._parquet.clear()
-        for name in schema.TABLES:
+        for name in schema.FORM_TABLES:
             if self.fmt == "csv" and name not in self._csv_started:
                 schema.empty_frame(name).to_csv(self.out / f"{name}.csv", index=False, encoding="utf-8-sig")
 
@@ -83,7 +83,7 @@ def write_xlsx(forms: Forms, path: Path) -> None:
 
     workbook = Workbook(write_only=False)
     workbook.remove(workbook.active)
-    for name in schema.TABLES:
+    for name in schema.FORM_TABLES:
         df = forms.tables.get(name, schema.empty_frame(name))
         sheet = workbook.create_sheet(title=name[:31])
         sheet.append(list(df.columns))

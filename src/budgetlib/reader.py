@@ -170,7 +170,7 @@ def parse_file(path: Path, source_file: str, keep_provenance: bool = True) -> Fi
 
 def build_tables(results: Iterable[FileResult]) -> Forms:
     """One DataFrame per table from the records of many files."""
-    merged: dict[str, list[dict[str, Any]]] = {name: [] for name in schema.TABLES}
+    merged: dict[str, list[dict[str, Any]]] = {name: [] for name in schema.FORM_TABLES}
     for result in results:
         for table, rows in result.records.items():
             merged[table].extend(rows)

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Any
 
 from budgetlib.extract.document import Table
@@ -36,8 +37,15 @@ class ColumnMap:
 def indicator_header(cells: list[str]) -> dict[int, tuple[Label, str | None]] | None:
     """The indicator columns of a heading row, or None when the row is not one.
 
-    A heading row names at least two of 一级/二级/三级 (or 指标内容) and a target column.
+    A heading row names at least two of 一级/二级/三级 (or 指标内容) and a target column. Cached on
+    the row's texts: the same template rows recur across thousands of forms.
     """
+    found = _indicator_header(tuple(cells))
+    return dict(found) if found is not None else None
+
+
+@lru_cache(maxsize=8192)
+def _indicator_header(cells: tuple[str, ...]) -> tuple[tuple[int, tuple[Label, str | None]], ...] | None:
     found: dict[int, tuple[Label, str | None]] = {}
     for index, text in enumerate(cells):
         if not text or len(text) > 30:
@@ -48,7 +56,7 @@ def indicator_header(cells: list[str]) -> dict[int, tuple[Label, str | None]] | 
     names = {label.name for label, _ in found.values()}
     levels = len(names & {"level1", "level2", "name"})
     if levels >= 2 and "target" in names:
-        return found
+        return tuple(found.items())
     return None
 
 
@@ -277,6 +285,7 @@ def _add_indicator(
             ctx.claim(t, row, cols[column], "indicators", column, number)
     record["has_placeholder"] = bool(
         _TEMPLATE_MARK.search(name or "") or _TEMPLATE_MARK.search(target_text or "")
+        or _PLACEHOLDER_NAME.match(name or "")
     )
     ctx.add("indicators", record)
 

@@ -8,6 +8,7 @@ their content: a line's name is its first filled cell, its figures follow it.
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 from typing import Any
 
 from budgetlib.extract.document import Table
@@ -29,6 +30,12 @@ EXECUTION_AMOUNTS = ("initial_budget", "full_year_budget", "adjusted_budget", "e
 
 def execution_header(cells: list[str]) -> dict[int, str] | None:
     """Columns of a budget-execution heading row (年初预算, 全年预算数, 执行数, 执行率 …), or None."""
+    found = _execution_header(tuple(cells))
+    return dict(found) if found is not None else None
+
+
+@lru_cache(maxsize=8192)
+def _execution_header(cells: tuple[str, ...]) -> tuple[tuple[int, str], ...] | None:
     found: dict[int, str] = {}
     for index, text in enumerate(cells):
         if text and len(text) <= 30:
@@ -38,12 +45,18 @@ def execution_header(cells: list[str]) -> dict[int, str] | None:
     names = set(found.values())
     budgets = names & {"initial_budget", "full_year_budget", "adjusted_budget"}
     if budgets and ("executed" in names or "execution_rate" in names):
-        return found
+        return tuple(found.items())
     return None
 
 
 def expenditure_header(cells: list[str]) -> tuple[int, dict[int, int | None]] | None:
     """(category column, {amount column: year or None}) of an expenditure heading row, or None."""
+    found = _expenditure_header(tuple(cells))
+    return (found[0], dict(found[1])) if found is not None else None
+
+
+@lru_cache(maxsize=8192)
+def _expenditure_header(cells: tuple[str, ...]) -> tuple[int, tuple[tuple[int, int | None], ...]] | None:
     category_col = None
     for index, text in enumerate(cells):
         if text and match_label(text, "expenditure_col") is not None:
@@ -61,14 +74,19 @@ def expenditure_header(cells: list[str]) -> tuple[int, dict[int, int | None]] | 
             columns[index] = int(year.group(1))
         elif match_label(text, "funding_col") is not None or "金额" in text or "预算" in text:
             columns[index] = None
-    return (category_col, columns) if columns else None
+    return (category_col, tuple(columns.items())) if columns else None
 
 
 def is_section_start(cells: list[str]) -> bool:
     """True when the row opens a block (so the block before it ends)."""
-    from budgetlib.transform.indicators import indicator_header
+    return _is_section_start(tuple(cells))
 
-    if indicator_header(cells) or execution_header(cells) or expenditure_header(cells):
+
+@lru_cache(maxsize=8192)
+def _is_section_start(cells: tuple[str, ...]) -> bool:
+    from budgetlib.transform.indicators import _indicator_header
+
+    if _indicator_header(cells) or _execution_header(cells) or _expenditure_header(cells):
         return True
     first = first_filled(cells)
     if first is None:

@@ -1,0 +1,38 @@
+"""``budgetlib actuals-template FORM... --out actuals.xlsx``: a sheet for staff to fill in the actuals."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+from budgetlib.reader import read_forms
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    parser = sub.add_parser(
+        "actuals-template",
+        help="write an xlsx sheet, one row per indicator, for filling in the actuals",
+        description="Write one row per annual indicator of the forms (target shown, actual empty) to an xlsx "
+                    "sheet. Fill in the 实际完成值 column, then score with budgetlib.score(forms, actuals=PATH).",
+    )
+    parser.add_argument("paths", nargs="+", metavar="FORM", help="form files or folders of forms")
+    parser.add_argument("--out", required=True, metavar="XLSX", help="workbook to write, e.g. actuals.xlsx")
+    parser.set_defaults(handler=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    from budgetlib.scoring.actuals import template_rows, write_actuals_template
+
+    forms = read_forms(args.paths, keep_provenance=False)
+    path = write_actuals_template(forms, args.out)
+    rows = template_rows(forms)
+    print(f"{len(rows)} indicators of {rows['form_id'].nunique()} forms written to {path}")
+    without = sorted(set(forms.projects["form_id"]) - set(rows["form_id"]))
+    if without:
+        print(f"{len(without)} form(s) have no annual indicators: {', '.join(without)}", file=sys.stderr)
+    if len(forms.errors):
+        print(f"{len(forms.errors)} file(s) could not be read:", file=sys.stderr)
+        for row in forms.errors.itertuples():
+            print(f"  {row.source_file}: {row.error}", file=sys.stderr)
+        return 1
+    return 0
