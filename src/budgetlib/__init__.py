@@ -33,6 +33,7 @@ _LAZY: dict[str, str] = {
     "ScoringPolicy": "budgetlib.scoring",
     "read_actuals": "budgetlib.scoring",
     "write_actuals_template": "budgetlib.scoring",
+    "apply_actuals": "budgetlib.scoring",
     # reports and charts
     "charts": "budgetlib.charts",
     "run_reports": "budgetlib.report",
@@ -46,7 +47,7 @@ def __getattr__(name: str) -> Any:
     if module_name is None:
         raise AttributeError(f"module 'budgetlib' has no attribute {name!r}")
     module = importlib.import_module(module_name)
-    value = module if module_name.endswith("." + name) else getattr(module, name)
+    value = getattr(module, name, module) if module_name.endswith("." + name) else getattr(module, name)
     globals()[name] = value
     return value
 
