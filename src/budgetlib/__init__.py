@@ -26,6 +26,9 @@ _LAZY: dict[str, str] = {
     "ReviewConfig": "budgetlib.analysis.review",
     "reprice": "budgetlib.analysis.scenarios",
     "sensitivity": "budgetlib.analysis.scenarios",
+    "change_quantity": "budgetlib.analysis.scenarios",
+    "faster_line": "budgetlib.analysis.scenarios",
+    "new_unit_price": "budgetlib.analysis.scenarios",
     "unit_costs": "budgetlib.analysis.unitcost",
     "generate_corpus": "budgetlib.synth",
     # scoring

@@ -1,0 +1,1 @@
+"""Analyses of the parsed tables: cost basis, year-over-year, review findings, scenarios, unit costs."""

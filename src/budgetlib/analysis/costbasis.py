@@ -1,0 +1,439 @@
+"""The cost basis (测算依据) as items: quantity, unit price, list and stated amounts, package ratio.
+
+A declaration justifies its budget in free text, one item per numbered line:
+
+    1、维护区直各部分电子政务网络，共 123 家，每家每年约 1000 元，打包价约 10 万元；
+
+which reads as quantity 123 家, unit price 1,000 元/家/年, list amount 123,000 元 (quantity × unit
+price), stated (package) amount 100,000 元, implied unit cost 813.0 元 (stated / quantity) and package
+ratio 0.813 (stated / list). The reading rules, in order:
+
+- The text is split at item numbers ("1、", "2.", "(3)", "四、") wherever they start a line or follow
+  a separator; without numbers, each line (or ；-separated part) is an item. A line that begins with
+  合计/总计 is kept as a total (``is_total``), never summed as an item.
+- Money is a number with a money unit (元, 万元, 万, 亿元; Arabic or Chinese numerals, read through
+  :func:`~budgetlib.transform.amounts.parse_amount`). A money with a per-basis that names a counted
+  unit ("每家每年约 1000 元", "1000 元/家/年") is the unit price, and so is a money written as a price
+  of the counted unit ("单价 5000 元", "5 台×6000 元"); a money per time only ("6 万元/年")
+  is the item's amount per year, unless a duration in that time unit makes it a rate ("每月 2 万元，
+  服务 6 个月"). The last other money is the stated amount.
+- The quantity is the first number with a counting unit (data/count_units.csv: 家, 个, 台 …); numbers
+  with a bandwidth unit ("200M", "1G") are the line's bandwidth, an attribute and never money.
+- Nothing is guessed: an item without a unit price has no list amount; an amount without a money
+  unit is not read.
+"""
+
+from __future__ import annotations
+
+import csv
+import logging
+import re
+from collections.abc import Iterable
+from dataclasses import asdict, dataclass, replace
+from functools import cache
+from importlib import resources
+from typing import TYPE_CHECKING
+
+import pandas as pd
+
+from budgetlib import schema
+from budgetlib.transform.amounts import parse_amount
+from budgetlib.transform.normalize import compact
+
+if TYPE_CHECKING:
+    from budgetlib.reader import Forms
+
+log = logging.getLogger(__name__)
+
+__all__ = [
+    "CostItem",
+    "bandwidths_in",
+    "cost_item_kinds",
+    "cost_items",
+    "count_units",
+    "kind_of",
+    "parse_cost_basis",
+    "parse_cost_item",
+    "quantities_in",
+    "split_cost_basis",
+]
+
+TIME_UNITS: dict[str, str] = {"年": "年", "月": "月", "个月": "月", "天": "天", "日": "天", "周": "周"}
+"""Time units of a per-basis or a duration, and their canonical name."""
+
+_CN_DIGITS = "零〇一二两三四五六七八九十百千万亿壹贰叁肆伍陆柒捌玖拾佰仟"
+_ARABIC = r"\d+(?:,\d{3})*(?:\.\d+)?"
+_MONEY_UNIT = r"亿元|万元|千元|元|万(?![人户个家台套辆次件名张册份亩吨株棵])"
+_BANDWIDTH = re.compile(
+    r"(?P<num>\d+(?:\.\d+)?)(?P<unit>Gbps|Mbps|Gb|Mb|GB|MB|G|M|兆)(?![A-Za-z])|(?P<word>万兆|千兆|百兆)"
+)
+_BANDWIDTH_CONTEXT = re.compile(r"宽带|带宽|专线|线路|接入|网络|光纤|链路|电路|互联网")
+_BANDWIDTH_FACTORS = {"G": 1000.0, "Gb": 1000.0, "Gbps": 1000.0, "GB": 1000.0, "M": 1.0, "Mb": 1.0,
+                      "Mbps": 1.0, "MB": 1.0, "兆": 1.0, "万兆": 10000.0, "千兆": 1000.0, "百兆": 100.0}
+_TOTAL_LINE = re.compile(r"^(?:以上)?(?:合计|总计|共计|小计|总额|预算总额|总预算)")
+_ITEM_NUMBER = (
+    r"(?:\d{1,2}(?:[、．]|\.(?!\d))|[(（]\d{1,2}[)）]"
+    r"|[一二三四五六七八九十]{1,3}、|[(（][一二三四五六七八九十]{1,3}[)）])"
+)
+_SPLIT_AT_NUMBER = re.compile(rf"(?:(?<=^)|(?<=\n)|(?<=[；;。]))\s*(?={_ITEM_NUMBER})")
+_LEADING_NUMBER = re.compile(rf"^\s*{_ITEM_NUMBER}")
+_CN_QUANTITY_BEFORE = "共计约有为各置购用备增装设护训,;:、(（"
+
+
+@dataclass(frozen=True, slots=True)
+class CostItem:
+    """One item of a cost basis; see the ``cost_items`` table in the data dictionary."""
+
+    item_no: int | None
+    description: str
+    quantity: float | None = None
+    quantity_unit: str | None = None
+    unit_price_yuan: float | None = None
+    unit_price_as_written: str | None = None
+    price_basis: str | None = None
+    list_amount_yuan: float | None = None
+    stated_amount_yuan: float | None = None
+    stated_amount_as_written: str | None = None
+    amount_yuan: float | None = None
+    implied_unit_cost_yuan: float | None = None
+    package_ratio: float | None = None
+    duration: float | None = None
+    duration_unit: str | None = None
+    bandwidth_mbps: float | None = None
+    attributes: str | None = None
+    kind: str | None = None
+    is_total: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class _Money:
+    as_written: str
+    yuan: float | None
+    per: tuple[str, ...]
+    start: int
+    end: int
+    rate_hint: bool = False
+    """Written as a price without saying per what: "单价 5000 元", "5 台×6000 元"."""
+
+    @property
+    def per_count(self) -> tuple[str, ...]:
+        return tuple(token for token in self.per if token not in TIME_UNITS)
+
+    @property
+    def per_time(self) -> tuple[str, ...]:
+        return tuple(TIME_UNITS[token] for token in self.per if token in TIME_UNITS)
+
+
+@dataclass(frozen=True, slots=True)
+class Quantity:
+    """A counted quantity found in a text: 123 家, 655 个 (``start``/``end`` in the compact text)."""
+
+    value: float
+    unit: str
+    as_written: str
+    start: int
+    end: int
+
+
+# -- vocabularies -----------------------------------------------------------------------------------
+
+
+@cache
+def count_units() -> dict[str, str]:
+    """Counting units (家, 个, 台 …) and the class they are compared in (data/count_units.csv)."""
+    text = resources.files("budgetlib").joinpath("data/count_units.csv").read_text(encoding="utf-8")
+    return {row["unit"]: row["unit_class"] for row in csv.DictReader(text.splitlines())}
+
+
+@cache
+def cost_item_kinds() -> pd.DataFrame:
+    """Kinds of cost (broadband, maintenance …), their patterns and expected economic category."""
+    text = resources.files("budgetlib").joinpath("data/cost_item_kinds.csv").read_text(encoding="utf-8")
+    return pd.DataFrame(list(csv.DictReader(text.splitlines())), dtype="str")
+
+
+@cache
+def _kind_patterns() -> tuple[tuple[str, re.Pattern[str]], ...]:
+    kinds = cost_item_kinds()
+    return tuple((row.kind, re.compile(row.pattern)) for row in kinds.itertuples())
+
+
+def kind_of(text: str) -> str | None:
+    """The kind of cost a description names, first match in data/cost_item_kinds.csv order.
+
+    >>> kind_of("需使用互联网接入宽带 200M，打折价约 28 万元"), kind_of("“在线督查”运维 6 万元/年")
+    ('broadband', 'maintenance')
+    """
+    key = compact(text)
+    for kind, pattern in _kind_patterns():
+        if pattern.search(key):
+            return kind
+    return None
+
+
+def _alternation(words: Iterable[str]) -> str:
+    return "|".join(sorted(map(re.escape, words), key=len, reverse=True))
+
+
+@cache
+def _patterns() -> dict[str, re.Pattern[str]]:
+    per_unit = _alternation([*count_units(), *TIME_UNITS])
+    count = _alternation(count_units())
+    money = (
+        rf"(?P<times>[×xX*])?(?P<pre>(?:每(?:{per_unit}))+)?(?P<filler>约|按|为|计|需|平均|均|单价|价格)?"
+        rf"(?P<num>{_ARABIC}|[{_CN_DIGITS}]+)(?P<unit>{_MONEY_UNIT})"
+        rf"(?P<per>(?:[/·](?:{per_unit}))*)"
+    )
+    return {
+        "money": re.compile(money),
+        "duration": re.compile(r"(?<![\d.])(?P<num>\d+(?:\.\d+)?)(?P<unit>个月|月|天|日|周|年)(?!度|底|初|末|前|内)"),
+        "quantity": re.compile(rf"(?<![\d.])(?P<num>\d+(?:\.\d+)?)(?:余|多)?(?P<unit>{count})"),
+        "cn_quantity": re.compile(
+            rf"(?:(?<=[{_CN_QUANTITY_BEFORE}])|^)(?P<num>[零〇一二两三四五六七八九十百千]+)(?P<unit>{count})"
+        ),
+        "per_token": re.compile(per_unit),
+    }
+
+
+# -- splitting --------------------------------------------------------------------------------------
+
+
+def split_cost_basis(text: str | None) -> list[str]:
+    """The cost basis cut into item texts (as written, trimmed).
+
+    >>> split_cost_basis("1、宽带 28 万元；2、运维 6 万元/年")
+    ['1、宽带 28 万元；', '2、运维 6 万元/年']
+    """
+    if not isinstance(text, str) or not text.strip():
+        return []
+    if _LEADING_NUMBER.match(text) or re.search(rf"[\n；;。]\s*{_ITEM_NUMBER}", text):
+        items: list[str] = []
+        for part in _SPLIT_AT_NUMBER.split(text):
+            for line in (piece.strip() for piece in part.split("\n")):
+                if not line:
+                    continue
+                starts_item = _LEADING_NUMBER.match(line) or _TOTAL_LINE.match(compact(line))
+                if items and not starts_item and not _TOTAL_LINE.match(compact(items[-1])):
+                    items[-1] = f"{items[-1]}\n{line}"  # a continuation line of the item above
+                else:
+                    items.append(line)
+        return items
+    pieces: list[str] = []
+    for line in text.split("\n"):
+        pieces.extend(piece.strip() for piece in re.split(r"(?<=[；;])", line) if piece.strip())
+    return pieces
+
+
+# -- reading one item -------------------------------------------------------------------------------
+
+
+def _per_tokens(text: str) -> tuple[str, ...]:
+    return tuple(_patterns()["per_token"].findall(text))
+
+
+def _moneys(key: str) -> list[_Money]:
+    found = []
+    for match in _patterns()["money"].finditer(key):
+        amount = parse_amount(match.group("num") + match.group("unit"))
+        if amount.yuan is None:
+            continue
+        pre = match.group("pre") or ""
+        per = _per_tokens(pre.replace("每", " ")) + _per_tokens(match.group("per") or "")
+        written = match.group(0) if pre else key[match.start("num"):match.end()]
+        hint = bool(match.group("times")) or match.group("filler") in ("单价", "价格")
+        found.append(_Money(written, amount.yuan, per, match.start(), match.end(), hint))
+    return found
+
+
+def quantities_in(text: str) -> list[Quantity]:
+    """Counted quantities in a text (123 家, 655 个, 十二台), outside money and durations.
+
+    >>> [(q.value, q.unit) for q in quantities_in("共 123 家，每家每年约 1000 元，服务 12 个月")]
+    [(123.0, '家')]
+    """
+    key = compact(text)
+    taken = [(m.start, m.end) for m in _moneys(key)]
+    taken += [m.span() for m in _patterns()["duration"].finditer(key)]
+    taken += [m.span() for m in _BANDWIDTH.finditer(key)]
+    found: list[Quantity] = []
+    for pattern, chinese in ((_patterns()["quantity"], False), (_patterns()["cn_quantity"], True)):
+        for match in pattern.finditer(key):
+            if any(start < match.end() and match.start() < end for start, end in taken):
+                continue
+            if not chinese and re.fullmatch(r"(?:19|20)\d{2}", match.group("num")):
+                continue
+            value = _number(match.group("num"))
+            if value is None:
+                continue
+            found.append(Quantity(value, match.group("unit"), match.group(0), match.start(), match.end()))
+    return sorted(found, key=lambda q: q.start)
+
+
+def _number(text: str) -> float | None:
+    if text[0].isdigit():
+        return float(text.replace(",", ""))
+    import cn2an  # deferred: a quarter of a second to import
+
+    try:
+        return float(cn2an.cn2an(text, "smart"))
+    except (ValueError, KeyError, IndexError, TypeError):
+        return None
+
+
+def bandwidths_in(text: str) -> list[tuple[float, str]]:
+    """Line bandwidths a text names, in Mbps with the text as written: "宽带 200M" → (200.0, '200M').
+
+    Only read where the text speaks of a line (宽带, 专线, 接入 …): elsewhere "80M" is a distance.
+    """
+    key = compact(text)
+    if not _BANDWIDTH_CONTEXT.search(key):
+        return []
+    found = []
+    for match in _BANDWIDTH.finditer(key):
+        if match.group("word"):
+            found.append((_BANDWIDTH_FACTORS[match.group("word")], match.group(0)))
+        else:
+            found.append((float(match.group("num")) * _BANDWIDTH_FACTORS[match.group("unit")], match.group(0)))
+    return found
+
+
+def _durations(key: str, moneys: list[_Money]) -> list[tuple[float, str]]:
+    spans = [(m.start, m.end) for m in moneys]
+    found = []
+    for match in _patterns()["duration"].finditer(key):
+        if any(start < match.end() and match.start() < end for start, end in spans):
+            continue
+        if match.group("unit") == "年" and re.fullmatch(r"(?:19|20)\d{2}", match.group("num")):
+            continue
+        found.append((float(match.group("num")), TIME_UNITS[match.group("unit")]))
+    return found
+
+
+def _choose_unit_price(moneys: list[_Money], durations: list[tuple[float, str]]) -> _Money | None:
+    for money in moneys:
+        if money.per_count:
+            return money
+    for money in moneys:
+        if money.per_time and (
+            any(unit != "年" for unit in money.per_time)
+            or any(unit in money.per_time for _, unit in durations)
+            or len(moneys) > 1
+        ):
+            return money
+    return None
+
+
+def parse_cost_item(text: str, item_no: int | None = None) -> CostItem:
+    """Read one item of a cost basis (see the module docstring for the rules).
+
+    >>> item = parse_cost_item("1、维护区直各部分电子政务网络，共 123 家，每家每年约 1000 元，打包价约 10 万元；", 1)
+    >>> item.quantity, item.unit_price_yuan, item.price_basis, item.list_amount_yuan, item.stated_amount_yuan
+    (123.0, 1000.0, '元/家/年', 123000.0, 100000.0)
+    >>> round(item.implied_unit_cost_yuan, 1), round(item.package_ratio, 3)
+    (813.0, 0.813)
+    """
+    key = compact(text)
+    if _TOTAL_LINE.match(key):
+        moneys = _moneys(key)
+        stated = moneys[-1] if moneys else None
+        return CostItem(
+            item_no=None, description=text, stated_amount_yuan=stated.yuan if stated else None,
+            stated_amount_as_written=stated.as_written if stated else None,
+            amount_yuan=stated.yuan if stated else None, is_total=True,
+        )
+    moneys = _moneys(key)
+    durations = _durations(key, moneys)
+    quantities = quantities_in(text)
+    quantity = quantities[0] if quantities else None
+    price = _choose_unit_price(moneys, durations)
+    if price is None and quantity is not None:
+        hinted = next((m for m in moneys if m.rate_hint), None)
+        if hinted is not None:  # "单价 5000 元", "5 台×6000 元": a price per the counted unit
+            price = replace(hinted, per=(quantity.unit, *hinted.per))
+    others = [m for m in moneys if m is not price]
+    stated = others[-1] if others else None
+    bandwidths = bandwidths_in(text)
+
+    list_amount = None
+    duration = None
+    duration_unit = None
+    if price is not None:
+        list_amount = price.yuan
+        if price.per_count:
+            list_amount = list_amount * quantity.value if quantity is not None and list_amount is not None else None
+        for time_unit in price.per_time:
+            match = next((d for d in durations if d[1] == time_unit), None)
+            if match is not None:
+                duration, duration_unit = match
+                list_amount = list_amount * duration if list_amount is not None else None
+            elif time_unit != "年":
+                list_amount = None  # a monthly/daily rate without a stated duration: the total is unknown
+    elif durations:
+        duration, duration_unit = durations[0]
+
+    stated_yuan = stated.yuan if stated else None
+    amount = stated_yuan if stated_yuan is not None else list_amount
+    implied = amount / quantity.value if amount is not None and quantity is not None and quantity.value else None
+    ratio = stated_yuan / list_amount if stated_yuan is not None and list_amount else None
+    basis = None
+    if price is not None:
+        basis = "/".join(["元", *price.per_count, *price.per_time])
+    return CostItem(
+        item_no=item_no,
+        description=text,
+        quantity=quantity.value if quantity else None,
+        quantity_unit=quantity.unit if quantity else None,
+        unit_price_yuan=price.yuan if price else None,
+        unit_price_as_written=price.as_written if price else None,
+        price_basis=basis,
+        list_amount_yuan=list_amount,
+        stated_amount_yuan=stated_yuan,
+        stated_amount_as_written=stated.as_written if stated else None,
+        amount_yuan=amount,
+        implied_unit_cost_yuan=implied,
+        package_ratio=ratio,
+        duration=duration,
+        duration_unit=duration_unit,
+        bandwidth_mbps=bandwidths[0][0] if bandwidths else None,
+        attributes="; ".join(written for _, written in bandwidths) or None,
+        kind=kind_of(text),
+    )
+
+
+def parse_cost_basis(text: str | None) -> list[CostItem]:
+    """All items of a cost-basis text, numbered from 1 (total lines carry no number).
+
+    >>> [item.stated_amount_yuan for item in parse_cost_basis("1、宽带 28 万元；\\n2、运维 6 万元/年")]
+    [280000.0, 60000.0]
+    """
+    items: list[CostItem] = []
+    number = 0
+    for part in split_cost_basis(text):
+        if _TOTAL_LINE.match(compact(part)):
+            items.append(parse_cost_item(part))
+            continue
+        number += 1
+        items.append(parse_cost_item(part, number))
+    return items
+
+
+# -- the table --------------------------------------------------------------------------------------
+
+
+def cost_items(forms: Forms | pd.DataFrame) -> pd.DataFrame:
+    """The ``cost_items`` table of a set of forms (or of a ``projects`` table): one row per item.
+
+    Reads ``projects.cost_basis`` only, so it works per form and per chunk of a streamed batch.
+    """
+    projects = forms if isinstance(forms, pd.DataFrame) else forms.projects
+    records = []
+    if "cost_basis" in projects.columns:
+        with_text = projects[projects["cost_basis"].notna()]
+        for form_id, text in zip(with_text["form_id"], with_text["cost_basis"], strict=True):
+            try:
+                items = parse_cost_basis(text)
+            except Exception:  # one odd text must not cost the other forms their items
+                log.exception("cost basis of form %s could not be split into items", form_id)
+                continue
+            records.extend({"form_id": form_id, **asdict(item)} for item in items)
+    return schema.frame("cost_items", records)
