@@ -138,3 +138,88 @@ def test_indicator_table_split_by_a_page_break_reads_as_one(tmp_path: Path) -> N
     assert list(parted.indicators["table_no"]) == [1] * 5 + [2] * 4
     assert parted.projects["official_total_score"].iloc[0] == 100.0
     assert "continuation" in parted.warnings["message"].iloc[0]
+
+
+def test_published_html_page_with_spans_script_and_navigation() -> None:
+    forms = read("target-page-with-spans.html")
+    p = forms.projects.iloc[0]
+    assert (p["form_type"], p["fiscal_year"], p["department"], p["implementing_unit"]) == (
+        "target", 2023, "某县教育局", "某县第一中学")
+    # 36.5 takes 万元 from the paragraph "单位：万元" above the table
+    assert (p["current_year_budget_yuan"], p["budget_as_written"]) == (365_000.0, "36.5")
+    assert p["annual_goal"] == "更新监控摄像头 120 个；\n实现校园重点区域监控全覆盖。"
+    assert p["form_filler"] == "李某"
+    assert values(forms.funding, ["source_name", "scope", "amount_yuan"]) == [
+        ("财政拨款", "current_year", 300_000.0), ("其他资金", "current_year", 65_000.0),
+    ]
+    # rowspan'd level cells are inherited; the level-1 成本指标 of the 2021 template is kept
+    assert values(forms.indicators, ["level1", "level2", "name", "comparator", "target_kind", "target_value",
+                                     "unit", "period_end"]) == [
+        ("产出指标", "数量指标", "更新摄像头数量", ">=", "quantitative", 120.0, "个", None),
+        ("产出指标", "质量指标", "设备验收合格率", None, "quantitative", 100.0, "%", None),
+        ("产出指标", "时效指标", "完成时间", None, "period", None, None, "2023-10"),
+        ("成本指标", "经济成本指标", "单个摄像头采购成本", "<=", "quantitative", 3000.0, "元", None),
+        ("效益指标", "社会效益指标", "校园安全事件发生率", None, "qualitative", None, None, None),
+        ("满意度指标", "服务对象满意度指标", "师生满意度", ">=", "quantitative", 90.0, "%", None),
+    ]
+    everything = " ".join(str(v) for df in forms.tables.values() for v in df.astype(str).to_numpy().ravel())
+    assert "统计代码" not in everything  # script text is never data
+    assert list(forms.unparsed["text"]) == ["首页 > 政务公开 > 财政预决算"]
+
+
+def test_workbook_laid_out_as_staff_fill_it_in(tmp_path: Path) -> None:
+    # a self-evaluation typed into Excel: a merged title, the unit at the right of its own row, merged
+    # section labels, figures as numbers formatted 0.00, a percentage as a number formatted 0.00%
+    from openpyxl import Workbook
+
+    wb = Workbook()
+    ws = wb.active
+    ws.title = "自评表"
+    ws.append(["项目支出绩效自评表（测试样例）"])
+    ws.merge_cells("A1:H1")
+    ws.append(["（2022年度）"])
+    ws.append([None, None, None, None, None, None, None, "单位：万元"])
+    rows = [
+        ["项目名称", "老旧小区改造（测试样例）", None, None, None, None, None, None],
+        ["主管部门", "某区住建局", None, None, "实施单位", "某区城建中心", None, None],
+        ["项目资金", None, "年初预算数", "全年预算数", "全年执行数", "分值", "执行率", "得分"],
+        [None, "年度资金总额", 200, 240, 180, 10, 0.75, 7.5],
+        [None, "其中：财政拨款", 200, 240, 180, None, None, None],
+        ["绩效指标", "一级指标", "二级指标", "三级指标", "年度指标值", "实际完成值", "分值", "得分"],
+        [None, "产出指标", "数量指标", "改造小区数", "≥12个", "9个", 50, 37.5],
+        [None, "效益指标", "社会效益指标", "居住条件", "明显改善", "部分改善", 30, 21],
+        [None, "满意度指标", "服务对象满意度指标", "居民满意度", "≥85%", "88%", 10, 10],
+    ]
+    for row in rows:
+        ws.append(row)
+    ws.merge_cells("A6:A8")
+    ws.merge_cells("A9:A12")
+    for row in ws.iter_rows(min_row=7, max_row=8, min_col=3, max_col=6):
+        for cell in row:
+            cell.number_format = "0.00"
+    ws["G7"].number_format = "0.00%"
+    path = tmp_path / "selfeval.xlsx"
+    wb.save(path)
+
+    forms = read_any(path)
+    p = forms.projects.iloc[0]
+    assert (p["form_type"], p["fiscal_year"], p["project_name"], p["department"]) == (
+        "self_evaluation", 2022, "老旧小区改造（测试样例）", "某区住建局")
+    assert (p["current_year_budget_yuan"], p["budget_as_written"]) == (2_400_000.0, "240.00")
+    assert values(forms.budget_execution, ["fund_line", "initial_budget_yuan", "full_year_budget_yuan",
+                                           "executed_yuan", "execution_rate", "weight", "score"]) == [
+        ("年度资金总额", 2_000_000.0, 2_400_000.0, 1_800_000.0, 0.75, 10.0, 7.5),
+        ("财政拨款", 2_000_000.0, 2_400_000.0, 1_800_000.0, None, None, None),
+    ]
+    assert values(forms.indicators, ["level1", "name", "target_value", "actual_text", "actual_value", "weight",
+                                     "score"]) == [
+        ("产出指标", "改造小区数", 12.0, "9个", 9.0, 50.0, 37.5),
+        ("效益指标", "居住条件", None, "部分改善", None, 30.0, 21.0),
+        ("满意度指标", "居民满意度", 85.0, "88%", 88.0, 10.0, 10.0),
+    ]
+
+
+def read_any(path: Path) -> bl.Forms:
+    forms = bl.read_form(path)
+    assert forms.errors.empty, forms.errors
+    return forms
