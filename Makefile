@@ -29,12 +29,18 @@ $(VENV)/.installed-test: $(VENV)/.installed-core
 	$(BIN)/pip install --quiet -c $(CONSTRAINTS) -e ".[test,dask]"
 	touch $@
 
-$(VENV)/.installed-lab: $(VENV)/.installed-core
-	$(BIN)/pip install --quiet -c $(CONSTRAINTS) -e ".[lab]"
+# JupyterLab lives in its own environment: installed beside the report code it would add 1-2 s to every
+# process that imports nbformat (jupyter-events pulls in a slow import). Its kernel is the project's.
+LAB_VENV ?= .venv-lab
+
+$(LAB_VENV)/.installed: $(VENV)/.installed-core
+	$(PYTHON) -m venv $(LAB_VENV)
+	$(LAB_VENV)/bin/pip install --quiet -c $(CONSTRAINTS) jupyterlab ipywidgets
+	$(BIN)/python -m ipykernel install --prefix $(LAB_VENV) --name budgetlib --display-name "budgetlib (Python 3)" >/dev/null
 	touch $@
 
 reports: $(VENV)/.installed-core  ## set up, then build every report from data/ into reports/
-	$(BIN)/budgetlib parse $(DATA) --out $(REPORTS)/tables --format csv
+	$(BIN)/budgetlib report $(DATA) --out $(REPORTS) --jobs $(JOBS)
 
 test: $(VENV)/.installed-test  ## set up, then run every test (unit, notebooks via nbval, lint)
 	$(BIN)/ruff check src tests benchmarks
@@ -46,8 +52,8 @@ test-extended: $(VENV)/.installed-test  ## the long fuzz/property run (10,000 ca
 lint: $(VENV)/.installed-test  ## ruff
 	$(BIN)/ruff check src tests benchmarks
 
-lab: $(VENV)/.installed-lab  ## open JupyterLab on notebooks/ with the project's kernel
-	$(BIN)/jupyter lab notebooks/
+lab: $(LAB_VENV)/.installed  ## open JupyterLab on notebooks/ with the project's kernel
+	$(LAB_VENV)/bin/jupyter lab notebooks/
 
 benchmark: $(VENV)/.installed-test  ## run the benchmarks, print a table, write benchmarks/results.md
 	$(BIN)/python -m benchmarks.run
@@ -62,4 +68,4 @@ lock: $(BIN)/python  ## re-resolve the newest versions and rewrite the constrain
 	rm -rf $(VENV)/lock
 
 clean:  ## remove the environment and generated reports
-	rm -rf $(VENV) $(REPORTS)/*.html $(REPORTS)/*/ .pytest_cache
+	rm -rf $(VENV) $(LAB_VENV) $(REPORTS)/*.html $(REPORTS)/*/ .pytest_cache

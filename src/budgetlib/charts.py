@@ -1,0 +1,534 @@
+"""Charts for the reports: matplotlib figures that print legibly and show Chinese text.
+
+Why this module exists:
+
+- **Chinese text.** matplotlib's default font (DejaVu Sans) has no Chinese glyphs: every character
+  becomes a box and a "Glyph … missing" warning. The project's own install brings Noto Sans CJK
+  (PyPI ``noto-cjk[sans]``, one .ttc file with all CJK faces); :func:`use_cjk_font` registers it and
+  selects the Simplified Chinese face by name, because the collection's first face is the Japanese
+  one. DejaVu Sans stays second in the family list as a per-glyph fallback.
+- **Print.** Reports are printed and photocopied: sizes are in points at A4 width, palettes keep
+  their order in greyscale (light → dark ramps, hatching where colours alone would carry meaning),
+  and money axes say their unit (元 or 万元) and use thousands separators.
+- **Tidy input.** Every chart takes a long DataFrame with documented column names (overridable by
+  keyword), so an analysis result can be passed straight in.
+
+Figures are built as :class:`ChartFigure`, not with pyplot, so the library keeps no figure registry;
+a notebook shows a chart by returning it as the cell's last expression (it renders itself as PNG,
+no ``%matplotlib inline`` needed). The only process-wide state touched is matplotlib's font list and ``font.family``:
+tick labels are created when a figure is drawn, after the chart function has returned, so a
+temporary style would not reach them.
+"""
+
+from __future__ import annotations
+
+import io
+import math
+import textwrap
+from collections.abc import Sequence
+from functools import cache
+from pathlib import Path
+
+import matplotlib
+import numpy as np
+import pandas as pd
+from matplotlib.axes import Axes
+from matplotlib.backends.backend_agg import FigureCanvasAgg
+from matplotlib.figure import Figure
+from matplotlib.ticker import Formatter, MaxNLocator
+
+CJK_FAMILY = "Noto Sans CJK SC"
+"""The face of the Noto Sans CJK collection used for every chart (Simplified Chinese)."""
+
+FALLBACK_FAMILY = "DejaVu Sans"
+
+PAGE_WIDTH_IN = 6.7
+"""Text width of an A4 page with 2 cm margins, in inches: figures are made this wide."""
+
+DPI = 150
+"""Enough for print without making the embedded PNGs large."""
+
+BASE_FONT_PT = 9.5
+TITLE_FONT_PT = 11.5
+VALUE_LABEL_PT = 8.0
+
+RAMP = ("#c6dbef", "#9ecae1", "#6baed6", "#3182bd", "#08519c", "#08306b")
+"""Light → dark blues: successive years stay in order when printed in grey."""
+
+CONTRAST = ("#1f4e79", "#e0a040")
+"""Two colours far apart in lightness (dark blue, light orange) for two-sided charts."""
+
+HATCHES = ("", "///", "...", "xxx", "\\\\\\", "ooo")
+"""Patterns added to colours where a category must survive a greyscale copy."""
+
+WAN = 10_000.0
+
+
+# ----------------------------------------------------------------------------------------------
+# fonts and style
+
+
+class ChartFigure(Figure):
+    """A Figure that shows itself in a notebook as a PNG and describes itself by its title.
+
+    ``_repr_png_`` lets IPython display the chart as the cell's result without pyplot or
+    ``%matplotlib inline`` (importing pyplot costs every batch report half a second and keeps a
+    global figure registry); the text form (``repr``, a notebook output's ``text/plain``) becomes
+    the image's alternative text in the HTML reports.
+    """
+
+    alt_text: str = "图表 (chart)"
+
+    def __repr__(self) -> str:
+        return f"图表：{self.alt_text}"
+
+    def _repr_png_(self) -> bytes:
+        buffer = io.BytesIO()
+        FigureCanvasAgg(self).print_png(buffer)
+        return buffer.getvalue()
+
+
+@cache
+def cjk_font_path() -> Path:
+    """Path of the Noto Sans CJK collection installed with budgetlib (``noto-cjk[sans]``)."""
+    import noto_cjk
+
+    return Path(noto_cjk.otc_path("sans"))
+
+
+@cache
+def _register_cjk_font() -> None:
+    from matplotlib import font_manager
+
+    font_manager.fontManager.addfont(str(cjk_font_path()))
+
+
+def use_cjk_font() -> None:
+    """Register Noto Sans CJK with matplotlib and make its SC face the default family.
+
+    Idempotent and cheap after the first call; every chart function calls it.
+    """
+    _register_cjk_font()
+    matplotlib.rcParams["font.family"] = [CJK_FAMILY, FALLBACK_FAMILY]
+    matplotlib.rcParams["axes.unicode_minus"] = False
+    matplotlib.rcParams["svg.fonttype"] = "none"
+
+
+def _new_figure(height_in: float) -> tuple[Figure, Axes]:
+    use_cjk_font()
+    fig = ChartFigure(figsize=(PAGE_WIDTH_IN, height_in), dpi=DPI, layout="constrained")
+    ax = fig.add_subplot()
+    ax.tick_params(labelsize=BASE_FONT_PT)
+    for side in ("top", "right"):
+        ax.spines[side].set_visible(False)
+    return fig, ax
+
+
+def _title(ax: Axes, title: str | None) -> None:
+    if title:
+        ax.set_title(title, fontsize=TITLE_FONT_PT, loc="left", wrap=True)
+        figure = ax.get_figure(root=True)
+        if isinstance(figure, ChartFigure):
+            figure.alt_text = title
+
+
+def _wrap(label: object, width: int = 14) -> str:
+    """Wrap a (Chinese) label to lines of ``width`` characters; CJK text has no spaces to break at."""
+    text = "" if label is None or (isinstance(label, float) and math.isnan(label)) else str(label)
+    return "\n".join(textwrap.wrap(text, width=width, break_long_words=True)) or "—"
+
+
+def _height_for(n_rows: int, per_row: float = 0.32, minimum: float = 2.2) -> float:
+    return max(minimum, 1.0 + per_row * n_rows)
+
+
+def _require(data: pd.DataFrame, columns: Sequence[str], chart: str) -> None:
+    missing = [c for c in columns if c not in data.columns]
+    if missing:
+        raise KeyError(f"{chart}: the data has no column(s) {missing}; it has {list(data.columns)}")
+
+
+# ----------------------------------------------------------------------------------------------
+# money formatting
+
+
+def money_unit(values: Sequence[float] | pd.Series | np.ndarray) -> str:
+    """元 for small amounts, 万元 from 100,000 元 on (how budget tables state money)."""
+    finite = np.abs(np.asarray(pd.to_numeric(pd.Series(values), errors="coerce").dropna(), dtype=float))
+    return "万元" if finite.size and finite.max() >= 100_000 else "元"
+
+
+def format_money(value_yuan: float | None, unit: str = "万元", decimals: int | None = None) -> str:
+    """An amount in 元 shown in ``unit`` with thousands separators: 1234567 → '123.46' (万元).
+
+    NA stays visible as '—' (an unknown amount is not zero). ``decimals`` defaults to 2 for 万元
+    and 0 for 元.
+
+    >>> format_money(12345678.0)
+    '1,234.57'
+    >>> format_money(1500.0, "元")
+    '1,500'
+    """
+    if value_yuan is None or pd.isna(value_yuan):
+        return "—"
+    scale = WAN if unit == "万元" else 1.0
+    places = (2 if unit == "万元" else 0) if decimals is None else decimals
+    return f"{value_yuan / scale:,.{places}f}"
+
+
+class MoneyFormatter(Formatter):
+    """Axis ticks of amounts held in 元, shown in 元 or 万元 with thousands separators.
+
+    The number of decimals follows the tick step, so 0.5 万元 steps show '2.5' and 100 万元 steps
+    show '1,200'.
+    """
+
+    def __init__(self, unit: str = "万元") -> None:
+        self.unit = unit
+        self.scale = WAN if unit == "万元" else 1.0
+
+    def _decimals(self, values: Sequence[float]) -> int:
+        locs = np.sort(np.asarray(values, dtype=float)) / self.scale
+        if locs.size < 2:
+            return 0
+        step = float(np.min(np.diff(locs)))
+        if step <= 0 or step >= 1:
+            return 0
+        return min(4, math.ceil(-math.log10(step) - 1e-9))
+
+    def format_ticks(self, values: Sequence[float]) -> list[str]:
+        places = self._decimals(values)
+        return [f"{v / self.scale:,.{places}f}" for v in values]
+
+    def __call__(self, x: float, pos: int | None = None) -> str:
+        value = x / self.scale
+        places = 0 if float(value).is_integer() else 2
+        return f"{value:,.{places}f}"
+
+
+def _money_axis(ax: Axes, axis: str, unit: str, label: str = "金额") -> None:
+    target = ax.xaxis if axis == "x" else ax.yaxis
+    target.set_major_formatter(MoneyFormatter(unit))
+    target.set_major_locator(MaxNLocator(nbins=6))
+    target.set_label_text(f"{label}（{unit}）", fontsize=BASE_FONT_PT)
+
+
+def _legend(fig: Figure, ax: Axes) -> None:
+    """A one-line legend under the plot, where it cannot cover bars or their labels."""
+    handles, labels = ax.get_legend_handles_labels()
+    if handles:
+        fig.legend(handles, labels, loc="outside lower center", ncols=min(len(handles), 6), frameon=False,
+                   fontsize=VALUE_LABEL_PT)
+
+
+def _value_labels(ax: Axes, container, values: Sequence[float], unit: str) -> None:
+    labels = [format_money(v, unit) if not pd.isna(v) else "" for v in values]
+    ax.bar_label(container, labels=labels, padding=2, fontsize=VALUE_LABEL_PT)
+
+
+def _empty(title: str | None, message: str = "无数据 (no data)") -> Figure:
+    fig, ax = _new_figure(1.6)
+    ax.set_axis_off()
+    ax.text(0.5, 0.5, message, ha="center", va="center", fontsize=BASE_FONT_PT, transform=ax.transAxes)
+    _title(ax, title)
+    return fig
+
+
+# ----------------------------------------------------------------------------------------------
+# charts
+
+
+def amount_bars(
+    data: pd.DataFrame,
+    *,
+    label: str = "label",
+    value: str = "amount_yuan",
+    title: str | None = None,
+    unit: str | None = None,
+    sort: bool = True,
+) -> Figure:
+    """Horizontal bars of amounts: funding sources, budgets by project or department.
+
+    Columns: ``label`` (what the bar is, text) and ``value`` (amount in 元, float; NA rows are
+    left out of the bars, since their amount is unknown, not zero).
+    """
+    _require(data, [label, value], "amount_bars")
+    rows = data[[label, value]].dropna(subset=[value])
+    if rows.empty:
+        return _empty(title)
+    if sort:
+        rows = rows.sort_values(value, ascending=True, kind="stable")
+    unit = unit or money_unit(rows[value])
+    fig, ax = _new_figure(_height_for(len(rows)))
+    positions = np.arange(len(rows))
+    bars = ax.barh(positions, rows[value].to_numpy(dtype=float), color=RAMP[3], height=0.6)
+    ax.set_yticks(positions, [_wrap(v) for v in rows[label]])
+    _value_labels(ax, bars, rows[value].tolist(), unit)
+    _money_axis(ax, "x", unit)
+    ax.margins(x=0.15)
+    _title(ax, title)
+    return fig
+
+
+def yoy_bars(
+    data: pd.DataFrame,
+    *,
+    label: str = "label",
+    year: str = "fiscal_year",
+    value: str = "amount_yuan",
+    change: str = "change_fraction",
+    title: str | None = None,
+    unit: str | None = None,
+) -> Figure:
+    """Year-over-year bars: one group per ``label`` (project, department, economic category), one
+    bar per year, years in a light → dark ramp so the order survives greyscale printing.
+
+    Columns: ``label`` (text), ``year`` (int fiscal year), ``value`` (amount in 元, float) and
+    optionally ``change`` (the latest year's change over the year before, as a fraction: 0.667 for
+    +66.7 %, as ``bl.yoy`` names it), written beside the group when present. One row per label ×
+    year (long form: a prior/current pair becomes two rows); NA amounts are left out (unknown, not
+    zero).
+    """
+    _require(data, [label, year, value], "yoy_bars")
+    rows = data.dropna(subset=[value])
+    if rows.empty:
+        return _empty(title)
+    years = sorted(int(y) for y in rows[year].dropna().unique())
+    labels = list(dict.fromkeys(rows[label].tolist()))
+    unit = unit or money_unit(rows[value])
+    n_years = len(years)
+    fig, ax = _new_figure(_height_for(len(labels) * max(1, n_years), per_row=0.22))
+    group = np.arange(len(labels))[::-1]
+    height = 0.8 / n_years
+    colours = _ramp(n_years)
+    for i, y in enumerate(years):
+        by_label = rows[rows[year] == y].groupby(label, sort=False)[value].sum(min_count=1)
+        values = [float(by_label.get(lab, np.nan)) for lab in labels]
+        offsets = group + (n_years - 1) / 2 * height - i * height
+        bars = ax.barh(offsets, np.nan_to_num(values), height=height * 0.92, color=colours[i],
+                       hatch=HATCHES[i % len(HATCHES)] if n_years > len(RAMP) else "",
+                       edgecolor="#333333", linewidth=0.4, label=f"{y}年")
+        _value_labels(ax, bars, values, unit)
+    if change in rows.columns:
+        changes = rows.dropna(subset=[change]).groupby(label, sort=False)[change].last()
+        for pos, lab in zip(group, labels, strict=True):
+            if lab in changes.index:
+                ax.annotate(f"{changes[lab]:+.1%}", xy=(1.0, pos), xycoords=("axes fraction", "data"),
+                            ha="right", va="center", fontsize=VALUE_LABEL_PT)
+    ax.set_yticks(group, [_wrap(v) for v in labels])
+    _money_axis(ax, "x", unit)
+    ax.margins(x=0.18)
+    _legend(fig, ax)
+    _title(ax, title)
+    return fig
+
+
+def cost_breakdown(
+    data: pd.DataFrame,
+    *,
+    item: str = "description",
+    amount: str = "stated_amount_yuan",
+    list_amount: str = "list_amount_yuan",
+    title: str | None = "测算依据构成 (cost basis)",
+    unit: str | None = None,
+) -> Figure:
+    """Cost-basis items (测算依据): the stated amount of each item, and where the form gives a
+    quantity × unit price, the list amount behind it as a hatched outline (a package discount shows
+    as the gap, with the ratio written beside it).
+
+    Columns (as in ``forms.cost_items``): ``item`` (the item's text), ``amount`` (stated amount in
+    元) and optionally ``list_amount`` (quantity × unit price in 元).
+    """
+    _require(data, [item, amount], "cost_breakdown")
+    rows = data.dropna(subset=[amount])
+    if rows.empty:
+        return _empty(title)
+    has_list = list_amount in rows.columns and rows[list_amount].notna().any()
+    all_values = pd.concat([rows[amount], rows[list_amount]]) if has_list else rows[amount]
+    unit = unit or money_unit(all_values)
+    fig, ax = _new_figure(_height_for(len(rows), per_row=0.42))
+    positions = np.arange(len(rows))[::-1]
+    if has_list:
+        ax.barh(positions, rows[list_amount].fillna(0).to_numpy(dtype=float), height=0.7, color="white",
+                edgecolor="#555555", hatch="///", linewidth=0.6, label="数量×单价 (list)")
+    ax.barh(positions, rows[amount].to_numpy(dtype=float), height=0.45, color=CONTRAST[0], label="测算金额 (stated)")
+    listed_values = rows[list_amount] if has_list else pd.Series(np.nan, index=rows.index)
+    for pos, stated, listed in zip(positions, rows[amount], listed_values, strict=True):
+        text = format_money(stated, unit)
+        if not pd.isna(listed) and listed:
+            text += f"（为数量×单价的 {stated / listed:.1%}）"
+        end = max(stated, 0.0 if pd.isna(listed) else listed)
+        ax.text(end, pos, " " + text, va="center", fontsize=VALUE_LABEL_PT)
+    ax.set_yticks(positions, [_wrap(v, 18) for v in rows[item]])
+    _money_axis(ax, "x", unit)
+    ax.margins(x=0.45)
+    if has_list:
+        _legend(fig, ax)
+    _title(ax, title)
+    return fig
+
+
+def unit_cost_comparison(
+    data: pd.DataFrame,
+    *,
+    label: str = "project_name",
+    unit_cost: str = "unit_cost_yuan",
+    basis: str = "unit_basis",
+    title: str | None = "单位成本比较 (unit costs)",
+) -> Figure:
+    """Unit costs side by side, one panel per basis (元/家/年, 元/个/年 …): only costs on the same
+    basis are comparable, so each basis gets its own scale and its name is written on every bar.
+
+    Columns (as ``bl.unit_costs`` names them): ``label`` (project or item), ``unit_cost`` (元 per
+    unit, float) and ``basis`` (what the cost is per, text; NA is shown as '—').
+    """
+    _require(data, [label, unit_cost, basis], "unit_cost_comparison")
+    rows = data.dropna(subset=[unit_cost]).assign(_basis=lambda d: d[basis].fillna("—"))
+    if rows.empty:
+        return _empty(title)
+    bases = list(dict.fromkeys(rows["_basis"]))
+    counts = [int((rows["_basis"] == b).sum()) for b in bases]
+    use_cjk_font()
+    fig = ChartFigure(figsize=(PAGE_WIDTH_IN, _height_for(sum(counts) + len(bases), per_row=0.3)), dpi=DPI,
+                      layout="constrained")
+    axes = fig.subplots(len(bases), 1, squeeze=False, height_ratios=[c + 1 for c in counts])[:, 0]
+    for ax, b in zip(axes, bases, strict=True):
+        part = rows[rows["_basis"] == b].sort_values(unit_cost, kind="stable")
+        positions = np.arange(len(part))
+        bars = ax.barh(positions, part[unit_cost].to_numpy(dtype=float), height=0.6, color=RAMP[3])
+        ax.bar_label(bars, labels=[f"{_plain_number(v)} {b}" for v in part[unit_cost]], padding=2,
+                     fontsize=VALUE_LABEL_PT)
+        ax.set_yticks(positions, [_wrap(v) for v in part[label]])
+        ax.tick_params(labelsize=BASE_FONT_PT)
+        ax.xaxis.set_major_formatter(MoneyFormatter("元"))
+        ax.xaxis.set_major_locator(MaxNLocator(nbins=5))
+        ax.set_xlabel(f"单位成本（{b}）", fontsize=BASE_FONT_PT)
+        ax.margins(x=0.3)
+        for side in ("top", "right"):
+            ax.spines[side].set_visible(False)
+    _title(axes[0], title)
+    return fig
+
+
+def _plain_number(value: float) -> str:
+    """1234.0 → '1,234'; 427.5 → '427.5' (unit costs keep their decimals, up to two)."""
+    return f"{value:,.0f}" if float(value).is_integer() else f"{value:,.2f}".rstrip("0").rstrip(".")
+
+
+def attainment(
+    data: pd.DataFrame,
+    *,
+    indicator: str = "name",
+    attainment: str = "attainment",
+    score: str = "computed_score",
+    weight: str = "weight",
+    title: str | None = "指标完成情况 (attainment)",
+) -> Figure:
+    """Attainment of each indicator: actual relative to target (1.0 = target met) with a line at
+    100 %; met and missed bars differ in colour *and* hatch. Where ``score`` and ``weight`` columns
+    exist, 'score/weight' is written beside the bar.
+
+    Columns (as ``bl.score(...).indicators`` names them): ``indicator`` (the indicator's name),
+    ``attainment`` (fraction; NA for indicators that cannot be measured, which are listed without a
+    bar), optionally ``score`` and ``weight`` (points).
+    """
+    _require(data, [indicator, attainment], "attainment")
+    if data.empty:
+        return _empty(title)
+    rows = data.reset_index(drop=True)
+    fig, ax = _new_figure(_height_for(len(rows)))
+    positions = np.arange(len(rows))[::-1]
+    values = rows[attainment].astype(float)
+    met = (values >= 1.0).to_numpy()
+    for mask, colour, hatch, name in ((met, CONTRAST[0], "", "达成 (met)"),
+                                      (~met, CONTRAST[1], "///", "未达成 (missed)")):
+        if mask.any():
+            ax.barh(positions[mask], np.nan_to_num(values[mask].to_numpy()), height=0.6, color=colour,
+                    hatch=hatch, edgecolor="#333333", linewidth=0.4, label=name)
+    ax.axvline(1.0, color="#333333", linewidth=0.8, linestyle="--")
+    has_score = score in rows.columns and weight in rows.columns
+    for pos, (_, row) in zip(positions, rows.iterrows(), strict=True):
+        value = row[attainment]
+        text = "不可量化 (n/a)" if pd.isna(value) else f"{value:.0%}"
+        if has_score and not pd.isna(row[score]) and not pd.isna(row[weight]):
+            text += f"  {row[score]:g}/{row[weight]:g}"
+        ax.text(0.0 if pd.isna(value) else value, pos, " " + text, va="center", fontsize=VALUE_LABEL_PT)
+    ax.set_yticks(positions, [_wrap(v, 16) for v in rows[indicator]])
+    ax.xaxis.set_major_formatter(matplotlib.ticker.PercentFormatter(xmax=1.0, decimals=0))
+    ax.set_xlabel("完成率 (actual / target)", fontsize=BASE_FONT_PT)
+    ax.set_xlim(0, max(1.3, float(np.nanmax(values.to_numpy())) * 1.25 if values.notna().any() else 1.3))
+    _legend(fig, ax)
+    _title(ax, title)
+    return fig
+
+
+def tornado(
+    data: pd.DataFrame,
+    *,
+    parameter: str = "driver",
+    low: str = "low_total_yuan",
+    high: str = "high_total_yuan",
+    base: float | None = None,
+    base_column: str = "baseline_total_yuan",
+    title: str | None = "敏感性分析 (sensitivity)",
+    unit: str | None = None,
+) -> Figure:
+    """Tornado chart of a sensitivity analysis: for each input varied, the project total at its low
+    and high value, as bars from the base total; the widest swing on top.
+
+    Columns (as ``bl.sensitivity`` names them): ``parameter`` (the input varied, e.g. '宽带单价'),
+    ``low`` and ``high`` (the total in 元 at the low and high input). The base total comes from
+    ``base`` or, if not given, from the ``base_column`` column (the same value on every row).
+    """
+    _require(data, [parameter, low, high], "tornado")
+    rows = data.dropna(subset=[low, high])
+    if rows.empty:
+        return _empty(title)
+    if base is None:
+        _require(rows, [base_column], "tornado")
+        base = float(rows[base_column].iloc[0])
+    swing = (rows[high] - rows[low]).abs()
+    rows = rows.assign(_swing=swing).sort_values("_swing", kind="stable")
+    unit = unit or money_unit(pd.concat([rows[low], rows[high]]))
+    fig, ax = _new_figure(_height_for(len(rows)))
+    positions = np.arange(len(rows))
+    low_bars = ax.barh(positions, rows[low].to_numpy(dtype=float) - base, left=base, height=0.6,
+                       color=CONTRAST[1], hatch="///", edgecolor="#333333", linewidth=0.4, label="低值 (low)")
+    high_bars = ax.barh(positions, rows[high].to_numpy(dtype=float) - base, left=base, height=0.6,
+                        color=CONTRAST[0], edgecolor="#333333", linewidth=0.4, label="高值 (high)")
+    ax.bar_label(low_bars, labels=[format_money(v, unit) for v in rows[low]], padding=2, fontsize=VALUE_LABEL_PT)
+    ax.bar_label(high_bars, labels=[format_money(v, unit) for v in rows[high]], padding=2, fontsize=VALUE_LABEL_PT)
+    ax.axvline(base, color="#333333", linewidth=0.9)
+    ax.annotate(f"基准 {format_money(base, unit)}", xy=(base, 1.0), xycoords=("data", "axes fraction"),
+                ha="center", va="bottom", fontsize=VALUE_LABEL_PT)
+    ax.set_yticks(positions, [_wrap(v, 16) for v in rows[parameter]])
+    _money_axis(ax, "x", unit, label="项目总额")
+    ax.margins(x=0.2)
+    _legend(fig, ax)
+    _title(ax, title)
+    return fig
+
+
+def _ramp(n: int) -> list[str]:
+    """``n`` colours from the light → dark ramp, spread out so neighbours differ in grey."""
+    if n <= 1:
+        return [RAMP[3]]
+    picks = np.linspace(0, len(RAMP) - 1, n).round().astype(int)
+    return [RAMP[i] for i in picks]
+
+
+__all__ = [
+    "CJK_FAMILY",
+    "ChartFigure",
+    "MoneyFormatter",
+    "amount_bars",
+    "attainment",
+    "cjk_font_path",
+    "cost_breakdown",
+    "format_money",
+    "money_unit",
+    "tornado",
+    "unit_cost_comparison",
+    "use_cjk_font",
+    "yoy_bars",
+]

@@ -1,0 +1,50 @@
+"""``budgetlib report PATH... --out DIR [--year Y] [--department D] [--jobs N]``."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    parser = sub.add_parser(
+        "report", help="build the report notebooks and HTML pages for forms",
+        description="Parse forms once, then run the report notebooks (papermill): a project report per form, "
+                    "an annual report per department and one overall, each as an executed .ipynb and an HTML "
+                    "page without code, and DIR/index.html linking them all.")
+    parser.add_argument("paths", nargs="+", metavar="PATH", help="form files or folders of forms")
+    parser.add_argument("--out", required=True, metavar="DIR", help="output folder")
+    parser.add_argument("--year", type=int, metavar="Y", help="only forms of this fiscal year")
+    parser.add_argument("--department", metavar="D", help="only forms of this department (name or code)")
+    parser.add_argument("--jobs", type=int, default=1, metavar="N", help="run N reports at a time (processes)")
+    parser.add_argument("--timeout", type=float, default=600.0, metavar="S",
+                        help="seconds one notebook cell may run before its report fails (default 600)")
+    parser.add_argument("--notebooks", metavar="DIR", help="folder of the report notebooks (default: the project's)")
+    parser.add_argument("--no-progress", action="store_true", help="no progress bar")
+    parser.set_defaults(handler=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    if args.jobs < 1:
+        print("--jobs must be at least 1", file=sys.stderr)
+        return 2
+    from budgetlib.report import run_reports
+
+    try:
+        result = run_reports(
+            args.paths, args.out, fiscal_year=args.year, department=args.department, jobs=args.jobs,
+            timeout=args.timeout, notebooks_dir=args.notebooks, progress=not args.no_progress)
+    except FileNotFoundError as exc:
+        print(str(exc), file=sys.stderr)
+        return 2
+    done = len(result.outcomes) - len(result.failures)
+    print(f"{done} of {len(result.outcomes)} reports written; open {result.out / 'index.html'}")
+    if result.failures:
+        print(f"{len(result.failures)} report(s) failed:", file=sys.stderr)
+        for outcome in result.failures:
+            print(f"  {outcome.job.stem}: {outcome.error}", file=sys.stderr)
+    if result.read_errors:
+        print(f"{len(result.read_errors)} file(s) could not be read:", file=sys.stderr)
+        for row in result.read_errors:
+            print(f"  {row['source_file']}: {row['error']}", file=sys.stderr)
+    return result.exit_status

@@ -1,0 +1,10 @@
+"""Batch reports: the report notebooks run with papermill over parsed forms, to HTML and an index.
+
+``run_reports`` is the batch (``budgetlib report``); :mod:`budgetlib.report.sections` holds what the
+notebooks show; :mod:`budgetlib.report.engine` is the papermill engine that runs them.
+"""
+
+from budgetlib.report.plan import ReportJob, plan_reports, slugify
+from budgetlib.report.runner import BatchResult, ReportOutcome, run_report, run_reports
+
+__all__ = ["BatchResult", "ReportJob", "ReportOutcome", "plan_reports", "run_report", "run_reports", "slugify"]

@@ -1,0 +1,91 @@
+"""Executed notebooks → self-contained HTML pages, and the batch's index page.
+
+Reports are read on government networks that are often cut off from the internet (政务外网), so a
+page must not fetch anything: nbconvert's lab template links require.js, MathJax and mermaid from a
+CDN and the widget manager from unpkg; ``templates/report.html.j2`` empties those blocks and strips
+the URL-bearing comments from the inlined CSS. Figures are PNG data URIs already (and markdown
+attachments are embedded with ``embed_images``). Code cells are left out: a report shows prose,
+tables and charts; the executed .ipynb beside it keeps the code as the audit log.
+
+The exporter is built once per process (template compilation is most of the first export's cost).
+"""
+
+from __future__ import annotations
+
+import re
+from functools import cache
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+TEMPLATES = Path(str(resources.files("budgetlib") / "templates"))
+_CSS_COMMENT = re.compile(r"/\*.*?\*/", re.DOTALL)
+
+
+def strip_css_comments(css: str) -> str:
+    """CSS without its comments (the lab theme's comments cite URLs; a report should contain none)."""
+    from markupsafe import Markup
+
+    return Markup(_CSS_COMMENT.sub("", str(css)))
+
+
+@cache
+def report_exporter() -> Any:
+    """The HTML exporter of report pages: lab look, no input cells, no prompts, nothing remote."""
+    from nbconvert import HTMLExporter
+
+    exporter = HTMLExporter(
+        template_name="lab",
+        template_file=str(TEMPLATES / "report.html.j2"),
+        exclude_input=True,
+        exclude_input_prompt=True,
+        exclude_output_prompt=True,
+        embed_images=True,
+        language_code="zh",
+        require_js_url="",
+        mathjax_url="",
+        mermaid_js_url="",
+        jquery_url="",
+        widget_renderer_url="",
+    )
+    exporter.register_filter("strip_css_comments", strip_css_comments)
+    exporter.register_preprocessor(_hide_tagged_cells(), enabled=True)
+    return exporter
+
+
+HIDE_TAG = "report-hide"
+"""Cells tagged so are for the notebook reader (how to run it) and are left out of the HTML page."""
+
+
+def _hide_tagged_cells() -> Any:
+    from nbconvert.preprocessors import TagRemovePreprocessor
+
+    return TagRemovePreprocessor(remove_cell_tags={HIDE_TAG}, enabled=True)
+
+
+def notebook_to_html(nb: Any, title: str) -> str:
+    """One executed notebook as a self-contained HTML page titled ``title``."""
+    body, _ = report_exporter().from_notebook_node(nb, resources={"metadata": {"name": title}})
+    return body
+
+
+def warm_exporter() -> None:
+    """Compile the templates once (before forking workers, so each inherits them)."""
+    import nbformat
+
+    nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_markdown_cell("预热")])
+    notebook_to_html(nb, "预热")
+
+
+def render_index(context: dict[str, Any]) -> str:
+    """The batch's ``index.html`` from ``templates/index.html.j2`` (autoescaped)."""
+    import jinja2
+
+    env = jinja2.Environment(
+        loader=jinja2.FileSystemLoader(str(TEMPLATES)),
+        autoescape=jinja2.select_autoescape(["html", "j2"]),
+        undefined=jinja2.StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+    return env.get_template("index.html.j2").render(**context)

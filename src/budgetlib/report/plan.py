@@ -1,0 +1,164 @@
+"""Which reports a batch makes, with their parameters and safe output names.
+
+One project report per form, one annual report per department and one overall (unless the batch
+is restricted to one department, when the overall report would repeat it). Output names are slugs
+made from the data (project names, departments), so they are built to be harmless whatever the
+data holds: only letters, digits (any script, so Chinese names stay readable) and ``-``; never
+``/``, ``\\``, ``..``, a leading dot or dash; capped in length; unique within a batch; and the final
+path is checked to lie inside the output folder.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+MAX_SLUG_CHARS = 60
+"""Characters of a slug before its uniqueness suffix (60 CJK characters are 180 bytes in UTF-8)."""
+
+_NOT_WORD = re.compile(r"[^\w]+", re.UNICODE)
+_WINDOWS_RESERVED = {"con", "prn", "aux", "nul", *(f"com{i}" for i in range(10)), *(f"lpt{i}" for i in range(10))}
+
+
+@dataclass(frozen=True)
+class ReportJob:
+    """One report of a batch: which notebook, with which parameters, written where."""
+
+    kind: str
+    """``project`` or ``annual``."""
+    notebook: str
+    """File name of the notebook in the notebooks folder."""
+    stem: str
+    """Output path without suffix, relative to the output folder (``projects/<slug>``)."""
+    title: str
+    """Chinese title, for the page and the index."""
+    parameters: dict[str, Any]
+    """papermill parameters: values only (str, int, None)."""
+    summary: dict[str, Any] = field(default_factory=dict)
+    """What the index shows about the report (project, department, year, budget, form type …)."""
+
+
+def slugify(text: object, fallback: str = "report") -> str:
+    """A file-name-safe slug of ``text``: NFKC, lower case, runs of anything but letters and digits
+    (any script) turned into one ``-``, trimmed, at most :data:`MAX_SLUG_CHARS` characters.
+
+    >>> slugify("区电子政务网络运行维护 (2020)")
+    '区电子政务网络运行维护-2020'
+    >>> slugify("../../etc/passwd")
+    'etc-passwd'
+    >>> slugify("..")
+    'report'
+    """
+    raw = "" if text is None or (not isinstance(text, str) and pd.isna(text)) else str(text)
+    normal = unicodedata.normalize("NFKC", raw).lower()
+    slug = _NOT_WORD.sub("-", normal).replace("_", "-")
+    slug = re.sub(r"-{2,}", "-", slug).strip("-")[:MAX_SLUG_CHARS].strip("-")
+    if not slug:
+        return fallback
+    if slug in _WINDOWS_RESERVED:
+        slug = f"{slug}-{fallback}"
+    return slug
+
+
+def _unique(slug: str, taken: set[str]) -> str:
+    candidate, counter = slug, 2
+    while candidate in taken:
+        candidate = f"{slug}-{counter}"
+        counter += 1
+    taken.add(candidate)
+    return candidate
+
+
+def confined(out: Path, stem: str, suffix: str) -> Path:
+    """``out/stem+suffix``, refusing any path that would land outside ``out``."""
+    root = out.resolve()
+    path = (root / f"{stem}{suffix}").resolve()
+    if not path.is_relative_to(root):
+        raise ValueError(f"report path {stem!r} would leave the output folder {out}")
+    return path
+
+
+def _year(value: object) -> int | None:
+    return None if value is None or pd.isna(value) else int(value)
+
+
+def _text(value: object) -> str | None:
+    return None if value is None or (not isinstance(value, str) and pd.isna(value)) else str(value)
+
+
+def plan_reports(
+    projects: pd.DataFrame,
+    data_dir: str,
+    *,
+    fiscal_year: int | None = None,
+    department: str | None = None,
+) -> list[ReportJob]:
+    """The reports for the forms in ``projects`` (the projects table), restricted to one fiscal year
+    and/or department when given. ``data_dir`` is what the notebooks read (the parsed tables)."""
+    chosen = projects
+    if fiscal_year is not None:
+        chosen = chosen[chosen["fiscal_year"] == fiscal_year]
+    if department is not None:
+        chosen = chosen[(chosen["department"] == department) | (chosen["department_code"] == department)]
+    chosen = chosen.sort_values(["department", "fiscal_year", "project_name", "form_id"], kind="stable",
+                                na_position="last")
+    taken: set[str] = set()
+    jobs = [_project_job(row, data_dir, taken) for row in chosen.to_dict("records")]
+    if department is None and len(chosen):
+        jobs.append(_annual_job(chosen, data_dir, fiscal_year, None, taken))
+    for name in sorted({d for d in chosen["department"].dropna()}):
+        part = chosen[chosen["department"] == name]
+        jobs.append(_annual_job(part, data_dir, fiscal_year, name, taken))
+    return jobs
+
+
+def _project_job(row: dict[str, Any], data_dir: str, taken: set[str]) -> ReportJob:
+    name = _text(row["project_name"])
+    year = _year(row["fiscal_year"])
+    base = slugify("-".join(str(p) for p in (name, year, row["form_type"]) if p is not None),
+                   fallback=slugify(row["form_id"]))
+    slug = _unique(base, taken)
+    return ReportJob(
+        kind="project",
+        notebook="project_report.ipynb",
+        stem=f"projects/{slug}",
+        title=f"{name or row['form_id']} · 项目报告",
+        parameters={"data": data_dir, "form": str(row["form_id"])},
+        summary={
+            "project": name or "—",
+            "department": _text(row["department"]) or "—",
+            "fiscal_year": year,
+            "budget_yuan": None if pd.isna(row["current_year_budget_yuan"]) else float(row["current_year_budget_yuan"]),
+            "form_type": _text(row["form_type"]),
+            "source_file": _text(row["source_file"]),
+        },
+    )
+
+
+def _annual_job(
+    part: pd.DataFrame, data_dir: str, fiscal_year: int | None, department: str | None, taken: set[str]
+) -> ReportJob:
+    who = department or "全部部门"
+    when = f"{fiscal_year}年度" if fiscal_year is not None else "全部年度"
+    base = slugify(f"annual-{department or 'all-departments'}-{fiscal_year or 'all-years'}")
+    slug = _unique(base, taken)
+    budgets = part["current_year_budget_yuan"]
+    return ReportJob(
+        kind="annual",
+        notebook="annual_report.ipynb",
+        stem=f"annual/{slug}",
+        title=f"{who} · {when} · 年度报告",
+        parameters={"data": data_dir, "fiscal_year": fiscal_year, "department": department},
+        summary={
+            "department": who,
+            "fiscal_year": when,
+            "forms": len(part),
+            "budget_yuan": None if budgets.isna().all() else float(budgets.sum()),
+            "budget_unknown": int(budgets.isna().sum()),
+        },
+    )

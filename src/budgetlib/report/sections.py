@@ -1,0 +1,558 @@
+"""The sections of the report notebooks, as functions: each returns a DataFrame or a Figure.
+
+The notebooks stay thin (parameters, calls, prose, results); everything they compute lives here
+so that it is tested, reused by both notebooks, and the same in JupyterLab and in a batch run.
+
+Conventions:
+
+- Section tables keep English snake_case columns and raw values (money in 元, NA where unknown),
+  so they can be checked and reused; :func:`present` turns one into the Chinese, 万元-formatted
+  table a reader sees, and :func:`text_table` into plain text for the cells that nbval checks
+  (PNG outputs are never compared, so the numbers behind each chart are printed).
+- Sums of money use ``min_count=1`` and say how many amounts were unknown: an amount the form
+  states without a unit is NA, never 0, and a total over unknowns is unknown.
+- Contradictions are shown side by side with their basis (a prior year stated in the text and in a
+  year column), never resolved here.
+"""
+
+from __future__ import annotations
+
+import csv
+import html
+import logging
+import os
+import unicodedata
+from functools import cache
+from importlib import resources
+from pathlib import Path
+
+import pandas as pd
+from matplotlib.figure import Figure
+
+from budgetlib import charts, schema
+from budgetlib.reader import Forms, read_forms
+
+log = logging.getLogger(__name__)
+
+EMPTY = "（无）"
+
+FACT_FIELDS: tuple[str, ...] = (
+    "project_name", "project_code", "form_type", "fiscal_year", "department", "department_code",
+    "implementing_unit", "manager", "category", "period", "total_budget_yuan", "total_budget_as_written",
+    "current_year_budget_yuan", "budget_as_written", "amount_unit", "source_file",
+)
+"""The facts block of a project report, in reading order."""
+
+TEXT_FIELDS: tuple[str, ...] = (
+    "application_reason", "main_content", "overall_goal", "annual_goal", "budget_change_text",
+    "goal_completion", "evaluation_conclusion",
+)
+"""The prose fields of a form, shown as written."""
+
+
+# ----------------------------------------------------------------------------------------------
+# loading and selecting
+
+
+_PRELOADED: dict[str, tuple[tuple[tuple[str, int, int], ...], dict[str, pd.DataFrame]]] = {}
+
+
+def _tables_signature(folder: Path) -> tuple[tuple[str, int, int], ...]:
+    return tuple((p.name, p.stat().st_mtime_ns, p.stat().st_size) for p in sorted(folder.glob("*.parquet")))
+
+
+def _read_tables(folder: Path) -> dict[str, pd.DataFrame]:
+    return {
+        name: schema.conform(name, pd.read_parquet(folder / f"{name}.parquet"))
+        for name in schema.TABLES
+        if (folder / f"{name}.parquet").is_file()
+    }
+
+
+def preload(data: str | os.PathLike[str]) -> None:
+    """Read a folder of tables once, in a process that then forks report children.
+
+    A batch writes its tables once and runs many notebooks on them; each notebook's
+    :func:`load_forms` then finds them in memory (inherited through ``fork``) instead of reading the
+    Parquet files again. The memory is checked against the files' names, sizes and modification
+    times, so a changed folder is read afresh.
+    """
+    folder = Path(data)
+    _PRELOADED[str(folder.resolve())] = (_tables_signature(folder), _read_tables(folder))
+
+
+def load_forms(data: str | os.PathLike[str]) -> Forms:
+    """The tables of ``data``: a folder of tables written by ``budgetlib parse``/``report`` (Parquet,
+    read as is) or forms to parse (files or folders). Batch reports pass the tables they parsed
+    once; a notebook opened by hand can point at ``data/raw`` directly.
+    """
+    path = Path(data)
+    if path.is_dir() and (path / "projects.parquet").is_file():
+        cached = _PRELOADED.get(str(path.resolve()))
+        if cached is not None and cached[0] == _tables_signature(path):
+            # shallow copies: with pandas' copy-on-write a report's changes never reach the cache
+            return Forms({name: df.copy(deep=False) for name, df in cached[1].items()})
+        return Forms(_read_tables(path))
+    if not path.exists():
+        raise FileNotFoundError(f"no forms or tables at {path}")
+    return read_forms([path])
+
+
+def select_forms(forms: Forms, *, fiscal_year: int | None = None, department: str | None = None) -> Forms:
+    """The forms of one fiscal year and/or department (name or code); ``None`` means all.
+
+    Tables without a ``form_id`` (``errors``) are kept whole: a file that could not be read belongs
+    to no department.
+    """
+    projects = forms.projects
+    keep = pd.Series(True, index=projects.index)
+    if fiscal_year is not None:
+        keep &= projects["fiscal_year"] == int(fiscal_year)
+    if department is not None:
+        wanted = str(department).strip()
+        keep &= (projects["department"] == wanted) | (projects["department_code"] == wanted)
+    ids = set(projects.loc[keep.fillna(False).astype(bool), "form_id"])
+    return _subset(forms, ids)
+
+
+def one_form(forms: Forms, form: str) -> Forms:
+    """The tables of one form, given its ``form_id`` or, for a file holding a single form, its
+    ``source_file``; a clear error naming the forms there are otherwise."""
+    projects = forms.projects
+    if form in set(projects["form_id"]):
+        return _subset(forms, {form}, keep_errors=False)
+    in_file = projects.loc[projects["source_file"] == form, "form_id"].tolist()
+    if len(in_file) == 1:
+        return _subset(forms, set(in_file), keep_errors=False)
+    if in_file:
+        raise KeyError(f"{form!r} holds {len(in_file)} forms; name one of them: {', '.join(in_file)}")
+    known = ", ".join(sorted(projects["form_id"])[:10]) or "none"
+    raise KeyError(f"no form {form!r} in the data; forms there: {known}")
+
+
+def _subset(forms: Forms, ids: set[str], keep_errors: bool = True) -> Forms:
+    tables = {}
+    for name, df in forms.tables.items():
+        if "form_id" in df.columns:
+            tables[name] = df[df["form_id"].isin(ids)].reset_index(drop=True)
+        else:
+            tables[name] = df if keep_errors else df.iloc[0:0]
+    return Forms(tables)
+
+
+# ----------------------------------------------------------------------------------------------
+# presenting
+
+
+@cache
+def _labels() -> dict[tuple[str, str], str]:
+    text = (resources.files("budgetlib") / "data" / "report_labels.csv").read_text(encoding="utf-8")
+    return {(row["kind"], row["key"]): row["label"] for row in csv.DictReader(text.splitlines())}
+
+
+def label(kind: str, key: object) -> str:
+    """The Chinese label of a column name or a coded value (``form_type``, ``basis``, ``scope`` …);
+    the key itself when there is none."""
+    if key is None or (not isinstance(key, str) and pd.isna(key)):
+        return "—"
+    return _labels().get((kind, str(key)), str(key))
+
+
+_CODED_COLUMNS = ("form_type", "basis", "scope", "horizon", "target_kind")
+
+
+def present(table: pd.DataFrame) -> pd.DataFrame:
+    """A section table as a reader sees it: Chinese headers, money in 万元 with thousands separators,
+    rates in %, coded values in Chinese, unknowns as '—'."""
+    shown = pd.DataFrame(index=table.index)
+    for column in table.columns:
+        values = table[column]
+        if column.endswith("_yuan"):
+            shown[column] = [charts.format_money(v, "万元") for v in values]
+        elif column == "execution_rate":
+            shown[column] = ["—" if pd.isna(v) else f"{v:.2%}" for v in values]
+        elif column in _CODED_COLUMNS:
+            shown[column] = [label(column, v) for v in values]
+        else:
+            shown[column] = ["—" if _is_missing(v) else _plain(v) for v in values]
+    shown.columns = [label("column", c) for c in table.columns]
+    return shown.reset_index(drop=True)
+
+
+def text_table(table: pd.DataFrame, empty: str = EMPTY, max_width: int = 60) -> str:
+    """Plain text of :func:`present`: text left-aligned, numbers right-aligned, columns measured in
+    display width (a Chinese character is two columns), cells clipped to ``max_width`` columns.
+
+    This is what the nbval-checked cells print: the numbers behind each chart, in a form that reads
+    well in a terminal, in the notebook and in the HTML page (a CJK monospace font).
+    """
+    if table.empty:
+        return empty
+    shown = present(table)
+    right = [_is_numeric_column(table, column) for column in table.columns]
+    headers = [str(h) for h in shown.columns]
+    columns = [[_clip(" ".join(str(v).split()), max_width) for v in shown[h]] for h in shown.columns]
+    widths = [max(display_width(v) for v in [h, *col]) for h, col in zip(headers, columns, strict=True)]
+    rows = [headers, *zip(*columns, strict=True)]
+    lines = [
+        "  ".join(_pad(cell, width, align) for cell, width, align in zip(row, widths, right, strict=True)).rstrip()
+        for row in rows
+    ]
+    return "\n".join(lines)
+
+
+class Table:
+    """A section table as a notebook shows it: an HTML table for readers (the HTML report, JupyterLab)
+    and, as its text form, the same numbers as :func:`text_table` (what nbval compares in the cells
+    marked ``# NBVAL_CHECK_OUTPUT``). Both forms are plain functions of the data: no random ids."""
+
+    def __init__(self, data: pd.DataFrame, empty: str = EMPTY, max_width: int = 60) -> None:
+        self.data = data
+        self.empty = empty
+        self.max_width = max_width
+
+    def __repr__(self) -> str:
+        return text_table(self.data, self.empty, self.max_width)
+
+    def _repr_html_(self) -> str:
+        if self.data.empty:
+            return f"<p>{html.escape(self.empty)}</p>"
+        shown = present(self.data)
+        right = [_is_numeric_column(self.data, column) for column in self.data.columns]
+
+        def cell(tag: str, value: object, is_right: bool) -> str:
+            style = ' style="text-align: right; white-space: nowrap"' if is_right else ' style="text-align: left"'
+            return f"<{tag}{style}>{html.escape(str(value))}</{tag}>"
+
+        head = "".join(cell("th", h, r) for h, r in zip(shown.columns, right, strict=True))
+        body = "\n".join(
+            "<tr>" + "".join(cell("td", v, r) for v, r in zip(row, right, strict=True)) + "</tr>"
+            for row in shown.itertuples(index=False, name=None)
+        )
+        return f'<table class="budget-table">\n<thead><tr>{head}</tr></thead>\n<tbody>\n{body}\n</tbody>\n</table>'
+
+
+def table(data: pd.DataFrame, empty: str = EMPTY, max_width: int = 60) -> Table:
+    """A section table to show as a cell's result (see :class:`Table`)."""
+    return Table(data, empty, max_width)
+
+
+def display_width(text: str) -> int:
+    """Columns ``text`` takes in a monospace font: East Asian wide/full-width characters take two."""
+    return sum(0 if unicodedata.combining(ch) else 2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
+
+
+def _clip(text: str, width: int) -> str:
+    if display_width(text) <= width:
+        return text
+    out = ""
+    for ch in text:
+        if display_width(out + ch) > width - 1:
+            break
+        out += ch
+    return out + "…"
+
+
+def _pad(text: str, width: int, right: bool) -> str:
+    fill = " " * (width - display_width(text))
+    return fill + text if right else text + fill
+
+
+def _is_numeric_column(table: pd.DataFrame, column: str) -> bool:
+    return column.endswith("_yuan") or column == "execution_rate" or (
+        pd.api.types.is_numeric_dtype(table[column]) and not pd.api.types.is_bool_dtype(table[column]))
+
+
+def prose(table: pd.DataFrame):  # -> IPython.display.HTML
+    """(field, value) rows of long text as headed paragraphs, as written (escaped, line breaks kept)."""
+    from IPython.display import HTML
+
+    if table.empty:
+        return HTML(f"<p>{EMPTY}</p>")
+    parts = [
+        f"<h4>{html.escape(str(field))}</h4><p>{'<br>'.join(html.escape(line) for line in str(value).splitlines())}</p>"
+        for field, value in zip(table["field"], table["value"], strict=True)
+    ]
+    return HTML("\n".join(parts))
+
+
+def heading(title: str, subtitle: str = ""):  # -> IPython.display.HTML
+    """A report's title block from data (escaped: a project name is text, never markup)."""
+    from IPython.display import HTML
+
+    sub = f"<p class='report-subtitle'>{html.escape(subtitle)}</p>" if subtitle else ""
+    return HTML(f"<h1>{html.escape(title)}</h1>{sub}")
+
+
+def _is_missing(value: object) -> bool:
+    try:
+        return bool(pd.isna(value))
+    except (TypeError, ValueError):
+        return False
+
+
+def _plain(value: object) -> object:
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    return value
+
+
+def _name_of(form: Forms) -> str:
+    names = form.projects["project_name"].dropna()
+    return str(names.iloc[0]) if len(names) else str(form.projects["form_id"].iloc[0])
+
+
+# ----------------------------------------------------------------------------------------------
+# project report
+
+
+def project_heading(form: Forms):  # -> IPython.display.HTML
+    """Title: the project's name; subtitle: department · year · form type."""
+    row = form.projects.iloc[0]
+    parts = [
+        "" if _is_missing(row["department"]) else str(row["department"]),
+        "" if _is_missing(row["fiscal_year"]) else f"{row['fiscal_year']}年",
+        label("form_type", row["form_type"]),
+    ]
+    return heading(_name_of(form), " · ".join(p for p in parts if p))
+
+
+def project_facts(form: Forms) -> pd.DataFrame:
+    """The form's header facts as (field, value) rows, money in 万元 beside the amount as written."""
+    row = form.projects.iloc[0]
+    rows = []
+    for field in FACT_FIELDS:
+        value = row[field]
+        if field.endswith("_yuan"):
+            shown = "—" if _is_missing(value) else f"{charts.format_money(value, '万元')} 万元"
+        elif field == "form_type":
+            shown = label("form_type", value)
+        else:
+            shown = "—" if _is_missing(value) else str(_plain(value))
+        rows.append({"field": label("column", field), "value": shown})
+    return pd.DataFrame(rows, columns=["field", "value"])
+
+
+def project_texts(form: Forms) -> pd.DataFrame:
+    """The form's prose (application reason, content, goals …) as (field, value) rows, as written."""
+    row = form.projects.iloc[0]
+    rows = [{"field": label("column", f), "value": str(row[f])} for f in TEXT_FIELDS if not _is_missing(row[f])]
+    return pd.DataFrame(rows, columns=["field", "value"])
+
+
+def funding_lines(form: Forms) -> pd.DataFrame:
+    """Funding-source lines as written, with the form's own 合计 line when it states one."""
+    columns = ["line_no", "source_name", "parent_source", "scope", "amount_yuan", "amount_as_written"]
+    lines = form.funding[columns].copy()
+    totals = form.stated_totals
+    totals = totals[(totals["of_table"] == "funding") & (totals["quantity"] == "amount")]
+    if len(totals):
+        stated = pd.DataFrame({
+            "line_no": pd.array([pd.NA] * len(totals), dtype="Int64"),
+            "source_name": [f"{t}（表内合计）" for t in totals["label"]],
+            "parent_source": pd.array([pd.NA] * len(totals), dtype="str"),
+            "scope": pd.array([pd.NA] * len(totals), dtype="str"),
+            "amount_yuan": totals["value_yuan"].to_numpy(),
+            "amount_as_written": totals["as_written"].to_numpy(),
+        })
+        lines = pd.concat([lines, stated], ignore_index=True)
+    return lines.reset_index(drop=True)
+
+
+def funding_chart(lines: pd.DataFrame) -> Figure | None:
+    """Bars of the funding lines with a known amount (其中 rows marked, the 合计 line left out)."""
+    rows = lines.dropna(subset=["amount_yuan"])
+    rows = rows[rows["line_no"].notna() & (rows["amount_yuan"] != 0)]
+    if rows.empty:
+        return None
+    labels = [
+        f"{name}{'（其中）' if not _is_missing(parent) else ''}{'·总额' if scope == 'total' else ''}"
+        for name, parent, scope in zip(rows["source_name"], rows["parent_source"], rows["scope"], strict=True)
+    ]
+    data = pd.DataFrame({"label": labels, "amount_yuan": rows["amount_yuan"].to_numpy()})
+    return charts.amount_bars(data, title="资金来源 (funding sources)", sort=False)
+
+
+def expenditure_table(forms: Forms) -> pd.DataFrame:
+    """Expenditure by economic category × year (元), summed over the forms given.
+
+    One row per category and year: ``amount_yuan`` (NA when no amount is known), ``lines`` (how
+    many expenditure lines were summed) and ``unknown`` (how many of them had no stated unit).
+    """
+    exp = forms.expenditures
+    if exp.empty:
+        return pd.DataFrame(columns=["economic_category", "fiscal_year", "amount_yuan", "lines", "unknown"])
+    grouped = exp.groupby(["economic_category", "fiscal_year"], sort=False, dropna=False)
+    table = grouped.agg(
+        amount_yuan=("amount_yuan", lambda s: s.sum(min_count=1)),
+        lines=("amount_yuan", "size"),
+        unknown=("amount_yuan", lambda s: int(s.isna().sum())),
+    ).reset_index()
+    return table.sort_values(["economic_category", "fiscal_year"], kind="stable").reset_index(drop=True)
+
+
+def expenditure_chart(table: pd.DataFrame) -> Figure | None:
+    """Year-over-year bars per economic category."""
+    if table.dropna(subset=["amount_yuan"]).empty:
+        return None
+    data = table.rename(columns={"economic_category": "label"})
+    return charts.yoy_bars(data, title="支出明细：按经济分类和年度 (expenditure by category and year)")
+
+
+def budget_history(forms: Forms) -> pd.DataFrame:
+    """What the forms say each year's budget was, one row per project × year × basis.
+
+    Bases are kept apart (本表预算, 文字说明, 支出明细年度列, 往年表): where two disagree, both show.
+    """
+    columns = ["project_name", "fiscal_year", "basis", "amount_yuan", "amount_as_written", "note"]
+    hist = forms.budget_history[columns]
+    return hist.sort_values(["project_name", "fiscal_year", "basis"], kind="stable").reset_index(drop=True)
+
+
+def budget_history_chart(history: pd.DataFrame, *, by: str = "basis", top: int = 12) -> Figure | None:
+    """Bars per year, grouped by basis (one project) or by project (``by="project_name"``, using each
+    year's own form, basis ``this_form``; only the ``top`` projects with the largest budget, since a
+    chart of more is unreadable; the printed table has them all)."""
+    rows = history.dropna(subset=["amount_yuan"])
+    if by == "project_name":
+        rows = rows[rows["basis"] == "this_form"]
+        data = rows.groupby(["project_name", "fiscal_year"], sort=False)["amount_yuan"].sum().reset_index()
+        largest = data.groupby("project_name")["amount_yuan"].max().sort_values(ascending=False, kind="stable")
+        title = "各项目年度预算 (budget by project and year, each year's own form)"
+        if len(largest) > top:
+            data = data[data["project_name"].isin(largest.index[:top])]
+            title = f"预算最大的 {top} 个项目的年度预算 (the {top} largest projects, each year's own form)"
+        data = data.rename(columns={"project_name": "label"})
+    else:
+        data = rows.assign(label=[label("basis", b) for b in rows["basis"]])
+        title = "预算沿革：各依据所述年度预算 (budget history by basis)"
+    if data.empty:
+        return None
+    return charts.yoy_bars(data, title=title)
+
+
+def budget_execution(form: Forms) -> pd.DataFrame:
+    """Self-evaluation money lines as written: budgets, executed amount, rate, points and score."""
+    columns = ["fund_line", "initial_budget_yuan", "full_year_budget_yuan", "adjusted_budget_yuan",
+               "executed_yuan", "execution_rate", "weight", "score"]
+    return form.budget_execution[columns].reset_index(drop=True)
+
+
+def indicator_table(forms: Forms) -> pd.DataFrame:
+    """Indicators as written: levels, name, target, points, actual and score."""
+    columns = ["horizon", "level1", "level2", "name", "target_text", "weight", "actual_text", "score"]
+    return forms.indicators[columns].reset_index(drop=True)
+
+
+def reading_notes(forms: Forms) -> pd.DataFrame:
+    """Source cells no table took (``unparsed``) and what the reader worked around (``warnings``)."""
+    unparsed = forms.unparsed.assign(kind="未解析内容")[["kind", "text", "origin"]]
+    warnings = forms.warnings.rename(columns={"message": "text", "location": "origin"})
+    warnings = warnings.assign(kind="读取提示")[["kind", "text", "origin"]]
+    notes = pd.concat([unparsed, warnings], ignore_index=True)
+    return notes.rename(columns={"kind": "field"})
+
+
+# ----------------------------------------------------------------------------------------------
+# annual report
+
+
+def annual_heading(forms: Forms, *, fiscal_year: int | None, department: str | None):  # -> IPython.display.HTML
+    """Title of an annual report: scope (department or all) and year (or all years)."""
+    who = department if department else "全部部门"
+    when = f"{fiscal_year}年度" if fiscal_year is not None else "全部年度"
+    count = len(forms.projects)
+    return heading(f"预算绩效年度报告：{who}", f"{when} · {count} 张表 (forms)")
+
+
+def overview(forms: Forms) -> pd.DataFrame:
+    """Forms and current-year budget by fiscal year × form type, with the count of unknown budgets."""
+    projects = forms.projects
+    columns = ["fiscal_year", "form_type", "forms", "current_year_budget_yuan", "budget_unknown"]
+    if projects.empty:
+        return pd.DataFrame(columns=columns)
+    table = projects.groupby(["fiscal_year", "form_type"], dropna=False).agg(
+        forms=("form_id", "size"),
+        current_year_budget_yuan=("current_year_budget_yuan", lambda s: s.sum(min_count=1)),
+        budget_unknown=("current_year_budget_yuan", lambda s: int(s.isna().sum())),
+    ).reset_index()
+    return table[columns]
+
+
+def budget_breakdown(forms: Forms, department: str | None = None) -> pd.DataFrame:
+    """Current-year budget per department, or per project when the report is about one department.
+
+    Columns: ``label`` (department or project), ``forms``, ``current_year_budget_yuan`` (sum of the
+    known budgets) and ``budget_unknown`` (forms whose budget has no stated unit).
+    """
+    by = "department" if department is None else "project_name"
+    projects = forms.projects
+    if projects.empty:
+        return pd.DataFrame(columns=["label", "forms", "current_year_budget_yuan", "budget_unknown"])
+    table = projects.groupby(by, dropna=False, sort=False).agg(
+        forms=("form_id", "size"),
+        current_year_budget_yuan=("current_year_budget_yuan", lambda s: s.sum(min_count=1)),
+        budget_unknown=("current_year_budget_yuan", lambda s: int(s.isna().sum())),
+    ).reset_index().rename(columns={by: "label"})
+    table = table.sort_values("current_year_budget_yuan", ascending=False, kind="stable", na_position="last")
+    return table.reset_index(drop=True)
+
+
+def budget_breakdown_chart(table: pd.DataFrame, department: str | None = None) -> Figure | None:
+    """Bars of :func:`budget_breakdown`."""
+    data = table.rename(columns={"current_year_budget_yuan": "amount_yuan"})
+    if data.dropna(subset=["amount_yuan"]).empty:
+        return None
+    what = "各部门" if department is None else "各项目"
+    return charts.amount_bars(data, title=f"{what}当年预算 (current-year budget)")
+
+
+def forms_list(forms: Forms) -> pd.DataFrame:
+    """One row per form: project, department, year, form type and current-year budget."""
+    columns = ["project_name", "department", "fiscal_year", "form_type", "current_year_budget_yuan"]
+    projects = forms.projects.sort_values(["department", "fiscal_year", "project_name"], kind="stable")
+    return projects[columns].reset_index(drop=True)
+
+
+def indicator_overview(forms: Forms) -> pd.DataFrame:
+    """Indicators per canonical level 1 × level 2, split by target kind (quantitative, qualitative, period)."""
+    ind = forms.indicators
+    columns = ["level1_std", "level2_std", "indicators", "quantitative", "qualitative", "period_targets"]
+    if ind.empty:
+        return pd.DataFrame(columns=columns)
+    kinds = pd.crosstab([ind["level1_std"].fillna("—"), ind["level2_std"].fillna("—")], ind["target_kind"].fillna("—"))
+    table = pd.DataFrame({
+        "indicators": kinds.sum(axis=1),
+        "quantitative": kinds.get("quantitative", 0),
+        "qualitative": kinds.get("qualitative", 0),
+        "period_targets": kinds.get("period", 0),
+    }).reset_index()
+    return table[columns]
+
+
+def self_evaluation_results(forms: Forms) -> pd.DataFrame:
+    """Self-evaluations as published: execution rate of the total line, total points and total score."""
+    projects = forms.projects[forms.projects["form_type"] == "self_evaluation"]
+    execution = forms.budget_execution
+    totals = execution[execution["is_total"].fillna(False).astype(bool)].drop_duplicates("form_id")
+    table = projects[["form_id", "project_name", "department", "fiscal_year", "stated_total_weight",
+                      "official_total_score"]].merge(
+        totals[["form_id", "executed_yuan", "execution_rate"]], on="form_id", how="left")
+    columns = ["project_name", "department", "fiscal_year", "executed_yuan", "execution_rate",
+               "stated_total_weight", "official_total_score"]
+    return table[columns].reset_index(drop=True)
+
+
+def reading_summary(forms: Forms) -> pd.DataFrame:
+    """Per form: how many source cells no table took, and how many reader warnings there were."""
+    projects = forms.projects[["form_id", "project_name"]]
+    unparsed = forms.unparsed.groupby("form_id").size().rename("unparsed_cells")
+    warnings = forms.warnings.groupby("form_id").size().rename("warnings")
+    table = projects.join(unparsed, on="form_id").join(warnings, on="form_id")
+    table[["unparsed_cells", "warnings"]] = table[["unparsed_cells", "warnings"]].fillna(0).astype(int)
+    return table[["project_name", "unparsed_cells", "warnings"]].reset_index(drop=True)
+
+
+def read_errors(forms: Forms) -> pd.DataFrame:
+    """Files that could not be read, with the reason."""
+    return forms.errors[["source_file", "error", "location"]].reset_index(drop=True)

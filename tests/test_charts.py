@@ -1,0 +1,191 @@
+"""Charts: Chinese text renders with the bundled Noto Sans CJK SC face (no tofu, no glyph warnings),
+amounts are formatted for print, and the bars show the numbers they are given."""
+
+from __future__ import annotations
+
+import itertools
+import logging
+import warnings
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+from matplotlib import font_manager
+from matplotlib.colors import to_rgb
+from matplotlib.figure import Figure
+from matplotlib.text import Text
+
+from budgetlib import charts
+from budgetlib.report import sections
+from tests.conftest import SEED, read_example
+
+YOY = pd.DataFrame({
+    "label": ["维修(护)费", "维修(护)费", "邮电费", "邮电费"],
+    "fiscal_year": [2019, 2020, 2019, 2020],
+    "amount_yuan": [300_000.0, 500_000.0, 120_000.0, 280_000.0],
+    "change_fraction": [np.nan, 2 / 3, np.nan, 4 / 3],
+})
+COST_ITEMS = pd.DataFrame({
+    "description": ["维护区直各部分电子政务网络，共 123 家，每家每年约 1000 元，打包价约 10 万元",
+                    "需使用互联网接入宽带 200M，打折价约 28 万元"],
+    "stated_amount_yuan": [100_000.0, 280_000.0],
+    "list_amount_yuan": [123_000.0, np.nan],
+})
+UNIT_COSTS = pd.DataFrame({
+    "project_name": ["区直部门电子政务网络", "社区、村外网接入", "雾炮车降尘抑尘服务"],
+    "unit_cost_yuan": [813.0, 427.5, 250_000.0],
+    "unit_basis": ["元/家/年", "元/家/年", "元/辆"],
+})
+ATTAINMENT = pd.DataFrame({
+    "name": ["安装坡面水标尺", "市民满意度", "服务周期"],
+    "attainment": [1.0, 0.9, np.nan],
+    "computed_score": [10.0, 8.0, np.nan],
+    "weight": [10.0, 10.0, 5.0],
+})
+TORNADO = pd.DataFrame({
+    "driver": ["宽带单价 ±20%", "站点数量 ±10%"],
+    "low_total_yuan": [444_000.0, 472_000.0],
+    "high_total_yuan": [556_000.0, 528_000.0],
+})
+
+CHARTS = {
+    "yoy_bars": lambda: charts.yoy_bars(YOY, title="支出明细（按经济分类）"),
+    "amount_bars": lambda: charts.amount_bars(
+        pd.DataFrame({"label": ["财政拨款收入", "其中：申请当年预算拨款"], "amount_yuan": [500_000.0, 500_000.0]}),
+        title="资金来源"),
+    "cost_breakdown": lambda: charts.cost_breakdown(COST_ITEMS),
+    "unit_cost_comparison": lambda: charts.unit_cost_comparison(UNIT_COSTS),
+    "attainment": lambda: charts.attainment(ATTAINMENT),
+    "tornado": lambda: charts.tornado(TORNADO, base=500_000.0),
+}
+
+
+def _render_strictly(fig: Figure, path: Path, caplog: pytest.LogCaptureFixture) -> None:
+    """Save as PNG with every warning an error and matplotlib's font log captured."""
+    with warnings.catch_warnings(), caplog.at_level(logging.WARNING, logger="matplotlib"):
+        warnings.simplefilter("error")
+        fig.savefig(path)
+    font_messages = [r.getMessage() for r in caplog.records if "font" in r.getMessage().lower()]
+    assert font_messages == []
+
+
+def _texts(fig: Figure) -> list[Text]:
+    return [t for t in fig.findobj(Text) if t.get_text().strip()]
+
+
+@pytest.mark.parametrize("name", sorted(CHARTS))
+def test_chart_renders_chinese_without_glyph_warnings(name: str, tmp_path: Path, caplog) -> None:
+    fig = CHARTS[name]()
+    png = tmp_path / f"{name}.png"
+    _render_strictly(fig, png, caplog)
+    assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    texts = _texts(fig)
+    assert any(any("\u4e00" <= ch <= "\u9fff" for ch in t.get_text()) for t in texts), "no Chinese text drawn"
+    for text in texts:
+        assert text.get_fontfamily()[0] == charts.CJK_FAMILY, text.get_text()
+        found = font_manager.findfont(text.get_fontproperties(), fallback_to_default=False)
+        assert Path(found) == charts.cjk_font_path()
+
+
+def test_the_family_is_the_simplified_chinese_face_of_the_collection() -> None:
+    charts.use_cjk_font()
+    found = font_manager.findfont(font_manager.FontProperties(family=charts.CJK_FAMILY), fallback_to_default=False)
+    # the .ttc's first face (index 0) is the Japanese one; SC must be picked by name
+    assert found.face_index != 0
+    assert font_manager.get_font(found).family_name == "Noto Sans CJK SC"
+
+
+def test_without_the_cjk_font_the_strict_render_does_fail(tmp_path: Path) -> None:
+    """The check above can fail: the default font cannot draw Chinese, and says so."""
+    fig = charts.amount_bars(pd.DataFrame({"label": ["财政拨款"], "amount_yuan": [1.0]}))
+    for text in _texts(fig):
+        text.set_fontfamily(["DejaVu Sans"])
+    with warnings.catch_warnings(), pytest.raises(UserWarning, match="missing from font"):
+        warnings.simplefilter("error")
+        fig.savefig(tmp_path / "tofu.png")
+
+
+@pytest.mark.parametrize(("value", "unit", "expected"), [
+    (12_345_678.0, "万元", "1,234.57"),   # 12,345,678 / 10,000 = 1,234.5678
+    (500_000.0, "万元", "50.00"),
+    (1_500.0, "元", "1,500"),
+    (float("nan"), "万元", "—"),
+    (None, "元", "—"),
+])
+def test_format_money(value, unit: str, expected: str) -> None:
+    assert charts.format_money(value, unit) == expected
+
+
+def test_money_unit_switches_to_wan_from_100000_yuan() -> None:
+    assert charts.money_unit([99_999.0, np.nan]) == "元"
+    assert charts.money_unit([100_000.0]) == "万元"
+    assert charts.money_unit([np.nan]) == "元"
+
+
+def test_money_axis_ticks_take_decimals_from_the_step() -> None:
+    wan = charts.MoneyFormatter("万元")
+    assert wan.format_ticks([0.0, 2_000_000.0, 4_000_000.0, 12_000_000.0]) == ["0", "200", "400", "1,200"]
+    assert wan.format_ticks([0.0, 5_000.0, 10_000.0]) == ["0.0", "0.5", "1.0"]
+    assert charts.MoneyFormatter("元").format_ticks([0.0, 250_000.0]) == ["0", "250,000"]
+
+
+def test_yoy_bars_draw_the_amounts_given() -> None:
+    expenditure = sections.expenditure_table(read_example(SEED))
+    fig = charts.yoy_bars(expenditure.rename(columns={"economic_category": "label"}))
+    ax = fig.axes[0]
+    widths = sorted(round(p.get_width()) for p in ax.patches)
+    # the seed's expenditure table: 维修(护)费 440,000 and 邮电费 60,000 in 2020, both 0 in 2019
+    assert widths == [0, 0, 60_000, 440_000]
+    assert ax.get_legend_handles_labels()[1] == ["2019年", "2020年"]
+
+
+def test_cost_breakdown_states_the_package_ratio() -> None:
+    fig = charts.cost_breakdown(COST_ITEMS)
+    labels = [t.get_text() for t in fig.axes[0].texts]
+    # 100,000 stated for a list amount of 123 × 1,000 = 123,000: 81.3 %
+    assert any("10.00" in t and "81.3%" in t for t in labels)
+    assert any(t.strip() == "28.00" for t in labels)
+
+
+def test_tornado_puts_the_widest_swing_on_top_and_starts_at_the_base() -> None:
+    fig = charts.tornado(TORNADO, base=500_000.0)
+    ax = fig.axes[0]
+    ticks = [t.get_text() for t in ax.get_yticklabels()]
+    assert ticks[-1] == "宽带单价 ±20%"  # swing 112,000 > 56,000: drawn last, i.e. on top
+    assert {round(p.get_x()) for p in ax.patches} == {500_000}
+
+
+def test_unit_costs_get_one_panel_per_basis() -> None:
+    fig = charts.unit_cost_comparison(UNIT_COSTS)
+    assert [ax.get_xlabel() for ax in fig.axes] == ["单位成本（元/家/年）", "单位成本（元/辆）"]
+
+
+def test_unknown_amounts_are_left_out_not_drawn_as_zero() -> None:
+    fig = charts.amount_bars(pd.DataFrame({"label": ["财政拨款", "其他资金"], "amount_yuan": [500_000.0, np.nan]}))
+    assert [t.get_text() for t in fig.axes[0].get_yticklabels()] == ["财政拨款"]
+
+
+def test_a_missing_column_is_named_in_the_error() -> None:
+    with pytest.raises(KeyError, match="amount_yuan"):
+        charts.yoy_bars(YOY.drop(columns="amount_yuan"))
+
+
+@pytest.mark.parametrize("n", range(2, 7))
+def test_year_colours_get_darker_in_order_so_they_survive_greyscale(n: int) -> None:
+    luminance = [0.2126 * r + 0.7152 * g + 0.0722 * b for r, g, b in map(to_rgb, charts._ramp(n))]
+    assert all(earlier > later + 0.05 for earlier, later in itertools.pairwise(luminance))
+
+
+def test_a_chart_shows_itself_as_png_titled_by_its_title() -> None:
+    fig = CHARTS["tornado"]()
+    assert repr(fig) == "图表：敏感性分析 (sensitivity)"
+    assert fig._repr_png_()[:4] == b"\x89PNG"
+
+
+def test_charts_leave_pyplot_alone() -> None:
+    import matplotlib.pyplot as plt
+
+    figures_before = plt.get_fignums()
+    CHARTS["yoy_bars"]()
+    assert plt.get_fignums() == figures_before
