@@ -143,8 +143,10 @@ def test_reports_embed_their_charts_with_alternative_text(batch) -> None:
     assert alts == [
         "图表：资金来源 (funding sources)",
         "图表：支出明细：按经济分类和年度 (expenditure by category and year)",
+        "图表：测算依据构成 (cost basis)",
         "图表：预算沿革：各依据所述年度预算 (budget history by basis)",
-    ]
+        "图表：本项目年度对比 (year over year)",
+    ]  # a declaration: no attainment chart (nothing to score)
 
 
 def test_report_pages_show_no_code(batch) -> None:
@@ -453,3 +455,15 @@ def test_a_hostile_string_parameter_arrives_unchanged(engine_run) -> None:
     assert _injected(nb) == {"value": HOSTILE_VALUE}
     echo = next(c for c in nb.cells if c.source == "print(repr(value))")
     assert echo.outputs[0].text == repr(HOSTILE_VALUE) + "\n"
+
+
+def test_plan_counts_each_reports_review_errors_and_warnings_for_the_index(all_examples) -> None:
+    plan = plan_reports(all_examples.projects, "/data", findings=all_examples.findings)
+    counts = {j.summary.get("project", j.summary["department"]): (j.summary["errors"], j.summary["warnings"])
+              for j in plan}
+    # the seed: errors C1 (no 效益指标) and C12 (2019 budget 30万 in the text, 0 in the columns); 7 warnings
+    assert counts["区电子政务网络运行维护"] == (2, 7)
+    assert counts["中江县水利局"] == (0, 2)  # a department's annual report: its forms' findings
+    assert counts["全部部门"] == (4, 17)  # 2 + 2 errors (seed, 工资性支出); 2 + 7 + 3 + 3 + 2 warnings
+    unknown = plan_reports(all_examples.projects, "/data")[0].summary
+    assert unknown["errors"] is None and unknown["warnings"] is None  # not counted is not 0

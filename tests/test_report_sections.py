@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -191,6 +192,13 @@ def test_every_column_a_section_shows_has_a_chinese_label(all_examples) -> None:
         sections.budget_breakdown(all_examples), sections.forms_list(all_examples),
         sections.indicator_overview(all_examples), sections.self_evaluation_results(all_examples),
         sections.reading_summary(all_examples), sections.read_errors(all_examples),
+        sections.project_yoy(all_examples, all_examples), sections.yoy_table(all_examples, "department"),
+        sections.yoy_table(all_examples, "economic_category"), sections.cost_basis(all_examples),
+        sections.unit_cost_table(all_examples), sections.findings_table(all_examples),
+        sections.findings_summary(all_examples), sections.findings_by_form(all_examples),
+        sections.score_overview(sections.scores(all_examples)),
+        sections.indicator_scores(sections.scores(all_examples), all_examples).data,
+        sections.grade_distribution(sections.score_overview(sections.scores(all_examples))),
     ]
     unlabelled = {c for table in shown for c in table.columns if sections.label("column", c) == c}
     assert unlabelled == set()
@@ -212,3 +220,123 @@ def test_a_table_shows_as_html_for_readers_and_as_text_for_nbval() -> None:
         '<td style="text-align: right; white-space: nowrap">50.00</td></tr>\n'
         '</tbody>\n</table>')
     assert sections.table(data.iloc[0:0], empty="（无）")._repr_html_() == "<p>（无）</p>"
+
+
+# ----------------------------------------------------------------------------------------------
+# year over year, cost basis, unit costs, findings, scores
+
+
+@pytest.fixture(scope="module")
+def shipped() -> Forms:
+    """All shipped data: the five examples and the synthetic multi-year sample (what makes YoY real)."""
+    return sections.load_forms(Path(__file__).resolve().parents[1] / "data" / "raw")
+
+
+def test_project_yoy_of_the_seed_uses_the_prior_year_stated_in_its_text(all_examples) -> None:
+    table = sections.project_yoy(all_examples, sections.one_form(all_examples, SEED))
+    row = table.iloc[0]
+    assert len(table) == 1
+    # 预算变动情况 says 2019 had 30万; this year 50万: +200,000 = +66.7 % (200,000 / 300,000)
+    assert row[["fiscal_year", "prior_year", "prior_yuan", "current_yuan", "change_yuan", "prior_basis"]].tolist() == [
+        2020, 2019, 300_000.0, 500_000.0, 200_000.0, "stated_in_text"]
+    assert row["change_fraction"] == pytest.approx(2 / 3)
+    assert sections.present(table)["变动率"].tolist() == ["+66.7%"]
+
+
+def test_yoy_long_draws_each_year_once_with_the_change_on_the_later_year(all_examples) -> None:
+    long = sections.yoy_long(sections.project_yoy(all_examples, sections.one_form(all_examples, SEED)), "project_name")
+    assert long[["fiscal_year", "amount_yuan"]].values.tolist() == [[2019, 300_000.0], [2020, 500_000.0]]
+    assert pd.isna(long.loc[0, "change_fraction"]) and long.loc[1, "change_fraction"] == pytest.approx(2 / 3)
+    assert sections.yoy_chart(sections.project_yoy(all_examples, sections.one_form(all_examples, SEED)),
+                              "project_name") is not None
+
+
+def test_yoy_of_one_year_still_compares_with_the_earlier_years_forms(shipped) -> None:
+    every_year = sections.yoy_table(shipped, "department")
+    in_2022 = sections.yoy_table(shipped, "department", fiscal_year=2022)
+    assert set(in_2022["fiscal_year"]) == {2022} and len(in_2022) < len(every_year)
+    data_centre = in_2022.set_index("department").loc["合成县大数据中心"]
+    # the prior figure is the 2021 forms' own budget, found although the report is about 2022 only
+    assert data_centre["prior_basis"] == "earlier_form"
+    year_before = every_year[(every_year["department"] == "合成县大数据中心") & (every_year["fiscal_year"] == 2021)]
+    assert data_centre["prior_yuan"] == year_before["current_yuan"].iloc[0]
+
+
+def test_largest_changes_rank_by_size_either_way_and_drop_unknown_changes() -> None:
+    table = pd.DataFrame({"department": ["a", "b", "c", "d"], "change_yuan": [10.0, -50.0, np.nan, 20.0]})
+    assert sections.largest_changes(table, top=2)["department"].tolist() == ["b", "d"]
+    assert sections.largest_changes(table)["department"].tolist() == ["b", "d", "a"]
+
+
+def test_cost_basis_of_the_seed_item_by_item() -> None:
+    items = sections.cost_basis(read_example(SEED))
+    assert items["stated_amount_yuan"].tolist() == [100_000.0, 60_000.0, 280_000.0, 60_000.0]  # sums to 50万
+    assert items["list_amount_yuan"].tolist()[:2] == [123_000.0, 65_500.0]  # 123 × 1000, 655 × 100
+    assert items["implied_unit_cost_yuan"].iloc[0] == pytest.approx(100_000 / 123)
+    shown = sections.present(items).iloc[0]
+    assert (shown["单价（元）"], shown["单位成本（元）"], shown["测算金额/数量×单价"]) == ("1,000.00", "813.01", "81.30%")
+    assert sections.cost_chart(items) is not None
+    assert sections.cost_chart(sections.cost_basis(read_example(ZHONGJIANG))) is None
+
+
+def test_unit_cost_outliers_are_marked_in_the_table_and_the_chart(shipped) -> None:
+    table = sections.unit_cost_table(shipped)
+    outliers = table[table["is_outlier"].fillna(False).astype(bool)]
+    # 58,350 元/个 against a median of 19,420 (3.0×), 840 元/人次 against 350 (2.4×)
+    assert sorted(outliers["unit_cost_yuan"].tolist()) == [840.0, 58_350.0]
+    chart = sections.unit_cost_chart(table)
+    labels = {"".join(t.get_text().split()) for ax in chart.axes for t in ax.get_yticklabels()}  # wrapped lines
+    assert "网络安全等级保护测评2021▲异常" in labels and "网络安全等级保护测评2023" in labels
+
+
+def test_findings_errors_first_then_in_check_number_order() -> None:
+    table = sections.findings_table(read_example(SEED))
+    assert table["severity"].tolist()[:2] == ["error", "error"]
+    assert table["check_id"].tolist()[:2] == ["C1", "C12"]
+    warnings = table.loc[table["severity"] == "warning", "check_id"].tolist()
+    assert warnings.index("C2") < warnings.index("C11")  # C2 before C11, not as text
+    assert sections.present(table)["严重程度"].iloc[0] == "错误"
+
+
+def test_finding_counts_add_up_per_form_and_per_check(all_examples) -> None:
+    by_form = sections.findings_by_form(all_examples)
+    by_check = sections.findings_summary(all_examples)
+    columns = ["error_findings", "warning_findings", "info_findings"]
+    assert int(by_form[columns].to_numpy().sum()) == int(by_check[columns].to_numpy().sum()) == len(
+        all_examples.findings)
+    seed_row = by_form.set_index("project_name").loc["区电子政务网络运行维护"]
+    assert seed_row["error_findings"] == 2  # C1 (no 效益指标) and C12 (2019: 30万 in the text, 0 in the columns)
+    assert by_check.set_index("check_id").loc["C1", "check"] == "必备一级指标齐全"
+
+
+def test_scores_of_the_zhongjiang_self_evaluation_total_100_grade_you() -> None:
+    form = read_example(ZHONGJIANG)
+    scored = sections.scores(form)
+    totals = dict(zip(sections.score_totals(scored, form).data["field"],
+                      sections.score_totals(scored, form).data["value"], strict=True))
+    assert totals["计算总分"] == "100 / 100" and totals["等级"] == "优" and totals["自评总分（表内）"] == "100"
+    assert totals["计算总分−表内总分"] == "0"
+    indicators = sections.indicator_scores(scored, form).data
+    assert len(indicators) == 9 and indicators["computed_score"].sum() == 100.0  # 10+10+20+10+10+10+10+10+10
+    assert sections.attainment_chart(scored, form) is not None
+
+
+def test_a_form_without_actuals_says_so_in_one_line() -> None:
+    form = read_example(SEED)
+    scored = sections.scores(form)
+    note = "本表为项目申报表，没有实际完成值，不计分。 (No actuals on this form: nothing to score.)"
+    assert repr(sections.score_totals(scored, form)) == repr(sections.indicator_scores(scored, form)) == note
+    assert sections.attainment_chart(scored, form) is None
+
+
+def test_grades_counted_best_first_and_incomplete_scores_not_graded() -> None:
+    overview = pd.DataFrame({"grade": pd.array(["良", pd.NA, "优", "优"], dtype="str")})
+    assert sections.grade_distribution(overview).values.tolist() == [["优", 2], ["良", 1], ["未完整计分", 1]]
+    assert sections.grade_distribution(overview.iloc[0:0]).empty
+
+
+def test_score_overview_rounds_points_for_reading(shipped) -> None:
+    overview = sections.score_overview(sections.scores(shipped))
+    zhongjiang = overview[overview["project_name"].str.startswith("中江县")].iloc[0]
+    assert (zhongjiang["total_score"], zhongjiang["grade"], zhongjiang["official_total_score"]) == (100.0, "优", 100.0)
+    assert sections.present(pd.DataFrame({"total_score": [89.61142477582199]}))["计算总分"].tolist() == ["89.61"]

@@ -1,7 +1,16 @@
 """Writing the tables: Parquet, CSV (UTF-8 with BOM, for Excel/WPS) or one xlsx workbook.
 
-Large batches stream: files are parsed in chunks and each chunk's rows are appended to the open
-Parquet/CSV files, so memory stays flat however many forms there are.
+Form texts are untrusted, and spreadsheets run formulas: a cell "=HYPERLINK(...)" or "=1+1" must
+stay text. The xlsx workbook stores every text as a text cell. CSV has no cell types, so a text that
+starts like a formula (``=``, ``+``, ``-``, ``@``, tab, carriage return) is written with a leading
+apostrophe, which Excel and WPS take as "this is text" (see :func:`csv_safe_text`); Parquet keeps
+every text exactly as read.
+
+Large batches stream: files are read in batches and each batch's tables are appended to the open
+Parquet/CSV files (a Parquet row group per batch), so memory stays flat however many forms there are.
+On a cluster with shared storage each batch can instead be written by its worker as a part file of a
+Parquet dataset (``DIR/projects.parquet/part-000000.parquet`` …), which ``pandas.read_parquet`` reads
+back as one table, exactly as it reads the single file.
 """
 
 from __future__ import annotations
@@ -13,7 +22,9 @@ from pathlib import Path
 import pandas as pd
 
 from budgetlib import schema
-from budgetlib.reader import FileResult, Forms, build_tables, derive_tables
+from budgetlib.reader import Forms
+
+PART_PATTERN = "part-*.parquet"
 
 FORMATS = ("parquet", "csv", "xlsx")
 _XLSX_SHEET_LIMIT = 1_048_575
@@ -55,7 +66,11 @@ class TableWriter:
 
         writer = self._parquet.get(name)
         if writer is None:
-            writer = pq.ParquetWriter(self.out / f"{name}.parquet", _arrow_schema(name))
+            path = self.out / f"{name}.parquet"
+            if path.is_dir():
+                raise IsADirectoryError(f"{path} is a folder (the parts of a cluster run); remove it or choose "
+                                        "another output folder")
+            writer = pq.ParquetWriter(path, _arrow_schema(name))
             self._parquet[name] = writer
         if len(df):
             writer.write_table(pa.Table.from_pandas(df, schema=writer.schema, preserve_index=False))
@@ -63,7 +78,7 @@ class TableWriter:
     def _write_csv(self, name: str, df: pd.DataFrame) -> None:
         path = self.out / f"{name}.csv"
         first = name not in self._csv_started
-        df.to_csv(path, mode="w" if first else "a", header=first, index=False,
+        csv_safe_frame(df).to_csv(path, mode="w" if first else "a", header=first, index=False,
                   encoding="utf-8-sig" if first else "utf-8")
         self._csv_started.add(name)
 
@@ -74,6 +89,62 @@ class TableWriter:
         for name in schema.FORM_TABLES:
             if self.fmt == "csv" and name not in self._csv_started:
                 schema.empty_frame(name).to_csv(self.out / f"{name}.csv", index=False, encoding="utf-8-sig")
+
+
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+"""First characters that make Excel, WPS, LibreOffice and Google Sheets read a CSV cell as a formula."""
+_FORMULA_LIKE = r"'*[=+\-@\t\r]"
+
+
+def csv_safe_text(value: str) -> str:
+    """A text for a CSV cell that no spreadsheet runs as a formula: a leading apostrophe when it starts
+    like one. Reversible (:func:`csv_original_text`): a text that already starts with apostrophes
+    before such a character gets one more.
+
+    >>> csv_safe_text("=1+1"), csv_safe_text("-5万"), csv_safe_text("区电子政务"), csv_safe_text("'=x")
+    ("'=1+1", "'-5万", '区电子政务', "''=x")
+    """
+    if value.lstrip("'").startswith(FORMULA_STARTS):
+        return "'" + value
+    return value
+
+
+def csv_original_text(value: str) -> str:
+    """The text :func:`csv_safe_text` was given."""
+    if value.startswith("'") and value.lstrip("'").startswith(FORMULA_STARTS):
+        return value[1:]
+    return value
+
+
+def csv_safe_frame(df: pd.DataFrame) -> pd.DataFrame:
+    """``df`` with :func:`csv_safe_text` applied to its text columns (numbers are left alone: a number
+    is never a formula). Returns ``df`` itself when no cell needs it."""
+    changed: dict[str, pd.Series] = {}
+    for column in df.columns:
+        series = df[column]
+        if series.dtype.kind != "O" and not pd.api.types.is_string_dtype(series.dtype):
+            continue
+        needs = series.str.match(_FORMULA_LIKE, na=False).astype(bool)
+        if needs.any():
+            changed[column] = series.mask(needs, "'" + series[needs])
+    return df.assign(**changed) if changed else df
+
+
+XLSX_CELL_CHARS = 32_767
+"""Excel's limit on the characters of a cell; a longer file makes Excel "repair" the workbook."""
+
+
+def xlsx_text(value: str) -> str:
+    """A text an xlsx cell can hold: the control characters XML forbids written as ``\\xNN``, and at
+    most :data:`XLSX_CELL_CHARS` characters (the end marked ``…``). Parquet and CSV keep the text whole.
+    """
+    from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+
+    if ILLEGAL_CHARACTERS_RE.search(value):
+        value = ILLEGAL_CHARACTERS_RE.sub(lambda match: f"\\x{ord(match.group()):02x}", value)
+    if len(value) > XLSX_CELL_CHARS:
+        value = value[: XLSX_CELL_CHARS - 1] + "…"
+    return value
 
 
 def write_xlsx(forms: Forms, path: Path) -> None:
@@ -90,7 +161,7 @@ def write_xlsx(forms: Forms, path: Path) -> None:
         if len(df) > _XLSX_SHEET_LIMIT:
             raise ValueError(f"table {name} has {len(df)} rows, more than an xlsx sheet holds; use parquet")
         for values in df.itertuples(index=False, name=None):
-            sheet.append([None if _is_na(v) else v for v in values])
+            sheet.append([xlsx_text(v) if isinstance(v, str) else None if _is_na(v) else v for v in values])
         for row in sheet.iter_rows(min_row=2):
             for cell in row:
                 if isinstance(cell.value, str):
@@ -119,21 +190,51 @@ def write_tables(forms: Forms, out: str | os.PathLike[str], fmt: str = "parquet"
     return sorted(out_path.glob(f"*.{fmt}"))
 
 
-def stream_results(results: Iterable[FileResult], out: Path, fmt: str, chunk_files: int = 500) -> dict[str, int]:
-    """Write parsed files to ``out`` chunk by chunk; returns the row count of every table."""
+def stream_tables(batches: Iterable[Forms], out: Path, fmt: str) -> dict[str, int]:
+    """Append every batch's tables to one file per table in ``out``; returns each table's row count."""
     writer = TableWriter(out, fmt)
-    chunk: list[FileResult] = []
     try:
-        for result in results:
-            chunk.append(result)
-            if len(chunk) >= chunk_files:
-                writer.write(derive_tables(build_tables(chunk)))
-                chunk = []
-        if chunk:
-            writer.write(derive_tables(build_tables(chunk)))
+        for forms in batches:
+            writer.write(forms)
     finally:
         writer.close()
     return writer.row_counts
+
+
+def write_part(forms: Forms, out: str | os.PathLike[str], part: int) -> dict[str, int]:
+    """Write one batch's tables as part ``part`` of a Parquet dataset per table
+    (``out/<table>.parquet/part-<part>.parquet``); returns the row counts.
+
+    Every table gets a part, empty or not, so that each dataset carries its schema. Parts are
+    numbered in input order and zero-padded, so reading a dataset back gives the rows in input
+    order.
+    """
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    counts: dict[str, int] = {}
+    for name in schema.FORM_TABLES:
+        df = forms.tables.get(name)
+        if df is None:
+            df = schema.empty_frame(name)
+        folder = Path(out) / f"{name}.parquet"
+        folder.mkdir(parents=True, exist_ok=True)
+        table = pa.Table.from_pandas(df, schema=_arrow_schema(name), preserve_index=False)
+        pq.write_table(table, folder / f"part-{part:06d}.parquet")
+        counts[name] = len(df)
+    return counts
+
+
+def prepare_parts(out: str | os.PathLike[str]) -> None:
+    """Make ``out`` ready for :func:`write_part`: remove the single files and the parts an earlier run
+    left for the same tables (stale parts would be read back as rows of this run)."""
+    for name in schema.FORM_TABLES:
+        target = Path(out) / f"{name}.parquet"
+        if target.is_file():
+            target.unlink()
+        elif target.is_dir():
+            for stale in target.glob(PART_PATTERN):
+                stale.unlink()
 
 
 def error_sources(out: Path, fmt: str) -> Sequence[str]:
@@ -141,5 +242,9 @@ def error_sources(out: Path, fmt: str) -> Sequence[str]:
     path = out / f"errors.{fmt}"
     if not path.exists():
         return []
-    df = pd.read_parquet(path) if fmt == "parquet" else pd.read_csv(path, encoding="utf-8-sig", dtype=str)
+    if fmt == "parquet":
+        df = pd.read_parquet(path)
+    else:
+        df = pd.read_csv(path, encoding="utf-8-sig", dtype=str, keep_default_na=False)
+        df = df.map(csv_original_text)
     return [f"{row.source_file}: {row.error}" for row in df.itertuples()]

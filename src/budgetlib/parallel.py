@@ -1,26 +1,102 @@
-"""Reading many files in several processes, results merged in input order."""
+"""Reading many files in several processes.
+
+Each worker reads whole batches of files into finished tables (:func:`budgetlib.reader.read_batch`:
+parse, build, derive), so the parent only concatenates or writes them; with the parent building the
+tables from records it became the bottleneck at two processes. At most ``max_in_flight`` batches are
+submitted or finished-but-unconsumed at any time (``ProcessPoolExecutor.map`` would submit them all
+up front and keep every result until it is consumed), and batches come back in input order.
+
+A batch whose worker died (killed, out of memory, a crash in a C library) takes the whole pool down
+with the other batches in flight; those batches are read again file by file, each file on its own
+in a fresh pool, so the file that kills its worker again becomes an ``errors`` row and every other
+file is read.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
-from concurrent.futures import ProcessPoolExecutor
-from pathlib import Path
+import logging
+from collections import deque
+from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 
-from budgetlib.reader import FileResult, parse_file
+from budgetlib.reader import Forms, concat_forms, error_forms, prepare_reading_process, read_batch
+
+log = logging.getLogger(__name__)
+
+Batch = list[tuple[str, str]]
+BatchReader = Callable[[Batch, bool], Forms]
+
+WORKER_DIED = ("the process reading this file stopped before it finished (killed, out of memory, or a crash "
+               "in a library); the other files were read")
 
 
-def _parse_chunk(chunk: list[tuple[str, str]], keep_provenance: bool) -> list[FileResult]:
-    return [parse_file(Path(path), name, keep_provenance) for path, name in chunk]
+def read_batches_parallel(
+    work: Sequence[Batch],
+    *,
+    jobs: int,
+    keep_provenance: bool = True,
+    max_in_flight: int | None = None,
+    reader: BatchReader = read_batch,
+) -> Iterator[Forms]:
+    """The tables of every batch of ``work``, read in ``jobs`` processes, yielded in input order.
+
+    ``max_in_flight`` (default ``2 * jobs``) bounds the batches held at once, so memory does not grow
+    with the number of files. ``reader`` reads one batch (a picklable module-level function).
+    """
+    limit = max_in_flight or 2 * jobs
+    pending = deque(work)
+    running: deque[tuple[Batch, Future[Forms]]] = deque()
+    pool = _new_pool(jobs)
+    try:
+        while pending or running:
+            while pending and len(running) < limit:
+                batch = pending.popleft()
+                running.append((batch, pool.submit(reader, batch, keep_provenance)))
+            batch, future = running.popleft()
+            try:
+                forms = future.result()
+            except BrokenProcessPool:
+                lost = [batch, *(other for other, _ in running)]
+                running.clear()
+                log.warning("a worker process died; reading the %d files of the batches in flight one by one",
+                            sum(map(len, lost)))
+                pool = _fresh_pool(pool, jobs)
+            except Exception:
+                log.exception("a batch of %d files failed in its worker; reading its files one by one", len(batch))
+                lost = [batch]
+            else:
+                yield forms
+                continue
+            for lost_batch in lost:
+                forms, pool = _read_file_by_file(lost_batch, pool, jobs, keep_provenance, reader)
+                yield forms
+    finally:
+        pool.shutdown(wait=True, cancel_futures=True)
 
 
-def parse_files_parallel(
-    files: Sequence[tuple[Path, str]], *, jobs: int, keep_provenance: bool = True, chunk_size: int = 64
-) -> Iterator[FileResult]:
-    """Parse files in ``jobs`` processes, in chunks (one task per file would cost more than the parse)."""
-    chunks = [
-        [(str(path), name) for path, name in files[start:start + chunk_size]]
-        for start in range(0, len(files), chunk_size)
-    ]
-    with ProcessPoolExecutor(max_workers=jobs) as pool:
-        for results in pool.map(_parse_chunk, chunks, [keep_provenance] * len(chunks)):
-            yield from results
+def _new_pool(jobs: int) -> ProcessPoolExecutor:
+    return ProcessPoolExecutor(max_workers=jobs, initializer=prepare_reading_process)
+
+
+def _fresh_pool(broken: ProcessPoolExecutor, jobs: int) -> ProcessPoolExecutor:
+    broken.shutdown(wait=True, cancel_futures=True)
+    return _new_pool(jobs)
+
+
+def _read_file_by_file(
+    batch: Batch, pool: ProcessPoolExecutor, jobs: int, keep_provenance: bool, reader: BatchReader
+) -> tuple[Forms, ProcessPoolExecutor]:
+    """A batch read one file at a time (each waited for), so that a file that kills its worker is
+    known; returns the tables and the pool to go on with (a fresh one after a death)."""
+    parts: list[Forms] = []
+    for path, name in batch:
+        try:
+            parts.append(pool.submit(reader, [(path, name)], keep_provenance).result())
+        except BrokenProcessPool:
+            log.error("the worker reading %s died", name)
+            parts.append(error_forms(name, WORKER_DIED))
+            pool = _fresh_pool(pool, jobs)
+        except Exception as exc:
+            parts.append(error_forms(name, f"reading failed in its worker: {type(exc).__name__}: {exc}"))
+    return concat_forms(parts), pool

@@ -30,11 +30,13 @@ if TYPE_CHECKING:
 __all__ = [
     "compare_documents",
     "document_to_html",
+    "document_to_markdown",
     "document_to_xlsx",
     "expected_anchors",
     "markdown_to_html",
     "markdown_to_xlsx",
     "merge_plan",
+    "unaccounted_cells",
 ]
 
 Span = tuple[int, int]
@@ -94,6 +96,34 @@ def expected_anchors(rows: list[list[str]]) -> dict[tuple[int, int], tuple[int, 
                 if dr or dc:
                     anchors[(r + dr, c + dc)] = (r, c)
     return anchors
+
+
+# --- markdown ------------------------------------------------------------------------------------
+
+
+def _markdown_cell(text: str) -> str:
+    return text.replace("|", "\\|").replace("\n", "<br>")
+
+
+def document_to_markdown(doc: Document) -> str:
+    """The document as markdown: headings as ``#`` lines, tables as pipe tables (an empty heading row
+    and a separator, as published forms have them), a cell's line breaks as ``<br>``.
+
+    Text is written as it stands: a line that looks like markup (``<b>``, ``&amp;``) is read back as
+    that markup, as it would be from any markdown file.
+    """
+    out: list[str] = []
+    for block in doc.blocks:
+        if isinstance(block, TextLine):
+            prefix = "#" * block.heading + " " if 1 <= block.heading <= 6 else ""
+            out.extend([prefix + block.text.replace("\n", " "), ""])
+            continue
+        width = max(block.width, 1)
+        out.append("|" + " |" * width)
+        out.append("|" + "---|" * width)
+        out.extend("| " + " | ".join(_markdown_cell(text) for text in row) + " |" for row in block.rows)
+        out.append("")
+    return "\n".join(out) + "\n"
 
 
 # --- HTML ----------------------------------------------------------------------------------------
@@ -282,3 +312,57 @@ def compare_documents(expected: Document, actual: Document, *, headings: bool = 
                             f"{want.cell(r, c)!r} != {got.cell(r, c)!r}"
                         )
     return differences
+
+
+# --- nothing lost ----------------------------------------------------------------------------------
+
+
+def unaccounted_cells(path: str | Path, forms: object, source_file: str | None = None) -> list[str]:
+    """The non-empty cells and text lines of ``path`` that its forms neither claimed (``provenance``)
+    nor left in ``unparsed``: what reading lost. An empty list means nothing was lost.
+
+    ``forms`` must have been read with provenance (the default); ``source_file`` is the file's name in
+    ``forms`` (by default the file name). The file is read again the way the reader reads it, form by
+    form, so that each form's cells are checked against that form's rows only. Forms that are not in
+    ``forms.projects`` (the file, or that form, is in ``errors``) are skipped: their loss is reported.
+    """
+    import pandas as pd
+
+    from budgetlib.extract.load import load_document
+    from budgetlib.transform.assemble import NoFormFound, extract_form, segment
+
+    name = source_file or Path(path).name
+    tables = forms.tables  # type: ignore[attr-defined]
+    read_ids = set(tables["projects"]["form_id"])
+    landed: dict[str, set[tuple[int | None, int, int | None]]] = {}
+    for table in ("provenance", "unparsed"):
+        df = tables[table]
+        df = df[df["form_id"].astype(str).str.startswith(f"{name}#")]
+        for form_id, table_no, row, col in zip(df["form_id"], df["table_no"], df["row"], df["col"], strict=True):
+            key = (None if pd.isna(table_no) else int(table_no), int(row), None if pd.isna(col) else int(col))
+            landed.setdefault(form_id, set()).add(key)
+    missing: list[str] = []
+    index = 0
+    for document in load_document(Path(path), name):
+        for blocks in segment(document):
+            form_id = f"{name}#{index}"
+            try:
+                extract_form(blocks, form_id, name)
+            except NoFormFound:
+                continue
+            except Exception:  # the reader reports such a form in errors
+                pass
+            index += 1
+            if form_id not in read_ids:
+                continue
+            found = landed.get(form_id, set())
+            for block in blocks:
+                if isinstance(block, TextLine):
+                    if (None, block.line_no, None) not in found:
+                        missing.append(f"{form_id} {block.origin}: {block.text!r}")
+                    continue
+                for r, row in enumerate(block.rows):
+                    for c, text in enumerate(row):
+                        if text and (block.table_no, r, c) not in found:
+                            missing.append(f"{form_id} {block.origin} row {r + 1} column {c + 1}: {text!r}")
+    return missing

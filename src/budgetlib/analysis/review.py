@@ -169,17 +169,20 @@ _FORM_TABLES = ("indicators", "cost_items", "expenditures", "funding", "budget_h
                 "stated_totals")
 
 
-def _clean(value: Any) -> Any:
-    if value is None or value is pd.NA or (isinstance(value, float) and math.isnan(value)):
-        return None
-    return value
+def _column_values(series: pd.Series) -> list[Any]:
+    """A column as a list with NA as None, cleaned a column at a time (not a value at a time)."""
+    values = series.tolist()
+    missing = series.isna().tolist()
+    if any(missing):
+        return [None if gone else value for value, gone in zip(values, missing, strict=True)]
+    return values
 
 
 def records(df: pd.DataFrame) -> list[Row]:
     """A table as rows with attribute access, NA as None."""
     columns = list(df.columns)
-    values = [df[column].tolist() for column in columns]
-    return [Row(**{c: _clean(v) for c, v in zip(columns, row, strict=True)}) for row in zip(*values, strict=True)]
+    values = [_column_values(df[column]) for column in columns]
+    return [Row(**dict(zip(columns, row, strict=True))) for row in zip(*values, strict=True)]
 
 
 def _form_data(forms: Forms) -> Iterable[FormData]:

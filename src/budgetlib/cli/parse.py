@@ -1,13 +1,24 @@
-"""``budgetlib parse PATH... --out DIR [--format parquet|csv|xlsx] [--jobs N]``."""
+"""``budgetlib parse PATH... --out DIR [--format parquet|csv|xlsx] [--jobs N] [--scheduler ADDRESS]``."""
 
 from __future__ import annotations
 
 import argparse
 import sys
+from collections.abc import Iterable, Sequence
 from pathlib import Path
 
-from budgetlib.output import FORMATS, error_sources, stream_results, write_tables
-from budgetlib.reader import iter_input_files, parse_file, read_forms
+from budgetlib import limits
+from budgetlib.output import FORMATS, error_sources, stream_tables, write_tables
+from budgetlib.reader import (
+    Forms,
+    InputFile,
+    batches,
+    concat_forms,
+    default_batch_files,
+    list_input_files,
+    prepare_reading_process,
+    read_batches,
+)
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -16,30 +27,71 @@ def register(sub: argparse._SubParsersAction) -> None:
     parser.add_argument("paths", nargs="+", metavar="PATH", help="form files or folders of forms")
     parser.add_argument("--out", required=True, metavar="DIR", help="output folder")
     parser.add_argument("--format", choices=FORMATS, default="parquet", help="output format (default parquet)")
-    parser.add_argument("--jobs", type=int, default=1, metavar="N", help="parse in N processes")
+    parser.add_argument("--jobs", type=int, metavar="N",
+                        help="parse in N processes (default 1; with --scheduler local: N workers, default 1 a core)")
+    parser.add_argument("--scheduler", metavar="ADDRESS",
+                        help="parse on a Dask cluster: its scheduler (tcp://host:8786), or 'local' for a local "
+                             "cluster. Files and DIR must be on storage the workers share; with parquet every "
+                             "worker writes parts (DIR/projects.parquet/part-*.parquet)")
+    parser.add_argument("--batch-files", type=int, metavar="N",
+                        help="files per batch (default: 500, fewer when that would leave workers idle)")
     parser.add_argument("--no-provenance", action="store_true", help="leave out the provenance table")
+    parser.add_argument("--time-limit", type=float, default=limits.TIME_LIMIT, metavar="SECONDS",
+                        help=f"a file still being read after SECONDS is an error (default {limits.TIME_LIMIT:g}; "
+                             "0: no limit; Unix only)")
     parser.set_defaults(handler=run)
 
 
 def run(args: argparse.Namespace) -> int:
+    for option in ("jobs", "batch_files"):
+        value = getattr(args, option)
+        if value is not None and value < 1:
+            print(f"--{option.replace('_', '-')} must be at least 1", file=sys.stderr)
+            return 2
     out = Path(args.out)
     keep = not args.no_provenance
-    if args.format == "xlsx":
-        forms = read_forms(args.paths, keep_provenance=keep, jobs=args.jobs)
+    files = list_input_files(args.paths)
+    if args.scheduler:
+        return _run_on_cluster(args, files, out, keep)
+    prepare_reading_process()
+    tables = read_batches(files, keep_provenance=keep, jobs=args.jobs or 1, batch_files=args.batch_files,
+                          time_limit=args.time_limit)
+    return _write(tables, out, args.format)
+
+
+def _run_on_cluster(args: argparse.Namespace, files: Sequence[InputFile], out: Path, keep: bool) -> int:
+    try:
+        from budgetlib.distributed import (
+            LOCAL,
+            cluster_client,
+            read_batches_on_cluster,
+            worker_threads,
+            write_parts_on_cluster,
+        )
+
+        with cluster_client(args.scheduler, workers=args.jobs) as client:
+            work = batches(files, args.batch_files or default_batch_files(len(files), worker_threads(client)))
+            if args.format != "parquet":
+                return _write(read_batches_on_cluster(client, work, keep_provenance=keep), out, args.format)
+            counts = write_parts_on_cluster(client, work, out, keep_provenance=keep)
+    except (RuntimeError, OSError) as exc:
+        where = "a local cluster" if args.scheduler == LOCAL else args.scheduler
+        print(f"could not run on {where}: {exc}", file=sys.stderr)
+        return 2
+    return _summary(counts["projects"], out, error_sources(out, "parquet"))
+
+
+def _write(tables: Iterable[Forms], out: Path, fmt: str) -> int:
+    if fmt == "xlsx":
+        forms = concat_forms(tables)
         write_tables(forms, out, "xlsx")
         failures = [f"{row.source_file}: {row.error}" for row in forms.errors.itertuples()]
-        forms_read = len(forms.projects)
-    else:
-        files = list(iter_input_files(args.paths))
-        if args.jobs > 1 and len(files) > 1:
-            from budgetlib.parallel import parse_files_parallel
+        return _summary(len(forms.projects), out, failures)
+    counts = stream_tables(tables, out, fmt)
+    return _summary(counts["projects"], out, error_sources(out, fmt))
 
-            results = parse_files_parallel(files, jobs=args.jobs, keep_provenance=keep)
-        else:
-            results = (parse_file(path, name, keep) for path, name in files)
-        counts = stream_results(results, out, args.format)
-        failures = list(error_sources(out, args.format))
-        forms_read = counts["projects"]
+
+def _summary(forms_read: int, out: Path, failures: Sequence[str]) -> int:
     print(f"{forms_read} forms read into {out}/")
     if failures:
         print(f"{len(failures)} file(s) could not be read:", file=sys.stderr)

@@ -78,10 +78,10 @@ def decode_bytes(data: bytes) -> tuple[str, str, list[str]]:
     ``encoding`` is a Python codec name (``utf-8``, ``utf-8-sig``, ``utf-16-le``, ``gb18030``, ...);
     the BOM is not part of ``text``. Raises :class:`UnreadableFileError` when the bytes are not text.
     """
+    kind = binary_kind(data[:32])
+    if kind is not None:
+        raise UnreadableFileError(f"binary content (looks like {kind}), not a form")
     head = data[:32]
-    for signature, kind in _SIGNATURES:
-        if head.startswith(signature):
-            raise UnreadableFileError(f"binary content (looks like {kind}), not a form")
     for bom, name in _BOMS:
         if head.startswith(bom):
             return _decode_with_bom(data[len(bom) :], name)
@@ -99,6 +99,14 @@ def decode_bytes(data: bytes) -> tuple[str, str, list[str]]:
     return text, "utf-8", []
 
 
+def binary_kind(head: bytes) -> str | None:
+    """What a file's first bytes say it is when they are a known binary signature ("a PDF"), else None."""
+    for signature, kind in _SIGNATURES:
+        if head.startswith(signature):
+            return kind
+    return None
+
+
 def _decode_with_bom(body: bytes, name: str) -> tuple[str, str, list[str]]:
     """Decode after a byte-order mark: the encoding is certain, only the bytes may be damaged."""
     codec = "utf-8" if name == "utf-8-sig" else name
@@ -107,9 +115,24 @@ def _decode_with_bom(body: bytes, name: str) -> tuple[str, str, list[str]]:
         warnings: list[str] = []
     except UnicodeDecodeError:
         text = body.decode(codec, errors="replace")
+        # mostly undecodable after a UTF-8 BOM: a GBK file that an editor prefixed with a BOM
+        legacy = _strict_gb18030(body) if name == "utf-8-sig" and _binary_share(text) > _BINARY_SHARE else None
+        if legacy is not None:
+            return legacy, "gb18030", [
+                "the file starts with a UTF-8 byte-order mark but its text is GB18030/GBK; read as GB18030"
+            ]
         warnings = [_replacement_warning(text, f"{name} (from its byte-order mark)")]
     _refuse_binary_text(text)
     return text, name, warnings
+
+
+def _strict_gb18030(data: bytes) -> str | None:
+    """The bytes as GB18030 when they decode strictly to text (not to control characters), else None."""
+    try:
+        text = data.decode("gb18030")
+    except UnicodeDecodeError:
+        return None
+    return text if _binary_share(text) <= _BINARY_SHARE else None
 
 
 def _decode_nul_bearing(data: bytes) -> tuple[str, str, list[str]]:
@@ -133,6 +156,10 @@ def _decode_nul_bearing(data: bytes) -> tuple[str, str, list[str]]:
             order = "little" if name.endswith("le") else "big"
             warning = f"no byte-order mark; read as UTF-16 ({order}-endian) from its NUL-byte pattern"
             return text, name, [warning]
+    stray = data.count(0)
+    if stray <= max(3, len(data) // 10_000):  # a few stray NULs in a text file (a bad copy, a broken export)
+        text, name, warnings = decode_bytes(data.replace(b"\x00", b""))
+        return text, name, [f"{stray} NUL byte(s) removed from the text", *warnings]
     raise UnreadableFileError("binary content (contains NUL bytes and is not UTF-16 text), not a form")
 
 

@@ -35,6 +35,7 @@ from __future__ import annotations
 
 import re
 import threading
+from collections import deque
 from collections.abc import Iterator
 
 from lxml import etree
@@ -47,7 +48,8 @@ MAX_COLSPAN = 1000
 MAX_ROWSPAN = 65534
 """HTML's own limit for ``rowspan``; larger values are clamped with a warning."""
 MAX_CELLS = 250_000
-"""Expanded grid cells (covered ones included) read from one document; the rest is cut with a warning."""
+"""Expanded grid cells (covered ones included) read from one document, text lines counted as cells; the
+rest is cut with a warning."""
 MAX_COVERED_CELLS = 200_000
 """Cells covered by merges in one document; further spans are read as single cells, with a warning."""
 MAX_HTML_CHARS = 64 * 1024 * 1024
@@ -76,6 +78,7 @@ _KIND.update(dict.fromkeys(_REMOVED_ELEMENTS, _SKIP))
 _KIND.update({etree.Comment: _SKIP, etree.ProcessingInstruction: _SKIP, etree.Entity: _SKIP})
 _SECTIONS = frozenset({"thead", "tbody", "tfoot"})
 _SPAN_DIGITS = re.compile(r"\s*\+?(\d+)")
+_TABLE_TAG = re.compile(r"<(/?)table\b", re.IGNORECASE)
 
 _local = threading.local()
 
@@ -138,6 +141,11 @@ def parse_html(text: str, source_file: str, encoding: str | None = None) -> Docu
     if root is None:
         return Document(source_file=source_file, blocks=[], encoding=encoding, warnings=warnings)
     blocks = _Walk(warnings).run(root)
+    last_tag = next(iter(deque(_TABLE_TAG.finditer(text), maxlen=1)), None)
+    if last_tag is not None and not last_tag.group(1):
+        line = text.count("\n", 0, last_tag.start()) + 1
+        warnings.append(f"the page ends inside a table (no </table> after the one at line {line:,}): it may have "
+                        "been cut short")
     return Document(source_file=source_file, blocks=blocks, encoding=encoding, warnings=warnings)
 
 
@@ -158,6 +166,7 @@ class _Walk:
         self.span_clamped = 0
         self.span_dropped = 0
         self.truncated_tables: list[str] = []
+        self.lines_dropped = 0  # text lines after the cell budget ran out
 
     def run(self, root: etree._Element) -> list[Block]:
         items: list[TextLine | _TableBuilder] = []
@@ -172,7 +181,10 @@ class _Walk:
             if flow:
                 line = _clean("".join(flow))
                 flow.clear()
-                if line:
+                if line and self.read_left <= 0:
+                    self.lines_dropped += 1
+                elif line:
+                    self.read_left -= 1
                     level = headings[-1][1] if headings else 0
                     items.append(TextLine(0, line, heading=level, origin=f"line {flow_line}"))
             flow_line = 0
@@ -363,6 +375,11 @@ class _Walk:
             self.warnings.append(
                 f"more than {MAX_COVERED_CELLS:,} merged cells: {self.span_dropped} further span(s) were "
                 "read as single cells"
+            )
+        if self.lines_dropped:
+            self.warnings.append(
+                f"{self.lines_dropped:,} text line(s) were not read: the page has more than {MAX_CELLS:,} cells "
+                "and lines"
             )
         for where in dict.fromkeys(self.truncated_tables):
             self.warnings.append(f"table at {where} cut short: the page has more than {MAX_CELLS:,} cells")

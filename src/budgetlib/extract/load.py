@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import stat
 from pathlib import Path
 
 from budgetlib.extract.document import Document, UnreadableFileError
-from budgetlib.extract.encoding import decode_bytes
+from budgetlib.extract.encoding import binary_kind, decode_bytes
 from budgetlib.extract.html import parse_html
 from budgetlib.extract.markdown import parse_markdown
 from budgetlib.extract.xlsx import read_xlsx
@@ -16,6 +17,12 @@ XLSX_SUFFIXES = frozenset({".xlsx", ".xlsm"})
 SUPPORTED_SUFFIXES = MARKDOWN_SUFFIXES | HTML_SUFFIXES | XLSX_SUFFIXES
 
 _ZIP_MAGIC = b"PK\x03\x04"
+
+_KIND_NAMES = {"xlsx": "an xlsx workbook", "html": "an HTML page", "markdown": "plain text"}
+
+MAX_FILE_BYTES = 32 * 1024 * 1024
+"""Larger files are refused before they are read: real form files are a few hundred KB, and the
+readers' working memory grows with the file (an HTML tree takes about 30 times its size)."""
 
 
 def sniff_format(path: Path, head: bytes) -> str:
@@ -47,13 +54,55 @@ def load_document(path: Path | str, display_name: str | None = None) -> list[Doc
     """
     path = Path(path)
     name = display_name or path.name
-    data = path.read_bytes()
+    data = read_bounded(path)
     if not data.strip():
         raise UnreadableFileError("the file is empty")
     kind = sniff_format(path, data[:8192])
+    misnamed = _misnamed(path, kind)
+    if kind == "xlsx" and not data.startswith(_ZIP_MAGIC) and binary_kind(data[:32]):
+        raise UnreadableFileError(f"binary content (looks like {binary_kind(data[:32])}), not an xlsx workbook")
     if kind == "xlsx":
-        return read_xlsx(data, name)
+        documents = read_xlsx(data, name)
+        for document in documents[:1] if misnamed else ():
+            document.warnings.insert(0, misnamed)
+        return documents
     text, encoding, warnings = decode_bytes(data)
     document = parse_html(text, name, encoding) if kind == "html" else parse_markdown(text, name, encoding)
-    document.warnings[:0] = warnings
+    document.warnings[:0] = [*([misnamed] if misnamed else []), *warnings]
     return [document]
+
+
+def read_bounded(path: Path) -> bytes:
+    """The bytes of a regular file of at most :data:`MAX_FILE_BYTES`.
+
+    A path named on the command line can be anything: a device such as ``/dev/zero`` never ends and a
+    named pipe blocks until someone writes to it, so only regular files are opened, and no more than
+    the limit is ever read (the size ``stat`` reports may change while reading).
+    """
+    info = path.stat()
+    if stat.S_ISDIR(info.st_mode):
+        raise IsADirectoryError(str(path))
+    if not stat.S_ISREG(info.st_mode):
+        raise UnreadableFileError("not a regular file (a device, pipe or socket), not a form")
+    if info.st_size > MAX_FILE_BYTES:
+        raise UnreadableFileError(_too_large(info.st_size))
+    with path.open("rb") as handle:
+        data = handle.read(MAX_FILE_BYTES + 1)
+    if len(data) > MAX_FILE_BYTES:
+        raise UnreadableFileError(_too_large(len(data)))
+    return data
+
+
+def _too_large(size: int) -> str:
+    mib = 1024 * 1024
+    return f"file too large ({size / mib:,.1f} MB; the limit is {MAX_FILE_BYTES / mib:,.0f} MB), not read"
+
+
+def _misnamed(path: Path, kind: str) -> str | None:
+    """A warning when the content is not what the suffix says (an HTML page saved as .xlsx)."""
+    suffix = path.suffix.lower()
+    named = "xlsx" if suffix in XLSX_SUFFIXES else "text" if suffix in MARKDOWN_SUFFIXES | HTML_SUFFIXES else None
+    found = "xlsx" if kind == "xlsx" else "text"
+    if named is None or named == found:
+        return None
+    return f"the file is named {suffix} but holds {_KIND_NAMES[kind]}; it was read as such"

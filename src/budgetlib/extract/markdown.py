@@ -9,32 +9,86 @@ pipe row keeps all of its cells here.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 
 from budgetlib.extract.document import Block, Document, Table, TextLine
 from budgetlib.extract.text import clean_cell, clean_text
 
-_SEPARATOR_ROW = re.compile(r"^\|?[\s:|\-]*-[\s:|\-]*\|?$")
-_HEADING = re.compile(r"^(#{1,6})\s+(.*?)\s*#*\s*$")
-_COMMENT = re.compile(r"<!--.*?-->", re.DOTALL)
+MAX_CELLS = 250_000
+"""Table cells and text lines read from one file (as in the HTML reader); the rest is not read, with a warning."""
+
+_NOT_SEPARATOR = re.compile(r"[^\s:|\-]")
+_HEADING_MARK = re.compile(r"^(#{1,6})\s+")
 _UNESCAPED_PIPE = re.compile(r"(?<!\\)\|")
+_CHUNK = 1 << 20
 
 
-def split_row(line: str) -> list[str]:
-    """The raw cells of one pipe-table line; ``\\|`` is a literal pipe inside a cell."""
+def split_row(line: str, limit: int = -1) -> list[str]:
+    """The raw cells of one pipe-table line; ``\\|`` is a literal pipe inside a cell.
+
+    With ``limit`` >= 0, at most that many cells are returned (the rest of the line is not split at all,
+    so a hostile line of millions of pipes costs no more than ``limit`` cells).
+    """
     body = line.strip()
     if body.startswith("|"):
         body = body[1:]
     if body.endswith("|") and not body.endswith("\\|"):
         body = body[:-1]
     if "\\|" in body:
-        return [cell.replace("\\|", "|") for cell in _UNESCAPED_PIPE.split(body)]
-    return body.split("|")
+        cells = [cell.replace("\\|", "|") for cell in _UNESCAPED_PIPE.split(body, max(limit, 0))]
+    else:
+        cells = body.split("|", limit)
+    return cells if limit < 0 or len(cells) <= limit else cells[:limit]
+
+
+def _is_separator(line: str) -> bool:
+    """A table's ``|---|:--:|`` line (a linear test: the equivalent regex backtracks quadratically)."""
+    return "-" in line and _NOT_SEPARATOR.search(line) is None
+
+
+def _blank_comments(text: str) -> str:
+    """HTML comments replaced by the line breaks they contained, so that line numbers stay true.
+
+    A linear scan: the regex ``<!--.*?-->`` rescans to the end of the text for every unclosed
+    ``<!--``, which makes a page of them take minutes. An unclosed comment stays text.
+    """
+    if "<!--" not in text:
+        return text
+    parts: list[str] = []
+    position = 0
+    while (start := text.find("<!--", position)) >= 0:
+        end = text.find("-->", start + 4)
+        if end < 0:
+            break
+        parts.append(text[position:start])
+        parts.append("\n" * text.count("\n", start, end))
+        position = end + 3
+    parts.append(text[position:])
+    return "".join(parts)
+
+
+def _heading_text(rest: str) -> str:
+    """A heading's text without a closing run of ``#`` (string methods: the equivalent regex
+    ``(.*?)\\s*#*\\s*$`` backtracks cubically on a long line of spaces)."""
+    return rest.rstrip().rstrip("#").rstrip()
+
+
+def _lines(text: str) -> Iterator[str]:
+    """``text.splitlines()``, produced a chunk at a time so that a huge file is never one huge list."""
+    position = 0
+    while position < len(text):
+        cut = text.find("\n", position + _CHUNK)
+        end = len(text) if cut < 0 else cut + 1
+        yield from text[position:end].splitlines()
+        position = end
 
 
 def parse_markdown(text: str, source_file: str, encoding: str | None = None) -> Document:
     """Split markdown text into tables and text lines, keeping every cell."""
-    text = _COMMENT.sub(lambda m: "\n" * m.group(0).count("\n"), text)
+    text = _blank_comments(text)
     blocks: list[Block] = []
+    warnings: list[str] = []
+    budget = MAX_CELLS
     pending_rows: list[list[str]] = []
     table_start = 0
     table_count = 0
@@ -48,29 +102,48 @@ def parse_markdown(text: str, source_file: str, encoding: str | None = None) -> 
             table_count += 1
         pending_rows = []
 
-    for number, line in enumerate(text.splitlines(), start=1):
+    last_row = ""  # the last pipe row, to tell a file cut inside a row
+    open_rows = 0  # rows of the current table that end with a pipe
+    stopped_at = 0
+    for number, line in enumerate(_lines(text), start=1):
+        if budget <= 0:
+            stopped_at = number
+            break
         stripped = line.strip()
         if stripped.startswith("|"):
             if not pending_rows:
                 table_start = number
-            if _SEPARATOR_ROW.match(stripped):
+            last_row = stripped
+            open_rows += stripped.endswith("|") and len(stripped) > 1
+            if _is_separator(stripped):
                 pending_rows.append([])
                 continue
-            pending_rows.append([clean_cell(cell) for cell in split_row(stripped)])
+            cells = [clean_cell(cell) for cell in split_row(stripped, budget)]
+            budget -= len(cells)
+            pending_rows.append(cells)
             continue
         if pending_rows:
             flush_table()
         if not stripped:
             continue
+        last_row, open_rows = "", 0
         heading = 0
-        match = _HEADING.match(stripped)
+        match = _HEADING_MARK.match(stripped)
         if match:
             heading = len(match.group(1))
-            stripped = match.group(2)
+            stripped = _heading_text(stripped[match.end():])
         cleaned = clean_cell(stripped) if "<" in stripped or "&" in stripped else clean_text(stripped)
         if cleaned:
             blocks.append(TextLine(line_count, cleaned, heading=heading, origin=f"line {number}"))
             line_count += 1
+            budget -= 1
     if pending_rows:
         flush_table()
-    return Document(source_file=source_file, blocks=blocks, encoding=encoding)
+    if budget <= 0:  # also when the cells ran out within the last line
+        warnings.append(
+            f"more than {MAX_CELLS:,} table cells and text lines: reading stopped at line {stopped_at or number:,}, "
+            "the rest of the file was not read"
+        )
+    elif last_row and open_rows and not last_row.endswith("|"):
+        warnings.append(f"the file ends inside a table row (line {number:,}): it may have been cut short")
+    return Document(source_file=source_file, blocks=blocks, encoding=encoding, warnings=warnings)

@@ -61,8 +61,10 @@ MAX_ROWS = 20_000
 """Rows read from one sheet; the rest is dropped with a warning."""
 MAX_COLS = 1_000
 """Columns read from one sheet; the rest is dropped with a warning."""
-MAX_CELLS = 1_000_000
-"""Non-empty cells read from one workbook; the rest is dropped with a warning."""
+MAX_CELLS = 100_000
+"""Non-empty cells read from one workbook (a form has a few hundred); the rest is dropped with a warning.
+Streaming a cell out of the XML and then interpreting it costs about 70 µs, so a workbook at the cap
+takes about 7 s, well inside the time limit of :mod:`budgetlib.limits`."""
 MAX_MERGES = 100_000
 """Merged ranges read from one sheet."""
 MAX_MERGED_CELLS = 500_000

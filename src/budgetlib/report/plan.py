@@ -97,9 +97,17 @@ def plan_reports(
     *,
     fiscal_year: int | None = None,
     department: str | None = None,
+    findings: pd.DataFrame | None = None,
 ) -> list[ReportJob]:
     """The reports for the forms in ``projects`` (the projects table), restricted to one fiscal year
-    and/or department when given. ``data_dir`` is what the notebooks read (the parsed tables)."""
+    and/or department when given. ``data_dir`` is what the notebooks read (the parsed tables).
+    ``findings`` (the review findings table) gives each report's error and warning counts for the
+    index; without it they are unknown (None), not 0."""
+    counts = finding_counts(findings)
+    projects = projects.assign(
+        errors=projects["form_id"].map(counts["error"]) if counts is not None else None,
+        warnings=projects["form_id"].map(counts["warning"]) if counts is not None else None,
+    )
     chosen = projects
     if fiscal_year is not None:
         chosen = chosen[chosen["fiscal_year"] == fiscal_year]
@@ -115,6 +123,22 @@ def plan_reports(
         part = chosen[chosen["department"] == name]
         jobs.append(_annual_job(part, data_dir, fiscal_year, name, taken))
     return jobs
+
+
+def finding_counts(findings: pd.DataFrame | None) -> pd.DataFrame | None:
+    """Errors and warnings per form (columns ``error``, ``warning``; 0 where a form has none)."""
+    if findings is None:
+        return None
+    counts = pd.crosstab(findings["form_id"], findings["severity"]) if len(findings) else pd.DataFrame()
+    return counts.reindex(columns=["error", "warning"], fill_value=0)
+
+
+def _count(value: object) -> int | None:
+    return None if value is None or pd.isna(value) else int(value)
+
+
+def _counts_total(values: pd.Series) -> int | None:
+    return None if values.isna().all() else int(values.fillna(0).sum())
 
 
 def _project_job(row: dict[str, Any], data_dir: str, taken: set[str]) -> ReportJob:
@@ -136,6 +160,8 @@ def _project_job(row: dict[str, Any], data_dir: str, taken: set[str]) -> ReportJ
             "budget_yuan": None if pd.isna(row["current_year_budget_yuan"]) else float(row["current_year_budget_yuan"]),
             "form_type": _text(row["form_type"]),
             "source_file": _text(row["source_file"]),
+            "errors": _count(row["errors"]),
+            "warnings": _count(row["warnings"]),
         },
     )
 
@@ -160,5 +186,7 @@ def _annual_job(
             "forms": len(part),
             "budget_yuan": None if budgets.isna().all() else float(budgets.sum()),
             "budget_unknown": int(budgets.isna().sum()),
+            "errors": _counts_total(part["errors"].astype("Float64")),
+            "warnings": _counts_total(part["warnings"].astype("Float64")),
         },
     )

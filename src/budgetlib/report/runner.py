@@ -161,7 +161,8 @@ def run_reports(
     data_dir = out_dir / "data"
     write_tables(forms, data_dir, "parquet")
     t_parse = time.perf_counter()
-    plan = plan_reports(forms.projects, str(data_dir.resolve()), fiscal_year=fiscal_year, department=department)
+    plan = plan_reports(forms.projects, str(data_dir.resolve()), fiscal_year=fiscal_year, department=department,
+                        findings=forms.findings)
     prewarm(data_dir)
     t_warm = time.perf_counter()
     outcomes = execute_plan(plan, notebooks, out_dir, jobs=jobs, timeout=timeout, progress=progress)
@@ -279,6 +280,8 @@ def write_index(result: BatchResult) -> Path:
             summary["form_type"] = label("form_type", summary["form_type"])
         if summary.get("fiscal_year") is None:
             summary["fiscal_year"] = "—"
+        for severity in ("errors", "warnings"):
+            summary[severity] = "—" if summary.get(severity) is None else summary[severity]
         return {
             "title": outcome.job.title,
             "html": _href(outcome.job.stem, ".html"),

@@ -158,7 +158,17 @@ def label(kind: str, key: object) -> str:
     return _labels().get((kind, str(key)), str(key))
 
 
-_CODED_COLUMNS = ("form_type", "basis", "scope", "horizon", "target_kind")
+_CODED_COLUMNS = ("form_type", "basis", "scope", "horizon", "target_kind", "severity")
+
+UNIT_COST_COLUMNS = frozenset({"unit_price_yuan", "implied_unit_cost_yuan", "unit_cost_yuan", "group_median_yuan"})
+"""Money per unit: shown in 元 with two decimals (in 万元 a 91.60 元 unit cost would read 0.01)."""
+
+POINTS_COLUMNS = frozenset({"computed_score", "published_score", "total_score", "score_gap", "official_difference",
+                            "total_weight"})
+"""Points: at most two decimals (a computed 89.61142… reads 89.61), trailing zeros dropped."""
+
+PERCENT_COLUMNS = frozenset({"execution_rate", "attainment", "package_ratio"})
+"""Fractions shown as percentages (1.0 → 100.00%)."""
 
 
 def present(table: pd.DataFrame) -> pd.DataFrame:
@@ -167,12 +177,25 @@ def present(table: pd.DataFrame) -> pd.DataFrame:
     shown = pd.DataFrame(index=table.index)
     for column in table.columns:
         values = table[column]
-        if column.endswith("_yuan"):
+        if column in UNIT_COST_COLUMNS:
+            shown[column] = ["—" if pd.isna(v) else f"{v:,.2f}" for v in values]
+        elif column.endswith("_yuan"):
             shown[column] = [charts.format_money(v, "万元") for v in values]
-        elif column == "execution_rate":
+        elif column in PERCENT_COLUMNS:
             shown[column] = ["—" if pd.isna(v) else f"{v:.2%}" for v in values]
+        elif column == "change_fraction":
+            shown[column] = ["—" if pd.isna(v) else f"{v:+.1%}" for v in values]
+        elif column in POINTS_COLUMNS:
+            shown[column] = [_points(v) for v in values]
+        elif column == "ratio_to_median":
+            shown[column] = ["—" if pd.isna(v) else f"{v:.2f}" for v in values]
         elif column in _CODED_COLUMNS:
             shown[column] = [label(column, v) for v in values]
+        elif column == "prior_basis":
+            shown[column] = ["—" if _is_missing(v) else "+".join(label("basis", b) for b in str(v).split("+"))
+                             for v in values]
+        elif column == "is_outlier":
+            shown[column] = ["—" if _is_missing(v) else "异常" if v else "" for v in values]
         else:
             shown[column] = ["—" if _is_missing(v) else _plain(v) for v in values]
     shown.columns = [label("column", c) for c in table.columns]
@@ -259,7 +282,8 @@ def _pad(text: str, width: int, right: bool) -> str:
 
 
 def _is_numeric_column(table: pd.DataFrame, column: str) -> bool:
-    return column.endswith("_yuan") or column == "execution_rate" or (
+    ratio = column in PERCENT_COLUMNS or column in ("change_fraction", "ratio_to_median")
+    return column.endswith("_yuan") or ratio or (
         pd.api.types.is_numeric_dtype(table[column]) and not pd.api.types.is_bool_dtype(table[column]))
 
 
@@ -556,3 +580,304 @@ def reading_summary(forms: Forms) -> pd.DataFrame:
 def read_errors(forms: Forms) -> pd.DataFrame:
     """Files that could not be read, with the reason."""
     return forms.errors[["source_file", "error", "location"]].reset_index(drop=True)
+
+
+# ----------------------------------------------------------------------------------------------
+# year over year
+
+
+YOY_COLUMNS: tuple[str, ...] = (
+    "fiscal_year", "prior_year", "prior_yuan", "current_yuan", "change_yuan", "change_fraction", "prior_basis",
+)
+"""What every year-over-year table shows beside its label column; the basis of the prior figure is
+always shown (a budget and a recollection of one are not the same evidence)."""
+
+
+def project_yoy(forms: Forms, form: Forms) -> pd.DataFrame:
+    """Year over year of the project ``form`` belongs to, over every year of it found in ``forms``.
+
+    ``forms`` is all the data, not just the one form, so that the prior year's own form is found
+    when it is there (``bl.yoy`` prefers it over what this year's form says about last year).
+    """
+    from budgetlib.analysis.yoy import yoy
+
+    columns = ["project_name", *YOY_COLUMNS, "prior_as_written"]
+    table = yoy(forms, by="project")
+    keys = set(table.loc[table["form_id"].isin(set(form.projects["form_id"])), "project_key"])
+    rows = table[table["project_key"].isin(keys)].sort_values("fiscal_year", kind="stable")
+    return rows[columns].reset_index(drop=True)
+
+
+def yoy_table(
+    forms: Forms, by: str, *, fiscal_year: int | None = None, department: str | None = None
+) -> pd.DataFrame:
+    """Year over year by ``department`` or ``economic_category`` for one department (or all).
+
+    The year filter is applied to the result, not to the forms: last year's forms are what this
+    year is compared with.
+    """
+    from budgetlib.analysis.yoy import yoy
+
+    chosen = select_forms(forms, department=department) if department is not None else forms
+    table = yoy(chosen, by=by)
+    columns = [by, *YOY_COLUMNS, "n_projects", "n_unknown"]
+    if table.empty:
+        return pd.DataFrame(columns=columns)
+    if fiscal_year is not None:
+        table = table[table["fiscal_year"] == int(fiscal_year)]
+    return table[columns].reset_index(drop=True)
+
+
+def largest_changes(table: pd.DataFrame, top: int = 10) -> pd.DataFrame:
+    """The ``top`` rows of a year-over-year table with the largest change in 元, either way
+    (unknown changes last, never ranked as 0)."""
+    order = table["change_yuan"].abs().sort_values(ascending=False, kind="stable", na_position="last").index
+    ranked = table.loc[order]
+    return ranked[ranked["change_yuan"].notna()].head(top).reset_index(drop=True)
+
+
+def yoy_long(table: pd.DataFrame, label_column: str) -> pd.DataFrame:
+    """A year-over-year table as the bars draw it: one row per label × year. A year's own figure
+    (``current_yuan``) wins over the same year recalled as the next year's prior."""
+    current = pd.DataFrame({
+        "label": table[label_column].to_numpy(), "fiscal_year": table["fiscal_year"].to_numpy(),
+        "amount_yuan": table["current_yuan"].to_numpy(), "change_fraction": table["change_fraction"].to_numpy(),
+    })
+    prior = pd.DataFrame({
+        "label": table[label_column].to_numpy(), "fiscal_year": table["prior_year"].to_numpy(),
+        "amount_yuan": table["prior_yuan"].to_numpy(), "change_fraction": float("nan"),
+    }).dropna(subset=["fiscal_year", "amount_yuan"])
+    rows = pd.concat([current, prior], ignore_index=True).drop_duplicates(["label", "fiscal_year"], keep="first")
+    return rows.sort_values(["fiscal_year"], kind="stable").reset_index(drop=True)
+
+
+def yoy_chart(table: pd.DataFrame, label_column: str, *, top: int = 10, title: str | None = None) -> Figure | None:
+    """YoY bars; with more than ``top`` labels, only those with the largest changes (the printed
+    table has them all)."""
+    if table.empty or table[["prior_yuan", "current_yuan"]].isna().all().all():
+        return None
+    labels = list(dict.fromkeys(largest_changes(table, top=len(table))[label_column]))[:top] or list(
+        dict.fromkeys(table[label_column]))[:top]
+    long = yoy_long(table[table[label_column].isin(labels)], label_column)
+    return charts.yoy_bars(long, title=title or "年度对比 (year over year)")
+
+
+# ----------------------------------------------------------------------------------------------
+# cost basis and unit costs
+
+
+COST_COLUMNS: tuple[str, ...] = (
+    "item_no", "description", "quantity", "quantity_unit", "unit_price_yuan", "price_basis", "list_amount_yuan",
+    "stated_amount_yuan", "implied_unit_cost_yuan", "package_ratio",
+)
+
+
+def cost_basis(form: Forms) -> pd.DataFrame:
+    """The form's cost basis (测算依据) item by item: quantity × unit price as written, the amount the
+    form states, and the unit cost it implies (stated amount ÷ quantity)."""
+    items = form.cost_items
+    items = items[~items["is_total"].fillna(False).astype(bool)]
+    return items[list(COST_COLUMNS)].reset_index(drop=True)
+
+
+def cost_chart(items: pd.DataFrame) -> Figure | None:
+    """Bars of the items' stated amounts, the list amount (quantity × unit price) behind them."""
+    if items.dropna(subset=["stated_amount_yuan"]).empty:
+        return None
+    return charts.cost_breakdown(items)
+
+
+UNIT_COST_TABLE: tuple[str, ...] = (
+    "project_name", "fiscal_year", "description", "unit_basis", "unit_cost_yuan", "group_size", "group_median_yuan",
+    "ratio_to_median", "is_outlier",
+)
+
+
+def unit_cost_table(forms: Forms) -> pd.DataFrame:
+    """Unit costs of every cost item with a quantity, compared within items of the same kind and
+    basis (``bl.unit_costs``): the group's median, the ratio to it and whether it is an outlier
+    (NA where the group is too small to tell)."""
+    from budgetlib.analysis.unitcost import unit_costs
+
+    table = unit_costs(forms)
+    if table.empty:
+        return pd.DataFrame(columns=list(UNIT_COST_TABLE))
+    table = table.sort_values(["unit_basis", "unit_cost_yuan", "project_name"], kind="stable")
+    return table[list(UNIT_COST_TABLE)].reset_index(drop=True)
+
+
+def unit_cost_chart(table: pd.DataFrame) -> Figure | None:
+    """Unit costs side by side per basis; an outlier's label ends in ▲异常."""
+    if table.dropna(subset=["unit_cost_yuan"]).empty:
+        return None
+    outlier = table["is_outlier"].fillna(False).astype(bool)
+    labels = [f"{name} {year}{' ▲异常' if flag else ''}" for name, year, flag in
+              zip(table["project_name"], table["fiscal_year"], outlier, strict=True)]
+    return charts.unit_cost_comparison(table.assign(label=labels), label="label", basis="unit_basis")
+
+
+# ----------------------------------------------------------------------------------------------
+# review findings
+
+
+SEVERITY_ORDER: tuple[str, ...] = ("error", "warning", "info")
+FINDING_COLUMNS: tuple[str, ...] = ("severity", "check_id", "dimension", "message", "location")
+
+
+def _check_number(check_id: pd.Series) -> pd.Series:
+    return pd.to_numeric(check_id.str.extract(r"(\d+)", expand=False), errors="coerce")
+
+
+def findings_table(form: Forms) -> pd.DataFrame:
+    """The review findings (checks C1–C16) of the forms given, errors first, then warnings, then
+    notes, each in check order."""
+    found = form.findings
+    if found.empty:
+        return pd.DataFrame(columns=list(FINDING_COLUMNS))
+    rank = found["severity"].map({s: i for i, s in enumerate(SEVERITY_ORDER)})
+    found = found.assign(_rank=rank, _check=_check_number(found["check_id"]))
+    found = found.sort_values(["_rank", "_check"], kind="stable")
+    return found[list(FINDING_COLUMNS)].reset_index(drop=True)
+
+
+def finding_counts(findings: pd.DataFrame, by: str | list[str]) -> pd.DataFrame:
+    """Findings counted by ``by`` into ``error_findings``, ``warning_findings``, ``info_findings``."""
+    keys = [by] if isinstance(by, str) else list(by)
+    columns = [f"{s}_findings" for s in SEVERITY_ORDER]
+    if findings.empty:
+        return pd.DataFrame(columns=[*keys, *columns])
+    counts = pd.crosstab([findings[k] for k in keys], findings["severity"])
+    counts = counts.reindex(columns=list(SEVERITY_ORDER), fill_value=0)
+    counts.columns = columns
+    return counts.reset_index()
+
+
+def findings_summary(forms: Forms) -> pd.DataFrame:
+    """Findings per check × severity over the forms given, with each check's name."""
+    from budgetlib.analysis.review import rules
+
+    table = finding_counts(forms.findings, "check_id")
+    names = rules().drop_duplicates("check_id").set_index("check_id")["check"]
+    table.insert(1, "check", table["check_id"].map(names))
+    table = table.assign(_check=_check_number(table["check_id"])).sort_values("_check", kind="stable")
+    return table.drop(columns="_check").reset_index(drop=True)
+
+
+def findings_by_form(forms: Forms) -> pd.DataFrame:
+    """Per form: project, year, form type and its errors, warnings and notes (0 where none)."""
+    counts = finding_counts(forms.findings, "form_id")
+    table = forms.projects[["form_id", "project_name", "fiscal_year", "form_type"]].merge(
+        counts, on="form_id", how="left")
+    columns = [f"{s}_findings" for s in SEVERITY_ORDER]
+    table[columns] = table[columns].fillna(0).astype(int)
+    table = table.sort_values(columns, ascending=False, kind="stable")
+    return table.drop(columns="form_id").reset_index(drop=True)
+
+
+# ----------------------------------------------------------------------------------------------
+# scores
+
+
+def scores(forms: Forms):  # -> budgetlib.scoring.ScoreResult
+    """``bl.score`` with the default policy (ScoringPolicy's documented defaults), so every report
+    scores alike."""
+    from budgetlib.scoring import ScoringPolicy, score
+
+    return score(forms, policy=ScoringPolicy())
+
+
+def has_actuals(form: Forms) -> bool:
+    """Whether there is anything to score: a self-evaluation, or any indicator with an actual."""
+    is_self_evaluation = bool((form.projects["form_type"] == "self_evaluation").any())
+    return is_self_evaluation or bool(form.indicators["actual_text"].notna().any())
+
+
+def _not_scored_note(form: Forms) -> str:
+    kinds = "、".join(label("form_type", t) for t in dict.fromkeys(form.projects["form_type"]))
+    return f"本表为{kinds}，没有实际完成值，不计分。 (No actuals on this form: nothing to score.)"
+
+
+def _points(value: object) -> str:
+    return "—" if _is_missing(value) else f"{float(value):.2f}".rstrip("0").rstrip(".")  # type: ignore[arg-type]
+
+
+def score_totals(result, form: Forms) -> Table:
+    """The total as computed beside the total the form publishes, and how it was reached (the
+    scoring's own explanation); one line saying so where the form has no actuals."""
+    if not has_actuals(form):
+        return Table(pd.DataFrame(columns=["field", "value"]), empty=_not_scored_note(form))
+    row = result.forms.iloc[0]
+    rows = [
+        ("execution_rate", "—" if _is_missing(row["execution_rate"]) else f"{row['execution_rate']:.2%}"),
+        ("budget_execution_score", f"{_points(row['execution_score'])} / {_points(row['execution_weight'])}"),
+        ("indicator_score", f"{_points(row['indicator_score'])} / {_points(row['indicator_weight'])}"),
+        ("total_score", f"{_points(row['total_score'])} / {_points(row['total_weight'])}"),
+        ("grade", "—（未完整计分）" if _is_missing(row["grade"]) else str(row["grade"])),
+        ("official_total_score", _points(row["official_total_score"])),
+        ("official_difference", _points(row["official_difference"])),
+        ("explanation", str(row["explanation"])),
+    ]
+    data = pd.DataFrame({"field": [label("column", k) for k, _ in rows], "value": [v for _, v in rows]})
+    return Table(data, max_width=200)
+
+
+INDICATOR_SCORE_COLUMNS: tuple[str, ...] = (
+    "level1_std", "name", "target_text", "actual_text", "weight", "attainment", "computed_score", "published_score",
+    "note",
+)
+
+
+def indicator_scores(result, form: Forms) -> Table:
+    """Each indicator's target, actual, attainment and computed score beside the published score."""
+    if not has_actuals(form):
+        return Table(pd.DataFrame(columns=list(INDICATOR_SCORE_COLUMNS)), empty=_not_scored_note(form))
+    return Table(result.indicators[list(INDICATOR_SCORE_COLUMNS)].reset_index(drop=True))
+
+
+def attainment_chart(result, form: Forms) -> Figure | None:
+    """Attainment of each indicator of a form with actuals (none without)."""
+    if not has_actuals(form) or result.indicators.empty:
+        return None
+    return charts.attainment(result.indicators)
+
+
+SCORE_OVERVIEW_COLUMNS: tuple[str, ...] = (
+    "project_name", "fiscal_year", "execution_rate", "total_weight", "total_score", "grade", "official_total_score",
+    "official_difference",
+)
+
+
+def score_overview(result) -> pd.DataFrame:
+    """The self-evaluations scored: execution rate, computed total and grade beside the published total.
+    A grade is only given when every indicator could be scored (``is_complete``)."""
+    table = result.forms[result.forms["form_type"] == "self_evaluation"]
+    table = table.sort_values(["fiscal_year", "project_name"], kind="stable")
+    return table[list(SCORE_OVERVIEW_COLUMNS)].reset_index(drop=True)
+
+
+NOT_GRADED = "未完整计分"
+
+
+def grade_distribution(overview: pd.DataFrame) -> pd.DataFrame:
+    """Self-evaluations per grade, best grade first (the policy's grade order); those not completely
+    scored are counted as such, not graded."""
+    from budgetlib.scoring import ScoringPolicy
+
+    order = [grade for grade, _ in ScoringPolicy().grade_floors] + [NOT_GRADED]
+    grades = overview["grade"].astype("object").where(overview["grade"].notna(), NOT_GRADED)
+    counts = grades.value_counts()
+    present_order = [g for g in order if g in counts.index] + sorted(set(counts.index) - set(order))
+    return pd.DataFrame({"grade": present_order, "forms": [int(counts[g]) for g in present_order]})
+
+
+def score_chart(overview: pd.DataFrame) -> Figure | None:
+    """Each self-evaluation's computed total as a share of its points (full marks at 100 %)."""
+    rows = overview.dropna(subset=["total_score", "total_weight"])
+    if rows.empty:
+        return None
+    data = pd.DataFrame({
+        "name": [f"{n} {y}" for n, y in zip(rows["project_name"], rows["fiscal_year"], strict=True)],
+        "attainment": (rows["total_score"] / rows["total_weight"]).to_numpy(),
+        "computed_score": rows["total_score"].round(2).to_numpy(), "weight": rows["total_weight"].to_numpy(),
+    })
+    return charts.attainment(data, title="自评计算总分 / 总分值 (computed total / points)")

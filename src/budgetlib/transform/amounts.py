@@ -67,13 +67,21 @@ class Amount:
         return not self.as_written.strip()
 
 
+#: Longer runs of Chinese numerals are not read as numbers: no amount needs more ("壹仟贰佰叁拾肆亿伍仟陆佰柒拾捌万
+#: 玖仟零壹拾贰元" has 22), cn2an's time grows with the square of the length, and a long enough run
+#: overflows a float.
+MAX_CHINESE_NUMERAL = 40
+
+
 @lru_cache(maxsize=4096)
 def _chinese_number(text: str) -> float | None:
+    if len(text) > MAX_CHINESE_NUMERAL:
+        return None
     import cn2an  # deferred: importing cn2an costs a quarter of a second
 
     try:
         return float(cn2an.cn2an(text, "smart"))
-    except (ValueError, KeyError, IndexError, TypeError):
+    except (ValueError, KeyError, IndexError, TypeError, OverflowError):
         return None
 
 

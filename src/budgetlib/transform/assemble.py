@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from budgetlib.extract.document import Document, Table, TextLine
+from budgetlib.transform.amounts import IMPLAUSIBLE_YUAN, parse_amount
 from budgetlib.transform.context import FormContext
 from budgetlib.transform.form import (
     budget_history,
@@ -18,6 +19,7 @@ from budgetlib.transform.form import (
 from budgetlib.transform.indicators import indicator_header
 from budgetlib.transform.labels import match_label
 from budgetlib.transform.normalize import compact
+from budgetlib.transform.sections import EXECUTION_AMOUNTS
 
 FORM_TYPES = ("declaration", "target", "self_evaluation")
 
@@ -109,8 +111,14 @@ def classify(ctx: FormContext, title: str) -> str:
     return "target"
 
 
-def extract_form(blocks: list[Table | TextLine], form_id: str, source_file: str) -> FormRecords:
-    """Read one form's blocks into records for every table (projects, funding, …, unparsed)."""
+def extract_form(
+    blocks: list[Table | TextLine], form_id: str, source_file: str, *, keep_provenance: bool = True
+) -> FormRecords:
+    """Read one form's blocks into records for every table (projects, funding, …, unparsed).
+
+    ``keep_provenance=False`` skips building the provenance rows (a fifth of the reading time);
+    claims are still tracked, so ``unparsed`` is the same either way.
+    """
     tables = [block for block in blocks if isinstance(block, Table)]
     lines = [block for block in blocks if isinstance(block, TextLine)]
     if not tables:
@@ -132,10 +140,80 @@ def extract_form(blocks: list[Table | TextLine], form_id: str, source_file: str)
     ctx.project.pop("amount_unit_stated", None)
     project = {"source_file": source_file, "form_type": form_type, **ctx.project}
     ctx.add("projects", project)
+    if not project.get("project_name"):
+        ctx.warn("", "no project name (项目名称) found: project_name is empty")
+    _amount_warnings(ctx, tables)
     _leftovers(ctx, tables, lines)
     result = FormRecords(form_id, source_file, ctx.records, ctx.warnings)
-    result.records["provenance"] = _provenance(ctx, tables, lines)
+    if keep_provenance:
+        result.records["provenance"] = _provenance(ctx, tables, lines)
     return result
+
+
+#: (table, column as written, 元 column) of every amount read from a form.
+MONEY_COLUMNS: tuple[tuple[str, str, str], ...] = (
+    ("projects", "budget_as_written", "current_year_budget_yuan"),
+    ("projects", "total_budget_as_written", "total_budget_yuan"),
+    ("funding", "amount_as_written", "amount_yuan"),
+    ("expenditures", "amount_as_written", "amount_yuan"),
+    *(("budget_execution", f"{column}_as_written", f"{column}_yuan") for column in EXECUTION_AMOUNTS),
+)
+
+
+def _amount_warnings(ctx: FormContext, tables: list[Table]) -> None:
+    """Warn about amounts that are kept as written but could not be read, or read doubtfully.
+
+    Text that is no amount ("abc", "1e308", "1,2,3") or is negative or implausibly large gets a
+    warning at its cell; figures without any stated unit (so ``*_yuan`` stays empty) get one warning
+    for the form, since a form without a unit line has dozens of them.
+    """
+    origins: dict[tuple[str, str, str | None, str], str] = {}
+
+    def origin_of(*key: Any) -> str:
+        if not origins:  # built only when a warning needs it: most forms have none
+            origins.update(_value_origins(ctx, tables))
+        return origins.get(key, "")  # type: ignore[arg-type]
+
+    no_unit: list[str] = []
+    for table, written, yuan_column in MONEY_COLUMNS:
+        for record in [ctx.project] if table == "projects" else ctx.rows_of(table):
+            text = record.get(written)
+            if not text:
+                continue
+            amount = parse_amount(text)
+            yuan = record.get(yuan_column)
+            key = None if table == "projects" else str(record.get("line_no"))
+            what = f"{table}.{written} {_shown(text)}"
+            if amount.problem in ("not an amount", "not a finite number"):
+                ctx.warn(origin_of(table, written, key, text),
+                         f"{what} is not an amount: kept as written, {yuan_column} is empty")
+            elif amount.problem == "negative amount":
+                ctx.warn(origin_of(table, written, key, text), f"{what} is a negative amount")
+            elif yuan is not None and yuan > IMPLAUSIBLE_YUAN:
+                ctx.warn(origin_of(table, written, key, text), f"{what} is implausibly large ({yuan:,.0f} 元)")
+            elif yuan is None and amount.number is not None:
+                no_unit.append(text)
+    if no_unit:
+        ctx.warn("", f"no money unit (元/万元) stated for {len(no_unit)} amount(s) such as {_shown(no_unit[0])}: "
+                     "kept as written, their *_yuan columns are empty")
+
+
+def _shown(text: str, limit: int = 40) -> str:
+    return repr(text if len(text) <= limit else text[:limit] + "…")
+
+
+def _value_origins(ctx: FormContext, tables: list[Table]) -> dict[tuple[str, str, str | None, str], str]:
+    """Where each claimed value came from, by (table, column, row key, text): for warnings' locations."""
+    by_table = {table.table_no: table for table in tables}
+    origins: dict[tuple[str, str, str | None, str], str] = {}
+    for (table_no, row, col), destinations in ctx.claims.items():
+        table = by_table.get(table_no) if table_no is not None else None
+        if table is None or col is None:
+            continue
+        origin = f"{table.origin}, row {row + 1}, column {col + 1}".lstrip(", ")
+        for dest in destinations:
+            origins.setdefault((dest.table, dest.column, dest.key, table.cell(row, col)), origin)
+    return origins
 
 
 def _leftovers(ctx: FormContext, tables: list[Table], lines: list[TextLine]) -> None:
@@ -158,6 +236,7 @@ def _leftovers(ctx: FormContext, tables: list[Table], lines: list[TextLine]) -> 
 def _provenance(ctx: FormContext, tables: list[Table], lines: list[TextLine]) -> list[dict[str, Any]]:
     by_table = {table.table_no: table for table in tables}
     by_line = {line.line_no: line for line in lines}
+    form_id = ctx.form_id
     out = []
     for (table_no, row, col), destinations in ctx.claims.items():
         if table_no is None:
@@ -167,9 +246,9 @@ def _provenance(ctx: FormContext, tables: list[Table], lines: list[TextLine]) ->
             text = by_table[table_no].cell(row, col or 0)
         if not text:
             continue
-        for dest in destinations:
-            out.append({
-                "form_id": ctx.form_id, "table_no": table_no, "row": row, "col": col, "text": text,
-                "dest_table": dest.table, "dest_column": dest.column, "dest_key": dest.key,
-            })
+        out.extend(
+            {"form_id": form_id, "table_no": table_no, "row": row, "col": col, "text": text,
+             "dest_table": dest_table, "dest_column": dest_column, "dest_key": dest_key}
+            for dest_table, dest_column, dest_key in destinations
+        )
     return out

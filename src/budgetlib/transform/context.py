@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, NamedTuple
 
 from budgetlib.extract.document import Table, TextLine
 from budgetlib.transform.amounts import Amount, parse_amount, unit_stated_in
@@ -32,8 +32,9 @@ def is_placeholder(text: str) -> bool:
     return bool(_PLACEHOLDER_TEXT.search(text))
 
 
-@dataclass(slots=True)
-class Destination:
+class Destination(NamedTuple):
+    """Where a claimed cell's text went: table, column and row key (a tuple: claims are many)."""
+
     table: str
     column: str
     key: str | None

@@ -154,11 +154,33 @@ def parse_indicator_table(ctx: FormContext, table: Table, header_row: int) -> in
                 ctx.project.setdefault("indicator_section_weight", weight)
     end = _section_end(ctx, table, header_row + 1, label_col, data_col)
     maps = _column_maps(header)
+    seen_before = len(ctx.rows_of("indicators")) if ctx.indicator_layout is not None else None
     _read_section(ctx, table, range(header_row + 1, end), maps)
+    if seen_before is not None:
+        _warn_second_table(ctx, table, header_row, seen_before)
     ctx.indicator_layout = (table.width, label_col, data_col, maps)
     if end < len(table.rows):
         end = _read_total_row(ctx, table, end, maps[-1])
     return end
+
+
+def _warn_second_table(ctx: FormContext, table: Table, header_row: int, seen_before: int) -> None:
+    """A second indicator heading in one form: both tables are read, and the warning says how many of
+    the new indicators repeat earlier ones (a pasted duplicate) or none (a table continued under a
+    repeated heading, or a second form without its own 项目名称)."""
+    indicators = ctx.rows_of("indicators")
+    key = ("horizon", "level2", "name", "target_text")
+    earlier = {tuple(record.get(k) for k in key) for record in indicators[:seen_before]}
+    new = indicators[seen_before:]
+    repeats = sum(tuple(record.get(k) for k in key) in earlier for record in new)
+    where = f"{table.origin}, row {header_row + 1}".lstrip(", ")
+    if repeats:
+        message = (f"indicator table appears twice: both are read; {repeats} of the {len(new)} indicators under "
+                   "the second heading repeat earlier ones (same name and target), so they are counted twice")
+    else:
+        message = (f"a second indicator heading row: the {len(new)} indicators under it are read as more "
+                   "indicators of the same form (check that it is not a second form)")
+    ctx.warn(where, message)
 
 
 def _read_section(
@@ -212,21 +234,72 @@ def _read_rows(ctx: FormContext, table: Table, rows: range, cmap: ColumnMap) -> 
     level1_col, level2_col = cols.get("level1"), cols.get("level2")
     level1_text = _joined_labels(ctx, table, rows, level1_col, 1) if level1_col is not None else {}
     level2_text = _joined_labels(ctx, table, rows, level2_col, 2) if level2_col is not None else {}
-    # (text, weight, table_no, row) and (text, table_no, row): where the inherited labels were written
+    # (text, weight, table_no, row, col) and (text, table_no, row, col): where inherited labels were written
     level1, level2 = ctx.indicator_levels.get(cmap.horizon, (None, None))
+    shift = 0
     for row in rows:
-        if level1_text.get(row):
-            text, weight = _clean_level(level1_text[row])
-            level1 = (text, weight, table.table_no, row)
+        shift = _row_shift(table.rows[row], cols, shift)
+        row_map = ColumnMap(cmap.horizon, {k: v + shift for k, v in cols.items()}) if shift else cmap
+        if shift:
+            texts = {level: _cell(ctx, table, row, row_map.columns.get(f"level{level}")) for level in (1, 2)}
+            ctx.warn(f"{table.origin}, row {row + 1}".lstrip(", "),
+                     f"indicator row shifted {shift:+d} column(s) from its headings; read by its level labels")
+        else:
+            texts = {1: level1_text.get(row), 2: level2_text.get(row)}
+        if texts[1]:
+            text, weight = _clean_level(texts[1])
+            level1 = (text, weight, table.table_no, row, row_map.columns["level1"])
             level2 = None
-        if level2_text.get(row):
-            level2 = (label_key(level2_text[row]), table.table_no, row)
+        if texts[2]:
+            level2 = (label_key(texts[2]), table.table_no, row, row_map.columns["level2"])
         ctx.indicator_levels[cmap.horizon] = (level1, level2)
-        name = _cell(ctx, table, row, cols.get("name")).replace("\n", "")
-        target = _cell(ctx, table, row, cols.get("target"))
+        name = _cell(ctx, table, row, row_map.columns.get("name")).replace("\n", "")
+        target = _cell(ctx, table, row, row_map.columns.get("target"))
         if not _is_indicator(name, target):
             continue
-        _add_indicator(ctx, table, row, cmap, name, target, level1, level2)
+        _add_indicator(ctx, table, row, row_map, name, target, level1, level2)
+
+
+_MAX_SHIFT = 2
+
+
+def _row_shift(cells: list[str], cols: dict[str, int], previous: int) -> int:
+    """How many columns a data row sits off its headings (0 for a row that reads as it stands).
+
+    Transcriptions and exports sometimes add or drop a leading cell in some rows; read as they stand,
+    the level-1 label would land in the level-2 column, the level-2 label in the name column and so
+    on. A row is shifted when its first filled cell is a level label that is no valid label where it
+    stands but is ``s`` columns away, or, following a row shifted by ``previous``, when it has no name
+    where the headings put it but has one ``previous`` columns away. The shifted reading must find a
+    name and a target, or the row must hold level labels alone (which the rows below inherit).
+    """
+    first = first_filled(cells)
+    if first is None:
+        return 0
+
+    def filled(name: str, offset: int) -> bool:
+        col = cols.get(name)
+        return col is not None and 0 <= col + offset < len(cells) and bool(cells[col + offset])
+
+    stands_in = next((name for name, col in cols.items() if col == first), None)
+    for level in (1, 2):
+        col = cols.get(f"level{level}")
+        if col is None or col == first or abs(first - col) > _MAX_SHIFT or match_level(cells[first], level) is None:
+            continue
+        if stands_in in ("level1", "level2") and match_level(cells[first], int(stands_in[-1])) is not None:
+            continue  # also a valid label where it stands (成本指标 is a level 1 and a level 2)
+        offset = first - col
+        level2_ok = filled("level2", offset) and match_level(cells[cols["level2"] + offset], 2) is not None
+        if level == 1 and filled("level2", offset) and not level2_ok:
+            continue
+        if filled("name", offset) and filled("target", offset):
+            return offset
+        labels_only = sum(map(bool, cells)) == (2 if level == 1 and level2_ok else 1)
+        if labels_only and (level == 2 or level2_ok):  # a row of level labels alone, which later rows inherit
+            return offset
+    if previous and not filled("name", 0) and filled("name", previous) and filled("target", previous):
+        return previous
+    return 0
 
 
 def _is_indicator(name: str, target: str) -> bool:
@@ -242,8 +315,8 @@ def _add_indicator(
     cmap: ColumnMap,
     name: str,
     target_text: str,
-    level1: tuple[str, float | None, int, int] | None,
-    level2: tuple[str, int, int] | None,
+    level1: tuple[str, float | None, int, int, int] | None,
+    level2: tuple[str, int, int, int] | None,
 ) -> None:
     cols = cmap.columns
     number = len(ctx.rows_of("indicators")) + 1
@@ -257,10 +330,10 @@ def _add_indicator(
     t = table.table_no
     if level1 is not None:
         record["level1"], record["level1_weight"] = level1[0], level1[1]
-        ctx.claim(level1[2], level1[3], cols["level1"], "indicators", "level1", number)
+        ctx.claim(level1[2], level1[3], level1[4], "indicators", "level1", number)
     if level2 is not None:
         record["level2"] = level2[0]
-        ctx.claim(level2[1], level2[2], cols["level2"], "indicators", "level2", number)
+        ctx.claim(level2[1], level2[2], level2[3], "indicators", "level2", number)
     _standardise_levels(record)
     if name:
         ctx.claim(t, row, cols["name"], "indicators", "name", number)

@@ -104,6 +104,7 @@ def match_level(text: str, level: int) -> Level | None:
     return None
 
 
+@lru_cache(maxsize=65536)
 def is_any_label(text: str) -> bool:
     """True when the text is a label in any context (used to stop a value search)."""
     return any(

@@ -18,11 +18,10 @@ _NUMBERING = re.compile(
 )
 _STAMP = re.compile(r"\((?:盖章|签章|签字|公章)\)")
 _WEIGHT_SUFFIX = re.compile(r"[(（]\s*([0-9]+(?:\.[0-9]+)?)\s*分\s*[)）]\s*$")
-_TRAILING_PUNCT = re.compile(r"[:：;；,，。.、]+$")
+_TRAILING_PUNCT = ":：;；,，。.、"  # stripped with str.rstrip: the regex "[…]+$" is quadratic on long runs
 _UNIT_SUFFIX = re.compile(r"\((?:单位[:：]?)?(?:万元|元|亿元|千元|%|[A-Za-z](?:[/×*÷][A-Za-z])?)\)")
 
 
-@lru_cache(maxsize=65536)
 def nfkc(text: str) -> str:
     """NFKC-normalised text: full-width digits, letters and punctuation become ASCII."""
     return unicodedata.normalize("NFKC", text)
@@ -68,7 +67,7 @@ def label_key(text: str) -> str:
     key = _STAMP.sub("", key)
     key = _WEIGHT_SUFFIX.sub("", key)
     key = _UNIT_SUFFIX.sub("", key)
-    key = _TRAILING_PUNCT.sub("", key)
+    key = key.rstrip(_TRAILING_PUNCT)
     match = _NUMBERING.match(key)
     if match and len(key) > match.end():
         key = key[match.end():]

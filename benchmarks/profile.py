@@ -1,0 +1,103 @@
+"""Where reading time goes: ``python -m benchmarks.profile [md|html|xlsx] [--forms N] [--top K]``.
+
+Profiles (cProfile) reading seed-sized forms in one process, phase by phase as ``read_batch`` does
+(parse each file, build the tables, derive cost items and findings), and prints the share of time
+by budgetlib module and the functions that spend the most time themselves. Shares under the
+profiler are inflated for code making many small calls; use them to rank, and the benchmark's
+numbers to size.
+"""
+
+from __future__ import annotations
+
+import argparse
+import cProfile
+import pstats
+import sys
+import time
+from collections import defaultdict
+from collections.abc import Sequence
+from pathlib import Path
+
+from benchmarks import corpus
+
+BENCHMARKS = Path(__file__).resolve().parent
+
+
+def module_of(filename: str) -> str:
+    """``budgetlib/transform/form.py`` → ``budgetlib.transform.form``; libraries by top-level name."""
+    path = filename.replace("\\", "/")
+    if "/budgetlib/" in path:
+        return "budgetlib." + path.split("/budgetlib/", 1)[1].removesuffix(".py").replace("/", ".")
+    if "site-packages/" in path:
+        return path.split("site-packages/", 1)[1].split("/", 1)[0]
+    if path.startswith("~") or path.startswith("<"):
+        return "builtins (C)"
+    return "python stdlib"
+
+
+def profile_reading(files: Sequence[Path]) -> tuple[pstats.Stats, dict[str, float]]:
+    """The profile of reading ``files`` as one batch, and the CPU seconds of each phase without the
+    profiler."""
+    from budgetlib.reader import build_tables, derive_tables, parse_file
+
+    def read() -> dict[str, float]:
+        c0 = time.process_time()
+        results = [parse_file(path, path.name) for path in files]
+        c1 = time.process_time()
+        tables = build_tables(results)
+        c2 = time.process_time()
+        derive_tables(tables)
+        c3 = time.process_time()
+        return {"parse": c1 - c0, "build tables": c2 - c1, "derive (cost_items, findings)": c3 - c2}
+
+    derive_tables(build_tables([parse_file(files[0], files[0].name)]))  # imports and caches out of the way
+    phases = read()
+    profiler = cProfile.Profile()
+    profiler.enable()
+    read()
+    profiler.disable()
+    return pstats.Stats(profiler), phases
+
+
+def shares(stats: pstats.Stats) -> tuple[float, dict[str, float], list[tuple[float, str]]]:
+    """Total time, own time by module (time in C functions counted to the module calling them), own
+    time by function."""
+    by_module: dict[str, float] = defaultdict(float)
+    by_function: list[tuple[float, str]] = []
+    total = 0.0
+    for (filename, line, name), (_, _, tottime, _, callers) in stats.stats.items():  # type: ignore[attr-defined]
+        total += tottime
+        module = module_of(filename)
+        by_function.append((tottime, f"{module}:{line} {name}"))
+        if module == "builtins (C)" and callers:
+            for (caller_file, _, _), (_, _, caller_tt, _) in callers.items():
+                by_module[module_of(caller_file)] += caller_tt
+        else:
+            by_module[module] += tottime
+    return total, by_module, sorted(by_function, reverse=True)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m benchmarks.profile", description=__doc__.split("\n\n")[0])
+    parser.add_argument("format", choices=corpus.FORMATS, nargs="?", default="md")
+    parser.add_argument("--forms", type=int, default=300, help="seed-sized forms to read (default 300)")
+    parser.add_argument("--top", type=int, default=25, help="functions to list (default 25)")
+    parser.add_argument("--work", default=str(BENCHMARKS / "work"), help="scratch folder (benchmarks/work)")
+    args = parser.parse_args(argv)
+    files = corpus.write_seed_variants(Path(args.work) / f"seed-{args.format}", args.format, args.forms)
+    stats, phases = profile_reading(files)
+    total, by_module, by_function = shares(stats)
+    print(f"{len(files)} seed-sized {args.format} forms; CPU ms a form without the profiler:")
+    for phase, seconds in phases.items():
+        print(f"  {seconds / len(files) * 1e3:6.3f}  {phase}")
+    print(f"\nunder the profiler: {total:.2f} s; own time by module (C calls counted to their caller)")
+    for module, seconds in sorted(by_module.items(), key=lambda item: -item[1])[:20]:
+        print(f"  {seconds / total:6.1%}  {module}")
+    print(f"\nfunctions with the most own time (top {args.top})")
+    for seconds, where in by_function[:args.top]:
+        print(f"  {seconds / total:6.1%}  {where}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,552 @@
+"""budgetlib's benchmarks, side by side: ``python -m benchmarks.run`` (or ``make benchmark``).
+
+Measures, on forms the size of the seed (see :mod:`benchmarks.corpus`):
+
+1. parse throughput on one core for markdown, HTML and xlsx (forms per CPU second, and per wall
+   second), split into reading the forms (parse + one DataFrame per table) and the derived tables
+   (cost items, review findings) that ``read_forms`` and ``budgetlib parse`` add;
+2. in the same process and on the same HTML files, ``pandas.read_html`` extracting only the raw
+   tables, and the ratio;
+3. peak RSS of ``budgetlib parse ... --format parquet`` (the streaming path) on 10^3, 10^4 and 10^5
+   forms, each in its own process, the peak taken from the kernel's accounting of that child
+   (``wait4``), and the speed-up of ``--jobs 2`` over ``--jobs 1``;
+4. batch report time (``budgetlib report data/raw``) at ``--jobs`` 1 and 2, when that command exists.
+
+Prints a table and writes ``benchmarks/results.md`` and ``benchmarks/results.json``. ``--quick`` is a
+smoke run of a few seconds (small counts, no reports); the default full run takes 15–20 minutes
+on two cores and about 0.8 GB of disk under ``benchmarks/work/`` (10^5 small files; removed at the end
+unless ``--keep-work``).
+
+Timings are best of ``--repeats`` runs: on a shared machine the minimum is the least disturbed.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import gc
+import importlib.util
+import json
+import os
+import platform
+import re
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+from benchmarks import corpus
+
+BENCHMARKS = Path(__file__).resolve().parent
+REPO = BENCHMARKS.parent
+CLI = "import sys; from budgetlib.cli import main; sys.exit(main())"
+MIB = 1024 * 1024
+
+FULL = {"forms": {"md": 2000, "html": 1000, "xlsx": 200}, "sizes": [1_000, 10_000, 100_000], "repeats": 5,
+        "speedup_size": 10_000, "reports": True}
+QUICK = {"forms": {"md": 20, "html": 20, "xlsx": 4}, "sizes": [100], "repeats": 1, "speedup_size": 100,
+         "reports": False}
+
+TARGET_MD_FORMS_PER_S = 1000.0
+TARGET_HTML_RATIO = 2.0
+TARGET_PEAK_RSS = 1024 * MIB
+TARGET_REPORT_SPEEDUP = 1.7
+TARGET_REPORT_SECONDS = 1.0
+
+
+@dataclass
+class Row:
+    """One line of the results table."""
+
+    measure: str
+    value: str
+    target: str = ""
+    met: bool | None = None
+    note: str = ""
+
+
+@dataclass
+class Results:
+    """Everything one run measured: the table's rows and the raw numbers behind them."""
+
+    mode: str
+    machine: dict[str, Any]
+    rows: list[Row] = field(default_factory=list)
+    raw: dict[str, Any] = field(default_factory=dict)
+
+
+# -- machine ------------------------------------------------------------------------------------------
+
+
+def machine_facts() -> dict[str, Any]:
+    """Date, cores, CPU model, memory, load and versions: what a reader needs to weigh the numbers."""
+    import lxml.etree
+    import pandas as pd
+    import psutil
+    import pyarrow
+
+    model = platform.processor() or ""
+    cpuinfo = Path("/proc/cpuinfo")
+    if cpuinfo.exists():
+        found = re.search(r"^model name\s*:\s*(.+)$", cpuinfo.read_text(errors="replace"), re.MULTILINE)
+        model = found.group(1).strip() if found else model
+    return {
+        "date": dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M UTC"),
+        "cores_logical": os.cpu_count(),
+        "cores_physical": psutil.cpu_count(logical=False),
+        "cpu_model": model or "unknown",
+        "memory_gib": round(psutil.virtual_memory().total / 1024**3, 1),
+        "load_average_at_start": [round(x, 2) for x in os.getloadavg()],
+        "free_cores_at_start": parallel_capacity(),
+        "os": platform.platform(),
+        "python": platform.python_version(),
+        "pandas": pd.__version__,
+        "pyarrow": pyarrow.__version__,
+        "lxml": ".".join(map(str, lxml.etree.LXML_VERSION)),
+    }
+
+
+def _spin(loops: int) -> float:
+    started = time.perf_counter()
+    total = 0
+    for i in range(loops):
+        total += i
+    return time.perf_counter() - started
+
+
+def parallel_capacity(workers: int = 2, loops: int = 5_000_000) -> float:
+    """How many cores this machine gives us right now: ``workers`` busy loops run side by side in
+    processes, against one alone (2.0 = two free cores; 1.0 = the other engineers' work takes the
+    rest). Speed-ups measured at the same time cannot exceed it."""
+    from concurrent.futures import ProcessPoolExecutor
+
+    with ProcessPoolExecutor(workers) as pool:
+        list(pool.map(_spin, [1000] * workers))  # processes started
+        alone = min(pool.submit(_spin, loops).result() for _ in range(2))
+        started = time.perf_counter()
+        list(pool.map(_spin, [loops] * workers))
+        together = time.perf_counter() - started
+    return round(workers * alone / together, 2)
+
+
+# -- timing in this process -----------------------------------------------------------------------------
+
+
+@dataclass
+class Timing:
+    """Best CPU and wall seconds of one phase over the repeats."""
+
+    cpu: float = float("inf")
+    wall: float = float("inf")
+
+    def keep_best(self, cpu: float, wall: float) -> None:
+        self.cpu = min(self.cpu, cpu)
+        self.wall = min(self.wall, wall)
+
+
+def _clock() -> tuple[float, float]:
+    return time.process_time(), time.perf_counter()
+
+
+def time_reading(files: Sequence[Path], repeats: int) -> dict[str, Any]:
+    """Best time of reading ``files`` in batches as ``read_batch`` does, phase by phase: parse (records),
+    build (one DataFrame per table), derive (cost_items, findings)."""
+    from budgetlib.reader import DEFAULT_BATCH_FILES, batches, build_tables, derive_tables, parse_file
+
+    work = batches([(path, path.name) for path in files], DEFAULT_BATCH_FILES)
+    derive_tables(build_tables([parse_file(Path(p), n) for p, n in work[0][:3]]))  # imports, caches
+    phases = {"parse": Timing(), "build": Timing(), "derive": Timing()}
+    forms = 0
+    for _ in range(repeats):
+        gc.collect()
+        spent = dict.fromkeys(phases, (0.0, 0.0))
+        forms = 0
+        for batch in work:
+            c0, w0 = _clock()
+            results = [parse_file(Path(path), name) for path, name in batch]
+            c1, w1 = _clock()
+            tables = build_tables(results)
+            c2, w2 = _clock()
+            derive_tables(tables)
+            c3, w3 = _clock()
+            forms += len(tables.projects)
+            for phase, (cpu, wall) in (("parse", (c1 - c0, w1 - w0)), ("build", (c2 - c1, w2 - w1)),
+                                       ("derive", (c3 - c2, w3 - w2))):
+                spent[phase] = (spent[phase][0] + cpu, spent[phase][1] + wall)
+        for phase, (cpu, wall) in spent.items():
+            phases[phase].keep_best(cpu, wall)
+    return {"files": len(files), "forms": forms, **{phase: asdict(t) for phase, t in phases.items()}}
+
+
+def time_read_html(files: Sequence[Path], repeats: int) -> dict[str, Any]:
+    """Best time of ``pandas.read_html`` on every file (raw tables only, nothing interpreted)."""
+    import pandas as pd
+
+    pd.read_html(files[0])
+    best = Timing()
+    tables = 0
+    for _ in range(repeats):
+        gc.collect()
+        c0, w0 = _clock()
+        tables = sum(len(pd.read_html(path)) for path in files)
+        c1, w1 = _clock()
+        best.keep_best(c1 - c0, w1 - w0)
+    return {"files": len(files), "tables": tables, **asdict(best)}
+
+
+def time_synthetic(work: Path, fmt: str, departments: int, repeats: int) -> dict[str, Any] | None:
+    """Reading time on a synthetic corpus (budgetlib.synth: all three form types, with the quirks of
+    real forms) in one format; None when the generator is not there."""
+    if importlib.util.find_spec("budgetlib.synth") is None:
+        return None
+    from budgetlib.synth import generate_corpus
+
+    folder = work / f"synthetic-{fmt}-{departments}"
+    if not (folder / "manifest.csv").exists():
+        generate_corpus(folder, n_departments=departments, formats=(fmt,), seed=6)
+    files = sorted(p for p in folder.rglob(f"*.{fmt}"))
+    return time_reading(files, repeats)
+
+
+# -- child processes ------------------------------------------------------------------------------------
+
+
+def run_child(argv: Sequence[str], cwd: Path = REPO) -> dict[str, Any]:
+    """Run a command; its wall time, exit code, output tails, and peak memory: the child's own peak
+    RSS from the kernel (``wait4``; the largest single process when it has children of its own) and
+    the peak of the RSS summed over the child and its descendants (sampled every 50 ms)."""
+    import psutil
+
+    started = time.perf_counter()
+    child = subprocess.Popen(list(argv), cwd=cwd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    tree_peak = [0]
+    done = threading.Event()
+
+    def sample() -> None:
+        try:
+            process = psutil.Process(child.pid)
+            while not done.is_set():
+                try:
+                    total = process.memory_info().rss + sum(
+                        p.memory_info().rss for p in process.children(recursive=True))
+                except psutil.Error:
+                    total = 0
+                tree_peak[0] = max(tree_peak[0], total)
+                done.wait(0.05)
+        except psutil.Error:
+            return
+
+    sampler = threading.Thread(target=sample, daemon=True)
+    sampler.start()
+    out_chunks: list[str] = []
+    err_chunks: list[str] = []
+    readers = [threading.Thread(target=lambda s=stream, c=chunks: c.append(s.read()), daemon=True)
+               for stream, chunks in ((child.stdout, out_chunks), (child.stderr, err_chunks))]
+    for reader in readers:
+        reader.start()
+    _, status, usage = os.wait4(child.pid, 0)
+    seconds = time.perf_counter() - started
+    done.set()
+    sampler.join()
+    for reader in readers:
+        reader.join()
+    child.returncode = os.waitstatus_to_exitcode(status)
+    return {
+        "seconds": seconds,
+        "cpu_seconds": usage.ru_utime + usage.ru_stime,  # the child and every process it waited for
+        "exit_code": child.returncode,
+        "peak_rss_bytes": usage.ru_maxrss * 1024,  # Linux reports KiB
+        "peak_tree_rss_bytes": tree_peak[0],
+        "stdout_tail": _relative("".join(out_chunks)[-500:]),
+        "stderr_tail": _relative("".join(err_chunks)[-1500:]),
+    }
+
+
+def _relative(text: str) -> str:
+    """Output with this checkout's location removed (results are committed; paths of a machine are not)."""
+    return text.replace(f"{REPO}{os.sep}", "").replace(str(REPO), ".")
+
+
+def budgetlib_command(*args: str) -> list[str]:
+    return [sys.executable, "-c", CLI, *args]
+
+
+def measure_streaming(work: Path, sizes: Sequence[int], speedup_size: int, keep: bool) -> dict[str, Any]:
+    """Peak RSS and time of ``budgetlib parse ... --format parquet`` at every size (``--jobs 1``), and
+    ``--jobs 2`` at ``speedup_size``."""
+    per_folder = min(sizes)
+    bad = [s for s in sizes if s % per_folder]
+    if bad:
+        raise SystemExit(f"--sizes must be multiples of the smallest size ({per_folder}); not {bad}")
+    root = work / f"large-md-{max(sizes)}-by-{per_folder}"
+    started = time.perf_counter()
+    folders = corpus.write_large_corpus(root, max(sizes), per_folder)
+    generated = time.perf_counter() - started
+    runs: list[dict[str, Any]] = []
+    try:
+        plan = [(size, 1) for size in sizes]
+        if speedup_size in sizes:
+            plan.append((speedup_size, 2))
+        for size, jobs in plan:
+            out = work / f"out-{size}-jobs{jobs}"
+            corpus.remove(out)
+            paths = [str(folder) for folder in corpus.folders_for(folders, size, per_folder)]
+            result = run_child(budgetlib_command("parse", *paths, "--out", str(out), "--format", "parquet",
+                                                 "--jobs", str(jobs)))
+            found = re.search(r"(\d+) forms read", result["stdout_tail"])
+            result.update(forms=size, jobs=jobs, forms_read=int(found.group(1)) if found else None)
+            result["argv"] = ["parse", f"<{len(paths)} folders>", "--format", "parquet", "--jobs", str(jobs)]
+            runs.append(result)
+            corpus.remove(out)
+            peak, tree = result["peak_rss_bytes"] / MIB, result["peak_tree_rss_bytes"] / MIB
+            log(f"  parse {size:>7} forms, --jobs {jobs}: {result['seconds']:.1f} s, "
+                f"peak RSS {peak:.0f} MiB (all processes {tree:.0f} MiB)")
+    finally:
+        if not keep:
+            corpus.remove(root)
+    return {"corpus_seconds": generated, "files_per_folder": per_folder, "runs": runs}
+
+
+def measure_reports(work: Path, data: Path, jobs_list: Sequence[int]) -> dict[str, Any]:
+    """``budgetlib report DATA --jobs N`` for each N: seconds and reports written; or why not."""
+    if importlib.util.find_spec("budgetlib.cli.report") is None:
+        return {"status": "not available", "reason": "the budgetlib report command does not exist yet"}
+    runs = []
+    for jobs in jobs_list:
+        out = work / f"reports-jobs{jobs}"
+        corpus.remove(out)
+        result = run_child(budgetlib_command("report", str(data), "--out", str(out), "--jobs", str(jobs),
+                                             "--no-progress"))
+        if "invalid choice" in result["stderr_tail"]:
+            return {"status": "not available", "reason": "the budgetlib report command is not registered"}
+        pages = [p for p in out.rglob("*.html") if p.name != "index.html"] if out.exists() else []
+        result.update(argv=["report", "<data>", "--jobs", str(jobs)], jobs=jobs, reports=len(pages),
+                      project_reports=sum(1 for p in pages if p.parent.name == "projects"))
+        runs.append(result)
+        corpus.remove(out)
+        log(f"  report --jobs {jobs}: {result['seconds']:.1f} s, {len(pages)} reports, exit {result['exit_code']}")
+    return {"status": "measured", "data": str(data.relative_to(REPO) if data.is_relative_to(REPO) else data),
+            "runs": runs}
+
+
+# -- the table ------------------------------------------------------------------------------------------
+
+
+def _rate(forms: int, seconds: float) -> float:
+    return forms / seconds if seconds > 0 else float("inf")
+
+
+def reading_rows(fmt: str, label: str, timing: dict[str, Any], target: float | None = None) -> list[Row]:
+    forms = timing["forms"]
+    parsed_cpu = timing["parse"]["cpu"] + timing["build"]["cpu"]
+    parsed_wall = timing["parse"]["wall"] + timing["build"]["wall"]
+    full_cpu = parsed_cpu + timing["derive"]["cpu"]
+    full_wall = parsed_wall + timing["derive"]["wall"]
+    rate = _rate(forms, parsed_cpu)
+    return [
+        Row(f"{label}: read into tables, forms/s on one core", f"{rate:,.0f}",
+            f"≥ {target:,.0f}" if target else "", None if target is None else rate >= target,
+            f"{forms} forms; {_rate(forms, parsed_wall):,.0f}/s wall; parse {timing['parse']['cpu'] / forms * 1e3:.2f}"
+            f" ms + tables {timing['build']['cpu'] / forms * 1e3:.2f} ms a form (CPU)"),
+        Row(f"{label}: with derived tables (cost_items, findings), forms/s", f"{_rate(forms, full_cpu):,.0f}",
+            note=f"{_rate(forms, full_wall):,.0f}/s wall; derived tables "
+                 f"{timing['derive']['cpu'] / forms * 1e3:.2f} ms a form (CPU)"),
+    ]
+
+
+def build_rows(results: Results) -> None:
+    raw = results.raw
+    rows = results.rows
+    labels = {"md": "markdown", "html": "HTML", "xlsx": "xlsx"}
+    for fmt in corpus.FORMATS:
+        rows += reading_rows(fmt, f"seed-sized {labels[fmt]}", raw["reading"][fmt],
+                             TARGET_MD_FORMS_PER_S if fmt == "md" else None)
+    html, read_html = raw["reading"]["html"], raw["read_html"]
+    semantic = html["parse"]["cpu"] + html["build"]["cpu"]
+    ratio = read_html["cpu"] / semantic
+    ratio_full = read_html["cpu"] / (semantic + html["derive"]["cpu"])
+    rows.append(Row("pandas.read_html, raw tables only, same HTML files, forms/s",
+                    f"{_rate(read_html['files'], read_html['cpu']):,.0f}",
+                    note=f"{read_html['tables']} raw tables; "
+                         f"{_rate(read_html['files'], read_html['wall']):,.0f}/s wall"))
+    rows.append(Row("HTML: full semantic parse vs read_html (× faster)", f"{ratio:.2f}×", f"≥ {TARGET_HTML_RATIO:.0f}×",
+                    ratio >= TARGET_HTML_RATIO, f"{ratio_full:.2f}× counting the derived tables too"))
+    for fmt, timing in raw.get("synthetic", {}).items():
+        if timing:
+            forms = timing["forms"]
+            cpu = timing["parse"]["cpu"] + timing["build"]["cpu"]
+            rows.append(Row(f"synthetic corpus ({labels[fmt]}, all form types): read into tables, forms/s",
+                            f"{_rate(forms, cpu):,.0f}",
+                            note=f"{forms} forms; {_rate(forms, cpu + timing['derive']['cpu']):,.0f}/s with derived"))
+    streaming = raw["streaming"]
+    single = [r for r in streaming["runs"] if r["jobs"] == 1]
+    largest = max(r["forms"] for r in single)
+    for run in single:
+        peak = run["peak_rss_bytes"]
+        target = run["forms"] == largest and largest >= 100_000
+        ok = run["exit_code"] == 0 and run["forms_read"] == run["forms"]
+        rows.append(Row(f"budgetlib parse → parquet, {run['forms']:,} forms: peak RSS", f"{peak / MIB:,.0f} MiB",
+                        "< 1,024 MiB" if target else "", (peak < TARGET_PEAK_RSS and ok) if target else None,
+                        f"{run['seconds']:.1f} s, {_rate(run['forms'], run['seconds']):,.0f} forms/s end to end"
+                        + ("" if ok else f"; FAILED: exit {run['exit_code']}, read {run['forms_read']}")))
+    pair = {r["jobs"]: r for r in streaming["runs"] if r["forms"] == raw["speedup_size"]}
+    if 2 in pair:
+        speedup = pair[1]["seconds"] / pair[2]["seconds"]
+        busy = pair[2]["cpu_seconds"] / pair[2]["seconds"]
+        rows.append(Row(f"budgetlib parse --jobs 2 vs --jobs 1, {raw['speedup_size']:,} forms (× faster)",
+                        f"{speedup:.2f}×", note=f"{pair[1]['seconds']:.1f} s → {pair[2]['seconds']:.1f} s; CPU "
+                        f"{pair[1]['cpu_seconds']:.1f} s → {pair[2]['cpu_seconds']:.1f} s (all processes); at --jobs 2 "
+                        f"{busy:.2f} cores busy on average; peak RSS of all processes "
+                        f"{pair[2]['peak_tree_rss_bytes'] / MIB:,.0f} MiB"))
+    reports = raw["reports"]
+    if reports.get("status") != "measured":
+        rows.append(Row("batch reports --jobs 1 / 2", reports.get("status", "not available"),
+                        note=reports.get("reason", "")))
+        return
+    by_jobs = {r["jobs"]: r for r in reports["runs"]}
+    for jobs, run in by_jobs.items():
+        per = run["seconds"] / run["reports"] if run["reports"] else float("inf")
+        rows.append(Row(f"batch reports on {reports['data']}, --jobs {jobs}", f"{run['seconds']:.1f} s",
+                        f"≤ {TARGET_REPORT_SECONDS:.1f} s a report" if jobs == 2 else "",
+                        per <= TARGET_REPORT_SECONDS if jobs == 2 else None,
+                        f"{run['reports']} reports ({run['project_reports']} project), {per:.2f} s a report"
+                        + ("" if run["exit_code"] == 0 else f"; exit {run['exit_code']}")))
+    if 1 in by_jobs and 2 in by_jobs:
+        speedup = by_jobs[1]["seconds"] / by_jobs[2]["seconds"]
+        busy = by_jobs[2]["cpu_seconds"] / by_jobs[2]["seconds"]
+        rows.append(Row("batch reports --jobs 2 vs --jobs 1 (× faster)", f"{speedup:.2f}×",
+                        f"≥ {TARGET_REPORT_SPEEDUP}×", speedup >= TARGET_REPORT_SPEEDUP,
+                        f"at --jobs 2 {busy:.2f} cores busy on average"))
+
+
+def _mark(met: bool | None) -> str:
+    return "" if met is None else ("yes" if met else "**no**")
+
+
+def render_markdown(results: Results) -> str:
+    m = results.machine
+    lines = [
+        "# budgetlib benchmarks",
+        "",
+        "Written by `python -m benchmarks.run` (`make benchmark`); do not edit by hand.",
+        "",
+        f"- date: {m['date']}; mode: {results.mode}",
+        f"- machine: {m['cores_logical']} logical cores ({m['cores_physical']} physical), {m['cpu_model']}, "
+        f"{m['memory_gib']} GiB RAM; load average at start {m['load_average_at_start']}, at end "
+        f"{m.get('load_average_at_end')}",
+        f"- cores free for this run (two busy loops side by side against one alone; 2.0 = both free): "
+        f"{m['free_cores_at_start']} at start, {m.get('free_cores_at_end')} at end. The machine is shared: "
+        "speed-ups cannot exceed what is free.",
+        f"- software: Python {m['python']}, pandas {m['pandas']}, pyarrow {m['pyarrow']}, lxml {m['lxml']}; {m['os']}",
+        "",
+        "| measure | value | target | met | note |",
+        "|---|---|---|---|---|",
+    ]
+    lines += [f"| {r.measure} | {r.value} | {r.target} | {_mark(r.met)} | {r.note} |" for r in results.rows]
+    lines += [
+        "",
+        "How: forms/s on one core = forms / CPU seconds of this process (best of the repeats), so that other",
+        "work on a shared machine counts as little as possible; wall-clock rates are in the notes. The process",
+        "is prepared as `budgetlib parse` prepares its own (imports done, heap frozen with `gc.freeze`). \"Read into",
+        "tables\" is parsing plus one DataFrame per table (what the semantic parse produces); the derived tables",
+        "are the cost-basis items and the review findings that `read_forms` and `budgetlib parse` add. Peak RSS",
+        "is the kernel's high-water mark of the `budgetlib parse` process (`wait4`), which streams batches",
+        "of files to Parquet. Corpora: variants of the seed form (project code, name and phone changed), HTML and",
+        "xlsx written from them by `budgetlib.testing`; the synthetic rows use `budgetlib.synth`.",
+        "",
+    ]
+    return "\n".join(lines)
+
+
+def render_console(results: Results) -> str:
+    width = max(len(r.measure) for r in results.rows)
+    out = [f"{'measure':<{width}}  {'value':>12}  {'target':>12}  met"]
+    out += [f"{r.measure:<{width}}  {r.value:>12}  {r.target:>12}  {_mark(r.met).strip('*')}" for r in results.rows]
+    return "\n".join(out)
+
+
+def log(message: str) -> None:
+    print(message, file=sys.stderr, flush=True)
+
+
+# -- main -----------------------------------------------------------------------------------------------
+
+
+def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(prog="python -m benchmarks.run", description=__doc__.split("\n\n")[0])
+    parser.add_argument("--quick", action="store_true", help="a smoke run of a few seconds (small counts, no reports)")
+    parser.add_argument("--forms", type=int, metavar="N", help="seed-sized forms per format for the throughput runs")
+    parser.add_argument("--sizes", metavar="N,N,...", help="corpus sizes for peak memory (default 1000,10000,100000)")
+    parser.add_argument("--repeats", type=int, metavar="N", help="timing repeats, best kept (default 5; quick 1)")
+    parser.add_argument("--no-reports", action="store_true", help="skip the batch-report timing")
+    parser.add_argument("--data", default=str(REPO / "data" / "raw"), help="forms for the batch reports (data/raw)")
+    parser.add_argument("--work", default=str(BENCHMARKS / "work"), help="scratch folder (benchmarks/work)")
+    parser.add_argument("--results", default=str(BENCHMARKS), help="folder for results.md and results.json")
+    parser.add_argument("--keep-work", action="store_true", help="keep the generated corpora")
+    return parser.parse_args(argv)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = parse_args(argv)
+    plan = dict(QUICK if args.quick else FULL)
+    forms = {fmt: args.forms for fmt in corpus.FORMATS} if args.forms else plan["forms"]
+    sizes = [int(s) for s in args.sizes.split(",")] if args.sizes else plan["sizes"]
+    repeats = args.repeats or plan["repeats"]
+    speedup_size = plan["speedup_size"] if plan["speedup_size"] in sizes else sorted(sizes)[len(sizes) // 2]
+    work = Path(args.work)
+    work.mkdir(parents=True, exist_ok=True)
+    results = Results("quick" if args.quick else "full", machine_facts())
+    raw = results.raw
+    from budgetlib.reader import prepare_reading_process
+
+    prepare_reading_process()  # as `budgetlib parse` and its workers do: imports done, heap frozen
+    raw.update(forms=forms, sizes=sizes, repeats=repeats, speedup_size=speedup_size)
+
+    step(raw, "reading", "throughput on seed-sized forms", lambda: {
+        fmt: time_reading(corpus.write_seed_variants(work / f"seed-{fmt}", fmt, count), repeats)
+        for fmt, count in forms.items()})
+    step(raw, "read_html", "pandas.read_html on the same HTML files",
+         lambda: time_read_html(corpus.write_seed_variants(work / "seed-html", "html", forms["html"]), repeats))
+    departments = max(1, forms["md"] // 70)
+    step(raw, "synthetic", "throughput on a synthetic corpus", lambda: {
+        fmt: time_synthetic(work, fmt, departments if fmt != "xlsx" else max(1, departments // 4), repeats)
+        for fmt in corpus.FORMATS})
+    step(raw, "streaming", "peak memory of budgetlib parse → parquet",
+         lambda: measure_streaming(work, sizes, speedup_size, args.keep_work))
+    if args.no_reports or not plan["reports"]:
+        raw["reports"] = {"status": "skipped", "reason": "--quick" if args.quick else "--no-reports"}
+    else:
+        step(raw, "reports", "batch reports", lambda: measure_reports(work, Path(args.data), (1, 2)))
+    results.machine["load_average_at_end"] = [round(x, 2) for x in os.getloadavg()]
+    results.machine["free_cores_at_end"] = parallel_capacity()
+    build_rows(results)
+
+    out = Path(args.results)
+    out.mkdir(parents=True, exist_ok=True)
+    (out / "results.md").write_text(render_markdown(results), encoding="utf-8")
+    (out / "results.json").write_text(json.dumps(asdict(results), ensure_ascii=False, indent=2) + "\n",
+                                      encoding="utf-8")
+    if not args.keep_work:
+        for scratch in work.glob("seed-*"):
+            corpus.remove(scratch)
+        for scratch in work.glob("synthetic-*"):
+            corpus.remove(scratch)
+    print(render_console(results))
+    print(f"\nwritten: {out / 'results.md'}, {out / 'results.json'}")
+    gc.unfreeze()
+    return 0
+
+
+def step(raw: dict[str, Any], key: str, title: str, measure: Callable[[], Any]) -> None:
+    log(f"{title} …")
+    started = time.perf_counter()
+    raw[key] = measure()
+    log(f"  done in {time.perf_counter() - started:.1f} s")
+
+
+if __name__ == "__main__":
+    sys.exit(main())

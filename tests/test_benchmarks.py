@@ -1,0 +1,82 @@
+"""The benchmark command runs end to end and writes a well-formed results table (no timing assertions:
+the numbers belong to benchmarks/results.md, measured on purpose, not to the test suite)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from benchmarks import corpus, run
+
+
+@pytest.fixture(scope="module")
+def quick_run(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    out = tmp_path_factory.mktemp("bench")
+    status = run.main(["--quick", "--forms", "3", "--sizes", "4", "--work", str(out / "work"), "--results", str(out)])
+    assert status == 0
+    return out
+
+
+def table_rows(markdown: str) -> list[list[str]]:
+    lines = [line for line in markdown.splitlines() if line.startswith("|")]
+    assert lines[0] == "| measure | value | target | met | note |"
+    assert lines[1] == "|---|---|---|---|---|"
+    return [[cell.strip() for cell in line.strip("|").split(" | ")] for line in lines[2:]]
+
+
+def test_results_table_has_every_measure(quick_run: Path) -> None:
+    rows = table_rows((quick_run / "results.md").read_text(encoding="utf-8"))
+    assert all(len(row) == 5 for row in rows)
+    measures = [row[0] for row in rows]
+    for expected in ("seed-sized markdown: read into tables, forms/s on one core",
+                     "seed-sized HTML: read into tables, forms/s on one core",
+                     "seed-sized xlsx: read into tables, forms/s on one core",
+                     "pandas.read_html, raw tables only, same HTML files, forms/s",
+                     "HTML: full semantic parse vs read_html (× faster)",
+                     "budgetlib parse → parquet, 4 forms: peak RSS",
+                     "budgetlib parse --jobs 2 vs --jobs 1, 4 forms (× faster)",
+                     "batch reports --jobs 1 / 2"):
+        assert expected in measures
+    by_measure = {row[0]: row for row in rows}
+    assert by_measure["HTML: full semantic parse vs read_html (× faster)"][1].endswith("×")
+    assert by_measure["budgetlib parse → parquet, 4 forms: peak RSS"][1].endswith(" MiB")
+    assert by_measure["batch reports --jobs 1 / 2"][1] == "skipped"
+    assert by_measure["seed-sized markdown: read into tables, forms/s on one core"][3] in ("yes", "**no**")
+
+
+def test_results_json_holds_the_raw_numbers_and_the_machine(quick_run: Path) -> None:
+    results = json.loads((quick_run / "results.json").read_text(encoding="utf-8"))
+    assert results["mode"] == "quick"
+    machine = results["machine"]
+    assert machine["cores_logical"] >= 1
+    assert {"cpu_model", "python", "pandas", "date"} <= set(machine)
+    assert 0 < machine["free_cores_at_start"] <= machine["cores_logical"] + 0.5  # measured, so a little noise
+    raw = results["raw"]
+    for fmt in corpus.FORMATS:
+        assert raw["reading"][fmt]["forms"] == 3  # one form per seed variant
+        assert raw["reading"][fmt]["parse"]["cpu"] > 0
+    assert raw["read_html"]["files"] == 3
+    assert raw["read_html"]["tables"] == 3 * 5  # the seed written as HTML has five tables
+    runs = raw["streaming"]["runs"]
+    assert [(r["forms"], r["jobs"]) for r in runs] == [(4, 1), (4, 2)]
+    assert all(r["exit_code"] == 0 and r["forms_read"] == 4 for r in runs)
+    assert all(r["peak_rss_bytes"] > 0 for r in runs)
+
+
+def test_committed_results_name_no_machine_path() -> None:
+    assert run._relative(f"4 forms read into {run.REPO}/benchmarks/work/out-4/") == "4 forms read into benchmarks/work/out-4/"
+
+
+def test_scratch_corpora_are_removed(quick_run: Path) -> None:
+    assert sorted(p.name for p in (quick_run / "work").iterdir()) == []
+
+
+def test_seed_variants_differ_but_keep_the_seed_shape(tmp_path: Path) -> None:
+    text = corpus.SEED.read_text(encoding="utf-8")
+    second, third = corpus.seed_variant(text, 2), corpus.seed_variant(text, 3)
+    assert second != third
+    assert corpus.SEED_CODE not in second and "036001-2020-BMZX-0002" in second
+    assert f"{corpus.SEED_NAME}2号" in second and f"{corpus.SEED_NAME}3号" in third
+    assert len(second.splitlines()) == len(text.splitlines())
+    assert corpus.seed_variant(text, 10_002).count("036002-2020-BMZX-0002") == 1  # next department
