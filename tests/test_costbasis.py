@@ -207,3 +207,10 @@ def test_cost_items_from_a_projects_table_and_bad_text_does_not_stop_others() ->
 def test_read_forms_fills_cost_items(all_examples: bl.Forms) -> None:
     assert set(all_examples.cost_items["form_id"]) == {f"{SEED}#0"}
     assert len(all_examples.cost_items) == 4
+
+
+def test_long_runs_of_digits_or_numerals_are_read_in_linear_time() -> None:
+    # a hostile cell: before the money pattern was anchored at the start of a run, 20,000 digits took 40 s
+    items = parse_cost_basis("1、宽带 " + "2" * 20000 + "；2、" + "一" * 20000 + "；3、培训 10 人，每人 500 元，计 5000 元")
+    assert len(items) == 3
+    assert items[2].stated_amount_yuan == 5000.0

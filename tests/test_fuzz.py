@@ -4,7 +4,8 @@ Each case is a file made from a real example: its blocks mutated (rows and cells
 swapped or shifted; cells replaced by random text, numbers, Chinese numerals, markup or form labels;
 tables deleted, duplicated or split; text lines dropped or added; another form appended), written as markdown, HTML or xlsx
 (with or without merged cells), and sometimes damaged as bytes (truncated, re-encoded, random bytes
-inserted, a ``<script>`` inserted, or replaced by random bytes altogether). Several cases are read in
+inserted, a ``<script>`` inserted, odd ``rowspan``/``colspan`` values, a wrong suffix, or replaced by
+random bytes altogether). Several cases are read in
 one ``read_forms`` call, and whatever they are:
 
 * ``read_forms`` never raises;
@@ -74,12 +75,13 @@ def _report(request: pytest.FixtureRequest) -> Iterator[None]:
     """Print the module's totals (cases, files in errors, files lost, time) after its tests."""
     start = time.perf_counter()
     yield
-    reporter = request.config.pluginmanager.get_plugin("terminalreporter")
     line = (f"fuzz: {STATS['cases']:,} cases ({STATS['calls']:,} read_forms calls), {STATS['crashes']} crashes, "
             f"{STATS['lost_files']} files lost, {STATS['lost_cells']} cells lost, {STATS['read']:,} read, "
             f"{STATS['errors']:,} in errors, {time.perf_counter() - start:,.1f} s")
-    if reporter is not None:
-        reporter.write_line(line)
+    capture = request.config.pluginmanager.get_plugin("capturemanager")
+    if capture is not None:
+        with capture.global_and_fixture_disabled():
+            print(f"\n{line}")
 
 
 # --- the examples as documents ---------------------------------------------------------------------

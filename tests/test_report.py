@@ -88,10 +88,11 @@ def _read(path: Path):
 def test_batch_succeeds_with_a_report_per_form_and_per_department(batch) -> None:
     out, proc = batch
     assert proc.returncode == 0, proc.stderr
-    assert "13 of 13 reports written" in proc.stdout
+    assert "14 of 14 reports written" in proc.stdout
     # 6 forms → 6 project reports; 6 departments (5 examples + the hostile one) + 1 overall annual report
+    # + 1 indicator-attainment report (the examples hold two self-evaluations)
     assert len(_files(out / "projects", ".html")) == 6
-    assert len(_files(out / "annual", ".html")) == 7
+    assert len(_files(out / "annual", ".html")) == 8
     assert _files(out, ".html") - {"index.html"} == {p.replace(".ipynb", ".html") for p in _files(out, ".ipynb")}
     assert {p.name for p in (out / "data").glob("*.parquet")} >= {"projects.parquet", "indicators.parquet"}
 
@@ -266,7 +267,9 @@ def test_string_parameters_keep_chinese_readable() -> None:
 
 def test_plan_has_a_project_report_per_form_then_overall_then_departments(all_examples) -> None:
     plan = plan_reports(all_examples.projects, "/data")
-    assert [j.kind for j in plan] == ["project"] * 5 + ["annual"] * 6
+    assert [j.kind for j in plan] == ["project"] * 5 + ["annual"] * 7
+    assert [j.notebook for j in plan[5:]] == ["annual_report.ipynb"] * 6 + ["indicator_attainment.ipynb"]
+    assert plan[-1].summary["forms"] == 2  # the two self-evaluations (中江县, 工资性支出)
     assert plan[5].parameters == {"data": "/data", "fiscal_year": None, "department": None}
     assert {j.parameters["form"] for j in plan[:5]} == {f"{name}#0" for name in ALL_EXAMPLES}
     assert len({j.stem for j in plan}) == len(plan)
@@ -276,13 +279,16 @@ def test_plan_for_one_year(all_examples) -> None:
     plan = plan_reports(all_examples.projects, "/data", fiscal_year=2023)
     # 2023: 雾炮车降尘抑尘服务 (湘潭) and 工资性支出 (青神): 2 project reports, overall, 2 departments
     assert sorted(j.summary.get("project", "") for j in plan if j.kind == "project") == ["工资性支出", "雾炮车降尘抑尘服务"]
-    assert [j.parameters["department"] for j in plan if j.kind == "annual"] == [None, "湘潭市环境卫生管理处", "青神县发展和改革局本级"]
+    assert [j.parameters["department"] for j in plan if j.kind == "annual"] == [
+        None, "湘潭市环境卫生管理处", "青神县发展和改革局本级", None]  # the last: indicator attainment (工资性支出)
     assert all(j.parameters.get("fiscal_year") == 2023 for j in plan if j.kind == "annual")
 
 
 def test_plan_for_one_department_has_no_overall_report(all_examples) -> None:
     plan = plan_reports(all_examples.projects, "/data", department="中江县水利局")
-    assert [(j.kind, j.parameters.get("department")) for j in plan] == [("project", None), ("annual", "中江县水利局")]
+    assert [(j.kind, j.parameters.get("department")) for j in plan] == [
+        ("project", None), ("annual", "中江县水利局"), ("annual", "中江县水利局")]
+    assert plan[-1].notebook == "indicator_attainment.ipynb"
 
 
 # ----------------------------------------------------------------------------------------------
@@ -298,6 +304,7 @@ def failing_batch(tmp_path_factory) -> tuple[Path, subprocess.CompletedProcess[s
     notebooks.mkdir()
     shutil.copy(FIXTURE_NOTEBOOKS / "raises.ipynb", notebooks / "project_report.ipynb")
     shutil.copy(ROOT / "notebooks" / "annual_report.ipynb", notebooks / "annual_report.ipynb")
+    shutil.copy(ROOT / "notebooks" / "indicator_attainment.ipynb", notebooks / "indicator_attainment.ipynb")
     (root / "not-a-form.md").write_text("会议纪要：本周无预算事项。\n", encoding="utf-8")
     forms = [str(EXAMPLES / SEED), str(EXAMPLES / ALL_EXAMPLES[4]), "not-a-form.md"]
     proc = _budgetlib("report", *forms, "--out", "out", "--jobs", "2", "--notebooks", "notebooks", "--no-progress",
@@ -308,7 +315,7 @@ def failing_batch(tmp_path_factory) -> tuple[Path, subprocess.CompletedProcess[s
 def test_a_failing_report_makes_the_exit_status_1_and_is_listed_on_stderr(failing_batch) -> None:
     _, proc = failing_batch
     assert proc.returncode == 1
-    assert "3 of 5 reports written" in proc.stdout
+    assert "4 of 6 reports written" in proc.stdout  # overall, 2 departments and indicator attainment
     assert "2 report(s) failed:" in proc.stderr
     assert proc.stderr.count("ValueError: 预算合计与明细不符 (deliberate failure)") == 4  # as it happens and in the summary
 
@@ -338,7 +345,7 @@ def test_failures_are_listed_in_the_index_and_the_rest_carry_on(failing_batch) -
     assert len(problems) == 2
     assert all("预算合计与明细不符" in row.text_content() for row in problems)
     statuses = [s.strip() for s in page.xpath("//td/span/text()")]
-    assert statuses.count("失败") == 2 and statuses.count("完成") == 3  # overall + 2 departments ran
+    assert statuses.count("失败") == 2 and statuses.count("完成") == 4  # overall + 2 departments + attainment ran
     for html_page in (out / "annual").glob("*.html"):
         assert "Exception" not in html_page.read_text(encoding="utf-8")
 
@@ -460,10 +467,43 @@ def test_a_hostile_string_parameter_arrives_unchanged(engine_run) -> None:
 def test_plan_counts_each_reports_review_errors_and_warnings_for_the_index(all_examples) -> None:
     plan = plan_reports(all_examples.projects, "/data", findings=all_examples.findings)
     counts = {j.summary.get("project", j.summary["department"]): (j.summary["errors"], j.summary["warnings"])
-              for j in plan}
+              for j in plan if j.notebook != "indicator_attainment.ipynb"}
     # the seed: errors C1 (no 效益指标) and C12 (2019 budget 30万 in the text, 0 in the columns); 7 warnings
     assert counts["区电子政务网络运行维护"] == (2, 7)
     assert counts["中江县水利局"] == (0, 2)  # a department's annual report: its forms' findings
     assert counts["全部部门"] == (4, 17)  # 2 + 2 errors (seed, 工资性支出); 2 + 7 + 3 + 3 + 2 warnings
+    assert (plan[-1].summary["errors"], plan[-1].summary["warnings"]) == (2, 4)  # 工资性支出 2 + 2, 中江县 0 + 2
     unknown = plan_reports(all_examples.projects, "/data")[0].summary
     assert unknown["errors"] is None and unknown["warnings"] is None  # not counted is not 0
+
+
+def test_failed_reports_are_marked_incomplete_and_rerun_alone(tmp_path) -> None:
+    # the project notebook fails for every form; the annual ones succeed
+    notebooks = tmp_path / "notebooks"
+    notebooks.mkdir()
+    shutil.copy(FIXTURE_NOTEBOOKS / "raises.ipynb", notebooks / "project_report.ipynb")
+    for name in ("annual_report.ipynb", "indicator_attainment.ipynb"):
+        shutil.copy(ROOT / "notebooks" / name, notebooks / name)
+    forms = [str(EXAMPLES / SEED)]
+    first = _budgetlib("report", *forms, "--out", "out", "--notebooks", "notebooks", "--no-progress", cwd=tmp_path)
+    assert first.returncode == 1
+    out = tmp_path / "out"
+    failed = json.loads((out / "failures.json").read_text(encoding="utf-8"))
+    assert [entry["stem"].split("/")[0] for entry in failed] == ["projects"]
+    page = (out / f"{failed[0]['stem']}.html").read_text(encoding="utf-8")
+    assert "报告不完整" in page and "INCOMPLETE" in page and "deliberate failure" in page
+    annual = next((out / "annual").glob("*.html"))
+    annual_written = annual.stat().st_mtime_ns
+
+    # the notebook is mended: one command re-runs only what failed
+    shutil.copy(ROOT / "notebooks" / "project_report.ipynb", notebooks / "project_report.ipynb")
+    second = _budgetlib("report", *forms, "--out", "out", "--notebooks", "notebooks", "--no-progress",
+                        "--only-failed", cwd=tmp_path)
+    assert second.returncode == 0, second.stderr
+    assert json.loads((out / "failures.json").read_text(encoding="utf-8")) == []
+    assert annual.stat().st_mtime_ns == annual_written  # not re-run
+    page = (out / f"{failed[0]['stem']}.html").read_text(encoding="utf-8")
+    assert "报告不完整" not in page
+    index = (out / "index.html").read_text(encoding="utf-8")
+    assert "失败" not in index.split("</h1>", 1)[1].split("<table", 1)[0]
+    assert annual.name in unquote(index)

@@ -197,7 +197,7 @@ def test_every_column_a_section_shows_has_a_chinese_label(all_examples) -> None:
         sections.unit_cost_table(all_examples), sections.findings_table(all_examples),
         sections.findings_summary(all_examples), sections.findings_by_form(all_examples),
         sections.score_overview(sections.scores(all_examples)),
-        sections.indicator_scores(sections.scores(all_examples), all_examples).data,
+        sections.indicator_scores(sections.scores(all_examples), all_examples).data,  # two self-evaluations
         sections.grade_distribution(sections.score_overview(sections.scores(all_examples))),
     ]
     unlabelled = {c for table in shown for c in table.columns if sections.label("column", c) == c}
@@ -286,7 +286,8 @@ def test_unit_cost_outliers_are_marked_in_the_table_and_the_chart(shipped) -> No
     assert sorted(outliers["unit_cost_yuan"].tolist()) == [840.0, 58_350.0]
     chart = sections.unit_cost_chart(table)
     labels = {"".join(t.get_text().split()) for ax in chart.axes for t in ax.get_yticklabels()}  # wrapped lines
-    assert "网络安全等级保护测评2021▲异常" in labels and "网络安全等级保护测评2023" in labels
+    assert "▲2021网络安全等级保…" in labels and "2023网络安全等级保…" in labels
+    assert "2020中小学教师培训" in labels  # short names whole, long ones clipped to one line
 
 
 def test_findings_errors_first_then_in_check_number_order() -> None:
@@ -325,7 +326,8 @@ def test_a_form_without_actuals_says_so_in_one_line() -> None:
     form = read_example(SEED)
     scored = sections.scores(form)
     note = "本表为项目申报表，没有实际完成值，不计分。 (No actuals on this form: nothing to score.)"
-    assert repr(sections.score_totals(scored, form)) == repr(sections.indicator_scores(scored, form)) == note
+    assert repr(sections.score_totals(scored, form)) == note
+    assert sections.indicator_scores(scored, form) is None  # said once, by the totals
     assert sections.attainment_chart(scored, form) is None
 
 
@@ -340,3 +342,24 @@ def test_score_overview_rounds_points_for_reading(shipped) -> None:
     zhongjiang = overview[overview["project_name"].str.startswith("中江县")].iloc[0]
     assert (zhongjiang["total_score"], zhongjiang["grade"], zhongjiang["official_total_score"]) == (100.0, "优", 100.0)
     assert sections.present(pd.DataFrame({"total_score": [89.61142477582199]}))["计算总分"].tolist() == ["89.61"]
+
+
+def test_attainment_of_the_zhongjiang_self_evaluation_by_level() -> None:
+    form = read_example(ZHONGJIANG)
+    scored = sections.scores(form)
+    by_level = sections.attainment_by_level(scored, form).set_index("level1_std")
+    # 6 output, 2 benefit, 1 satisfaction indicators, every actual meets its target
+    assert by_level[["indicators", "scored", "missed"]].to_dict("index") == {
+        "产出指标": {"indicators": 6, "scored": 6, "missed": 0},
+        "效益指标": {"indicators": 2, "scored": 2, "missed": 0},
+        "满意度指标": {"indicators": 1, "scored": 1, "missed": 0},
+    }
+    assert sections.missed_indicators(scored, form).empty and sections.unscored_indicators(scored, form).empty
+
+
+def test_unscored_indicators_say_why(all_examples) -> None:
+    scored = sections.scores(all_examples)
+    unscored = sections.unscored_indicators(scored, all_examples)
+    assert unscored["project_name"].tolist() == ["工资性支出", "工资性支出"]  # the wages form left both actuals empty
+    assert set(unscored["note"]) == {"未填实际完成值，不计分"}
+    assert sections.indicator_attainment(scored, all_examples)["project_name"].nunique() == 2  # the two self-evaluations

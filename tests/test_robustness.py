@@ -954,3 +954,22 @@ def test_what_the_reader_notices_on_a_later_sheet_is_not_dropped(tmp_path: Path)
     rows = forms.warnings[forms.warnings["source_file"] == "two.xlsx"]
     formula = rows[rows["message"].str.contains("formulas are not evaluated")]
     assert list(formula["form_id"]) == ["two.xlsx#1"]
+
+
+@pytest.mark.parametrize(("raw", "shown"), [
+    ("项目申报表.md".encode("gbk"), "项目申报表.md"),  # a GBK name, as zips made on Chinese Windows carry them
+    (b"bad\xff.md", "bad\ufffd.md"),  # bytes that are no encoding at all
+])
+def test_file_names_that_are_not_utf8_do_not_stop_the_batch(tmp_path: Path, raw: bytes, shown: str) -> None:
+    folder = tmp_path / "in"
+    folder.mkdir()
+    try:
+        (folder / os.fsdecode(raw)).write_text(SEED_TEXT, encoding="utf-8")
+    except (OSError, UnicodeError):
+        pytest.skip("this file system does not take such names")
+    (folder / GOOD).write_bytes((EXAMPLES / GOOD).read_bytes())
+    forms = bl.read_forms([folder])
+    assert sorted(forms.projects["source_file"]) == sorted([shown, GOOD])
+    assert forms.errors.empty
+    for fmt in ("parquet", "csv", "xlsx"):
+        assert write_tables(forms, tmp_path / f"out-{fmt}", fmt)

@@ -32,7 +32,8 @@ log = logging.getLogger(__name__)
 
 TIME_LIMIT = 30.0
 """Seconds one file may take to be read (the default of ``read_forms(time_limit=...)``). Real forms
-take a few tens of milliseconds; the largest file the caps allow takes about ten seconds."""
+take tens of milliseconds; a file at the size and cell caps takes 1-6 s (up to about 13 s on a busy
+machine)."""
 
 DERIVE_SECONDS_PER_FORM = 0.2
 """Time allowed per form, on top of the time limit, for the derived tables of a batch (about 1 ms a

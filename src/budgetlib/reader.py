@@ -105,7 +105,27 @@ def iter_input_files(paths: Sequence[str | os.PathLike[str]] | str | os.PathLike
             yield root, _unique(root.name, root.parent.name, seen)
 
 
+def text_name(name: str) -> str:
+    """A file name as text that every table (and Arrow, and Parquet) can hold.
+
+    Names that are not valid UTF-8 on disk (typically GBK names from a zip made on Chinese Windows)
+    reach Python with lone surrogates in place of their bytes, which Arrow refuses, so one such file
+    would stop the whole batch. Such a name is decoded as GB18030 if it is that, else as UTF-8 with
+    U+FFFD for what is not; the file itself is still opened by its real path.
+    """
+    try:
+        name.encode("utf-8")
+    except UnicodeEncodeError:
+        raw = name.encode("utf-8", "surrogateescape")
+        try:
+            return raw.decode("gb18030")
+        except UnicodeDecodeError:
+            return raw.decode("utf-8", "replace")
+    return name
+
+
 def _unique(name: str, prefix: str, seen: set[str]) -> str:
+    name, prefix = text_name(name), text_name(prefix)
     candidate = name
     if candidate in seen:
         candidate = f"{prefix}/{name}" if prefix else name
@@ -148,7 +168,7 @@ def _parse_file(path: Path, source_file: str, keep_provenance: bool) -> FileResu
         result.extend("errors", [{"source_file": source_file, "error": str(exc)}])
         return result
     except (OSError, ValueError, MemoryError, RecursionError) as exc:
-        result.extend("errors", [{"source_file": source_file, "error": f"cannot read the file: {exc}"}])
+        result.extend("errors", [{"source_file": source_file, "error": text_name(f"cannot read the file: {exc}")}])
         return result
     index = 0
     no_form_reasons: list[tuple[str, str]] = []

@@ -65,7 +65,7 @@ _CN_DIGITS = "零〇一二两三四五六七八九十百千万亿壹贰叁肆伍
 _ARABIC = r"\d+(?:,\d{3})*(?:\.\d+)?"
 _MONEY_UNIT = r"亿元|万元|千元|元|万(?![人户个家台套辆次件名张册份亩吨株棵])"
 _BANDWIDTH = re.compile(
-    r"(?P<num>\d+(?:\.\d+)?)(?P<unit>Gbps|Mbps|Gb|Mb|GB|MB|G|M|兆)(?![A-Za-z])|(?P<word>万兆|千兆|百兆)"
+    r"(?<![\d.])(?P<num>\d+(?:\.\d+)?)(?P<unit>Gbps|Mbps|Gb|Mb|GB|MB|G|M|兆)(?![A-Za-z])|(?P<word>万兆|千兆|百兆)"
 )
 _BANDWIDTH_CONTEXT = re.compile(r"宽带|带宽|专线|线路|接入|网络|光纤|链路|电路|互联网")
 _BANDWIDTH_FACTORS = {"G": 1000.0, "Gb": 1000.0, "Gbps": 1000.0, "GB": 1000.0, "M": 1.0, "Mb": 1.0,
@@ -181,7 +181,7 @@ def _patterns() -> dict[str, re.Pattern[str]]:
     count = _alternation(count_units())
     money = (
         rf"(?P<times>[×xX*])?(?P<pre>(?:每(?:{per_unit}))+)?(?P<filler>约|按|为|计|需|平均|均|单价|价格)?"
-        rf"(?P<num>{_ARABIC}|[{_CN_DIGITS}]+)(?P<unit>{_MONEY_UNIT})"
+        rf"(?<![\d.{_CN_DIGITS}])(?P<num>{_ARABIC}|[{_CN_DIGITS}]+)(?P<unit>{_MONEY_UNIT})"  # only at a run's start
         rf"(?P<per>(?:[/·](?:{per_unit}))*)"
     )
     return {
@@ -272,11 +272,13 @@ def quantities_in(text: str) -> list[Quantity]:
 def _number(text: str) -> float | None:
     if text[0].isdigit():
         return float(text.replace(",", ""))
+    if len(text) > 40:  # no quantity needs more numerals; cn2an's time grows with the square of the length
+        return None
     import cn2an  # deferred: a quarter of a second to import
 
     try:
         return float(cn2an.cn2an(text, "smart"))
-    except (ValueError, KeyError, IndexError, TypeError):
+    except (ValueError, KeyError, IndexError, TypeError, OverflowError):
         return None
 
 

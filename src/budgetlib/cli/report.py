@@ -21,6 +21,8 @@ def register(sub: argparse._SubParsersAction) -> None:
                         help="seconds one notebook cell may run before its report fails (default 600)")
     parser.add_argument("--notebooks", metavar="DIR", help="folder of the report notebooks (default: the project's)")
     parser.add_argument("--no-progress", action="store_true", help="no progress bar")
+    parser.add_argument("--only-failed", action="store_true",
+                        help="re-run only the reports that failed in the last batch written to DIR")
     parser.set_defaults(handler=run)
 
 
@@ -33,7 +35,8 @@ def run(args: argparse.Namespace) -> int:
     try:
         result = run_reports(
             args.paths, args.out, fiscal_year=args.year, department=args.department, jobs=args.jobs,
-            timeout=args.timeout, notebooks_dir=args.notebooks, progress=not args.no_progress)
+            timeout=args.timeout, notebooks_dir=args.notebooks, progress=not args.no_progress,
+            only_failed=args.only_failed)
     except FileNotFoundError as exc:
         print(str(exc), file=sys.stderr)
         return 2

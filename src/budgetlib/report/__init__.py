@@ -6,5 +6,7 @@ notebooks show; :mod:`budgetlib.report.engine` is the papermill engine that runs
 
 from budgetlib.report.plan import ReportJob, plan_reports, slugify
 from budgetlib.report.runner import BatchResult, ReportOutcome, run_report, run_reports
+from budgetlib.report.scenario import ScenarioExplorer, scenario_widgets
 
-__all__ = ["BatchResult", "ReportJob", "ReportOutcome", "plan_reports", "run_report", "run_reports", "slugify"]
+__all__ = ["BatchResult", "ReportJob", "ReportOutcome", "ScenarioExplorer", "plan_reports", "run_report", "run_reports",
+           "scenario_widgets", "slugify"]

@@ -1,7 +1,8 @@
 """Which reports a batch makes, with their parameters and safe output names.
 
 One project report per form, one annual report per department and one overall (unless the batch
-is restricted to one department, when the overall report would repeat it). Output names are slugs
+is restricted to one department, when the overall report would repeat it), and one indicator-attainment
+report when the batch holds self-evaluations. Output names are slugs
 made from the data (project names, departments), so they are built to be harmless whatever the
 data holds: only letters, digits (any script, so Chinese names stay readable) and ``-``; never
 ``/``, ``\\``, ``..``, a leading dot or dash; capped in length; unique within a batch; and the final
@@ -122,7 +123,33 @@ def plan_reports(
     for name in sorted({d for d in chosen["department"].dropna()}):
         part = chosen[chosen["department"] == name]
         jobs.append(_annual_job(part, data_dir, fiscal_year, name, taken))
+    if (chosen["form_type"] == "self_evaluation").any():
+        jobs.append(_attainment_job(chosen, data_dir, fiscal_year, department, taken))
     return jobs
+
+
+def _attainment_job(
+    part: pd.DataFrame, data_dir: str, fiscal_year: int | None, department: str | None, taken: set[str]
+) -> ReportJob:
+    """One indicator-attainment report per batch (its self-evaluations: scores, grades, targets and
+    actuals), listed with the annual reports since it covers the same scope."""
+    annual = _annual_job(part, data_dir, fiscal_year, department, set())
+    slug = _unique(slugify(f"indicator-attainment-{department or 'all-departments'}-{fiscal_year or 'all-years'}"),
+                   taken)
+    evaluations = part[part["form_type"] == "self_evaluation"]
+    return ReportJob(
+        kind="annual",
+        notebook="indicator_attainment.ipynb",
+        stem=f"annual/{slug}",
+        title=annual.title.replace("年度报告", "指标完成情况"),
+        parameters=annual.parameters,
+        summary={**annual.summary, "forms": len(evaluations),
+                 "budget_yuan": None if evaluations["current_year_budget_yuan"].isna().all()
+                 else float(evaluations["current_year_budget_yuan"].sum()),
+                 "budget_unknown": int(evaluations["current_year_budget_yuan"].isna().sum()),
+                 "errors": _counts_total(evaluations["errors"].astype("Float64")),
+                 "warnings": _counts_total(evaluations["warnings"].astype("Float64"))},
+    )
 
 
 def finding_counts(findings: pd.DataFrame | None) -> pd.DataFrame | None:

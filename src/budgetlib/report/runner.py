@@ -19,6 +19,7 @@ index and on stderr; the other reports carry on.
 
 from __future__ import annotations
 
+import json
 import logging
 import multiprocessing
 import os
@@ -28,6 +29,7 @@ from collections.abc import Sequence
 from concurrent.futures import Future, ProcessPoolExecutor, as_completed
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
+from html import escape as html_escape
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote
@@ -117,12 +119,44 @@ def run_report(job: ReportJob, notebooks_dir: str, out: str, timeout: float | No
     if nb is not None:
         mark = time.perf_counter()
         try:
-            html.write_text(notebook_to_html(nb, job.title), encoding="utf-8")
+            page = notebook_to_html(nb, job.title)
+            html.write_text(page if error is None else mark_incomplete(page, error), encoding="utf-8")
         except Exception as exc:
             error = error or f"HTML export failed: {type(exc).__name__}: {exc}"
         seconds["html"] = time.perf_counter() - mark
     seconds["total"] = time.perf_counter() - started
     return ReportOutcome(job=job, ok=error is None, error=error, seconds=seconds)
+
+
+FAILURES_FILE = "failures.json"
+"""Written in the output folder after every batch: the reports that failed, for ``--only-failed``."""
+
+_INCOMPLETE_BANNER = (
+    '<div style="border:3px solid #a00;padding:0.6em 1em;margin:1em 0;color:#a00;font-weight:bold">'
+    "报告不完整：运行失败，以下内容只到出错处为止。 INCOMPLETE: this report failed; what follows stops where "
+    "it failed.<br><span style=\"font-weight:normal\">{error}</span></div>"
+)
+
+
+def mark_incomplete(page: str, error: str) -> str:
+    """The page of a failed report with a banner at the top saying it is partial, and why."""
+    banner = _INCOMPLETE_BANNER.format(error=html_escape(error))
+    at = page.find("<body")
+    at = page.find(">", at) + 1 if at >= 0 else 0
+    return page[:at] + banner + page[at:]
+
+
+def previous_failures(out: str | os.PathLike[str]) -> set[str] | None:
+    """Stems of the reports that failed in the last batch written to ``out`` (None: no record)."""
+    path = Path(out) / FAILURES_FILE
+    if not path.is_file():
+        return None
+    return {entry["stem"] for entry in json.loads(path.read_text(encoding="utf-8"))}
+
+
+def _write_failures(result: BatchResult) -> None:
+    failures = [{"stem": o.job.stem, "title": o.job.title, "error": o.error} for o in result.failures]
+    (result.out / FAILURES_FILE).write_text(json.dumps(failures, ensure_ascii=False, indent=1), encoding="utf-8")
 
 
 # ----------------------------------------------------------------------------------------------
@@ -139,13 +173,16 @@ def run_reports(
     timeout: float | None = DEFAULT_TIMEOUT,
     notebooks_dir: str | os.PathLike[str] | None = None,
     progress: bool = True,
+    only_failed: bool = False,
 ) -> BatchResult:
     """Build every report for the forms under ``paths`` into ``out``.
 
     Writes ``out/data/*.parquet`` (the parsed tables), ``out/projects/*.ipynb|html`` (one per form),
     ``out/annual/*.ipynb|html`` (one per department and one overall) and ``out/index.html``.
     Never raises for a bad form or a failing report: see :attr:`BatchResult.failures` and
-    :attr:`BatchResult.read_errors`.
+    :attr:`BatchResult.read_errors`. ``only_failed`` re-runs just the reports that failed in the last
+    batch written to ``out`` (listed in ``out/failures.json``); the others keep their pages and stay in
+    the index.
     """
     from budgetlib.output import write_tables
     from budgetlib.reader import read_forms
@@ -163,13 +200,21 @@ def run_reports(
     t_parse = time.perf_counter()
     plan = plan_reports(forms.projects, str(data_dir.resolve()), fiscal_year=fiscal_year, department=department,
                         findings=forms.findings)
+    full_plan = plan
+    if only_failed:
+        failed_before = previous_failures(out_dir) or set()
+        plan = [job for job in plan if job.stem in failed_before]
     prewarm(data_dir)
     t_warm = time.perf_counter()
     outcomes = execute_plan(plan, notebooks, out_dir, jobs=jobs, timeout=timeout, progress=progress)
+    if only_failed:  # the reports not re-run succeeded last time: they keep their pages and index rows
+        rerun = {outcome.job.stem: outcome for outcome in outcomes}
+        outcomes = [rerun.get(job.stem, ReportOutcome(job=job, ok=True)) for job in full_plan]
     t_run = time.perf_counter()
     read_errors = forms.errors.astype(object).where(forms.errors.notna(), None).to_dict("records")
     result = BatchResult(out_dir, outcomes, read_errors, {})
     write_index(result)
+    _write_failures(result)
     t_end = time.perf_counter()
     result.seconds = {
         "parse_and_write_tables": t_parse - t0,

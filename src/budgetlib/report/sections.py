@@ -167,7 +167,7 @@ POINTS_COLUMNS = frozenset({"computed_score", "published_score", "total_score", 
                             "total_weight"})
 """Points: at most two decimals (a computed 89.61142… reads 89.61), trailing zeros dropped."""
 
-PERCENT_COLUMNS = frozenset({"execution_rate", "attainment", "package_ratio"})
+PERCENT_COLUMNS = frozenset({"execution_rate", "attainment", "package_ratio", "mean_attainment"})
 """Fractions shown as percentages (1.0 → 100.00%)."""
 
 
@@ -684,7 +684,9 @@ def cost_chart(items: pd.DataFrame) -> Figure | None:
     """Bars of the items' stated amounts, the list amount (quantity × unit price) behind them."""
     if items.dropna(subset=["stated_amount_yuan"]).empty:
         return None
-    return charts.cost_breakdown(items)
+    # the item's text clipped to one line: full sentences on the axis overlap (the table has them whole)
+    return charts.cost_breakdown(items.assign(description=[_clip(" ".join(str(d).split()), 30)
+                                                           for d in items["description"]]))
 
 
 UNIT_COST_TABLE: tuple[str, ...] = (
@@ -707,13 +709,15 @@ def unit_cost_table(forms: Forms) -> pd.DataFrame:
 
 
 def unit_cost_chart(table: pd.DataFrame) -> Figure | None:
-    """Unit costs side by side per basis; an outlier's label ends in ▲异常."""
+    """Unit costs side by side per basis; an outlier's label starts with ▲. Labels are clipped to one
+    line (year, then the project's name), since wrapped labels overlap in a dense panel."""
     if table.dropna(subset=["unit_cost_yuan"]).empty:
         return None
     outlier = table["is_outlier"].fillna(False).astype(bool)
-    labels = [f"{name} {year}{' ▲异常' if flag else ''}" for name, year, flag in
+    labels = [f"{'▲' if flag else ''}{year} {_clip(str(name), 16)}" for name, year, flag in
               zip(table["project_name"], table["fiscal_year"], outlier, strict=True)]
-    return charts.unit_cost_comparison(table.assign(label=labels), label="label", basis="unit_basis")
+    return charts.unit_cost_comparison(table.assign(label=labels), label="label", basis="unit_basis",
+                                       title="单位成本比较（▲ 异常值） (unit costs, ▲ outlier)")
 
 
 # ----------------------------------------------------------------------------------------------
@@ -827,10 +831,11 @@ INDICATOR_SCORE_COLUMNS: tuple[str, ...] = (
 )
 
 
-def indicator_scores(result, form: Forms) -> Table:
-    """Each indicator's target, actual, attainment and computed score beside the published score."""
+def indicator_scores(result, form: Forms) -> Table | None:
+    """Each indicator's target, actual, attainment and computed score beside the published score;
+    nothing where the form has no actuals (:func:`score_totals` says so once)."""
     if not has_actuals(form):
-        return Table(pd.DataFrame(columns=list(INDICATOR_SCORE_COLUMNS)), empty=_not_scored_note(form))
+        return None
     return Table(result.indicators[list(INDICATOR_SCORE_COLUMNS)].reset_index(drop=True))
 
 
@@ -881,3 +886,71 @@ def score_chart(overview: pd.DataFrame) -> Figure | None:
         "computed_score": rows["total_score"].round(2).to_numpy(), "weight": rows["total_weight"].to_numpy(),
     })
     return charts.attainment(data, title="自评计算总分 / 总分值 (computed total / points)")
+
+
+# ----------------------------------------------------------------------------------------------
+# indicator attainment
+
+
+ATTAINMENT_COLUMNS: tuple[str, ...] = (
+    "project_name", "fiscal_year", "level1_std", "name", "target_text", "actual_text", "weight", "attainment",
+    "computed_score", "published_score", "score_gap",
+)
+
+
+def _with_projects(result, forms: Forms) -> pd.DataFrame:
+    """Scored indicators of the self-evaluations, with their project and year."""
+    evaluations = forms.projects.loc[forms.projects["form_type"] == "self_evaluation",
+                                     ["form_id", "project_name", "fiscal_year"]]
+    return result.indicators.merge(evaluations, on="form_id", how="inner")
+
+
+def indicator_attainment(result, forms: Forms) -> pd.DataFrame:
+    """Target beside actual for every indicator of every self-evaluation, with attainment, computed and
+    published score and their gap."""
+    table = _with_projects(result, forms)
+    table = table.sort_values(["fiscal_year", "project_name", "indicator_no"], kind="stable")
+    return table[list(ATTAINMENT_COLUMNS)].reset_index(drop=True)
+
+
+def attainment_by_level(result, forms: Forms) -> pd.DataFrame:
+    """Per canonical level-1 indicator: how many indicators, how many could be scored, how many fell
+    short of target, and the mean attainment of the scored ones."""
+    table = _with_projects(result, forms)
+    columns = ["level1_std", "indicators", "scored", "missed", "mean_attainment"]
+    if table.empty:
+        return pd.DataFrame(columns=columns)
+    grouped = table.groupby(table["level1_std"].fillna("—"), sort=True)
+    out = grouped.agg(
+        indicators=("name", "size"),
+        scored=("attainment", lambda s: int(s.notna().sum())),
+        missed=("attainment", lambda s: int((s < 1.0).sum())),
+        mean_attainment=("attainment", "mean"),
+    ).reset_index()
+    return out[columns]
+
+
+def missed_indicators(result, forms: Forms) -> pd.DataFrame:
+    """The indicators whose actual fell short of the target (attainment below 100 %), worst first."""
+    table = indicator_attainment(result, forms)
+    missed = table[table["attainment"] < 1.0]
+    return missed.sort_values("attainment", kind="stable").reset_index(drop=True)
+
+
+def missed_chart(missed: pd.DataFrame, top: int = 20) -> Figure | None:
+    """Attainment bars of the ``top`` worst indicators (project, year and indicator on each bar)."""
+    if missed.empty:
+        return None
+    rows = missed.head(top)
+    data = rows.assign(name=[f"{p} {y}·{n}" for p, y, n in
+                             zip(rows["project_name"], rows["fiscal_year"], rows["name"], strict=True)])
+    return charts.attainment(data, title="未达成目标的指标 (indicators short of target)")
+
+
+def unscored_indicators(result, forms: Forms) -> pd.DataFrame:
+    """Indicators of self-evaluations that could not be scored, with the reason (no actual, a target
+    that cannot be measured …): why a total falls short of the points without any target missed."""
+    table = _with_projects(result, forms)
+    table = table[table["status"] != "scored"].sort_values(["fiscal_year", "project_name", "indicator_no"],
+                                                           kind="stable")
+    return table[["project_name", "fiscal_year", "name", "target_text", "actual_text", "note"]].reset_index(drop=True)

@@ -1,0 +1,133 @@
+"""The scenario explorer: one form's cost basis as editable quantities and prices, with live totals.
+
+The notebook stays thin: :func:`scenario_widgets` builds the inputs (an ``IntText`` per quantity, a
+``FloatText`` per unit price, and per amount where an item states no price) and wires them to
+``bl.reprice`` (the totals) and ``bl.sensitivity`` (the tornado chart). Without a browser (papermill,
+nbval) the widgets show their text form and the default values give the baseline; the tables and the
+chart are also plain functions (:func:`scenario_table`, :func:`tornado_chart`) so the batch and the
+tests see the same numbers.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+from typing import Any
+
+import pandas as pd
+from matplotlib.figure import Figure
+
+from budgetlib import charts
+from budgetlib.analysis.scenarios import reprice, sensitivity
+
+log = logging.getLogger(__name__)
+
+SCENARIO_COLUMNS: tuple[str, ...] = (
+    "item_no", "description", "baseline_yuan", "scenario_yuan", "difference_yuan", "changed",
+)
+
+EDITABLE: tuple[tuple[str, str], ...] = (
+    ("quantity", "数量"),
+    ("unit_price_yuan", "单价（元）"),
+)
+"""The inputs of an item, in order; an item with neither a quantity nor a unit price gets its amount."""
+
+
+def items_of(cost_items: pd.DataFrame) -> pd.DataFrame:
+    """The items a scenario edits: the cost basis without its total lines."""
+    return cost_items[~cost_items["is_total"].fillna(False).astype(bool)].reset_index(drop=True)
+
+
+def scenario_table(result: pd.DataFrame) -> pd.DataFrame:
+    """A ``bl.reprice`` result as a reader sees it: each item's baseline and scenario amount, the
+    difference and what was changed; the form's total last."""
+    return result[list(SCENARIO_COLUMNS)].reset_index(drop=True)
+
+
+def tornado_chart(cost_items: pd.DataFrame, pct: float = 0.1) -> Figure | None:
+    """Which input moves the total most: each driver ±``pct`` (``bl.sensitivity``) as a tornado."""
+    drivers = sensitivity(items_of(cost_items), pct=pct)
+    if drivers.empty:
+        return None
+    return charts.tornado(drivers, parameter="driver", base_column="baseline_total_yuan",
+                          title=f"敏感性分析：各输入 ±{pct:.0%} (sensitivity)")
+
+
+def with_scenario_amounts(edited: pd.DataFrame, result: pd.DataFrame) -> pd.DataFrame:
+    """The edited items carrying their scenario amounts, so a sensitivity around the scenario starts
+    from the scenario's total rather than the baseline's."""
+    amounts = result[~result["is_total"].fillna(False).astype(bool)].set_index(["form_id", "item_no"])["scenario_yuan"]
+    keys = list(zip(edited["form_id"], edited["item_no"], strict=True))
+    return edited.assign(amount_yuan=[amounts.get(k, a) for k, a in zip(keys, edited["amount_yuan"], strict=True)])
+
+
+def _inputs_for(row: dict[str, Any]) -> list[tuple[str, str]]:
+    wanted = [(column, name) for column, name in EDITABLE if not pd.isna(row.get(column))]
+    return wanted or [("amount_yuan", "金额（元）")]
+
+
+@dataclass
+class ScenarioExplorer:
+    """The widgets of one form's scenario and what they compute; shown as its widget box."""
+
+    baseline: pd.DataFrame
+    inputs: dict[tuple[int, str], Any] = field(default_factory=dict)
+    box: Any = None
+    output: Any = None
+
+    def edited(self) -> pd.DataFrame:
+        """The cost items with the values now in the inputs."""
+        edited = self.baseline.copy()
+        for (position, column), widget in self.inputs.items():
+            edited.loc[position, column] = float(widget.value)
+        return edited
+
+    def result(self) -> pd.DataFrame:
+        """``bl.reprice`` of the inputs against the baseline."""
+        return reprice(self.edited(), baseline=self.baseline)
+
+    def refresh(self, _change: object = None) -> None:
+        """Redraw the totals and the tornado chart (called on every edit)."""
+        from IPython.display import clear_output, display
+
+        from budgetlib.report.sections import Table
+
+        result = self.result()
+        with self.output:
+            clear_output(wait=True)
+            display(Table(scenario_table(result)))
+            chart = tornado_chart(with_scenario_amounts(self.edited(), result))
+            if chart is not None:
+                display(chart)
+
+    def _repr_mimebundle_(self, **kwargs: Any) -> Any:
+        return self.box._repr_mimebundle_(**kwargs)
+
+
+def scenario_widgets(cost_items: pd.DataFrame) -> ScenarioExplorer:
+    """Inputs for each cost item's quantity (``IntText``) and unit price (``FloatText``), or its amount
+    where it states neither, wired to live totals and a tornado chart.
+
+    ``cost_items`` is one form's ``cost_items`` table. The inputs start at the form's own values, so
+    the first totals are the baseline.
+    """
+    import ipywidgets as widgets
+
+    baseline = items_of(cost_items)
+    explorer = ScenarioExplorer(baseline=baseline, output=widgets.Output())
+    rows = []
+    for position, row in enumerate(baseline.to_dict("records")):
+        fields = []
+        for column, name in _inputs_for(row):
+            value = row[column]
+            start = 0 if pd.isna(value) else value
+            widget = (widgets.IntText(value=round(start), description=name) if column == "quantity"
+                      else widgets.FloatText(value=float(start), description=name))
+            widget.observe(explorer.refresh, names="value")
+            explorer.inputs[(position, column)] = widget
+            fields.append(widget)
+        title = widgets.Label(value=f"第 {row['item_no']} 项：{str(row['description'])[:40]}")
+        rows.append(widgets.VBox([title, widgets.HBox(fields)]))
+    explorer.box = widgets.VBox([*rows, explorer.output])
+    explorer.refresh()
+    return explorer

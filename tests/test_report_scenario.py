@@ -1,0 +1,56 @@
+"""The scenario explorer: widgets built from the seed's cost basis, wired to bl.reprice and bl.sensitivity."""
+
+from __future__ import annotations
+
+import pytest
+
+from budgetlib.report import scenario, scenario_widgets
+from tests.conftest import SEED, ZHONGJIANG, read_example
+
+
+@pytest.fixture(scope="module")
+def seed_items():
+    return read_example(SEED).cost_items
+
+
+def test_one_input_per_quantity_and_price_and_the_amount_where_neither_is_stated(seed_items) -> None:
+    explorer = scenario_widgets(seed_items)
+    assert sorted(explorer.inputs) == [
+        (0, "quantity"), (0, "unit_price_yuan"),  # 123 家 × 1000 元
+        (1, "quantity"), (1, "unit_price_yuan"),  # 655 个 × 100 元
+        (2, "quantity"),                          # 655 个 broadband lines: no unit price stated
+        (3, "amount_yuan"),                       # 在线督查 6万元/年: only an amount
+    ]
+    assert type(explorer.inputs[(1, "quantity")]).__name__ == "IntText"
+    assert type(explorer.inputs[(1, "unit_price_yuan")]).__name__ == "FloatText"
+    assert explorer.inputs[(1, "quantity")].value == 655
+
+
+def test_the_default_values_give_the_baseline_and_an_edit_reprices_live(seed_items) -> None:
+    explorer = scenario_widgets(seed_items)
+    assert explorer.result().iloc[-1][["baseline_yuan", "scenario_yuan"]].tolist() == [500_000.0, 500_000.0]
+    explorer.inputs[(1, "quantity")].value = 700
+    total = explorer.result().iloc[-1]
+    # item 2 only: 60,000 × 700 / 655 = 64,122.14 (package ratio kept); the total 504,122.14
+    assert total["scenario_yuan"] == pytest.approx(500_000 + 60_000 * 45 / 655)
+    assert total["changed"] == "#2: quantity 655→700"
+
+
+def test_the_tornado_starts_from_the_scenario_total(seed_items) -> None:
+    explorer = scenario_widgets(seed_items)
+    explorer.inputs[(3, "amount_yuan")].value = 70_000.0  # 在线督查 6万 → 7万
+    moved = scenario.with_scenario_amounts(explorer.edited(), explorer.result())
+    assert moved["amount_yuan"].sum() == 510_000.0
+    assert scenario.tornado_chart(moved) is not None
+
+
+def test_scenario_table_lists_items_then_the_total(seed_items) -> None:
+    from budgetlib.analysis.scenarios import change_quantity
+
+    table = scenario.scenario_table(change_quantity(seed_items, 655, 700))
+    assert table["description"].iloc[-1] == "合计"
+    assert table["scenario_yuan"].iloc[-1] == pytest.approx(523_358.78, abs=0.01)  # items 2 and 3 scaled 700/655
+
+
+def test_a_form_without_a_cost_basis_has_no_tornado() -> None:
+    assert scenario.tornado_chart(read_example(ZHONGJIANG).cost_items) is None
