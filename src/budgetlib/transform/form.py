@@ -211,15 +211,11 @@ def _value_below(ctx: FormContext, table: Table, row: int, col: int) -> int | No
 
 def _read_field(ctx: FormContext, table: Table, row: int, col: int, field: str) -> None:
     ctx.claim_label(table, row, col, field)
-    value_col = _value_right(ctx, table, row, col)
+    row_of_value, value_col = row, _value_right(ctx, table, row, col)
     if value_col is None:
-        value_col = _value_below(ctx, table, row + 0, col)
-        if value_col is not None:
-            row_of_value = row + 1
-        else:
-            return
-    else:
-        row_of_value = row
+        row_of_value, value_col = row + 1, _value_below(ctx, table, row, col)
+    if value_col is None:
+        return
     value = table.rows[row_of_value][value_col]
     if is_placeholder(value):
         return

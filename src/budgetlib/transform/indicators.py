@@ -16,7 +16,7 @@ from typing import Any
 
 from budgetlib.extract.document import Table
 from budgetlib.transform.context import FormContext, first_filled, is_placeholder
-from budgetlib.transform.labels import Label, column_key, horizon_of, match_label, match_level
+from budgetlib.transform.labels import Label, horizon_of, match_label, match_level
 from budgetlib.transform.normalize import label_key, split_weight_suffix
 from budgetlib.transform.targets import NATURE_COMPARATORS, QUALITATIVE, QUANTITATIVE, parse_target
 
@@ -446,7 +446,3 @@ def _read_total_row(ctx: FormContext, table: Table, row: int, cmap: ColumnMap) -
             ctx.project.setdefault(project_column, value)
     return row + 1
 
-
-def header_key(text: str) -> str:
-    """Exposed for tests: the key a heading is matched by."""
-    return column_key(text)

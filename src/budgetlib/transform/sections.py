@@ -12,7 +12,7 @@ from functools import lru_cache
 from typing import Any
 
 from budgetlib.extract.document import Table
-from budgetlib.transform.amounts import parse_rate, unit_stated_in
+from budgetlib.transform.amounts import parse_rate
 from budgetlib.transform.context import FormContext, first_filled, looks_numeric
 from budgetlib.transform.labels import match_label
 from budgetlib.transform.normalize import compact, split_numbering, split_weight_suffix
@@ -434,12 +434,3 @@ def _split_economic_code(name: str) -> tuple[str | None, str]:
         return match.group(1), match.group(2).strip()
     return None, name.strip()
 
-
-def section_unit(cells: list[str]) -> str | None:
-    """A unit stated anywhere in a heading row ("年度预算数(万元)")."""
-    for text in cells:
-        if text:
-            unit = unit_stated_in(text)
-            if unit:
-                return unit
-    return None
