@@ -38,7 +38,7 @@ def module_of(filename: str) -> str:
 def profile_reading(files: Sequence[Path]) -> tuple[pstats.Stats, dict[str, float]]:
     """The profile of reading ``files`` as one batch, and the CPU seconds of each phase without the
     profiler."""
-    from budgetlib.reader import build_tables, derive_tables, parse_file
+    from budgetlib.read import build_tables, derive_tables, parse_file
 
     def read() -> dict[str, float]:
         c0 = time.process_time()

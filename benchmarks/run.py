@@ -155,7 +155,7 @@ def _clock() -> tuple[float, float]:
 def time_reading(files: Sequence[Path], repeats: int) -> dict[str, Any]:
     """Best time of reading ``files`` in batches as ``read_batch`` does, phase by phase: parse (records),
     build (one DataFrame per table), derive (cost_items, findings)."""
-    from budgetlib.reader import DEFAULT_BATCH_FILES, batches, build_tables, derive_tables, parse_file
+    from budgetlib.read import DEFAULT_BATCH_FILES, batches, build_tables, derive_tables, parse_file
 
     work = batches([(path, path.name) for path in files], DEFAULT_BATCH_FILES)
     derive_tables(build_tables([parse_file(Path(p), n) for p, n in work[0][:3]]))  # imports, caches
@@ -501,7 +501,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     work.mkdir(parents=True, exist_ok=True)
     results = Results("quick" if args.quick else "full", machine_facts())
     raw = results.raw
-    from budgetlib.reader import prepare_reading_process
+    from budgetlib.read import prepare_reading_process
 
     prepare_reading_process()  # as `budgetlib parse` and its workers do: imports done, heap frozen
     raw.update(forms=forms, sizes=sizes, repeats=repeats, speedup_size=speedup_size)

@@ -8,7 +8,7 @@ import pandas as pd
 import pytest
 
 import budgetlib as bl
-from budgetlib.analysis.costbasis import (
+from budgetlib.transform.costbasis import (
     bandwidths_in,
     cost_items,
     kind_of,

@@ -17,13 +17,14 @@ from distributed import Client, LocalCluster
 
 from budgetlib import schema
 from budgetlib.cli import main as cli_main
-from budgetlib.distributed import (
+from budgetlib.forms import concat_forms
+from budgetlib.read import batches, iter_input_files, read_batch
+from budgetlib.read.cluster import (
     read_batches_on_cluster,
     submit_notebooks,
     worker_threads,
     write_parts_on_cluster,
 )
-from budgetlib.reader import batches, concat_forms, iter_input_files, read_batch
 from tests.conftest import EXAMPLES, FIXTURES, SEED
 
 

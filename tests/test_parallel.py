@@ -16,21 +16,25 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from budgetlib import parallel, schema
+from budgetlib import schema
 from budgetlib.cli import main as cli_main
+from budgetlib.forms import concat_forms
 from budgetlib.output import stream_tables
-from budgetlib.parallel import WORKER_DIED, read_batches_parallel
-from budgetlib.reader import (
+from budgetlib.read import (
+    WORKER_DIED,
     batches,
     build_tables,
-    concat_forms,
     default_batch_files,
     iter_input_files,
+    local,
     parse_file,
+    prepare_reading_process,
     read_batch,
     read_batches,
+    read_batches_parallel,
     read_forms,
 )
+from budgetlib.read import batch as batch_module
 from tests.conftest import ALL_EXAMPLES, EXAMPLES, FIXTURES, SEED
 
 VARIANTS = ("declaration-horizontal-funds.md", "national-self-evaluation-template.md", "target-2021-template.md")
@@ -203,7 +207,7 @@ def _count_reader(batch: list[tuple[str, str]], keep_provenance: bool):
 
 
 def test_batches_in_flight_stay_bounded(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(parallel, "ProcessPoolExecutor", _InlineExecutor)
+    monkeypatch.setattr(local, "ProcessPoolExecutor", _InlineExecutor)
     _InlineExecutor.submitted = 0
     work = [[(f"f{i}.md", f"f{i}.md")] for i in range(20)]
     stream = read_batches_parallel(work, jobs=2, max_in_flight=3, reader=_count_reader)
@@ -236,8 +240,6 @@ def test_parse_command_writes_the_same_tables(corpus: Path, whole: dict, tmp_pat
 
 
 def test_prepare_reading_process_freezes_the_heap() -> None:
-    from budgetlib.reader import prepare_reading_process
-
     prepare_reading_process()
     assert gc.get_freeze_count() > 10_000  # modules, pandas, the analyses: out of every later collection
 
@@ -249,16 +251,14 @@ def test_parse_command_refuses_zero_jobs(corpus: Path, tmp_path: Path, capsys: p
 
 def test_a_file_whose_derived_tables_fail_keeps_its_parsed_tables(corpus: Path, whole: dict,
                                                                   monkeypatch: pytest.MonkeyPatch) -> None:
-    import budgetlib.reader as reader
-
-    derive = reader.derive_tables
+    derive = batch_module.derive_tables
 
     def derive_failing_on_the_seed(forms, *args, **kwargs):
         if SEED in set(forms.projects["source_file"].str.rsplit("/", n=1).str[-1]):
             raise RuntimeError("simulated analysis bug")
         return derive(forms, *args, **kwargs)
 
-    monkeypatch.setattr(reader, "derive_tables", derive_failing_on_the_seed)
+    monkeypatch.setattr(batch_module, "derive_tables", derive_failing_on_the_seed)
     forms = read_batch(list(iter_input_files([corpus])))
     seed_file = f"examples/{SEED}"
     assert list(forms.projects["source_file"]) == list(whole["projects"]["source_file"])  # every form still read

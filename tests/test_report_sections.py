@@ -10,8 +10,8 @@ import pandas as pd
 import pytest
 
 from budgetlib import schema
+from budgetlib.forms import Forms
 from budgetlib.output import write_tables
-from budgetlib.reader import Forms
 from budgetlib.report import sections
 from tests.conftest import QINGSHAN, QINGSHEN, SEED, ZHONGJIANG, read_example
 

@@ -32,11 +32,12 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 import budgetlib as bl
-from budgetlib import limits, reader
+from budgetlib import limits
 from budgetlib.cli import main
 from budgetlib.extract import markdown as markdown_module
 from budgetlib.extract.load import MAX_FILE_BYTES
 from budgetlib.output import FORMULA_STARTS, csv_original_text, csv_safe_text, write_tables
+from budgetlib.read import batch
 from budgetlib.testing import markdown_to_html, markdown_to_xlsx, unaccounted_cells
 from tests.conftest import EXAMPLES, QINGSHAN, SEED, ZHONGJIANG, read_example
 
@@ -672,16 +673,16 @@ def test_a_project_name_with_paths_quotes_and_formulas_is_data(tmp_path: Path) -
 
 
 def _stuck_for(name: str, monkeypatch, target: str = "load_document") -> None:
-    """Make reading ``name`` loop forever (in the reader's module, so that worker processes forked
+    """Make reading ``name`` loop forever (in the batch reader's module, so that worker processes forked
     afterwards inherit it)."""
-    original = getattr(reader, target)
+    original = getattr(batch, target)
 
     def stuck(path, *args, **kwargs):  # type: ignore[no-untyped-def]
         while Path(path).name == name:
             pass
         return original(path, *args, **kwargs)
 
-    monkeypatch.setattr(reader, target, stuck)
+    monkeypatch.setattr(batch, target, stuck)
 
 
 needs_alarm = pytest.mark.skipif(not hasattr(signal, "setitimer"), reason="no SIGALRM on this platform")
@@ -709,16 +710,14 @@ def test_the_time_limit_holds_in_worker_processes(tmp_path: Path, monkeypatch) -
 
 @needs_alarm
 def test_derived_tables_that_take_too_long_cost_only_their_form(tmp_path: Path, monkeypatch) -> None:
-    from budgetlib import derived
-
-    original = derived.add_derived_tables
+    original = batch.add_derived_tables
 
     def stuck(forms: bl.Forms) -> bl.Forms:
         while "slow.md" in set(forms.projects["source_file"]):
             pass
         return original(forms)
 
-    monkeypatch.setattr(derived, "add_derived_tables", stuck)
+    monkeypatch.setattr(batch, "add_derived_tables", stuck)
     forms = read_beside_good(tmp_path, {"slow.md": SEED_TEXT}, time_limit=0.5)
     names = forms.projects.loc[forms.projects["source_file"] == "slow.md", "project_name"].tolist()
     assert names == [SEED_NAME]  # what was read is kept ...

@@ -4,7 +4,10 @@
 >>> forms = bl.read_forms(["data/raw"])            # doctest: +SKIP
 >>> forms.projects, forms.indicators, forms.errors  # doctest: +SKIP
 
-Analyses are imported on first use, so ``import budgetlib`` stays cheap for batch workers.
+Every name here is imported on first use (the table ``_LAZY`` says from where), so ``import
+budgetlib`` loads nothing else and importing one submodule (``budgetlib.analysis.review``) loads only
+what that module needs, not the readers. Code inside the package imports the module that defines a
+name, never this facade.
 """
 
 from __future__ import annotations
@@ -12,15 +15,18 @@ from __future__ import annotations
 import importlib
 from typing import Any
 
-from budgetlib.reader import Forms, read_form, read_forms
-from budgetlib.schema import TABLES, data_dictionary
-
 __version__ = "0.1.0"
 
 _LAZY: dict[str, str] = {
+    # reading and the tables
+    "Forms": "budgetlib.forms",
+    "read_forms": "budgetlib.read",
+    "read_form": "budgetlib.read",
+    "TABLES": "budgetlib.schema",
+    "data_dictionary": "budgetlib.schema",
+    "cost_items": "budgetlib.transform.costbasis",
+    "parse_cost_basis": "budgetlib.transform.costbasis",
     # analyses
-    "cost_items": "budgetlib.analysis.costbasis",
-    "parse_cost_basis": "budgetlib.analysis.costbasis",
     "yoy": "budgetlib.analysis.yoy",
     "review": "budgetlib.analysis.review",
     "ReviewConfig": "budgetlib.analysis.review",
@@ -42,7 +48,7 @@ _LAZY: dict[str, str] = {
     "run_reports": "budgetlib.report",
 }
 
-__all__ = ["TABLES", "Forms", "__version__", "data_dictionary", "read_form", "read_forms", *_LAZY]
+__all__ = ["__version__", *_LAZY]
 
 
 def __getattr__(name: str) -> Any:

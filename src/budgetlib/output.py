@@ -22,7 +22,7 @@ from pathlib import Path
 import pandas as pd
 
 from budgetlib import schema
-from budgetlib.reader import Forms
+from budgetlib.forms import Forms
 
 PART_PATTERN = "part-*.parquet"
 

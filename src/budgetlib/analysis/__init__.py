@@ -1,1 +1,4 @@
-"""Analyses of the parsed tables: cost basis, year-over-year, review findings, scenarios, unit costs."""
+"""Analyses of the tables: year-over-year, review findings, scenarios, unit costs.
+
+They take a :class:`~budgetlib.forms.Forms` (or its tables) and never import a reader.
+"""

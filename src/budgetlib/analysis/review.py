@@ -27,18 +27,16 @@ from dataclasses import dataclass, field
 from functools import cache
 from importlib import resources
 from types import SimpleNamespace
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import pandas as pd
 
 from budgetlib import schema
-from budgetlib.analysis.costbasis import bandwidths_in, cost_item_kinds, cost_items, quantities_in
+from budgetlib.forms import Forms
 from budgetlib.transform.amounts import parse_amount
+from budgetlib.transform.costbasis import bandwidths_in, cost_item_kinds, cost_items, quantities_in
 from budgetlib.transform.labels import match_level
 from budgetlib.transform.normalize import compact
-
-if TYPE_CHECKING:
-    from budgetlib.reader import Forms
 
 log = logging.getLogger(__name__)
 

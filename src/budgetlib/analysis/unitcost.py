@@ -19,15 +19,12 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
-from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
 
-from budgetlib.analysis.costbasis import count_units
-
-if TYPE_CHECKING:
-    from budgetlib.reader import Forms
+from budgetlib.forms import Forms
+from budgetlib.transform.costbasis import count_units
 
 __all__ = ["unit_costs"]
 

@@ -20,14 +20,12 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
-from typing import TYPE_CHECKING, Literal
+from typing import Literal
 
 import pandas as pd
 
+from budgetlib.forms import Forms
 from budgetlib.transform.normalize import compact
-
-if TYPE_CHECKING:
-    from budgetlib.reader import Forms
 
 __all__ = ["project_keys", "project_years", "yoy"]
 

@@ -5,7 +5,8 @@ from __future__ import annotations
 import argparse
 import sys
 
-from budgetlib.reader import read_forms
+from budgetlib.read import read_forms
+from budgetlib.scoring.actuals import template_rows, write_actuals_template
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -21,8 +22,6 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from budgetlib.scoring.actuals import template_rows, write_actuals_template
-
     forms = read_forms(args.paths, keep_provenance=False)
     path = write_actuals_template(forms, args.out)
     rows = template_rows(forms)

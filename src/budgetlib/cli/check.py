@@ -11,12 +11,13 @@ import sys
 
 import pandas as pd
 
+from budgetlib.analysis.review import CHECKS, ReviewConfig, review
+from budgetlib.read import read_forms
+
 SEVERITIES = ("error", "warning", "info")
 
 
 def _check_ids(text: str) -> tuple[str, ...]:
-    from budgetlib.analysis.review import CHECKS
-
     ids = tuple(part.strip().upper() for part in text.split(",") if part.strip())
     unknown = [i for i in ids if i not in CHECKS]
     if not ids or unknown:
@@ -57,9 +58,6 @@ def summary(findings: pd.DataFrame, n_forms: int) -> str:
 
 
 def run(args: argparse.Namespace) -> int:
-    from budgetlib.analysis.review import ReviewConfig, review
-    from budgetlib.reader import read_forms
-
     forms = read_forms(args.paths, keep_provenance=False)
     findings = forms.findings if args.checks is None else review(forms, ReviewConfig(checks=args.checks))
     if args.checks is not None:

@@ -8,16 +8,22 @@ from collections.abc import Iterable, Sequence
 from pathlib import Path
 
 from budgetlib import limits
+from budgetlib.forms import Forms, concat_forms
 from budgetlib.output import FORMATS, error_sources, stream_tables, write_tables
-from budgetlib.reader import (
-    Forms,
+from budgetlib.read import (
     InputFile,
     batches,
-    concat_forms,
     default_batch_files,
     list_input_files,
     prepare_reading_process,
     read_batches,
+)
+from budgetlib.read.cluster import (
+    LOCAL,
+    cluster_client,
+    read_batches_on_cluster,
+    worker_threads,
+    write_parts_on_cluster,
 )
 
 
@@ -61,14 +67,6 @@ def run(args: argparse.Namespace) -> int:
 
 def _run_on_cluster(args: argparse.Namespace, files: Sequence[InputFile], out: Path, keep: bool) -> int:
     try:
-        from budgetlib.distributed import (
-            LOCAL,
-            cluster_client,
-            read_batches_on_cluster,
-            worker_threads,
-            write_parts_on_cluster,
-        )
-
         with cluster_client(args.scheduler, workers=args.jobs) as client:
             work = batches(files, args.batch_files or default_batch_files(len(files), worker_threads(client)))
             if args.format != "parquet":

@@ -185,7 +185,7 @@ def run_reports(
     the index.
     """
     from budgetlib.output import write_tables
-    from budgetlib.reader import read_forms
+    from budgetlib.read import read_forms
 
     _refuse_inside_ipython()
     t0 = time.perf_counter()

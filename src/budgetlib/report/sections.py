@@ -30,7 +30,8 @@ import pandas as pd
 from matplotlib.figure import Figure
 
 from budgetlib import charts, schema
-from budgetlib.reader import Forms, read_forms
+from budgetlib.forms import Forms
+from budgetlib.read import read_forms
 
 log = logging.getLogger(__name__)
 

@@ -17,17 +17,16 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import pandas as pd
 
+from budgetlib import schema
+from budgetlib.forms import Forms, with_rows
 from budgetlib.scoring.indicators import direction_label, direction_of, is_na
 from budgetlib.scoring.policy import ScoringPolicy
 from budgetlib.transform.normalize import compact
 from budgetlib.transform.targets import QUANTITATIVE, parse_target
-
-if TYPE_CHECKING:
-    from budgetlib.reader import Forms
 
 log = logging.getLogger(__name__)
 
@@ -382,9 +381,6 @@ def apply_actuals(forms: Forms, actuals: pd.DataFrame) -> Forms:
     its absence) as it was. A sheet row naming an indicator the forms do not have is not applied and
     becomes a row of ``warnings``, so a typo in a key is seen, not silently dropped.
     """
-    from budgetlib import schema
-    from budgetlib.reader import Forms
-
     indicators = forms.indicators.copy()
     given = actuals[actuals["actual_text"].notna()].drop_duplicates(["form_id", "indicator_no"], keep="last")
     position = {key: i for i, key in enumerate(zip(indicators["form_id"], indicators["indicator_no"], strict=True))}
@@ -407,8 +403,5 @@ def apply_actuals(forms: Forms, actuals: pd.DataFrame) -> Forms:
     for warning in warnings:
         log.warning("%s: %s", warning["location"], warning["message"])
     log.info("actuals applied to %d indicators", len(rows))
-    tables = dict(forms.tables)
-    tables["indicators"] = schema.conform("indicators", indicators)
-    if warnings:
-        tables["warnings"] = pd.concat([forms.warnings, schema.frame("warnings", warnings)], ignore_index=True)
-    return Forms(tables)
+    applied = Forms({**forms.tables, "indicators": schema.conform("indicators", indicators)})
+    return with_rows(applied, "warnings", warnings) if warnings else applied

@@ -12,17 +12,16 @@ import math
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import pandas as pd
 
 from budgetlib import schema
+from budgetlib.forms import Forms
+from budgetlib.scoring.actuals import apply_actuals, read_actuals
 from budgetlib.scoring.execution import FormExecution, score_form_execution
 from budgetlib.scoring.indicators import NOT_SCORED, SCORED, is_na, number_text, resolve_weights, score_indicator
 from budgetlib.scoring.policy import BAND_NAMES, BANDS, ScoringPolicy, round_points
-
-if TYPE_CHECKING:
-    from budgetlib.reader import Forms
 
 log = logging.getLogger(__name__)
 
@@ -78,8 +77,6 @@ def score(
     """
     policy = policy or ScoringPolicy()
     if actuals is not None:
-        from budgetlib.scoring.actuals import apply_actuals, read_actuals
-
         table = actuals if isinstance(actuals, pd.DataFrame) else read_actuals(actuals)
         forms = apply_actuals(forms, table)
     indicators = score_indicators(forms.indicators, policy)

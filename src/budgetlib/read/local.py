@@ -1,10 +1,11 @@
-"""Reading many files in several processes.
+"""Reading on this machine: in this process, or in a pool of worker processes; ``read_forms``.
 
-Each worker reads whole batches of files into finished tables (:func:`budgetlib.reader.read_batch`:
+Each worker reads whole batches of files into finished tables (:func:`budgetlib.read.batch.read_batch`:
 parse, build, derive), so the parent only concatenates or writes them; with the parent building the
 tables from records it became the bottleneck at two processes. At most ``max_in_flight`` batches are
 submitted or finished-but-unconsumed at any time (``ProcessPoolExecutor.map`` would submit them all
-up front and keep every result until it is consumed), and batches come back in input order.
+up front and keep every result until it is consumed), and batches come back in input order, so
+streaming writers keep memory bounded.
 
 A batch whose worker died (killed, out of memory, a crash in a C library) takes the whole pool down
 with the other batches in flight; those batches are read again file by file, each file on its own
@@ -15,20 +16,59 @@ file is read.
 from __future__ import annotations
 
 import logging
+import os
 from collections import deque
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Iterator, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
+from functools import partial
 
-from budgetlib.reader import Forms, concat_forms, error_forms, prepare_reading_process, read_batch
+from budgetlib import limits
+from budgetlib.forms import Forms, concat_forms, error_forms
+from budgetlib.read.batch import WORKER_DIED, Batch, BatchReader, prepare_reading_process, read_batch
+from budgetlib.read.files import InputFile, Paths, batches, default_batch_files, list_input_files
 
 log = logging.getLogger(__name__)
 
-Batch = list[tuple[str, str]]
-BatchReader = Callable[[Batch, bool], Forms]
 
-WORKER_DIED = ("the process reading this file stopped before it finished (killed, out of memory, or a crash "
-               "in a library); the other files were read")
+def read_forms(
+    paths: Paths,
+    *,
+    keep_provenance: bool = True,
+    jobs: int = 1,
+    time_limit: float | None = limits.TIME_LIMIT,
+) -> Forms:
+    """Read every form in the given files and folders into one set of tables.
+
+    ``jobs`` > 1 reads files in that many processes (worth it from a few hundred files on).
+    Never raises for a bad file: see ``forms.errors``. A file that takes longer than ``time_limit``
+    seconds (None: no limit) is an ``errors`` row; see :mod:`budgetlib.limits` for the platforms.
+    """
+    files = list_input_files(paths)
+    return concat_forms(read_batches(files, keep_provenance=keep_provenance, jobs=jobs, time_limit=time_limit))
+
+
+def read_form(path: str | os.PathLike[str]) -> Forms:
+    """Read one file (the same tables as :func:`read_forms`, one form's rows)."""
+    return read_forms([path])
+
+
+def read_batches(
+    files: Sequence[InputFile], *, keep_provenance: bool = True, jobs: int = 1,
+    batch_files: int | None = None, time_limit: float | None = limits.TIME_LIMIT,
+) -> Iterator[Forms]:
+    """The tables of ``files``, one batch at a time and in input order, read in ``jobs`` processes.
+
+    What streaming writers consume: only a bounded number of batches is ever in memory.
+    """
+    size = batch_files or default_batch_files(len(files), jobs)
+    work = batches(files, size)
+    if jobs > 1 and len(work) > 1:
+        reader = partial(read_batch, time_limit=time_limit)  # a partial of a module function pickles
+        yield from read_batches_parallel(work, jobs=jobs, keep_provenance=keep_provenance, reader=reader)
+    else:
+        for batch in work:
+            yield read_batch(batch, keep_provenance, time_limit)
 
 
 def read_batches_parallel(

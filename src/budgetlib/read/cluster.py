@@ -1,7 +1,7 @@
 """Large parses and batch runs on a Dask distributed cluster (the ``[dask]`` extra).
 
 The unit of work is the same as on one machine: a batch of files read into finished tables by
-:func:`budgetlib.reader.read_batch`, so a cluster gives exactly the rows of a local parse. Two ways
+:func:`budgetlib.read.batch.read_batch`, so a cluster gives exactly the rows of a local parse. Two ways
 of getting the tables out:
 
 * :func:`write_parts_on_cluster`, for Parquet on storage the workers share with the client (an NFS
@@ -22,7 +22,8 @@ only itself: it becomes an ``errors`` row.
 :func:`submit_notebooks` runs any picklable callable over a list of argument tuples on the cluster
 (the report runner's one-report function, for instance), bounded and failure-tolerant in the same way.
 
-Dask is imported only inside these functions, so ``import budgetlib`` stays light.
+Dask is an optional dependency (the ``[dask]`` extra), imported only inside these functions: this
+module imports without it, and ``budgetlib parse`` without ``--scheduler`` never loads it.
 """
 
 from __future__ import annotations
@@ -36,9 +37,9 @@ from pathlib import Path
 from typing import Any
 
 from budgetlib import schema
+from budgetlib.forms import Forms, concat_forms, error_forms
 from budgetlib.output import prepare_parts, write_part
-from budgetlib.parallel import WORKER_DIED, Batch, BatchReader
-from budgetlib.reader import Forms, concat_forms, error_forms, read_batch
+from budgetlib.read.batch import WORKER_DIED, Batch, BatchReader, read_batch
 
 log = logging.getLogger(__name__)
 

@@ -21,6 +21,9 @@ ratio 0.813 (stated / list). The reading rules, in order:
   with a bandwidth unit ("200M", "1G") are the line's bandwidth, an attribute and never money.
 - Nothing is guessed: an item without a unit price has no list amount; an amount without a money
   unit is not read.
+
+A transform step (text → rows of ``cost_items``), computed for every batch after parsing; the
+analyses over those rows (unit costs across forms, review checks) are in :mod:`budgetlib.analysis`.
 """
 
 from __future__ import annotations
@@ -32,16 +35,14 @@ from collections.abc import Iterable
 from dataclasses import dataclass, fields, replace
 from functools import cache
 from importlib import resources
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import pandas as pd
 
 from budgetlib import schema
+from budgetlib.forms import Forms
 from budgetlib.transform.amounts import parse_amount
 from budgetlib.transform.normalize import compact
-
-if TYPE_CHECKING:
-    from budgetlib.reader import Forms
 
 log = logging.getLogger(__name__)
 
