@@ -30,8 +30,10 @@ from functools import cache
 from pathlib import Path
 
 import matplotlib
+import noto_cjk
 import numpy as np
 import pandas as pd
+from matplotlib import font_manager
 from matplotlib.axes import Axes
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
@@ -90,15 +92,11 @@ class ChartFigure(Figure):
 @cache
 def cjk_font_path() -> Path:
     """Path of the Noto Sans CJK collection installed with budgetlib (``noto-cjk[sans]``)."""
-    import noto_cjk
-
     return Path(noto_cjk.otc_path("sans"))
 
 
 @cache
 def _register_cjk_font() -> None:
-    from matplotlib import font_manager
-
     font_manager.fontManager.addfont(str(cjk_font_path()))
 
 
