@@ -61,3 +61,41 @@ def test_every_table_is_present_and_typed_even_when_empty() -> None:
         assert list(df.columns) == schema.TABLES[name].column_names
         assert len(df) == 0
     assert forms.projects["fiscal_year"].dtype == pd.Int64Dtype()
+
+
+def _all_columns() -> list[tuple[str, schema.Column]]:
+    specs = [*schema.TABLES.values(), *schema.ANALYSIS_TABLES.values()]
+    return [(spec.name, c) for spec in specs for c in spec.columns] + [("report", c) for c in schema.REPORT_COLUMNS]
+
+
+def test_every_unit_is_one_of_the_declared_units() -> None:
+    assert {c.unit for _, c in _all_columns()} - {""} <= set(schema.UNITS)
+    assert all(c.unit == "元" for _, c in _all_columns() if c.per_unit)
+
+
+def test_a_column_name_has_one_unit_wherever_it_is_declared() -> None:
+    units: dict[str, set[tuple[str, bool]]] = {}
+    for _, c in _all_columns():
+        units.setdefault(c.name, set()).add((c.unit, c.per_unit))
+    assert {name: found for name, found in units.items() if len(found) > 1} == {}
+    assert schema.column("unit_price_yuan").per_unit and schema.column("package_ratio").unit == "fraction"
+    assert schema.column("no_such_column") is None
+
+
+def test_analysis_tables_declare_what_the_analyses_return(all_examples) -> None:
+    yoy_columns = set()
+    for by in ("project", "department", "economic_category"):
+        columns = list(bl.yoy(all_examples, by=by).columns)
+        assert set(columns) <= set(schema.ANALYSIS_TABLES["yoy"].column_names), by
+        yoy_columns |= set(columns)
+    assert yoy_columns == set(schema.ANALYSIS_TABLES["yoy"].column_names)
+    assert list(bl.unit_costs(all_examples).columns) == schema.ANALYSIS_TABLES["unit_costs"].column_names
+    items = all_examples.cost_items
+    assert list(bl.reprice(items, baseline=items).columns) == schema.ANALYSIS_TABLES["scenario"].column_names
+    assert list(bl.sensitivity(items).columns) == schema.ANALYSIS_TABLES["sensitivity"].column_names
+
+
+def test_the_data_dictionary_gives_units_and_money_per_unit() -> None:
+    text = schema.data_dictionary()
+    assert "| unit_price_yuan | float64 | 元 per unit | Unit price. |" in text
+    assert "## yoy" in text and "| change | a change relative to the figure before" in text

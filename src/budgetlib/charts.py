@@ -30,12 +30,16 @@ from functools import cache
 from pathlib import Path
 
 import matplotlib
+import noto_cjk
 import numpy as np
 import pandas as pd
+from matplotlib import font_manager
 from matplotlib.axes import Axes
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 from matplotlib.ticker import Formatter, MaxNLocator
+
+from budgetlib.formatting import WAN, format_change, format_decimal, format_money, format_percent, money_unit
 
 CJK_FAMILY = "Noto Sans CJK SC"
 """The face of the Noto Sans CJK collection used for every chart (Simplified Chinese)."""
@@ -60,9 +64,6 @@ CONTRAST = ("#1f4e79", "#e0a040")
 
 HATCHES = ("", "///", "...", "xxx", "\\\\\\", "ooo")
 """Patterns added to colours where a category must survive a greyscale copy."""
-
-WAN = 10_000.0
-
 
 # ----------------------------------------------------------------------------------------------
 # fonts and style
@@ -91,15 +92,11 @@ class ChartFigure(Figure):
 @cache
 def cjk_font_path() -> Path:
     """Path of the Noto Sans CJK collection installed with budgetlib (``noto-cjk[sans]``)."""
-    import noto_cjk
-
     return Path(noto_cjk.otc_path("sans"))
 
 
 @cache
 def _register_cjk_font() -> None:
-    from matplotlib import font_manager
-
     font_manager.fontManager.addfont(str(cjk_font_path()))
 
 
@@ -149,31 +146,7 @@ def _require(data: pd.DataFrame, columns: Sequence[str], chart: str) -> None:
 
 
 # ----------------------------------------------------------------------------------------------
-# money formatting
-
-
-def money_unit(values: Sequence[float] | pd.Series | np.ndarray) -> str:
-    """元 for small amounts, 万元 from 100,000 元 on (how budget tables state money)."""
-    finite = np.abs(np.asarray(pd.to_numeric(pd.Series(values), errors="coerce").dropna(), dtype=float))
-    return "万元" if finite.size and finite.max() >= 100_000 else "元"
-
-
-def format_money(value_yuan: float | None, unit: str = "万元", decimals: int | None = None) -> str:
-    """An amount in 元 shown in ``unit`` with thousands separators: 1234567 → '123.46' (万元).
-
-    NA stays visible as '—' (an unknown amount is not zero). ``decimals`` defaults to 2 for 万元
-    and 0 for 元.
-
-    >>> format_money(12345678.0)
-    '1,234.57'
-    >>> format_money(1500.0, "元")
-    '1,500'
-    """
-    if value_yuan is None or pd.isna(value_yuan):
-        return "—"
-    scale = WAN if unit == "万元" else 1.0
-    places = (2 if unit == "万元" else 0) if decimals is None else decimals
-    return f"{value_yuan / scale:,.{places}f}"
+# money axes
 
 
 class MoneyFormatter(Formatter):
@@ -313,7 +286,7 @@ def yoy_bars(
         changes = rows.dropna(subset=[change]).groupby(label, sort=False)[change].last()
         for pos, lab in zip(group, labels, strict=True):
             if lab in changes.index:
-                ax.annotate(f"{changes[lab]:+.1%}", xy=(1.0, pos), xycoords=("axes fraction", "data"),
+                ax.annotate(format_change(changes[lab]), xy=(1.0, pos), xycoords=("axes fraction", "data"),
                             ha="right", va="center", fontsize=VALUE_LABEL_PT)
     ax.set_yticks(group, [_wrap(v) for v in labels])
     _money_axis(ax, "x", unit)
@@ -356,7 +329,7 @@ def cost_breakdown(
     for pos, stated, listed in zip(positions, rows[amount], listed_values, strict=True):
         text = format_money(stated, unit)
         if not pd.isna(listed) and listed:
-            text += f"（为数量×单价的 {stated / listed:.1%}）"
+            text += f"（为数量×单价的 {format_percent(stated / listed, 1)}）"
         end = max(stated, 0.0 if pd.isna(listed) else listed)
         ax.text(end, pos, " " + text, va="center", fontsize=VALUE_LABEL_PT)
     ax.set_yticks(positions, [_wrap(v, 18) for v in rows[item]])
@@ -396,7 +369,7 @@ def unit_cost_comparison(
         part = rows[rows["_basis"] == b].sort_values(unit_cost, kind="stable")
         positions = np.arange(len(part))
         bars = ax.barh(positions, part[unit_cost].to_numpy(dtype=float), height=0.6, color=RAMP[3])
-        ax.bar_label(bars, labels=[f"{_plain_number(v)} {b}" for v in part[unit_cost]], padding=2,
+        ax.bar_label(bars, labels=[f"{format_decimal(v)} {b}" for v in part[unit_cost]], padding=2,
                      fontsize=VALUE_LABEL_PT)
         ax.set_yticks(positions, [_wrap(v) for v in part[label]])
         ax.tick_params(labelsize=BASE_FONT_PT)
@@ -408,11 +381,6 @@ def unit_cost_comparison(
             ax.spines[side].set_visible(False)
     _title(axes[0], title)
     return fig
-
-
-def _plain_number(value: float) -> str:
-    """1234.0 → '1,234'; 427.5 → '427.5' (unit costs keep their decimals, up to two)."""
-    return f"{value:,.0f}" if float(value).is_integer() else f"{value:,.2f}".rstrip("0").rstrip(".")
 
 
 def attainment(
@@ -449,7 +417,7 @@ def attainment(
     has_score = score in rows.columns and weight in rows.columns
     for pos, (_, row) in zip(positions, rows.iterrows(), strict=True):
         value = row[attainment]
-        text = "不可量化 (n/a)" if pd.isna(value) else f"{value:.0%}"
+        text = "不可量化 (n/a)" if pd.isna(value) else format_percent(value, 0)
         if has_score and not pd.isna(row[score]) and not pd.isna(row[weight]):
             text += f"  {row[score]:g}/{row[weight]:g}"
         ax.text(0.0 if pd.isna(value) else value, pos, " " + text, va="center", fontsize=VALUE_LABEL_PT)

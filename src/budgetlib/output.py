@@ -22,6 +22,7 @@ from pathlib import Path
 import pandas as pd
 
 from budgetlib import schema
+from budgetlib.formatting import is_missing
 from budgetlib.forms import Forms
 
 PART_PATTERN = "part-*.parquet"
@@ -161,20 +162,13 @@ def write_xlsx(forms: Forms, path: Path) -> None:
         if len(df) > _XLSX_SHEET_LIMIT:
             raise ValueError(f"table {name} has {len(df)} rows, more than an xlsx sheet holds; use parquet")
         for values in df.itertuples(index=False, name=None):
-            sheet.append([xlsx_text(v) if isinstance(v, str) else None if _is_na(v) else v for v in values])
+            sheet.append([xlsx_text(v) if isinstance(v, str) else None if is_missing(v) else v for v in values])
         for row in sheet.iter_rows(min_row=2):
             for cell in row:
                 if isinstance(cell.value, str):
                     cell.data_type = TYPE_STRING
     path.parent.mkdir(parents=True, exist_ok=True)
     workbook.save(path)
-
-
-def _is_na(value: object) -> bool:
-    try:
-        return bool(pd.isna(value))
-    except (TypeError, ValueError):
-        return False
 
 
 def write_tables(forms: Forms, out: str | os.PathLike[str], fmt: str = "parquet") -> list[Path]:

@@ -25,12 +25,32 @@ _PANDAS_DTYPES = {STR: "str", INT: "Int64", FLOAT: "float64", BOOL: "boolean"}
 
 @dataclass(frozen=True, slots=True)
 class Column:
-    """One column: name, type (str, Int64, float64, boolean), unit ('' when none) and meaning."""
+    """One column: name, type (str, Int64, float64, boolean), unit (one of :data:`UNITS`, '' when
+    none) and meaning. ``per_unit`` marks money per counted unit (a unit price, a unit cost): it is
+    compared item by item, never summed, and read in 元 rather than 万元."""
 
     name: str
     dtype: str
     description: str
     unit: str = ""
+    per_unit: bool = False
+
+    @property
+    def unit_text(self) -> str:
+        """The unit as the data dictionary writes it ('元 per unit' for money per unit)."""
+        return f"{self.unit} per unit" if self.per_unit else self.unit
+
+
+UNITS: dict[str, str] = {
+    "元": "money in 元 (float; NA, never 0, when the form states no unit)",
+    "year": "a fiscal year",
+    "points": "points of a score (分值, 得分)",
+    "fraction": "a share of a whole: 1.0 is 100 %",
+    "change": "a change relative to the figure before, as a fraction: 0.667 is +66.7 %",
+    "times": "a multiple of another figure: 3.0 is three times it",
+    "Mbps": "line bandwidth in megabits per second",
+}
+"""Every unit a column may declare, with its meaning; the reports choose each column's format from it."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -46,8 +66,8 @@ class TableSpec:
         return [column.name for column in self.columns]
 
 
-def _c(name: str, dtype: str, description: str, unit: str = "") -> Column:
-    return Column(name, dtype, description, unit)
+def _c(name: str, dtype: str, description: str, unit: str = "", *, per_unit: bool = False) -> Column:
+    return Column(name, dtype, description, unit, per_unit)
 
 
 FORM_ID = _c("form_id", STR, "Stable id of the form: source path relative to the input root, '#', index in file.")
@@ -235,11 +255,11 @@ _table(
     _c("description", STR, "The item's text as written."),
     _c("quantity", FLOAT, "Quantity (123 家, 655 个)."),
     _c("quantity_unit", STR, "Unit of the quantity (家, 个, …)."),
-    _c("unit_price_yuan", FLOAT, "Unit price.", "元"),
+    _c("unit_price_yuan", FLOAT, "Unit price.", "元", per_unit=True),
     _c("price_basis", STR, "What the unit price is per, e.g. 元/家/年."),
     _c("list_amount_yuan", FLOAT, "Quantity × unit price.", "元"),
     _c("stated_amount_yuan", FLOAT, "Amount the text states (package or discounted price).", "元"),
-    _c("implied_unit_cost_yuan", FLOAT, "Stated amount / quantity.", "元"),
+    _c("implied_unit_cost_yuan", FLOAT, "Stated amount / quantity.", "元", per_unit=True),
     _c("package_ratio", FLOAT, "Stated amount / list amount.", "fraction"),
     _c("unit_price_as_written", STR, "The unit price as written ('每家每年约 1000 元', '1000元/家/年')."),
     _c("stated_amount_as_written", STR, "The stated amount as written ('10 万元', '6 万元/年')."),
@@ -408,6 +428,145 @@ FORM_TABLES = tuple(name for name in TABLES if name not in SCORE_TABLES)
 """Tables that read_forms fills (parsed and derived)."""
 
 
+# ----------------------------------------------------------------------------------------------
+# results: what the analyses return and what the report sections count, declared for their units
+
+ANALYSIS_TABLES: dict[str, TableSpec] = {}
+"""Tables the analyses return (``bl.yoy``, ``bl.unit_costs``, ``bl.reprice``, ``bl.sensitivity``).
+Not read or written with the forms; declared so that their columns have a type, a unit and a
+meaning in one place, like the tables above."""
+
+
+def _analysis_table(name: str, row: str, *columns: Column) -> TableSpec:
+    spec = TableSpec(name, row, columns)
+    ANALYSIS_TABLES[name] = spec
+    return spec
+
+
+_analysis_table(
+    "yoy",
+    "project, department or economic category × fiscal year (`bl.yoy`; by project the project columns, "
+    "by department or category the counts)",
+    _c("project_key", STR, "By project: what follows a project across years (its code, else its name in its "
+       "department)."),
+    _c("project_code", STR, "By project: project code."),
+    _c("project_name", STR, "By project: project name."),
+    _c("department", STR, "By project or department: supervising department."),
+    _c("economic_category", STR, "By economic category: the category (经济科目)."),
+    _c("fiscal_year", INT, "The year compared.", "year"),
+    _c("prior_year", INT, "The year it is compared with (fiscal_year − 1).", "year"),
+    _c("prior_yuan", FLOAT, "The prior year's figure; NA when unknown.", "元"),
+    _c("current_yuan", FLOAT, "This year's figure; for a group NA when one project's amount is unknown.", "元"),
+    _c("change_yuan", FLOAT, "current_yuan − prior_yuan.", "元"),
+    _c("change_fraction", FLOAT, "change_yuan / prior_yuan; NA when the prior is 0 or unknown.", "change"),
+    _c("prior_basis", STR, "Where the prior figure comes from: earlier_form, stated_in_text or expenditure_column "
+       "('+'-joined when a group's projects differ)."),
+    _c("prior_as_written", STR, "By project: the prior figure as written."),
+    _c("form_id", STR, "By project: the form giving this year's figure."),
+    _c("prior_form_id", STR, "By project: the prior year's form, when the basis is earlier_form."),
+    _c("n_projects", INT, "By group: projects with a form this year."),
+    _c("n_unknown", INT, "By group: projects whose amount this year is unknown."),
+    _c("n_prior_unknown", INT, "By group: projects whose prior figure is unknown."),
+    _c("n_new", INT, "By group: projects without a form the year before; NA without prior-year forms."),
+    _c("n_ended", INT, "By group: projects of the year before without a form this year; NA without prior-year forms."),
+)
+
+_analysis_table(
+    "unit_costs",
+    "cost item with a quantity and an amount, against the items of its kind (`bl.unit_costs`)",
+    FORM_ID,
+    _c("fiscal_year", INT, "Budget year of the form.", "year"),
+    _c("department", STR, "Supervising department."),
+    _c("project_name", STR, "Project name."),
+    _c("item_no", INT, "Order of the item in its cost basis (joins cost_items)."),
+    _c("kind", STR, "Kind of cost (broadband, maintenance …)."),
+    _c("description", STR, "The item's text as written."),
+    _c("quantity", FLOAT, "Quantity counted."),
+    _c("quantity_unit", STR, "Unit of the quantity as written (家, 个 …)."),
+    _c("unit_class", STR, "Class of the counted unit (处, 点 and 站 are sites …; data/count_units.csv)."),
+    _c("time_basis", STR, "Duration unit of an item priced by duration (月, 天); '' for the budget year."),
+    _c("bandwidth_mbps", FLOAT, "Line bandwidth the item names.", "Mbps"),
+    _c("unit_price_yuan", FLOAT, "Unit price as written.", "元", per_unit=True),
+    _c("price_basis", STR, "What the unit price is per, e.g. 元/家/年."),
+    _c("unit_cost_yuan", FLOAT, "Effective unit cost: the item's amount / quantity (/ duration).", "元", per_unit=True),
+    _c("unit_basis", STR, "What the unit cost is per, e.g. 元/处/年."),
+    _c("group_size", INT, "Items in the comparison group."),
+    _c("group_median_yuan", FLOAT, "Median unit cost of the group.", "元", per_unit=True),
+    _c("ratio_to_median", FLOAT, "unit_cost_yuan / group_median_yuan.", "times"),
+    _c("robust_z", FLOAT, "Robust z-score of the log unit cost in its group (median and MAD)."),
+    _c("is_outlier", BOOL, "Far from the group's median and unusual for it; NA in groups too small to tell."),
+)
+
+_analysis_table(
+    "scenario",
+    "cost item, and one total per form, repriced by a scenario (`bl.reprice`)",
+    FORM_ID,
+    _c("item_no", INT, "Order of the item (joins cost_items); NA on the total row."),
+    _c("description", STR, "The item's text; 合计 on the total row."),
+    _c("kind", STR, "Kind of cost."),
+    _c("is_total", BOOL, "True for the form's total row."),
+    _c("changed", STR, "The item's edits ('quantity 655→700'), 'new item' or 'removed'."),
+    _c("baseline_yuan", FLOAT, "The item's amount before the edits.", "元"),
+    _c("scenario_yuan", FLOAT, "The item's amount after the edits.", "元"),
+    _c("difference_yuan", FLOAT, "scenario_yuan − baseline_yuan.", "元"),
+)
+
+_analysis_table(
+    "sensitivity",
+    "driver of a form's total (a quantity, a unit price, an amount) moved by ± a share (`bl.sensitivity`)",
+    FORM_ID,
+    _c("driver", STR, "What is moved, e.g. '数量 655 个' or '单价 第 2 项 100 元/个/年'."),
+    _c("items", STR, "The items the driver is in, as item numbers."),
+    _c("column", STR, "The cost_items column moved."),
+    _c("baseline_total_yuan", FLOAT, "The form's total before the move.", "元"),
+    _c("low_total_yuan", FLOAT, "The total with the driver moved down.", "元"),
+    _c("high_total_yuan", FLOAT, "The total with the driver moved up.", "元"),
+    _c("low_change_yuan", FLOAT, "low_total_yuan − baseline_total_yuan.", "元"),
+    _c("high_change_yuan", FLOAT, "high_total_yuan − baseline_total_yuan.", "元"),
+    _c("swing_yuan", FLOAT, "The distance between low_total_yuan and high_total_yuan.", "元"),
+)
+
+REPORT_COLUMNS: tuple[Column, ...] = (
+    _c("field", STR, "The name of a fact or text of a form (a Chinese label)."),
+    _c("value", STR, "Its value as shown."),
+    _c("label", STR, "What a row is about (a department, a project)."),
+    _c("forms", INT, "Forms counted."),
+    _c("lines", INT, "Lines summed."),
+    _c("unknown", INT, "Of the lines summed, those whose amount is unknown (no stated unit)."),
+    _c("budget_unknown", INT, "Forms whose budget is unknown (no stated unit)."),
+    _c("indicators", INT, "Indicators counted."),
+    _c("quantitative", INT, "Indicators with a quantitative target."),
+    _c("qualitative", INT, "Indicators with a qualitative target."),
+    _c("period_targets", INT, "Indicators whose target is a period or deadline."),
+    _c("scored", INT, "Indicators that could be scored."),
+    _c("missed", INT, "Scored indicators short of their target (attainment below 100 %)."),
+    _c("mean_attainment", FLOAT, "Mean attainment of the scored indicators.", "fraction"),
+    _c("check", STR, "The name of a review check."),
+    _c("error_findings", INT, "Review findings of severity error."),
+    _c("warning_findings", INT, "Review findings of severity warning."),
+    _c("info_findings", INT, "Review findings of severity info."),
+    _c("unparsed_cells", INT, "Source cells no table took."),
+    _c("warnings", INT, "Reader warnings."),
+)
+"""Columns the report sections compute themselves (counts, means), beside those of the tables above."""
+
+
+def column(name: str) -> Column | None:
+    """The declaration of a column name: in the form tables, the analysis tables or the report
+    columns (a name means the same, with the same unit, wherever it appears); None when undeclared."""
+    return _columns_by_name().get(name)
+
+
+@cache
+def _columns_by_name() -> dict[str, Column]:
+    declared: dict[str, Column] = {}
+    specs = [*TABLES.values(), *ANALYSIS_TABLES.values(), TableSpec("report", "report column", REPORT_COLUMNS)]
+    for spec in specs:
+        for col in spec.columns:
+            declared.setdefault(col.name, col)
+    return declared
+
+
 def empty_frame(name: str) -> pd.DataFrame:
     """An empty DataFrame with the table's columns and types."""
     return frame(name, [])
@@ -479,8 +638,17 @@ def data_dictionary() -> str:
         "",
     ]
     for spec in TABLES.values():
-        lines += [f"## {spec.name}", "", f"One row per {spec.row}.", ""]
-        lines += ["| column | type | unit | meaning |", "|---|---|---|---|"]
-        lines += [f"| {c.name} | {c.dtype} | {c.unit} | {c.description} |" for c in spec.columns]
-        lines.append("")
+        lines += [f"## {spec.name}", "", f"One row per {spec.row}.", "", *_column_rows(spec.columns), ""]
+    lines += ["# Results of the analyses", "",
+              "What `bl.yoy`, `bl.unit_costs`, `bl.reprice` and `bl.sensitivity` return.", ""]
+    for spec in ANALYSIS_TABLES.values():
+        lines += [f"## {spec.name}", "", f"One row per {spec.row}.", "", *_column_rows(spec.columns), ""]
+    lines += ["# Columns of the report sections", "",
+              "What the report tables count beside the columns above.", "", *_column_rows(REPORT_COLUMNS), ""]
+    lines += ["# Units", "", "| unit | meaning |", "|---|---|", *(f"| {u} | {m} |" for u, m in UNITS.items()), ""]
     return "\n".join(lines)
+
+
+def _column_rows(columns: Iterable[Column]) -> list[str]:
+    return ["| column | type | unit | meaning |", "|---|---|---|---|",
+            *(f"| {c.name} | {c.dtype} | {c.unit_text} | {c.description} |" for c in columns)]

@@ -32,6 +32,9 @@ from typing import Any
 import pandas as pd
 
 from budgetlib import schema
+from budgetlib.formatting import format_change as fmt_pct
+from budgetlib.formatting import format_number as fmt_number
+from budgetlib.formatting import format_yuan as fmt_yuan
 from budgetlib.forms import Forms
 from budgetlib.transform.amounts import parse_amount
 from budgetlib.transform.costbasis import bandwidths_in, cost_item_kinds, cost_items, quantities_in
@@ -212,22 +215,6 @@ def _text(value: Any) -> str:
 
 def _sum(rows: Iterable[Row], column: str) -> float:
     return float(sum(getattr(row, column) for row in rows))
-
-
-def fmt_yuan(value: float) -> str:
-    """500000.0 → '500,000'; 64122.137 → '64,122.14'."""
-    if abs(value - round(value)) < 0.005:
-        return f"{round(value):,}"
-    return f"{value:,.2f}"
-
-
-def fmt_number(value: float) -> str:
-    """123.0 → '123', 0.5 → '0.5'."""
-    return f"{value:,.0f}" if float(value).is_integer() else f"{value:,.4g}"
-
-
-def fmt_pct(fraction: float) -> str:
-    return f"{fraction:+.1%}" if fraction else "0%"
 
 
 def _indicator_location(row: Any) -> str:

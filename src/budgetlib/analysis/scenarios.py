@@ -26,6 +26,8 @@ from typing import Any
 
 import pandas as pd
 
+from budgetlib.formatting import format_number
+
 __all__ = ["change_quantity", "faster_line", "new_unit_price", "reprice", "sensitivity"]
 
 KEY = ["form_id", "item_no"]
@@ -51,9 +53,8 @@ def _differs(a: float | None, b: float | None) -> bool:
 
 
 def _fmt(value: float | None) -> str:
-    if value is None:
-        return "NA"
-    return f"{value:,.0f}" if float(value).is_integer() else f"{value:,.4g}"
+    """A figure in a scenario's notes ("quantity 655→700"); an input left empty reads NA."""
+    return format_number(value, missing="NA")
 
 
 def _scenario_amount(base: dict[str, Any], edit: dict[str, Any]) -> tuple[float | None, list[str]]:

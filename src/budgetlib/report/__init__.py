@@ -1,7 +1,8 @@
 """Batch reports: the report notebooks run with papermill over parsed forms, to HTML and an index.
 
-``run_reports`` is the batch (``budgetlib report``); :mod:`budgetlib.report.sections` holds what the
-notebooks show; :mod:`budgetlib.report.engine` is the papermill engine that runs them.
+``run_reports`` is the batch (``budgetlib report``); :mod:`budgetlib.report.sections` gathers what the
+notebooks show (defined in ``data``, ``present`` and the ``*_sections`` modules);
+:mod:`budgetlib.report.engine` is the papermill engine that runs them.
 """
 
 from budgetlib.report.plan import ReportJob, plan_reports, slugify

@@ -26,9 +26,11 @@ relies on ``fork``.
 from __future__ import annotations
 
 import contextlib
+import faulthandler
 import gc
 import logging
 import os
+import platform
 import signal
 import sys
 import tempfile
@@ -37,6 +39,8 @@ import traceback
 from collections.abc import Sequence
 from multiprocessing.connection import Connection, Pipe
 from typing import Any
+
+import pandas as pd
 
 log = logging.getLogger(__name__)
 
@@ -59,12 +63,13 @@ def prewarm() -> None:
     if _WARM:
         return
     started = time.perf_counter()
+    # These imports are the warm-up itself, so they are here rather than at the top: importing this
+    # module (papermill does, through budgetlib.report, whenever it loads its engines) stays cheap.
     import matplotlib
 
     # as ipykernel does: pyplot, if a notebook imports it, draws inline (not imported here: the
     # report charts do not need it)
     matplotlib.use("module://matplotlib_inline.backend_inline")
-    import pandas  # noqa: F401
     import pyarrow.parquet  # noqa: F401
 
     import budgetlib.charts as charts
@@ -79,8 +84,6 @@ def prewarm() -> None:
 
 def _warm_font(charts: Any) -> None:
     """Draw Chinese text once so the 19.5 MB font collection is parsed before forking, not per child."""
-    import pandas as pd
-
     fig = charts.amount_bars(pd.DataFrame({"label": ["预热 warm-up 0123456789"], "amount_yuan": [1.0]}))
     fig._repr_png_()
 
@@ -95,8 +98,6 @@ def _child_main(conn: Connection, cells: Sequence[tuple[int, str, str, bool]], l
     try:
         os.dup2(log_fd, 1)
         os.dup2(log_fd, 2)
-        import faulthandler
-
         faulthandler.enable(file=sys.__stderr__, all_threads=False)
         shell = _WARM["shell"]
         for index, cell_type, source, may_raise in cells:
@@ -192,7 +193,8 @@ def run_forked(nb_man: Any, execution_timeout: float | None = None) -> None:
 
 
 def _follow_child(nb_man: Any, reader: Connection, pid: int, child_log: Any, timeout: float | None) -> None:
-    from nbformat import from_dict
+    from nbformat import from_dict  # papermill has loaded it by now; importing this module does not
+
 
     nb = nb_man.nb
     running: int | None = None
@@ -250,8 +252,6 @@ def _follow_child(nb_man: Any, reader: Connection, pid: int, child_log: Any, tim
 
 def _language_info() -> dict[str, Any]:
     """What an IPython kernel reports about its language (nbclient writes it into the notebook)."""
-    import platform
-
     return {
         "name": "python", "version": platform.python_version(), "mimetype": "text/x-python",
         "file_extension": ".py", "pygments_lexer": "ipython3", "codemirror_mode": {"name": "ipython", "version": 3},

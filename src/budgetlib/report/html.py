@@ -8,6 +8,8 @@ attachments are embedded with ``embed_images``). Code cells are left out: a repo
 tables and charts; the executed .ipynb beside it keeps the code as the audit log.
 
 The exporter is built once per process (template compilation is most of the first export's cost).
+nbconvert and nbformat are imported on first use: they take half a second to import, and this module
+is loaded with every ``budgetlib.report`` import, also by processes that write no page.
 """
 
 from __future__ import annotations
@@ -18,14 +20,15 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
+import jinja2
+from markupsafe import Markup
+
 TEMPLATES = Path(str(resources.files("budgetlib") / "templates"))
 _CSS_COMMENT = re.compile(r"/\*.*?\*/", re.DOTALL)
 
 
 def strip_css_comments(css: str) -> str:
     """CSS without its comments (the lab theme's comments cite URLs; a report should contain none)."""
-    from markupsafe import Markup
-
     return Markup(_CSS_COMMENT.sub("", str(css)))
 
 
@@ -79,8 +82,6 @@ def warm_exporter() -> None:
 
 def render_index(context: dict[str, Any]) -> str:
     """The batch's ``index.html`` from ``templates/index.html.j2`` (autoescaped)."""
-    import jinja2
-
     env = jinja2.Environment(
         loader=jinja2.FileSystemLoader(str(TEMPLATES)),
         autoescape=jinja2.select_autoescape(["html", "j2"]),

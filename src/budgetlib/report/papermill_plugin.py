@@ -11,6 +11,8 @@ from __future__ import annotations
 from functools import cache
 from typing import Any
 
+from budgetlib.report.engine import run_forked
+
 ENGINE_NAME = "budgetlib"
 KERNEL_NAME = "budgetlib"
 """Kernel name of the project's notebooks (``python -m ipykernel install --name budgetlib``)."""
@@ -43,8 +45,6 @@ def _engine() -> type:
         def execute_managed_notebook(
             cls, nb_man: Any, kernel_name: str, execution_timeout: float | None = None, **kwargs: Any
         ) -> None:
-            from budgetlib.report.engine import run_forked
-
             run_forked(nb_man, execution_timeout=execution_timeout)
 
     return ForkedEngine

@@ -19,6 +19,8 @@ from typing import Any
 
 import pandas as pd
 
+from budgetlib.formatting import is_missing
+
 MAX_SLUG_CHARS = 60
 """Characters of a slug before its uniqueness suffix (60 CJK characters are 180 bytes in UTF-8)."""
 
@@ -55,7 +57,7 @@ def slugify(text: object, fallback: str = "report") -> str:
     >>> slugify("..")
     'report'
     """
-    raw = "" if text is None or (not isinstance(text, str) and pd.isna(text)) else str(text)
+    raw = "" if is_missing(text) else str(text)
     normal = unicodedata.normalize("NFKC", raw).lower()
     slug = _NOT_WORD.sub("-", normal).replace("_", "-")
     slug = re.sub(r"-{2,}", "-", slug).strip("-")[:MAX_SLUG_CHARS].strip("-")
@@ -84,12 +86,12 @@ def confined(out: Path, stem: str, suffix: str) -> Path:
     return path
 
 
-def _year(value: object) -> int | None:
-    return None if value is None or pd.isna(value) else int(value)
+def _int_or_none(value: object) -> int | None:
+    return None if is_missing(value) else int(value)  # type: ignore[call-overload]
 
 
 def _text(value: object) -> str | None:
-    return None if value is None or (not isinstance(value, str) and pd.isna(value)) else str(value)
+    return None if is_missing(value) else str(value)
 
 
 def plan_reports(
@@ -160,17 +162,13 @@ def finding_counts(findings: pd.DataFrame | None) -> pd.DataFrame | None:
     return counts.reindex(columns=["error", "warning"], fill_value=0)
 
 
-def _count(value: object) -> int | None:
-    return None if value is None or pd.isna(value) else int(value)
-
-
 def _counts_total(values: pd.Series) -> int | None:
     return None if values.isna().all() else int(values.fillna(0).sum())
 
 
 def _project_job(row: dict[str, Any], data_dir: str, taken: set[str]) -> ReportJob:
     name = _text(row["project_name"])
-    year = _year(row["fiscal_year"])
+    year = _int_or_none(row["fiscal_year"])
     base = slugify("-".join(str(p) for p in (name, year, row["form_type"]) if p is not None),
                    fallback=slugify(row["form_id"]))
     slug = _unique(base, taken)
@@ -187,8 +185,8 @@ def _project_job(row: dict[str, Any], data_dir: str, taken: set[str]) -> ReportJ
             "budget_yuan": None if pd.isna(row["current_year_budget_yuan"]) else float(row["current_year_budget_yuan"]),
             "form_type": _text(row["form_type"]),
             "source_file": _text(row["source_file"]),
-            "errors": _count(row["errors"]),
-            "warnings": _count(row["warnings"]),
+            "errors": _int_or_none(row["errors"]),
+            "warnings": _int_or_none(row["warnings"]),
         },
     )
 

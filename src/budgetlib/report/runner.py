@@ -4,7 +4,7 @@ Where the time of a batch goes and what was done about it (numbers in the README
 
 1. **Parse once.** Forms are read once and written to ``OUT/data/*.parquet``; the notebooks load
    those tables instead of parsing the forms again, and in a batch they find them in memory (read
-   once here, before forking: :func:`sections.preload`).
+   once here, before forking: :func:`budgetlib.report.data.preload`).
 2. **No kernel, no re-imports.** This process imports pandas, pyarrow, matplotlib (with the CJK font
    loaded), IPython, papermill, nbconvert and budgetlib once (:func:`prewarm`), compiles the HTML
    templates, and only then forks its ``jobs`` workers. Each notebook runs through papermill with
@@ -34,7 +34,16 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
+from tqdm import tqdm
+
+from budgetlib.formatting import format_money
+from budgetlib.output import write_tables
+from budgetlib.read import read_forms
+from budgetlib.report import engine, papermill_plugin
+from budgetlib.report.data import preload
+from budgetlib.report.html import notebook_to_html, render_index, warm_exporter
 from budgetlib.report.plan import ReportJob, confined, plan_reports
+from budgetlib.report.present import label
 
 log = logging.getLogger(__name__)
 
@@ -83,12 +92,11 @@ def default_notebooks_dir() -> Path:
 
 def run_report(job: ReportJob, notebooks_dir: str, out: str, timeout: float | None) -> ReportOutcome:
     """Execute one notebook with papermill (engine ``budgetlib``), then write its HTML."""
+    # papermill imports this package while it loads its engine entry points
+    # (budgetlib.report.papermill_plugin), so it cannot be imported at the top of a module here
     import nbformat
     import papermill
     from papermill.exceptions import PapermillExecutionError
-
-    from budgetlib.report import papermill_plugin as plugin
-    from budgetlib.report.html import notebook_to_html
 
     started = time.perf_counter()
     seconds: dict[str, float] = {}
@@ -103,8 +111,8 @@ def run_report(job: ReportJob, notebooks_dir: str, out: str, timeout: float | No
             str(Path(notebooks_dir) / job.notebook),
             str(ipynb),
             parameters=job.parameters,
-            engine_name=plugin.ENGINE_NAME,
-            kernel_name=plugin.KERNEL_NAME,
+            engine_name=papermill_plugin.ENGINE_NAME,
+            kernel_name=papermill_plugin.KERNEL_NAME,
             progress_bar=False,
             request_save_on_cell_execute=False,
             execution_timeout=timeout,
@@ -184,9 +192,6 @@ def run_reports(
     batch written to ``out`` (listed in ``out/failures.json``); the others keep their pages and stay in
     the index.
     """
-    from budgetlib.output import write_tables
-    from budgetlib.read import read_forms
-
     _refuse_inside_ipython()
     t0 = time.perf_counter()
     out_dir = Path(out).resolve()
@@ -241,16 +246,13 @@ def _refuse_inside_ipython() -> None:
 def prewarm(data_dir: Path | None = None) -> None:
     """Everything the workers need, loaded once here so that forked workers share it: modules, the
     font, the HTML templates and (given ``data_dir``) the batch's tables."""
-    from budgetlib.report import engine, papermill_plugin, sections
-    from budgetlib.report.html import warm_exporter
-
     papermill_plugin.register()
     # papermill announces every notebook's paths at INFO; a batch reports its own progress
     logging.getLogger("papermill").setLevel(logging.WARNING)
     engine.prewarm()
     warm_exporter()
     if data_dir is not None:
-        sections.preload(data_dir)
+        preload(data_dir)
 
 
 def execute_plan(
@@ -267,8 +269,6 @@ def execute_plan(
     Outcomes come back in plan order; a report that fails, or whose worker dies, is an outcome with
     its error, and the others carry on.
     """
-    from tqdm import tqdm
-
     _refuse_inside_ipython()
     prewarm()
     notebooks, out = str(Path(notebooks_dir).resolve()), str(Path(out).resolve())
@@ -314,10 +314,6 @@ def _href(stem: str, suffix: str) -> str:
 
 def write_index(result: BatchResult) -> Path:
     """``index.html``: every report with its summary and status, failures and unread files listed."""
-    from budgetlib.charts import format_money
-    from budgetlib.report.html import render_index
-    from budgetlib.report.sections import label
-
     def row(outcome: ReportOutcome) -> dict[str, Any]:
         summary = dict(outcome.job.summary)
         summary["budget"] = format_money(summary.get("budget_yuan"), "万元")

@@ -15,10 +15,13 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import pandas as pd
+from IPython.display import clear_output, display
 from matplotlib.figure import Figure
 
 from budgetlib import charts
 from budgetlib.analysis.scenarios import reprice, sensitivity
+from budgetlib.formatting import format_percent, is_missing
+from budgetlib.report.present import Table
 
 log = logging.getLogger(__name__)
 
@@ -50,7 +53,7 @@ def tornado_chart(cost_items: pd.DataFrame, pct: float = 0.1) -> Figure | None:
     if drivers.empty:
         return None
     return charts.tornado(drivers, parameter="driver", base_column="baseline_total_yuan",
-                          title=f"敏感性分析：各输入 ±{pct:.0%} (sensitivity)")
+                          title=f"敏感性分析：各输入 ±{format_percent(pct, 0)} (sensitivity)")
 
 
 def with_scenario_amounts(edited: pd.DataFrame, result: pd.DataFrame) -> pd.DataFrame:
@@ -88,10 +91,6 @@ class ScenarioExplorer:
 
     def refresh(self, _change: object = None) -> None:
         """Redraw the totals and the tornado chart (called on every edit)."""
-        from IPython.display import clear_output, display
-
-        from budgetlib.report.sections import Table
-
         result = self.result()
         with self.output:
             clear_output(wait=True)
@@ -111,7 +110,7 @@ def scenario_widgets(cost_items: pd.DataFrame) -> ScenarioExplorer:
     ``cost_items`` is one form's ``cost_items`` table. The inputs start at the form's own values, so
     the first totals are the baseline.
     """
-    import ipywidgets as widgets
+    import ipywidgets as widgets  # only the scenario explorer needs widgets: kept out of every other report
 
     baseline = items_of(cost_items)
     explorer = ScenarioExplorer(baseline=baseline, output=widgets.Output())
@@ -120,7 +119,7 @@ def scenario_widgets(cost_items: pd.DataFrame) -> ScenarioExplorer:
         fields = []
         for column, name in _inputs_for(row):
             value = row[column]
-            start = 0 if pd.isna(value) else value
+            start = 0 if is_missing(value) else value
             widget = (widgets.IntText(value=round(start), description=name) if column == "quantity"
                       else widgets.FloatText(value=float(start), description=name))
             widget.observe(explorer.refresh, names="value")

@@ -27,7 +27,7 @@ from budgetlib.report.papermill_plugin import translate_str
 from budgetlib.report.plan import confined, plan_reports, slugify
 from tests.conftest import ALL_EXAMPLES, EXAMPLES, FIXTURES, SEED
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 FIXTURE_NOTEBOOKS = FIXTURES / "notebooks"
 
 EVIL_FILE = 'evil"; __import__("os")._exit(7); ".md'

@@ -1,0 +1,80 @@
+"""Sections of the indicator-attainment report (``notebooks/indicator_attainment.ipynb``): targets
+against actuals over the self-evaluations of a batch.
+
+Every indicator's target beside its actual with attainment and score, attainment by canonical
+level 1, the indicators short of target (worst first) and those that could not be scored, with the
+reason. The scores' overview and grade distribution, which the annual report shows too, are in
+:mod:`budgetlib.report.shared_sections`.
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+from matplotlib.figure import Figure
+
+from budgetlib import charts
+from budgetlib.forms import Forms
+from budgetlib.scoring.engine import ScoreResult
+
+ATTAINMENT_COLUMNS: tuple[str, ...] = (
+    "project_name", "fiscal_year", "level1_std", "name", "target_text", "actual_text", "weight", "attainment",
+    "computed_score", "published_score", "score_gap",
+)
+
+
+def _with_projects(result: ScoreResult, forms: Forms) -> pd.DataFrame:
+    """Scored indicators of the self-evaluations, with their project and year."""
+    evaluations = forms.projects.loc[forms.projects["form_type"] == "self_evaluation",
+                                     ["form_id", "project_name", "fiscal_year"]]
+    return result.indicators.merge(evaluations, on="form_id", how="inner")
+
+
+def indicator_attainment(result: ScoreResult, forms: Forms) -> pd.DataFrame:
+    """Target beside actual for every indicator of every self-evaluation, with attainment, computed and
+    published score and their gap."""
+    table = _with_projects(result, forms)
+    table = table.sort_values(["fiscal_year", "project_name", "indicator_no"], kind="stable")
+    return table[list(ATTAINMENT_COLUMNS)].reset_index(drop=True)
+
+
+def attainment_by_level(result: ScoreResult, forms: Forms) -> pd.DataFrame:
+    """Per canonical level-1 indicator: how many indicators, how many could be scored, how many fell
+    short of target, and the mean attainment of the scored ones."""
+    table = _with_projects(result, forms)
+    columns = ["level1_std", "indicators", "scored", "missed", "mean_attainment"]
+    if table.empty:
+        return pd.DataFrame(columns=columns)
+    grouped = table.groupby(table["level1_std"].fillna("—"), sort=True)
+    out = grouped.agg(
+        indicators=("name", "size"),
+        scored=("attainment", lambda s: int(s.notna().sum())),
+        missed=("attainment", lambda s: int((s < 1.0).sum())),
+        mean_attainment=("attainment", "mean"),
+    ).reset_index()
+    return out[columns]
+
+
+def missed_indicators(result: ScoreResult, forms: Forms) -> pd.DataFrame:
+    """The indicators whose actual fell short of the target (attainment below 100 %), worst first."""
+    table = indicator_attainment(result, forms)
+    missed = table[table["attainment"] < 1.0]
+    return missed.sort_values("attainment", kind="stable").reset_index(drop=True)
+
+
+def missed_chart(missed: pd.DataFrame, top: int = 20) -> Figure | None:
+    """Attainment bars of the ``top`` worst indicators (project, year and indicator on each bar)."""
+    if missed.empty:
+        return None
+    rows = missed.head(top)
+    data = rows.assign(name=[f"{p} {y}·{n}" for p, y, n in
+                             zip(rows["project_name"], rows["fiscal_year"], rows["name"], strict=True)])
+    return charts.attainment(data, title="未达成目标的指标 (indicators short of target)")
+
+
+def unscored_indicators(result: ScoreResult, forms: Forms) -> pd.DataFrame:
+    """Indicators of self-evaluations that could not be scored, with the reason (no actual, a target
+    that cannot be measured …): why a total falls short of the points without any target missed."""
+    table = _with_projects(result, forms)
+    table = table[table["status"] != "scored"].sort_values(["fiscal_year", "project_name", "indicator_no"],
+                                                           kind="stable")
+    return table[["project_name", "fiscal_year", "name", "target_text", "actual_text", "note"]].reset_index(drop=True)

@@ -1,0 +1,103 @@
+"""The report notebooks' data: the tables of a batch loaded (once per batch, cached across forks),
+and the forms a report is about selected from them.
+
+This is the bottom layer of the report sections: it knows tables and forms, nothing about how they
+are shown (:mod:`budgetlib.report.present`) or what a report shows (the ``*_sections`` modules).
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pandas as pd
+
+from budgetlib import schema
+from budgetlib.forms import Forms
+from budgetlib.read import read_forms
+
+_PRELOADED: dict[str, tuple[tuple[tuple[str, int, int], ...], dict[str, pd.DataFrame]]] = {}
+
+
+def _tables_signature(folder: Path) -> tuple[tuple[str, int, int], ...]:
+    return tuple((p.name, p.stat().st_mtime_ns, p.stat().st_size) for p in sorted(folder.glob("*.parquet")))
+
+
+def _read_tables(folder: Path) -> dict[str, pd.DataFrame]:
+    return {
+        name: schema.conform(name, pd.read_parquet(folder / f"{name}.parquet"))
+        for name in schema.TABLES
+        if (folder / f"{name}.parquet").is_file()
+    }
+
+
+def preload(data: str | os.PathLike[str]) -> None:
+    """Read a folder of tables once, in a process that then forks report children.
+
+    A batch writes its tables once and runs many notebooks on them; each notebook's
+    :func:`load_forms` then finds them in memory (inherited through ``fork``) instead of reading the
+    Parquet files again. The memory is checked against the files' names, sizes and modification
+    times, so a changed folder is read afresh.
+    """
+    folder = Path(data)
+    _PRELOADED[str(folder.resolve())] = (_tables_signature(folder), _read_tables(folder))
+
+
+def load_forms(data: str | os.PathLike[str]) -> Forms:
+    """The tables of ``data``: a folder of tables written by ``budgetlib parse``/``report`` (Parquet,
+    read as is) or forms to parse (files or folders). Batch reports pass the tables they parsed
+    once; a notebook opened by hand can point at ``data/raw`` directly.
+    """
+    path = Path(data)
+    if path.is_dir() and (path / "projects.parquet").is_file():
+        cached = _PRELOADED.get(str(path.resolve()))
+        if cached is not None and cached[0] == _tables_signature(path):
+            # shallow copies: with pandas' copy-on-write a report's changes never reach the cache
+            return Forms({name: df.copy(deep=False) for name, df in cached[1].items()})
+        return Forms(_read_tables(path))
+    if not path.exists():
+        raise FileNotFoundError(f"no forms or tables at {path}")
+    return read_forms([path])
+
+
+def select_forms(forms: Forms, *, fiscal_year: int | None = None, department: str | None = None) -> Forms:
+    """The forms of one fiscal year and/or department (name or code); ``None`` means all.
+
+    Tables without a ``form_id`` (``errors``) are kept whole: a file that could not be read belongs
+    to no department.
+    """
+    projects = forms.projects
+    keep = pd.Series(True, index=projects.index)
+    if fiscal_year is not None:
+        keep &= projects["fiscal_year"] == int(fiscal_year)
+    if department is not None:
+        wanted = str(department).strip()
+        keep &= (projects["department"] == wanted) | (projects["department_code"] == wanted)
+    ids = set(projects.loc[keep.fillna(False).astype(bool), "form_id"])
+    return _subset(forms, ids)
+
+
+def one_form(forms: Forms, form: str) -> Forms:
+    """The tables of one form, given its ``form_id`` or, for a file holding a single form, its
+    ``source_file``; a clear error naming the forms there are otherwise."""
+    projects = forms.projects
+    if form in set(projects["form_id"]):
+        return _subset(forms, {form}, keep_errors=False)
+    in_file = projects.loc[projects["source_file"] == form, "form_id"].tolist()
+    if len(in_file) == 1:
+        return _subset(forms, set(in_file), keep_errors=False)
+    if in_file:
+        raise KeyError(f"{form!r} holds {len(in_file)} forms; name one of them: {', '.join(in_file)}")
+    known = ", ".join(sorted(projects["form_id"])[:10]) or "none"
+    raise KeyError(f"no form {form!r} in the data; forms there: {known}")
+
+
+def _subset(forms: Forms, ids: set[str], keep_errors: bool = True) -> Forms:
+    tables = {}
+    for name, df in forms.tables.items():
+        if "form_id" in df.columns:
+            tables[name] = df[df["form_id"].isin(ids)].reset_index(drop=True)
+        else:
+            tables[name] = df if keep_errors else df.iloc[0:0]
+    return Forms(tables)
+

@@ -1,0 +1,87 @@
+"""The annual report's sections: forms and budgets summed, year over year, unit costs, findings counted."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from budgetlib.forms import Forms
+from budgetlib.report import annual_sections, data
+from tests.conftest import ZHONGJIANG, read_example
+
+
+def test_overview_counts_forms_and_sums_budgets(all_examples) -> None:
+    table = annual_sections.overview(all_examples)
+    assert table.values.tolist() == [
+        [2020, "declaration", 1, 500_000.0, 0],
+        [2020, "target", 1, 100_000_000.0, 0],       # 10000万元
+        [2022, "self_evaluation", 1, 200_000.0, 0],  # 20 (万元)
+        [2023, "self_evaluation", 1, 2_518_900.0, 0],  # 251.89 (万元)
+        [2023, "target", 1, 2_500_000.0, 0],         # 250万
+    ]
+
+
+def test_budget_breakdown_by_department_or_by_project(all_examples) -> None:
+    by_department = annual_sections.budget_breakdown(all_examples)
+    assert by_department["label"].tolist()[0] == "武汉市青山区教育局"
+    assert by_department["current_year_budget_yuan"].sum() == 105_718_900.0  # 1e8 + 2,518,900 + 2.5e6 + 5e5 + 2e5
+    one = annual_sections.budget_breakdown(data.select_forms(all_examples, department="中江县水利局"), "中江县水利局")
+    assert one["label"].tolist() == ["中江县农业水价综合改革精准补贴和节水奖励项目小型水库水标尺制作安装"]
+
+
+def test_budget_breakdown_counts_unknown_budgets_instead_of_adding_zero(all_examples) -> None:
+    projects = all_examples.projects.copy()
+    projects["current_year_budget_yuan"] = np.nan
+    table = annual_sections.budget_breakdown(Forms({"projects": projects}))
+    assert table["current_year_budget_yuan"].isna().all() and table["budget_unknown"].sum() == 5
+    assert annual_sections.budget_breakdown_chart(table) is None
+
+
+def test_indicator_overview_counts_by_level_and_target_kind(all_examples) -> None:
+    table = annual_sections.indicator_overview(all_examples).set_index(["level1_std", "level2_std"])
+    assert table["indicators"].sum() == len(all_examples.indicators)
+    # 满意度: 学生、家长、社会满意度 ≥90%, 市民满意度 ≥90%, 提高群众网上办事效率 100%, 户满意度 ≥95%
+    assert table.loc[("满意度指标", "服务对象满意度指标")].tolist() == [4, 4, 0, 0]
+
+
+def test_self_evaluation_results_as_published(all_examples) -> None:
+    table = annual_sections.self_evaluation_results(all_examples).set_index("project_name")
+    assert table.loc["工资性支出", ["executed_yuan", "execution_rate", "stated_total_weight"]].tolist() == [
+        2_518_900.0, 1.0, 100.0]
+    assert pd.isna(table.loc["工资性支出", "official_total_score"])  # the form publishes no 总分
+    zhongjiang = read_example(ZHONGJIANG).projects["project_name"].iloc[0]
+    assert table.loc[zhongjiang, "official_total_score"] == 100.0
+    assert len(table) == 2
+
+
+def test_yoy_of_one_year_still_compares_with_the_earlier_years_forms(shipped) -> None:
+    every_year = annual_sections.yoy_table(shipped, "department")
+    in_2022 = annual_sections.yoy_table(shipped, "department", fiscal_year=2022)
+    assert set(in_2022["fiscal_year"]) == {2022} and len(in_2022) < len(every_year)
+    data_centre = in_2022.set_index("department").loc["合成县大数据中心"]
+    # the prior figure is the 2021 forms' own budget, found although the report is about 2022 only
+    assert data_centre["prior_basis"] == "earlier_form"
+    year_before = every_year[(every_year["department"] == "合成县大数据中心") & (every_year["fiscal_year"] == 2021)]
+    assert data_centre["prior_yuan"] == year_before["current_yuan"].iloc[0]
+
+
+def test_unit_cost_outliers_are_marked_in_the_table_and_the_chart(shipped) -> None:
+    table = annual_sections.unit_cost_table(shipped)
+    outliers = table[table["is_outlier"].fillna(False).astype(bool)]
+    # 58,350 元/个 against a median of 19,420 (3.0×), 840 元/人次 against 350 (2.4×)
+    assert sorted(outliers["unit_cost_yuan"].tolist()) == [840.0, 58_350.0]
+    chart = annual_sections.unit_cost_chart(table)
+    labels = {"".join(t.get_text().split()) for ax in chart.axes for t in ax.get_yticklabels()}  # wrapped lines
+    assert "▲2021网络安全等级保…" in labels and "2023网络安全等级保…" in labels
+    assert "2020中小学教师培训" in labels  # short names whole, long ones clipped to one line
+
+
+def test_finding_counts_add_up_per_form_and_per_check(all_examples) -> None:
+    by_form = annual_sections.findings_by_form(all_examples)
+    by_check = annual_sections.findings_summary(all_examples)
+    columns = ["error_findings", "warning_findings", "info_findings"]
+    assert int(by_form[columns].to_numpy().sum()) == int(by_check[columns].to_numpy().sum()) == len(
+        all_examples.findings)
+    seed_row = by_form.set_index("project_name").loc["区电子政务网络运行维护"]
+    assert seed_row["error_findings"] == 2  # C1 (no 效益指标) and C12 (2019: 30万 in the text, 0 in the columns)
+    assert by_check.set_index("check_id").loc["C1", "check"] == "必备一级指标齐全"

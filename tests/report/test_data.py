@@ -1,0 +1,65 @@
+"""Loading and selecting the report data: tables read once and served from memory across forks, forms picked
+by year, department or id."""
+
+from __future__ import annotations
+
+import re
+
+import pandas as pd
+import pytest
+
+from budgetlib.forms import Forms
+from budgetlib.output import write_tables
+from budgetlib.report import data
+from tests.conftest import SEED
+
+
+@pytest.fixture(scope="module")
+def tables_dir(tmp_path_factory, all_examples):
+    folder = tmp_path_factory.mktemp("tables")
+    write_tables(all_examples, folder, "parquet")
+    return folder
+
+
+def test_load_forms_reads_a_tables_folder_as_parsed(tables_dir, all_examples) -> None:
+    forms = data.load_forms(tables_dir)
+    pd.testing.assert_frame_equal(forms.projects, all_examples.projects)
+    pd.testing.assert_frame_equal(forms.indicators, all_examples.indicators)
+
+
+def test_load_forms_parses_forms_when_given_forms(examples_dir) -> None:
+    forms = data.load_forms(examples_dir)
+    assert len(forms.projects) == 5
+
+
+def test_load_forms_names_a_missing_path(tmp_path) -> None:
+    with pytest.raises(FileNotFoundError, match="no forms or tables"):
+        data.load_forms(tmp_path / "nowhere")
+
+
+def test_preloaded_tables_are_served_until_the_files_change(tmp_path, all_examples) -> None:
+    folder = tmp_path / "data"
+    write_tables(all_examples, folder, "parquet")
+    data.preload(folder)
+    first = data.load_forms(folder)
+    first.projects.loc[0, "project_name"] = "changed in one report"  # copy-on-write: the cache is untouched
+    assert data.load_forms(folder).projects.loc[0, "project_name"] != "changed in one report"
+    write_tables(Forms({"projects": all_examples.projects.iloc[:2]}), folder, "parquet")
+    assert len(data.load_forms(folder).projects) == 2
+
+
+def test_select_forms_by_year_and_department(all_examples) -> None:
+    assert sorted(data.select_forms(all_examples, fiscal_year=2023).projects["project_name"]) == [
+        "工资性支出", "雾炮车降尘抑尘服务"]
+    chosen = data.select_forms(all_examples, department="中江县水利局")
+    assert list(chosen.projects["fiscal_year"]) == [2022]
+    assert set(chosen.indicators["form_id"]) == set(chosen.projects["form_id"])
+    assert data.select_forms(all_examples, fiscal_year=2021).projects.empty
+
+
+def test_one_form_by_id_or_by_its_file(all_examples) -> None:
+    by_file = data.one_form(all_examples, SEED)
+    by_id = data.one_form(all_examples, f"{SEED}#0")
+    assert list(by_file.projects["form_id"]) == list(by_id.projects["form_id"]) == [f"{SEED}#0"]
+    with pytest.raises(KeyError, match=re.escape("no form 'nope.md' in the data; forms there: ")):
+        data.one_form(all_examples, "nope.md")

@@ -1,0 +1,95 @@
+"""The project report's sections, checked against the real forms."""
+
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+
+from budgetlib.report import data, present, project_sections, shared_sections
+from tests.conftest import QINGSHAN, QINGSHEN, SEED, ZHONGJIANG, read_example
+
+
+def test_funding_lines_keep_of_which_rows_and_the_stated_total() -> None:
+    lines = project_sections.funding_lines(read_example(SEED))
+    assert len(lines) == 9  # 8 lines as written + the form's own 合计
+    assert lines.loc[1, ["source_name", "parent_source", "amount_yuan"]].tolist() == ["申请当年预算拨款", "财政拨款收入",
+                                                                                      500_000.0]
+    total = lines.iloc[-1]
+    assert total["source_name"] == "合计（表内合计）" and total["amount_yuan"] == 500_000.0
+    assert pd.isna(total["line_no"])
+
+
+def test_funding_chart_shows_known_nonzero_lines_only() -> None:
+    fig = project_sections.funding_chart(project_sections.funding_lines(read_example(SEED)))
+    labels = [t.get_text() for t in fig.axes[0].get_yticklabels()]
+    assert labels == ["财政拨款收入", "申请当年预算拨款（其中）"]  # six 0 lines and the 合计 are left out
+    qingshan = project_sections.funding_lines(read_example(QINGSHAN))
+    labels = [t.get_text() for t in project_sections.funding_chart(qingshan).axes[0].get_yticklabels()]
+    assert labels == ["财政拨款·总额", "当年财政拨款"]  # 其他资金 has no amount: unknown, not drawn
+
+
+def test_reading_notes_list_what_no_table_took() -> None:
+    notes = project_sections.reading_notes(read_example(QINGSHEN))
+    assert "对照年度目标,说明相关任务目标的完成情况(100字以内)" in notes["text"].tolist()
+    assert set(notes["field"]) == {"未解析内容"}
+
+
+def test_project_yoy_of_the_seed_uses_the_prior_year_stated_in_its_text(all_examples) -> None:
+    table = project_sections.project_yoy(all_examples, data.one_form(all_examples, SEED))
+    row = table.iloc[0]
+    assert len(table) == 1
+    # 预算变动情况 says 2019 had 30万; this year 50万: +200,000 = +66.7 % (200,000 / 300,000)
+    assert row[["fiscal_year", "prior_year", "prior_yuan", "current_yuan", "change_yuan", "prior_basis"]].tolist() == [
+        2020, 2019, 300_000.0, 500_000.0, 200_000.0, "stated_in_text"]
+    assert row["change_fraction"] == pytest.approx(2 / 3)
+    assert present.present(table)["变动率"].tolist() == ["+66.7%"]
+
+
+def test_cost_basis_of_the_seed_item_by_item() -> None:
+    items = project_sections.cost_basis(read_example(SEED))
+    assert items["stated_amount_yuan"].tolist() == [100_000.0, 60_000.0, 280_000.0, 60_000.0]  # sums to 50万
+    assert items["list_amount_yuan"].tolist()[:2] == [123_000.0, 65_500.0]  # 123 × 1000, 655 × 100
+    assert items["implied_unit_cost_yuan"].iloc[0] == pytest.approx(100_000 / 123)
+    shown = present.present(items).iloc[0]
+    assert (shown["单价（元）"], shown["单位成本（元）"], shown["测算金额/数量×单价"]) == ("1,000.00", "813.01", "81.30%")
+    assert project_sections.cost_chart(items) is not None
+    assert project_sections.cost_chart(project_sections.cost_basis(read_example(ZHONGJIANG))) is None
+
+
+def test_findings_errors_first_then_in_check_number_order() -> None:
+    table = project_sections.findings_table(read_example(SEED))
+    assert table["severity"].tolist()[:2] == ["error", "error"]
+    assert table["check_id"].tolist()[:2] == ["C1", "C12"]
+    warnings = table.loc[table["severity"] == "warning", "check_id"].tolist()
+    assert warnings.index("C2") < warnings.index("C11")  # C2 before C11, not as text
+    assert present.present(table)["严重程度"].iloc[0] == "错误"
+
+
+def test_scores_of_the_zhongjiang_self_evaluation_total_100_grade_you() -> None:
+    form = read_example(ZHONGJIANG)
+    scored = shared_sections.scores(form)
+    totals = dict(zip(project_sections.score_totals(scored, form).data["field"],
+                      project_sections.score_totals(scored, form).data["value"], strict=True))
+    assert totals["计算总分"] == "100 / 100" and totals["等级"] == "优" and totals["自评总分（表内）"] == "100"
+    assert totals["计算总分−表内总分"] == "0"
+    indicators = project_sections.indicator_scores(scored, form).data
+    assert len(indicators) == 9 and indicators["computed_score"].sum() == 100.0  # 10+10+20+10+10+10+10+10+10
+    assert project_sections.attainment_chart(scored, form) is not None
+
+
+def test_a_form_without_actuals_says_so_in_one_line() -> None:
+    form = read_example(SEED)
+    scored = shared_sections.scores(form)
+    note = "本表为项目申报表，没有实际完成值，不计分。 (No actuals on this form: nothing to score.)"
+    assert repr(project_sections.score_totals(scored, form)) == note
+    assert project_sections.indicator_scores(scored, form) is None  # said once, by the totals
+    assert project_sections.attainment_chart(scored, form) is None
+
+
+def test_project_facts_show_money_in_wan_beside_the_amount_as_written() -> None:
+    facts = dict(project_sections.project_facts(read_example(SEED)).values.tolist())
+    assert facts["项目总预算（万元）"] == "50.00 万元" and facts["项目总预算（原文）"] == "500000.00"  # 500000.00 元
+    assert (facts["年度"], facts["表类型"], facts["原文单位"]) == ("2020", "项目申报表", "元")
+    assert facts["部门代码"] == "—"  # the seed gives no department code: unknown, shown as such
+    assert project_sections.project_heading(read_example(SEED)).data == (
+        "<h1>区电子政务网络运行维护</h1><p class='report-subtitle'>武汉市新洲区大数据中心 · 2020年 · 项目申报表</p>")
