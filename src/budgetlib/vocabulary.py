@@ -7,9 +7,9 @@ an error naming the file and the missing column, when a file lacks one (instead 
 inside a reader, in the middle of a batch).
 
 The vocabularies that several stages share are read here too, into typed records: the money units and
-their factors (amounts, scoring, review), the words of a block's lines (合计, 其中 …) and the
-indicator-level overrides (reading and review). Each stage reads its own vocabularies through
-:func:`table`.
+their factors (amounts, scoring, review), the words of a block's lines (合计, 其中 …), the
+indicator-level overrides (reading and review) and the counting units (cost items, unit costs). Each
+stage reads its own vocabularies through :func:`table`.
 """
 
 from __future__ import annotations
@@ -28,6 +28,7 @@ __all__ = [
     "MoneyUnit",
     "VocabularyError",
     "alternation",
+    "count_units",
     "level_overrides",
     "money_unit_pattern",
     "money_units",
@@ -198,3 +199,16 @@ def level_overrides() -> tuple[LevelOverride, ...]:
         LevelOverride(row["level1_std"], row["level2_std"], row["set_level1_std"], row["set_level2_std"])
         for row in table("indicator_level_overrides.csv")
     )
+
+
+# -- counted units -----------------------------------------------------------------------------------
+
+
+@cache
+def count_units() -> Mapping[str, str]:
+    """``data/count_units.csv``: a counting unit (家, 个, 台, 处 …) → the class it is compared in (点 → 处).
+
+    >>> count_units()["点"], count_units()["家"]
+    ('处', '家')
+    """
+    return MappingProxyType({row["unit"]: row["unit_class"] for row in table("count_units.csv")})

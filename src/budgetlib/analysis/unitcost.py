@@ -24,7 +24,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pandas as pd
 
-from budgetlib.analysis.costbasis import count_units
+from budgetlib.vocabulary import count_units
 
 if TYPE_CHECKING:
     from budgetlib.reader import Forms

@@ -11,7 +11,7 @@ import sys
 
 import pandas as pd
 
-SEVERITIES = ("error", "warning", "info")
+from budgetlib.schema import SEVERITIES
 
 
 def _check_ids(text: str) -> tuple[str, ...]:

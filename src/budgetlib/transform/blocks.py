@@ -60,11 +60,11 @@ class ExpenditureHeader:
 
 
 @dataclass(frozen=True, slots=True)
-class SectionStart:
-    """A section label opening a block (资金来源, 项目资金 …): its column and the section's name."""
+class LabelAt:
+    """A form label (``header`` context of data/labels.csv) and the column it stands in."""
 
     col: int
-    name: str
+    label: Label
 
 
 def indicator_header(cells: Sequence[str]) -> dict[int, IndicatorColumn] | None:
@@ -152,19 +152,29 @@ def _expenditure_header(cells: tuple[str, ...]) -> ExpenditureHeader | None:
     return ExpenditureHeader(category_col, MappingProxyType(columns)) if columns else None
 
 
-def section_start(cells: Sequence[str]) -> SectionStart | None:
-    """The section label in the row's first filled cell (资金来源, 项目资金, 预算执行情况 …), or None.
+def first_label(cells: Sequence[str]) -> LabelAt | None:
+    """The form label in the row's first filled cell, or None when that cell is no label (or the row is empty).
 
-    >>> section_start(["", "项目资金来源", "", ""])
-    SectionStart(col=1, name='funding_sources')
+    >>> found = first_label(["", "合计", "", "500000.00"])
+    >>> found.col, found.label.role
+    (1, 'total')
     """
     first = first_filled(cells)
     if first is None:
         return None
     label = match_label(cells[first], "header")
-    if label is None or label.role != "section":
-        return None
-    return SectionStart(first, label.name)
+    return LabelAt(first, label) if label is not None else None
+
+
+def section_start(cells: Sequence[str]) -> LabelAt | None:
+    """The section label opening a block in the row's first filled cell (资金来源, 项目资金 …), or None.
+
+    >>> start = section_start(["", "项目资金来源", "", ""])
+    >>> start.col, start.label.name
+    (1, 'funding_sources')
+    """
+    found = first_label(cells)
+    return found if found is not None and found.label.role == "section" else None
 
 
 # -- where a block ends ---------------------------------------------------------------------------
@@ -194,18 +204,17 @@ def ends_block(cells: Sequence[str], label_col: int | None) -> bool:
     A block's own lines (合计, 资金总额, 上级资金) do not end it. With ``label_col`` None any form label
     ends it.
 
-    >>> ends_block(["项目绩效目标", "", ""], 0), ends_block(["合计", "500000"], 0)
+    >>> ends_block(["项目名称", "区电子政务网络运行维护"], 0), ends_block(["合计", "500000"], 0)
     (True, False)
+    >>> ends_block(["", "项目名称", "区电子政务网络运行维护"], 0)
+    False
     """
     if is_section_start(cells):
         return True
-    first = first_filled(cells)
-    if first is None:
+    found = first_label(cells)
+    if found is None or found.label.role in LINE_LABEL_ROLES:
         return False
-    label = match_label(cells[first], "header")
-    if label is None or label.role in LINE_LABEL_ROLES:
-        return False
-    return label_col is None or first <= label_col
+    return label_col is None or found.col <= label_col
 
 
 def indicator_table_end(table: Table, start: int, label_col: int | None, data_col: int) -> int:
@@ -216,19 +225,17 @@ def indicator_table_end(table: Table, start: int, label_col: int | None, data_co
     """
     for row in range(start, len(table.rows)):
         cells = table.rows[row]
-        first = first_filled(cells)
-        if first is None:
-            continue
         if is_section_start(cells):
             return row
-        label = match_label(cells[first], "header")
-        if label is None:
+        found = first_label(cells)
+        if found is None:
             continue
-        if label.role == "total":
+        role = found.label.role
+        if role == "total":
             return row
-        if first < data_col and label.role in ("field", "section", "funding_total"):
+        if found.col < data_col and role in ("field", "section", "funding_total"):
             return row
-        if label_col is not None and first <= label_col and label.role != "container":
+        if label_col is not None and found.col <= label_col and role != "container":
             return row
     return len(table.rows)
 

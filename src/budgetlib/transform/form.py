@@ -356,10 +356,10 @@ def read_blocks(ctx: FormContext, table: Table) -> None:
             row = parse_expenditures(ctx, table, row)
             continue
         section = section_start(cells)
-        if section is not None and section.name == "funding_sources":
+        if section is not None and section.label.name == "funding_sources":
             row = parse_funding_sources(ctx, table, row, section.col)
             continue
-        if section is not None and section.name == "project_funds":
+        if section is not None and section.label.name == "project_funds":
             row = parse_project_funds(ctx, table, row, section.col)
             continue
         row += 1

@@ -14,7 +14,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from budgetlib.extract.document import Table
-from budgetlib.transform.blocks import IndicatorColumn, indicator_header, indicator_table_end
+from budgetlib.transform.blocks import IndicatorColumn, first_label, indicator_header, indicator_table_end
 from budgetlib.transform.context import (
     ColumnMap,
     FormContext,
@@ -340,12 +340,10 @@ def _fill_target(
 def _read_total_row(ctx: FormContext, table: Table, row: int, cmap: ColumnMap) -> int:
     """A 合计/总分 row right after the indicators: the stated total weight and official score."""
     cells = table.rows[row]
-    first = first_filled(cells)
-    if first is None:
+    found = first_label(cells)
+    if found is None or found.label.role != "total":
         return row
-    label = match_label(cells[first], "header")
-    if label is None or label.role != "total":
-        return row
+    first = found.col
     ctx.claim_label(table, row, first, "total row")
     for column, quantity, project_column in (
         ("weight", "weight", "stated_total_weight"),

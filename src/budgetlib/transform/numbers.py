@@ -97,8 +97,8 @@ def parse_rate(text: str) -> float | None:
 def rate_tolerance(as_written: str) -> float:
     """Half a unit of the last digit a rate was printed with, as a fraction: how exactly it was stated.
 
-    >>> rate_tolerance("100.00%"), rate_tolerance("99%"), rate_tolerance("0.95")
-    (5.001e-05, 0.005000001, 0.005000001)
+    >>> [round(rate_tolerance(text), 8) for text in ("100.00%", "99%", "0.95", "95.5%")]
+    [5e-05, 0.005, 0.005, 0.0005]
     """
     text = as_written.strip()
     number = text.rstrip("%％")
