@@ -23,10 +23,12 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 
+from budgetlib.vocabulary import unit_factors
+
 MISSING = "—"
 """How an unknown value reads: a dash, never 0."""
 
-WAN = 10_000.0
+WAN = unit_factors()["万元"]
 """元 in one 万元."""
 
 

@@ -22,6 +22,10 @@ BOOL = "boolean"
 
 _PANDAS_DTYPES = {STR: "str", INT: "Int64", FLOAT: "float64", BOOL: "boolean"}
 
+SEVERITIES: tuple[str, ...] = ("error", "warning", "info")
+"""The severities of ``findings`` and ``score_flags``, most serious first: the order they are ranked, counted
+and filtered in (``budgetlib check --min-severity``)."""
+
 
 @dataclass(frozen=True, slots=True)
 class Column:

@@ -18,14 +18,12 @@ indicators).
 
 from __future__ import annotations
 
-import csv
 import logging
 import math
 import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from functools import cache
-from importlib import resources
 from types import SimpleNamespace
 from typing import Any
 
@@ -38,8 +36,9 @@ from budgetlib.formatting import format_yuan as fmt_yuan
 from budgetlib.forms import Forms
 from budgetlib.transform.amounts import parse_amount
 from budgetlib.transform.costbasis import bandwidths_in, cost_item_kinds, cost_items, quantities_in
-from budgetlib.transform.labels import match_level
+from budgetlib.transform.labels import apply_level_overrides, level2_parent, match_level
 from budgetlib.transform.normalize import compact
+from budgetlib.vocabulary import VocabularyError, table, unit_factors
 
 log = logging.getLogger(__name__)
 
@@ -47,8 +46,7 @@ __all__ = ["CHECKS", "ReviewConfig", "review", "rules"]
 
 SATISFACTION_L2 = "服务对象满意度指标"
 COST_L2 = frozenset({"成本指标", "经济成本指标", "社会成本指标", "生态环境成本指标"})
-MONEY_UNITS = frozenset({"元", "万元", "万", "亿元", "千元"})
-SEVERITY_ORDER = {"error": 0, "warning": 1, "info": 2}
+SEVERITY_ORDER = {severity: rank for rank, severity in enumerate(schema.SEVERITIES)}
 
 
 @dataclass(frozen=True, slots=True)
@@ -116,8 +114,13 @@ class Rule:
 
 @cache
 def _rule_index() -> dict[tuple[str, str], Rule]:
-    text = resources.files("budgetlib").joinpath("data/checks.csv").read_text(encoding="utf-8")
-    return {(row["check_id"], row["variant"]): Rule(**row) for row in csv.DictReader(text.splitlines())}
+    index = {}
+    for row in table("checks.csv"):
+        if row["severity"] not in schema.SEVERITIES:
+            raise VocabularyError(f"data/checks.csv: {row['check_id']} {row['variant']} has severity "
+                                  f"{row['severity']!r}, not one of {', '.join(schema.SEVERITIES)}")
+        index[(row["check_id"], row["variant"])] = Rule(**{name: row[name] for name in Rule.__slots__})
+    return index
 
 
 def rules() -> pd.DataFrame:
@@ -313,9 +316,10 @@ def _pair_is_valid(level1: str, level2: str, config: ReviewConfig) -> tuple[str 
         if match_level(level2, 1) is not None and match_level(level2, 1).std == first.std:  # type: ignore[union-attr]
             return None, None  # the level-1 label repeated in the level-2 column
         return "unknown_level2", None
-    if second.std_level1 == first.std:
-        return None, None
-    if first.std == "成本指标" and second.std == "成本指标":
+    # the level 2 as analysed under this level 1 (data/indicator_level_overrides.csv: 成本指标 inside the
+    # 成本指标 block is 经济成本指标, which belongs there)
+    level2_std = apply_level_overrides(first.std, second.std).level2_std or second.std
+    if level2_parent(level2_std) == first.std:
         return None, None
     if first.std == "效益指标" and second.std == SATISFACTION_L2 and config.accept_satisfaction_under_benefit:
         return None, None
@@ -431,10 +435,9 @@ def check_c6(form: FormData, config: ReviewConfig) -> list[Finding]:
 
 @cache
 def _aspects() -> dict[str, tuple[str, re.Pattern[str], str]]:
-    text = resources.files("budgetlib").joinpath("data/level2_aspects.csv").read_text(encoding="utf-8")
     return {
         row["level2_std"]: (row["aspect"], re.compile(row["pattern"]), row["examples"])
-        for row in csv.DictReader(text.splitlines())
+        for row in table("level2_aspects.csv")
     }
 
 
@@ -462,7 +465,7 @@ def check_c7(form: FormData, config: ReviewConfig) -> list[Finding]:
             continue
         if label == "时效" and _text(row.target_kind) == "period":
             continue
-        if label == "成本" and _text(row.unit) in MONEY_UNITS:
+        if label == "成本" and _text(row.unit) in unit_factors():
             continue
         findings.append(_finding(form, "C7", "aspect", location, level2=_text(row.level2), name=name, aspect=label,
                                  examples=examples))

@@ -24,7 +24,7 @@ import numpy as np
 import pandas as pd
 
 from budgetlib.forms import Forms
-from budgetlib.transform.costbasis import count_units
+from budgetlib.vocabulary import count_units
 
 __all__ = ["unit_costs"]
 

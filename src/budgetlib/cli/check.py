@@ -13,8 +13,7 @@ import pandas as pd
 
 from budgetlib.analysis.review import CHECKS, ReviewConfig, review
 from budgetlib.read import read_forms
-
-SEVERITIES = ("error", "warning", "info")
+from budgetlib.schema import SEVERITIES
 
 
 def _check_ids(text: str) -> tuple[str, ...]:

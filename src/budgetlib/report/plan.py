@@ -20,6 +20,7 @@ from typing import Any
 import pandas as pd
 
 from budgetlib.formatting import is_missing
+from budgetlib.schema import SEVERITIES
 
 MAX_SLUG_CHARS = 60
 """Characters of a slug before its uniqueness suffix (60 CJK characters are 180 bytes in UTF-8)."""
@@ -159,7 +160,7 @@ def finding_counts(findings: pd.DataFrame | None) -> pd.DataFrame | None:
     if findings is None:
         return None
     counts = pd.crosstab(findings["form_id"], findings["severity"]) if len(findings) else pd.DataFrame()
-    return counts.reindex(columns=["error", "warning"], fill_value=0)
+    return counts.reindex(columns=list(SEVERITIES[:2]), fill_value=0)
 
 
 def _counts_total(values: pd.Series) -> int | None:

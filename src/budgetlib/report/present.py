@@ -18,17 +18,15 @@ they can be checked and reused; this module turns one into what a reader sees:
 
 from __future__ import annotations
 
-import csv
 import html
 import unicodedata
 from collections.abc import Callable
 from functools import cache
-from importlib import resources
 
 import pandas as pd
 from IPython.display import HTML
 
-from budgetlib import schema
+from budgetlib import schema, vocabulary
 from budgetlib.formatting import (
     MISSING,
     format_change,
@@ -51,8 +49,7 @@ EMPTY = "（无）"
 
 @cache
 def _labels() -> dict[tuple[str, str], str]:
-    text = (resources.files("budgetlib") / "data" / "report_labels.csv").read_text(encoding="utf-8")
-    return {(row["kind"], row["key"]): row["label"] for row in csv.DictReader(text.splitlines())}
+    return {(row["kind"], row["key"]): row["label"] for row in vocabulary.table("report_labels.csv")}
 
 
 def label(kind: str, key: object) -> str:

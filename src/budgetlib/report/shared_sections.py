@@ -17,7 +17,7 @@ import pandas as pd
 from IPython.display import HTML
 from matplotlib.figure import Figure
 
-from budgetlib import charts
+from budgetlib import charts, schema
 from budgetlib.forms import Forms
 from budgetlib.report.present import heading, label
 from budgetlib.scoring.engine import ScoreResult, score
@@ -196,7 +196,7 @@ def score_chart(overview: pd.DataFrame) -> Figure | None:
 # review findings
 
 
-SEVERITY_ORDER: tuple[str, ...] = ("error", "warning", "info")
+SEVERITY_ORDER: tuple[str, ...] = schema.SEVERITIES
 """Findings are listed and counted in this order: errors first."""
 
 

@@ -26,7 +26,9 @@ from budgetlib.forms import Forms, with_rows
 from budgetlib.scoring.indicators import direction_label, direction_of, is_na
 from budgetlib.scoring.policy import ScoringPolicy
 from budgetlib.transform.normalize import compact
+from budgetlib.transform.numbers import whole_number
 from budgetlib.transform.targets import QUANTITATIVE, parse_target
+from budgetlib.vocabulary import VocabularyError, table
 
 log = logging.getLogger(__name__)
 
@@ -36,7 +38,11 @@ HELP_SHEET_NAME = "填写说明"
 
 @dataclass(frozen=True, slots=True)
 class SheetColumn:
-    """A column of the actuals sheet: machine key, heading staff read, width, and whether staff fill it."""
+    """A column of the actuals sheet: machine key, heading staff read, width, and whether staff fill it.
+
+    ``required`` columns must be found when a sheet is read back; ``aliases`` are the headings (or heading
+    beginnings) it is found by besides its key.
+    """
 
     key: str
     label: str
@@ -44,25 +50,29 @@ class SheetColumn:
     to_fill: bool = False
     text: bool = True
     aliases: tuple[str, ...] = ()
+    required: bool = False
 
 
-COLUMNS: tuple[SheetColumn, ...] = (
-    SheetColumn("form_id", "表单编号", 28, aliases=("表单编号",)),
-    SheetColumn("indicator_no", "指标序号", 8, text=False, aliases=("指标序号", "指标编号")),
-    SheetColumn("project_name", "项目名称", 26),
-    SheetColumn("project_code", "项目代码", 18),
-    SheetColumn("level1", "一级指标", 11),
-    SheetColumn("level2", "二级指标", 13),
-    SheetColumn("name", "三级指标", 28),
-    SheetColumn("target_text", "年度指标值", 16),
-    SheetColumn("weight", "分值", 7, text=False),
-    SheetColumn("direction", "评分方向", 11),
-    SheetColumn("actual_text", "实际完成值", 18, to_fill=True,
-                aliases=("实际完成值", "全年实际值", "实际完成情况", "完成值", "实际值")),
-    SheetColumn("deviation_reason", "偏差原因及改进措施", 30, to_fill=True,
-                aliases=("偏差原因及改进措施", "偏差原因", "未完成原因", "未完成原因分析")),
-)
-REQUIRED = ("form_id", "indicator_no", "actual_text")
+def _flag(row: Mapping[str, str], column: str) -> bool:
+    value = row[column].strip().lower()
+    if value not in ("true", "false"):
+        raise VocabularyError(f"data/actuals_columns.csv: {column} of {row['key']!r} is {row[column]!r}, "
+                              "not true or false")
+    return value == "true"
+
+
+def _sheet_columns() -> tuple[SheetColumn, ...]:
+    """``data/actuals_columns.csv``: the sheet's columns in order, with the headings each is read back by."""
+    return tuple(
+        SheetColumn(row["key"], row["label"], float(row["width"]), to_fill=_flag(row, "to_fill"),
+                    text=_flag(row, "text"), required=_flag(row, "required"),
+                    aliases=tuple(alias for alias in row["aliases"].split("|") if alias))
+        for row in table("actuals_columns.csv")
+    )
+
+
+COLUMNS: tuple[SheetColumn, ...] = _sheet_columns()
+REQUIRED = tuple(column.key for column in COLUMNS if column.required)
 _KEYS = {column.key for column in COLUMNS}
 _TOKEN = re.compile(r"[a-z_]+")
 
@@ -321,7 +331,7 @@ def _read_rows(source: Path, label: str, rows: list[Row], header_at: int, mappin
         if not any(values.get(key) for key in REQUIRED):
             continue
         where = f"{source.name}, {label}, row {number}"
-        indicator_no = _indicator_no(values.get("indicator_no"))
+        indicator_no = whole_number(values.get("indicator_no"))
         if not values.get("form_id") or indicator_no is None:
             problems.append(f"{where}: 表单编号 {values.get('form_id')!r} / 指标序号 "
                             f"{values.get('indicator_no')!r} missing or not a whole number")
@@ -341,16 +351,6 @@ def _read_rows(source: Path, label: str, rows: list[Row], header_at: int, mappin
         "form_id": "str", "indicator_no": "Int64", "actual_text": "str", "actual_comparator": "str",
         "actual_value": "float64", "actual_unit": "str", "deviation_reason": "str", "origin": "str",
     })
-
-
-def _indicator_no(text: str | None) -> int | None:
-    if not text:
-        return None
-    try:
-        number = float(text)
-    except ValueError:
-        return None
-    return int(number) if number.is_integer() and number > 0 else None
 
 
 def _actual_record(values: Mapping[str, str | None], number: int, where: str) -> dict[str, Any]:

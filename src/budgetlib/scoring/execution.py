@@ -15,7 +15,9 @@ from typing import Any
 
 from budgetlib.scoring.indicators import is_na, number_text, text_of
 from budgetlib.scoring.policy import DENOMINATOR_COLUMNS, ScoringPolicy
-from budgetlib.transform.amounts import UNIT_FACTORS, parse_amount
+from budgetlib.transform.amounts import parse_amount
+from budgetlib.transform.numbers import rate_tolerance
+from budgetlib.vocabulary import unit_factors
 
 
 @dataclass
@@ -63,14 +65,6 @@ def choose_basis(line: Mapping[str, Any], policy: ScoringPolicy) -> str | None:
         if _amounts(line, DENOMINATOR_COLUMNS[stem][0])[1] is not None:
             return stem
     return None
-
-
-def _rate_tolerance(as_written: str) -> float:
-    """Half a unit of the last digit the form printed: "100.00%" → 0.00005, "99%" → 0.005."""
-    number = as_written.strip().rstrip("%％")
-    decimals = len(number.split(".")[1]) if "." in number else (0 if as_written.strip().endswith(("%", "％")) else 2)
-    scale = 100.0 if as_written.strip().endswith(("%", "％")) else 1.0
-    return 0.5 * 10 ** (-decimals) / scale + 1e-9
 
 
 def score_form_execution(
@@ -186,7 +180,7 @@ def _shown(amount: float, lines: list[dict[str, Any]]) -> str:
                   if line["budget_amount"] is not None)
     if len(units) == 1 and in_yuan:
         unit = units.pop()
-        amount, suffix = amount / UNIT_FACTORS.get(unit, 1.0), unit
+        amount, suffix = amount / unit_factors().get(unit, 1.0), unit
     else:
         suffix = ""
     return f"{amount:.6f}".rstrip("0").rstrip(".") + suffix
@@ -212,7 +206,7 @@ def _check_rate(result: FormExecution, form_id: str, line: dict[str, Any], total
     rate = line["computed_rate"]
     written = total.get("execution_rate")
     written_text = text_of(total.get("execution_rate_as_written"))
-    if not is_na(written) and abs(float(written) - rate) > _rate_tolerance(written_text or "0.00%"):
+    if not is_na(written) and abs(float(written) - rate) > rate_tolerance(written_text or "0.00%"):
         _flag(result, form_id, "execution", line["line_no"], "warning",
               f"表中执行率{written_text or f'{float(written):.2%}'}与执行数/预算数{rate:.2%}不符")
     reason = text_of(total.get("reason"))

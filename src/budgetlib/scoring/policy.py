@@ -15,15 +15,15 @@ own rules.
 
 from __future__ import annotations
 
-import csv
 import math
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from functools import cache
-from importlib import resources
 from types import MappingProxyType
 from typing import Literal
+
+from budgetlib.vocabulary import table, unit_factors
 
 Rounding = Literal["none", "whole", "half"]
 Band = Literal["achieved", "partly", "not_achieved"]
@@ -66,15 +66,10 @@ class LowerIsBetterRule:
     note: str = ""
 
 
-def _data_rows(name: str) -> list[dict[str, str]]:
-    text = resources.files("budgetlib").joinpath(f"data/{name}").read_text(encoding="utf-8")
-    return list(csv.DictReader(text.splitlines()))
-
-
 @cache
 def default_wording_rules() -> tuple[WordingRule, ...]:
     """``data/qualitative_bands.csv``: the first rule that matches an actual decides its band."""
-    return tuple(WordingRule(r["band"], r["pattern"], r["note"]) for r in _data_rows("qualitative_bands.csv"))
+    return tuple(WordingRule(r["band"], r["pattern"], r.get("note", "")) for r in table("qualitative_bands.csv"))
 
 
 @cache
@@ -82,8 +77,8 @@ def default_lower_is_better_rules() -> tuple[LowerIsBetterRule, ...]:
     """``data/lower_is_better.csv``: indicators scored with the reverse formula without a written ``≤``."""
     return tuple(
         LowerIsBetterRule(r["field"], r["pattern"], r["unless"], r["money_unit_only"].strip().lower() == "true",
-                          r["note"])
-        for r in _data_rows("lower_is_better.csv")
+                          r.get("note", ""))
+        for r in table("lower_is_better.csv")
     )
 
 
@@ -91,12 +86,10 @@ def default_lower_is_better_rules() -> tuple[LowerIsBetterRule, ...]:
 def default_unit_factors() -> Mapping[str, tuple[str, float]]:
     """Units an actual may be converted between: unit → (dimension, factor to the dimension's base).
 
-    Money comes from the amount reader's factors (元, 万元, 亿元 …); the rest from ``data/score_units.csv``.
+    Money comes from ``data/money_units.csv`` (元, 万元, 亿元 …), the rest from ``data/score_units.csv``.
     """
-    from budgetlib.transform.amounts import UNIT_FACTORS
-
-    units: dict[str, tuple[str, float]] = {unit: ("money", factor) for unit, factor in UNIT_FACTORS.items()}
-    units.update({r["unit"]: (r["dimension"], float(r["factor"])) for r in _data_rows("score_units.csv")})
+    units: dict[str, tuple[str, float]] = {unit: ("money", factor) for unit, factor in unit_factors().items()}
+    units.update({r["unit"]: (r["dimension"], float(r["factor"])) for r in table("score_units.csv")})
     return MappingProxyType(units)
 
 

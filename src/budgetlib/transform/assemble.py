@@ -4,10 +4,13 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from functools import cache
 from typing import Any
 
+from budgetlib import vocabulary
 from budgetlib.extract.document import Document, Table, TextLine
 from budgetlib.transform.amounts import IMPLAUSIBLE_YUAN, parse_amount
+from budgetlib.transform.blocks import indicator_header
 from budgetlib.transform.context import FormContext
 from budgetlib.transform.form import (
     budget_history,
@@ -16,16 +19,34 @@ from budgetlib.transform.form import (
     read_label_values,
     read_text_lines,
 )
-from budgetlib.transform.indicators import indicator_header
 from budgetlib.transform.labels import match_label
+from budgetlib.transform.money import EXECUTION_AMOUNTS
 from budgetlib.transform.normalize import compact
-from budgetlib.transform.sections import EXECUTION_AMOUNTS
 
 FORM_TYPES = ("declaration", "target", "self_evaluation")
+"""The form types a form of a project is read as (``projects.form_type``)."""
 
-_SELF_EVALUATION = re.compile(r"自评|自我评价")
-_DECLARATION = re.compile(r"项目申报及绩效目标|项目申报表|项目申报书|项目申报及|预算项目申报")
-_TARGET = re.compile(r"绩效目标")
+
+@dataclass(frozen=True, slots=True)
+class TitleRule:
+    """A row of ``data/form_types.csv``: a title matching ``pattern`` and not ``unless`` is a ``form_type``."""
+
+    form_type: str
+    pattern: re.Pattern[str]
+    unless: re.Pattern[str] | None
+
+
+@cache
+def title_rules() -> tuple[TitleRule, ...]:
+    """``data/form_types.csv`` in file order: the first rule that fits a form's title decides its type."""
+    rules = []
+    for row in vocabulary.table("form_types.csv"):
+        if row["form_type"] not in FORM_TYPES:
+            raise vocabulary.VocabularyError(f"data/form_types.csv: form type {row['form_type']!r} is not one of "
+                                  f"{', '.join(FORM_TYPES)}")
+        rules.append(TitleRule(row["form_type"], re.compile(row["pattern"]),
+                               re.compile(row["unless"]) if row["unless"] else None))
+    return tuple(rules)
 
 
 class NoFormFound(ValueError):
@@ -98,12 +119,9 @@ def _title_like(block: Table | TextLine) -> bool:
 def classify(ctx: FormContext, title: str) -> str:
     """declaration, target or self_evaluation: from the title first, then from what the form holds."""
     key = compact(title)
-    if _SELF_EVALUATION.search(key):
-        return "self_evaluation"
-    if _DECLARATION.search(key) and "绩效目标申报" not in key:
-        return "declaration"
-    if _TARGET.search(key):
-        return "target"
+    for rule in title_rules():
+        if rule.pattern.search(key) and not (rule.unless and rule.unless.search(key)):
+            return rule.form_type
     if ctx.rows_of("budget_execution") or any(r.get("actual_text") for r in ctx.rows_of("indicators")):
         return "self_evaluation"
     if ctx.rows_of("expenditures") or ctx.project.get("cost_basis") or ctx.project.get("application_reason"):
@@ -150,14 +168,23 @@ def extract_form(
     return result
 
 
-#: (table, column as written, 元 column) of every amount read from a form.
-MONEY_COLUMNS: tuple[tuple[str, str, str], ...] = (
-    ("projects", "budget_as_written", "current_year_budget_yuan"),
-    ("projects", "total_budget_as_written", "total_budget_yuan"),
-    ("funding", "amount_as_written", "amount_yuan"),
-    ("expenditures", "amount_as_written", "amount_yuan"),
-    *(("budget_execution", f"{column}_as_written", f"{column}_yuan") for column in EXECUTION_AMOUNTS),
+@dataclass(frozen=True, slots=True)
+class MoneyColumn:
+    """An amount a form states: its table, the column with the text as written, and its 元 column."""
+
+    table: str
+    as_written: str
+    yuan: str
+
+
+MONEY_COLUMNS: tuple[MoneyColumn, ...] = (
+    MoneyColumn("projects", "budget_as_written", "current_year_budget_yuan"),
+    MoneyColumn("projects", "total_budget_as_written", "total_budget_yuan"),
+    MoneyColumn("funding", "amount_as_written", "amount_yuan"),
+    MoneyColumn("expenditures", "amount_as_written", "amount_yuan"),
+    *(MoneyColumn("budget_execution", f"{column}_as_written", f"{column}_yuan") for column in EXECUTION_AMOUNTS),
 )
+"""Every amount read from a form."""
 
 
 def _amount_warnings(ctx: FormContext, tables: list[Table]) -> None:
@@ -175,22 +202,22 @@ def _amount_warnings(ctx: FormContext, tables: list[Table]) -> None:
         return origins.get(key, "")  # type: ignore[arg-type]
 
     no_unit: list[str] = []
-    for table, written, yuan_column in MONEY_COLUMNS:
-        for record in [ctx.project] if table == "projects" else ctx.rows_of(table):
-            text = record.get(written)
+    for money in MONEY_COLUMNS:
+        for record in [ctx.project] if money.table == "projects" else ctx.rows_of(money.table):
+            text = record.get(money.as_written)
             if not text:
                 continue
             amount = parse_amount(text)
-            yuan = record.get(yuan_column)
-            key = None if table == "projects" else str(record.get("line_no"))
-            what = f"{table}.{written} {_shown(text)}"
+            yuan = record.get(money.yuan)
+            key = None if money.table == "projects" else str(record.get("line_no"))
+            what = f"{money.table}.{money.as_written} {_shown(text)}"
+            where = (money.table, money.as_written, key, text)
             if amount.problem in ("not an amount", "not a finite number"):
-                ctx.warn(origin_of(table, written, key, text),
-                         f"{what} is not an amount: kept as written, {yuan_column} is empty")
+                ctx.warn(origin_of(*where), f"{what} is not an amount: kept as written, {money.yuan} is empty")
             elif amount.problem == "negative amount":
-                ctx.warn(origin_of(table, written, key, text), f"{what} is a negative amount")
+                ctx.warn(origin_of(*where), f"{what} is a negative amount")
             elif yuan is not None and yuan > IMPLAUSIBLE_YUAN:
-                ctx.warn(origin_of(table, written, key, text), f"{what} is implausibly large ({yuan:,.0f} 元)")
+                ctx.warn(origin_of(*where), f"{what} is implausibly large ({yuan:,.0f} 元)")
             elif yuan is None and amount.number is not None:
                 no_unit.append(text)
     if no_unit:

@@ -8,16 +8,24 @@ claims ends in ``unparsed``; the claims themselves become the ``provenance`` tab
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from functools import cache
 from typing import Any, NamedTuple
 
 from budgetlib.extract.document import Table, TextLine
 from budgetlib.transform.amounts import Amount, parse_amount, unit_stated_in
 from budgetlib.transform.labels import is_any_label
 from budgetlib.transform.normalize import compact
+from budgetlib.vocabulary import money_unit_pattern
 
-CellKey = tuple[int | None, int, int | None]
-"""(table_no, row, col) of a cell; (None, line_no, None) for a text line outside tables."""
+
+class CellKey(NamedTuple):
+    """Where a cell is: (table_no, row, col); (None, line_no, None) for a text line outside tables."""
+
+    table_no: int | None
+    row: int
+    col: int | None
 
 LABELS = "labels"
 """Destination of a cell that structured the form (a label, a column heading, a unit line)."""
@@ -40,6 +48,60 @@ class Destination(NamedTuple):
     key: str | None
 
 
+# -- what an indicator table leaves for the rows and tables after it ---------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class ColumnMap:
+    """The columns of one horizon of an indicator table: column name (level1, name, target …) → index."""
+
+    horizon: str
+    columns: Mapping[str, int]
+
+    def shifted(self, offset: int) -> ColumnMap:
+        """The same columns ``offset`` cells to the right (left when negative), for a shifted row."""
+        return ColumnMap(self.horizon, {name: col + offset for name, col in self.columns.items()})
+
+
+@dataclass(frozen=True, slots=True)
+class IndicatorLayout:
+    """How the last indicator table read was laid out, so that a headless continuation reads the same way.
+
+    ``label_col`` is the column of a section label left of the data ("绩效指标" spanning the rows), or None;
+    ``data_col`` the first column with a heading; ``maps`` one column map per horizon, the annual one last.
+    """
+
+    width: int
+    label_col: int | None
+    data_col: int
+    maps: tuple[ColumnMap, ...]
+
+    @property
+    def annual(self) -> ColumnMap:
+        """The column map of the annual horizon (the only one when the table has no long-term columns)."""
+        return self.maps[-1]
+
+
+@dataclass(frozen=True, slots=True)
+class LevelLabel:
+    """A level label (一级/二级指标) the indicator rows below it inherit, and the cell it is written in."""
+
+    text: str
+    table_no: int
+    row: int
+    col: int
+    weight: float | None = None
+    """Points stated with a level-1 label ("产出指标(50分)")."""
+
+
+@dataclass(frozen=True, slots=True)
+class InheritedLevels:
+    """The level labels in force for the next indicator row of one horizon."""
+
+    level1: LevelLabel | None = None
+    level2: LevelLabel | None = None
+
+
 @dataclass
 class FormContext:
     """One form being read: its tables and text lines, what was claimed, the rows produced."""
@@ -53,9 +115,10 @@ class FormContext:
     project: dict[str, Any] = field(default_factory=dict)
     records: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
     warnings: list[tuple[str, str]] = field(default_factory=list)
-    indicator_layout: Any = None
-    indicator_levels: dict[str, Any] = field(default_factory=dict)
-    """(width, label column, first data column, column maps) of the last indicator table read."""
+    indicator_layout: IndicatorLayout | None = None
+    """The layout of the last indicator table read (None before the first)."""
+    indicator_levels: dict[str, InheritedLevels] = field(default_factory=dict)
+    """Per horizon, the level labels the next indicator row inherits."""
 
     # -- cells -------------------------------------------------------------------------------------
 
@@ -96,12 +159,12 @@ class FormContext:
             return False
         current = self.project.get(column)
         if current not in (None, "") and current != value:
-            where = f"table {cell[0]} row {cell[1]}" if cell and cell[0] is not None else "text"
+            where = f"table {cell.table_no} row {cell.row}" if cell and cell.table_no is not None else "text"
             self.warn(where, f"second value for {column} ignored: {value!r} (kept {current!r})")
             return False
         self.project[column] = value
         if cell is not None:
-            self.claim(cell[0], cell[1], cell[2], "projects", column)
+            self.claim(cell.table_no, cell.row, cell.col, "projects", column)
         return True
 
     # -- amounts -----------------------------------------------------------------------------------
@@ -119,6 +182,12 @@ class FormContext:
         return parse_amount(text, unit)
 
 
+@cache
+def _figure() -> re.Pattern[str]:
+    """Digits with separators, then a percent sign or a money unit: the quick test of a value cell."""
+    return re.compile(rf"[+-]?[0-9,.]+(?:%|{money_unit_pattern()})?")
+
+
 def looks_numeric(text: str) -> bool:
     """True for a number, amount, percentage or a not-applicable mark ("/"), i.e. a value cell."""
     key = compact(text)
@@ -126,12 +195,12 @@ def looks_numeric(text: str) -> bool:
         return False
     if key in ("/", "-", "—", "——", "无"):
         return True
-    if re.fullmatch(r"[+-]?[0-9,.]+(?:%|万元|元|万|亿元|亿)?", key):
+    if _figure().fullmatch(key):
         return True
     return parse_amount(key).number is not None
 
 
-def first_filled(cells: list[str], start: int = 0) -> int | None:
+def first_filled(cells: Sequence[str], start: int = 0) -> int | None:
     """Index of the first non-empty cell at or after ``start``."""
     for index in range(start, len(cells)):
         if cells[index]:

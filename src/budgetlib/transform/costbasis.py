@@ -28,21 +28,20 @@ analyses over those rows (unit costs across forms, review checks) are in :mod:`b
 
 from __future__ import annotations
 
-import csv
 import logging
 import re
-from collections.abc import Iterable
 from dataclasses import dataclass, fields, replace
 from functools import cache
-from importlib import resources
 from typing import Any
 
 import pandas as pd
 
-from budgetlib import schema
+from budgetlib import schema, vocabulary
 from budgetlib.forms import Forms
 from budgetlib.transform.amounts import parse_amount
 from budgetlib.transform.normalize import compact
+from budgetlib.transform.numbers import CHINESE_DIGITS, arabic_number, chinese_number
+from budgetlib.vocabulary import alternation, count_units
 
 log = logging.getLogger(__name__)
 
@@ -62,7 +61,7 @@ __all__ = [
 TIME_UNITS: dict[str, str] = {"年": "年", "月": "月", "个月": "月", "天": "天", "日": "天", "周": "周"}
 """Time units of a per-basis or a duration, and their canonical name."""
 
-_CN_DIGITS = "零〇一二两三四五六七八九十百千万亿壹贰叁肆伍陆柒捌玖拾佰仟"
+_CN_DIGITS = CHINESE_DIGITS.replace("点", "")
 _ARABIC = r"\d+(?:,\d{3})*(?:\.\d+)?"
 _MONEY_UNIT = r"亿元|万元|千元|元|万(?![人户个家台套辆次件名张册份亩吨株棵])"
 _BANDWIDTH = re.compile(
@@ -140,17 +139,9 @@ class Quantity:
 
 
 @cache
-def count_units() -> dict[str, str]:
-    """Counting units (家, 个, 台 …) and the class they are compared in (data/count_units.csv)."""
-    text = resources.files("budgetlib").joinpath("data/count_units.csv").read_text(encoding="utf-8")
-    return {row["unit"]: row["unit_class"] for row in csv.DictReader(text.splitlines())}
-
-
-@cache
 def cost_item_kinds() -> pd.DataFrame:
     """Kinds of cost (broadband, maintenance …), their patterns and expected economic category."""
-    text = resources.files("budgetlib").joinpath("data/cost_item_kinds.csv").read_text(encoding="utf-8")
-    return pd.DataFrame(list(csv.DictReader(text.splitlines())), dtype="str")
+    return pd.DataFrame(list(vocabulary.table("cost_item_kinds.csv")), dtype="str")
 
 
 @cache
@@ -172,14 +163,10 @@ def kind_of(text: str) -> str | None:
     return None
 
 
-def _alternation(words: Iterable[str]) -> str:
-    return "|".join(sorted(map(re.escape, words), key=len, reverse=True))
-
-
 @cache
 def _patterns() -> dict[str, re.Pattern[str]]:
-    per_unit = _alternation([*count_units(), *TIME_UNITS])
-    count = _alternation(count_units())
+    per_unit = alternation([*count_units(), *TIME_UNITS])
+    count = alternation(count_units())
     money = (
         rf"(?P<times>[×xX*])?(?P<pre>(?:每(?:{per_unit}))+)?(?P<filler>约|按|为|计|需|平均|均|单价|价格)?"
         rf"(?<![\d.{_CN_DIGITS}])(?P<num>{_ARABIC}|[{_CN_DIGITS}]+)(?P<unit>{_MONEY_UNIT})"  # only at a run's start
@@ -271,16 +258,7 @@ def quantities_in(text: str) -> list[Quantity]:
 
 
 def _number(text: str) -> float | None:
-    if text[0].isdigit():
-        return float(text.replace(",", ""))
-    if len(text) > 40:  # no quantity needs more numerals; cn2an's time grows with the square of the length
-        return None
-    import cn2an  # deferred: a quarter of a second to import
-
-    try:
-        return float(cn2an.cn2an(text, "smart"))
-    except (ValueError, KeyError, IndexError, TypeError, OverflowError):
-        return None
+    return arabic_number(text) if text[0].isdigit() else chinese_number(text)
 
 
 def bandwidths_in(text: str) -> list[tuple[float, str]]:

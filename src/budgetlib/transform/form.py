@@ -7,28 +7,25 @@ their cells before the label/value pass, so that a value search never wanders in
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
+from dataclasses import dataclass
+from functools import cache
 from typing import Any
 
 from budgetlib.extract.document import Table, TextLine
 from budgetlib.transform.amounts import parse_amount, unit_stated_in
-from budgetlib.transform.context import FormContext, first_filled, is_label_text, is_placeholder
-from budgetlib.transform.indicators import (
+from budgetlib.transform.blocks import execution_header, expenditure_header, indicator_header, section_start
+from budgetlib.transform.context import CellKey, FormContext, first_filled, is_label_text, is_placeholder
+from budgetlib.transform.indicator_table import (
     continues_indicator_table,
-    indicator_header,
     parse_continued_table,
     parse_indicator_table,
 )
 from budgetlib.transform.labels import match_label
+from budgetlib.transform.money import parse_execution, parse_expenditures, parse_funding_sources, parse_project_funds
 from budgetlib.transform.normalize import compact
-from budgetlib.transform.sections import (
-    execution_header,
-    expenditure_header,
-    parse_execution,
-    parse_expenditures,
-    parse_funding_sources,
-    parse_project_funds,
-)
 from budgetlib.transform.targets import PERIOD, parse_target
+from budgetlib.vocabulary import money_unit_pattern
 
 _YEAR_IN_TITLE = re.compile(r"((?:19|20)\d{2})\s*年")
 _TRAILING_PAREN = re.compile(r"[(（][^()（）]{0,12}[)）]$")
@@ -42,14 +39,24 @@ _NAME_PHONE = re.compile(r"^([^\d(（]+?)\s*[,，、/ ]?\s*((?:\d|\(|（)[\d\-*(
 _CODE_YEAR = re.compile(r"-((?:19|20)\d{2})-")
 _NUMBER_LABEL = re.compile(r"^报表编号[:：]\s*(.+)$")
 _INLINE_LABEL = re.compile(r"([^\s:：,，;；、()（）]{2,16}?)\s*[:：]")
-_PRIOR_YEAR = re.compile(
-    r"(?P<year>(?:19|20)\d{2})\s*年(?:度)?(?:预算|项目预算|安排|批复)?(?:资金|金额)?(?:为|是|:|：)?\s*"
-    r"(?P<amount>[0-9][0-9,]*(?:\.\d+)?\s*(?:万元|万|元|亿元|亿)?)"
-)
-_RELATIVE_YEAR = re.compile(
-    r"(?P<rel>上年|上一年|去年|前年)(?:度)?(?:预算|项目预算|安排)?(?:资金|金额)?(?:为|是|:|：)?\s*"
-    r"(?P<amount>[0-9][0-9,]*(?:\.\d+)?\s*(?:万元|万|元|亿元|亿)?)"
-)
+
+@cache
+def _prior_year() -> re.Pattern[str]:
+    """A budget of an earlier year stated in the text: "2019年预算为 50 万元"."""
+    return re.compile(
+        r"(?P<year>(?:19|20)\d{2})\s*年(?:度)?(?:预算|项目预算|安排|批复)?(?:资金|金额)?(?:为|是|:|：)?\s*"
+        rf"(?P<amount>[0-9][0-9,]*(?:\.\d+)?\s*(?:{money_unit_pattern()})?)"
+    )
+
+
+@cache
+def _relative_year() -> re.Pattern[str]:
+    """A budget of last year or the year before stated in the text: "上年预算 50 万元"."""
+    return re.compile(
+        r"(?P<rel>上年|上一年|去年|前年)(?:度)?(?:预算|项目预算|安排)?(?:资金|金额)?(?:为|是|:|：)?\s*"
+        rf"(?P<amount>[0-9][0-9,]*(?:\.\d+)?\s*(?:{money_unit_pattern()})?)"
+    )
+
 
 TEXT_FIELDS = frozenset({
     "application_reason", "main_content", "cost_basis", "budget_change_text", "overall_goal", "annual_goal",
@@ -118,24 +125,35 @@ def _is_section_heading(text: str) -> bool:
 # -- label / value pairs --------------------------------------------------------------------------
 
 
-def inline_pairs(text: str) -> list[tuple[str, str, str]]:
-    """(field, label, value) for each "label：value" written inside one cell or line.
+@dataclass(frozen=True, slots=True)
+class InlinePair:
+    """A "label：value" written inside one cell or line: the field the label names, the label, the value."""
+
+    field: str
+    label: str
+    value: str
+
+
+def inline_pairs(text: str) -> list[InlinePair]:
+    """Each "label：value" written inside one cell or line.
 
     Forms often write "项目名称：区电子政务网络运行维护" in one cell, or a signature line
     "填表人：宋云花 联系电话：1660732**** 填报日期：" under the table. Only labels that match the
     vocabulary count; a value runs to the next recognised label.
+
+    >>> [(pair.field, pair.value) for pair in inline_pairs("填表人：宋云花 联系电话：1660732**** 填报日期：")]
+    [('form_filler', '宋云花'), ('phone', '1660732****'), ('fill_date', '')]
     """
-    found: list[tuple[int, int, str, str]] = []
+    found = []
     for match in _INLINE_LABEL.finditer(text):
         label = match_label(match.group(1), "header")
         if label is not None and label.role == "field":
-            found.append((match.start(1), match.end(), label.name, match.group(1)))
-    pairs = []
-    for index, (_, value_start, field, label_text) in enumerate(found):
-        value_end = found[index + 1][0] if index + 1 < len(found) else len(text)
-        value = text[value_start:value_end].strip(" ,，;；、")
-        pairs.append((field, label_text, value))
-    return pairs
+            found.append((match, label.name))
+    ends = [match.start(1) for match, _ in found[1:]] + [len(text)] if found else []
+    return [
+        InlinePair(field, match.group(1), text[match.end():end].strip(" ,，;；、"))
+        for (match, field), end in zip(found, ends, strict=True)
+    ]
 
 
 def _read_inline(ctx: FormContext, table: Table | None, row: int, col: int | None, text: str) -> bool:
@@ -144,16 +162,16 @@ def _read_inline(ctx: FormContext, table: Table | None, row: int, col: int | Non
     if not pairs:
         return False
     table_no = table.table_no if table is not None else None
-    for field, _, value in pairs:
-        if not value or is_placeholder(value):
-            ctx.claim(table_no, row, col, "labels", field)
+    for pair in pairs:
+        if not pair.value or is_placeholder(pair.value):
+            ctx.claim(table_no, row, col, "labels", pair.field)
             continue
-        handler = _FIELD_HANDLERS.get(field)
+        handler = _FIELD_HANDLERS.get(pair.field)
         if handler is not None:
-            handler(ctx, value, None)
-        elif field in TEXT_FIELDS:
-            ctx.set_project(field, value)
-        ctx.claim(table_no, row, col, "projects", field)
+            handler(ctx, pair.value, None)
+        elif pair.field in TEXT_FIELDS:
+            ctx.set_project(pair.field, pair.value)
+        ctx.claim(table_no, row, col, "projects", pair.field)
     return True
 
 
@@ -219,7 +237,7 @@ def _read_field(ctx: FormContext, table: Table, row: int, col: int, field: str) 
     value = table.rows[row_of_value][value_col]
     if is_placeholder(value):
         return
-    cell = (table.table_no, row_of_value, value_col)
+    cell = CellKey(table.table_no, row_of_value, value_col)
     label_text = table.rows[row][col]
     if field in ("total_budget", "current_year_budget"):
         _set_budget(ctx, table, row_of_value, value_col, field, label_text)
@@ -237,7 +255,7 @@ def _set_budget(ctx: FormContext, table: Table, row: int, col: int, field: str, 
     text = table.rows[row][col]
     amount = ctx.amount(text, table, label_text)
     written = "budget_as_written" if field == "current_year_budget" else "total_budget_as_written"
-    if ctx.set_project(written, text, (table.table_no, row, col)):
+    if ctx.set_project(written, text, CellKey(table.table_no, row, col)):
         ctx.project[f"{field}_yuan"] = amount.yuan
         if field == "current_year_budget" or "amount_unit" not in ctx.project:
             ctx.project["amount_unit"] = amount.unit
@@ -258,7 +276,7 @@ def _add_funding_line(ctx: FormContext, table: Table, row: int, col: int, value_
     ctx.claim(table.table_no, row, value_col, "funding", "amount_as_written", line_no)
 
 
-def _project_name(ctx: FormContext, value: str, cell: tuple[int, int, int] | None) -> None:
+def _project_name(ctx: FormContext, value: str, cell: CellKey | None) -> None:
     ctx.set_project("project_name_as_written", value, cell)
     match = _CODE_PREFIX.match(value.strip())
     if match and re.search(r"\d", match.group(1)):
@@ -268,7 +286,7 @@ def _project_name(ctx: FormContext, value: str, cell: tuple[int, int, int] | Non
         ctx.project.setdefault("project_name", value.replace("\n", ""))
 
 
-def _department(ctx: FormContext, value: str, cell: tuple[int, int, int] | None) -> None:
+def _department(ctx: FormContext, value: str, cell: CellKey | None) -> None:
     text = value.replace("\n", "").strip()
     match = _DEPT_CODE.match(text)
     if match:
@@ -277,28 +295,28 @@ def _department(ctx: FormContext, value: str, cell: tuple[int, int, int] | None)
         if ctx.set_project("department", name.strip(), cell):
             ctx.project.setdefault("department_code", code)
             if cell is not None:
-                ctx.claim(*cell, "projects", "department_code")
+                ctx.claim(cell.table_no, cell.row, cell.col, "projects", "department_code")
         return
     ctx.set_project("department", text, cell)
 
 
-def _manager(ctx: FormContext, value: str, cell: tuple[int, int, int] | None) -> None:
+def _manager(ctx: FormContext, value: str, cell: CellKey | None) -> None:
     text = value.replace("\n", " ").strip()
     match = _NAME_PHONE.match(text)
     if match and re.search(r"\d{3}", match.group(2)):
         if ctx.set_project("manager", match.group(1).strip(), cell):
             ctx.project.setdefault("phone", match.group(2).strip())
             if cell is not None:
-                ctx.claim(*cell, "projects", "phone")
+                ctx.claim(cell.table_no, cell.row, cell.col, "projects", "phone")
         return
     ctx.set_project("manager", text, cell)
 
 
-def _project_code(ctx: FormContext, value: str, cell: tuple[int, int, int] | None) -> None:
+def _project_code(ctx: FormContext, value: str, cell: CellKey | None) -> None:
     ctx.set_project("project_code", value.strip(), cell)
 
 
-def _period(ctx: FormContext, value: str, cell: tuple[int, int, int] | None) -> None:
+def _period(ctx: FormContext, value: str, cell: CellKey | None) -> None:
     if ctx.set_project("period", value, cell):
         parsed = parse_target(value)
         if parsed.kind == PERIOD:
@@ -306,7 +324,10 @@ def _period(ctx: FormContext, value: str, cell: tuple[int, int, int] | None) -> 
             ctx.project["period_end"] = parsed.period_end
 
 
-_FIELD_HANDLERS = {
+FieldHandler = Callable[[FormContext, str, CellKey | None], None]
+"""Reads a field's value into the project row; the cell is None for a value written inline."""
+
+_FIELD_HANDLERS: dict[str, FieldHandler] = {
     "project_name": _project_name,
     "department": _department,
     "manager": _manager,
@@ -334,15 +355,13 @@ def read_blocks(ctx: FormContext, table: Table) -> None:
         if expenditure_header(cells):
             row = parse_expenditures(ctx, table, row)
             continue
-        first = first_filled(cells)
-        if first is not None:
-            label = match_label(cells[first], "header")
-            if label is not None and label.role == "section" and label.name == "funding_sources":
-                row = parse_funding_sources(ctx, table, row, first)
-                continue
-            if label is not None and label.role == "section" and label.name == "project_funds":
-                row = parse_project_funds(ctx, table, row, first)
-                continue
+        section = section_start(cells)
+        if section is not None and section.label.name == "funding_sources":
+            row = parse_funding_sources(ctx, table, row, section.col)
+            continue
+        if section is not None and section.label.name == "project_funds":
+            row = parse_project_funds(ctx, table, row, section.col)
+            continue
         row += 1
 
 
@@ -415,13 +434,13 @@ def budget_history(ctx: FormContext) -> None:
 def _history_from_text(ctx: FormContext, text: str, base: dict[str, Any], year: int | None) -> None:
     key = compact(text)
     unit = ctx.project.get("amount_unit_stated")
-    for match in _PRIOR_YEAR.finditer(key):
+    for match in _prior_year().finditer(key):
         stated_year = int(match.group("year"))
         if year is not None and stated_year >= year:
             continue
         _add_text_history(ctx, base, stated_year, match.group("amount"), unit, match.group(0))
     if year is not None:
-        for match in _RELATIVE_YEAR.finditer(key):
+        for match in _relative_year().finditer(key):
             offset = 2 if match.group("rel") == "前年" else 1
             _add_text_history(ctx, base, year - offset, match.group("amount"), unit, match.group(0))
 

@@ -10,7 +10,9 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from functools import lru_cache
+from functools import cache, lru_cache
+
+from budgetlib.vocabulary import money_unit_pattern
 
 _WHITESPACE = re.compile(r"\s+")
 _NUMBERING = re.compile(
@@ -19,7 +21,6 @@ _NUMBERING = re.compile(
 _STAMP = re.compile(r"\((?:盖章|签章|签字|公章)\)")
 _WEIGHT_SUFFIX = re.compile(r"[(（]\s*([0-9]+(?:\.[0-9]+)?)\s*分\s*[)）]\s*$")
 _TRAILING_PUNCT = ":：;；,，。.、"  # stripped with str.rstrip: the regex "[…]+$" is quadratic on long runs
-_UNIT_SUFFIX = re.compile(r"\((?:单位[:：]?)?(?:万元|元|亿元|千元|%|[A-Za-z](?:[/×*÷][A-Za-z])?)\)")
 
 
 def nfkc(text: str) -> str:
@@ -56,6 +57,12 @@ def split_weight_suffix(text: str) -> tuple[str, float | None]:
     return key[: match.start()], float(match.group(1))
 
 
+@cache
+def _unit_suffix() -> re.Pattern[str]:
+    """A unit in parentheses after a label: "(万元)", "(单位:元)", "(%)", a formula "(B/A)"."""
+    return re.compile(rf"\((?:单位[:：]?)?(?:{money_unit_pattern()}|%|[A-Za-z](?:[/×*÷][A-Za-z])?)\)")
+
+
 @lru_cache(maxsize=65536)
 def label_key(text: str) -> str:
     """The matching key of a label: compact, without numbering, stamp, points or trailing colon.
@@ -66,7 +73,7 @@ def label_key(text: str) -> str:
     key = compact(text)
     key = _STAMP.sub("", key)
     key = _WEIGHT_SUFFIX.sub("", key)
-    key = _UNIT_SUFFIX.sub("", key)
+    key = _unit_suffix().sub("", key)
     key = key.rstrip(_TRAILING_PUNCT)
     match = _NUMBERING.match(key)
     if match and len(key) > match.end():

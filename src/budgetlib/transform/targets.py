@@ -10,37 +10,55 @@ periods ("2023.07-2024.01", "202001-202012", "2021年全年"), or numbers inside
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cache, lru_cache
+from types import MappingProxyType
 
 from budgetlib.transform.normalize import compact
+from budgetlib.transform.numbers import ARABIC, arabic_number, chinese_number
+from budgetlib.vocabulary import VocabularyError, table
 
 QUANTITATIVE = "quantitative"
 QUALITATIVE = "qualitative"
 PERIOD = "period"
 
-_PREFIX_COMPARATORS: tuple[tuple[str, str], ...] = (
-    (">=", ">="), ("≥", ">="), ("≧", ">="), ("=>", ">="), ("大于等于", ">="), ("大于或等于", ">="),
-    ("不低于", ">="), ("不少于", ">="), ("不小于", ">="), ("至少", ">="), ("达到", ">="),
-    ("<=", "<="), ("≤", "<="), ("≦", "<="), ("=<", "<="), ("小于等于", "<="), ("小于或等于", "<="),
-    ("不高于", "<="), ("不超过", "<="), ("不多于", "<="), ("不大于", "<="), ("控制在", "<="),
-    (">", ">"), ("大于", ">"), ("高于", ">"), ("超过", ">"), ("多于", ">"),
-    ("<", "<"), ("小于", "<"), ("低于", "<"), ("少于", "<"),
-    ("==", "="), ("=", "="), ("等于", "="),
-)
-_SUFFIX_COMPARATORS: tuple[tuple[str, str], ...] = (
-    ("及以上", ">="), ("以上", ">="), ("或以上", ">="),
-    ("及以下", "<="), ("以下", "<="), ("以内", "<="), ("之内", "<="), ("内", "<="),
-)
-#: Values of a separate 指标性质 column, mapped to comparators (定性 means qualitative).
-NATURE_COMPARATORS: dict[str, str] = {
-    "=": "=", "≥": ">=", ">=": ">=", "≤": "<=", "<=": "<=", ">": ">", "<": "<",
-    "正向": ">=", "正向指标": ">=", "反向": "<=", "反向指标": "<=", "等于": "=", "大于等于": ">=",
-    "小于等于": "<=",
-}
-UNIT_ALIASES: dict[str, str] = {"百分比": "%", "％": "%", "百分点": "%", "百分率": "%"}
+COMPARATORS = (">=", "<=", ">", "<", "=")
+"""The comparators a target or actual can carry, as the tables store them."""
 
-_NUMBER = re.compile(r"^(?P<number>[+-]?(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?)(?P<unit>.*)$")
+
+@cache
+def _comparator_words(where: str) -> tuple[tuple[str, str], ...]:
+    """(word, meaning) of ``data/comparators.csv`` written ``where``, longest word first.
+
+    ``where`` is ``before`` the number, ``after`` the number and unit, or the whole text of a separate
+    ``column``; the meaning is a comparator, or (in a column only) ``qualitative``.
+    """
+    allowed = (*COMPARATORS, QUALITATIVE) if where == "column" else COMPARATORS
+    found = []
+    for row in table("comparators.csv"):
+        if row["where"] != where:
+            continue
+        if row["means"] not in allowed:
+            raise VocabularyError(f"data/comparators.csv: {row['word']!r} ({where}) means {row['means']!r}, "
+                                  f"not one of {', '.join(allowed)}")
+        found.append((row["word"], row["means"]))
+    return tuple(sorted(found, key=lambda pair: len(pair[0]), reverse=True))
+
+
+@cache
+def nature_comparators() -> Mapping[str, str]:
+    """Values of a separate 指标性质 column → comparator, or ``qualitative`` (定性)."""
+    return MappingProxyType(dict(_comparator_words("column")))
+
+
+@cache
+def unit_aliases() -> Mapping[str, str]:
+    """``data/unit_aliases.csv``: a unit as written → the unit stored ("百分比" → "%")."""
+    return MappingProxyType({row["alias"]: row["unit"] for row in table("unit_aliases.csv")})
+
+
+_NUMBER = re.compile(rf"^(?P<number>{ARABIC})(?P<unit>.*)$")
 _CHINESE_NUMBER = re.compile(r"^(?P<number>[零〇一二三四五六七八九十百千两]+)(?P<unit>.*)$")
 _UNIT_OK = re.compile(r"^[^\d,，。;；:：、()（）\[\]]{0,8}$")
 _PROSE_HINT = re.compile(r"[，,。；;：:]|按|征收|减|实现|完成|确保|保障|提高|提升|降低|不断")
@@ -83,7 +101,7 @@ def normalise_unit(unit: str | None) -> str | None:
     """Unit as the tables store it: "百分比" → "%", empty → None."""
     if not unit:
         return None
-    return UNIT_ALIASES.get(unit, unit)
+    return unit_aliases().get(unit, unit)
 
 
 def _iso(year: str | None, month: str | None, day: str | None = None) -> str | None:
@@ -119,12 +137,6 @@ def _period(key: str) -> Target | None:
     return None
 
 
-def _chinese_value(text: str) -> float | None:
-    from budgetlib.transform.amounts import _chinese_number
-
-    return _chinese_number(text)
-
-
 @lru_cache(maxsize=65536)
 def parse_target(text: str) -> Target:
     """Parse a target or an actual as written.
@@ -140,23 +152,23 @@ def parse_target(text: str) -> Target:
         return Target(text, PERIOD, period_start=period.period_start, period_end=period.period_end)
     comparator = None
     rest = key
-    for prefix, symbol in _PREFIX_COMPARATORS:
+    for prefix, symbol in _comparator_words("before"):
         if rest.startswith(prefix):
             comparator, rest = symbol, rest[len(prefix):]
             break
     match = _NUMBER.match(rest)
     value: float | None = None
     if match:
-        value = float(match.group("number").replace(",", ""))
+        value = arabic_number(match.group("number"))
         unit = match.group("unit")
     else:
         cn_match = _CHINESE_NUMBER.match(rest)
         if cn_match and comparator is not None:
-            value = _chinese_value(cn_match.group("number"))
+            value = chinese_number(cn_match.group("number"))
             unit = cn_match.group("unit")
         if value is None:
             return Target(text, QUALITATIVE)
-    for suffix, symbol in _SUFFIX_COMPARATORS:
+    for suffix, symbol in _comparator_words("after"):
         if unit.endswith(suffix) and comparator is None:
             comparator, unit = symbol, unit[: -len(suffix)]
             break

@@ -10,87 +10,51 @@ annual columns side by side give one indicator each.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
-from functools import lru_cache
+from collections.abc import Mapping
 from typing import Any
 
 from budgetlib.extract.document import Table
-from budgetlib.transform.context import FormContext, first_filled, is_placeholder
-from budgetlib.transform.labels import Label, horizon_of, match_label, match_level
+from budgetlib.transform.blocks import IndicatorColumn, first_label, indicator_header, indicator_table_end
+from budgetlib.transform.context import (
+    ColumnMap,
+    FormContext,
+    IndicatorLayout,
+    InheritedLevels,
+    LevelLabel,
+    first_filled,
+    is_placeholder,
+)
+from budgetlib.transform.labels import match_label, match_level, standard_levels
 from budgetlib.transform.normalize import label_key, split_weight_suffix
-from budgetlib.transform.targets import NATURE_COMPARATORS, QUALITATIVE, QUANTITATIVE, parse_target
+from budgetlib.transform.numbers import parse_points
+from budgetlib.transform.targets import QUALITATIVE, QUANTITATIVE, nature_comparators, parse_target
 
 _PLACEHOLDER_NAME = re.compile(r"^(?:指标\d*|三级指标\d*|\d+|…+|\.+|\*+|无|/|-+)$")
 _TEMPLATE_MARK = re.compile(r"\*\*|＊＊|XX|xx|××")
-_TARGET_COLUMNS = frozenset({"target"})
-_LEVEL_COLUMNS = ("level1", "level2", "name")
+_MAX_SHIFT = 2
+"""A data row is looked for at most this many columns off its headings."""
 
 
-@dataclass
-class ColumnMap:
-    """Columns of one horizon: column name → table column index."""
+def _column_maps(header: dict[int, IndicatorColumn]) -> tuple[ColumnMap, ...]:
+    """One column map per horizon: long-term and annual when the headings have both, else annual only.
 
-    horizon: str
-    columns: dict[str, int] = field(default_factory=dict)
-
-
-def indicator_header(cells: list[str]) -> dict[int, tuple[Label, str | None]] | None:
-    """The indicator columns of a heading row, or None when the row is not one.
-
-    A heading row names at least two of 一级/二级/三级 (or 指标内容) and a target column. Cached on
-    the row's texts: the same template rows recur across thousands of forms.
+    Columns without a horizon (levels, name, weight …) are shared by both maps.
     """
-    found = _indicator_header(tuple(cells))
-    return dict(found) if found is not None else None
-
-
-@lru_cache(maxsize=8192)
-def _indicator_header(cells: tuple[str, ...]) -> tuple[tuple[int, tuple[Label, str | None]], ...] | None:
-    found: dict[int, tuple[Label, str | None]] = {}
-    for index, text in enumerate(cells):
-        if not text or len(text) > 30:
-            continue
-        label = match_label(text, "indicator_col")
-        if label is not None:
-            found[index] = (label, horizon_of(text))
-    names = {label.name for label, _ in found.values()}
-    levels = len(names & {"level1", "level2", "name"})
-    if levels >= 2 and "target" in names:
-        return tuple(found.items())
-    return None
-
-
-def _column_maps(header: dict[int, tuple[Label, str | None]]) -> list[ColumnMap]:
-    horizons = {horizon for _, horizon in header.values() if horizon}
-    shared = {label.name: index for index, (label, horizon) in sorted(header.items()) if horizon is None}
-    if "long_term" not in horizons:
-        columns = dict(shared)
-        for index, (label, horizon) in sorted(header.items()):
-            if horizon == "annual":
-                columns[label.name] = index
-        return [ColumnMap("annual", columns)]
+    ordered = sorted(header.items())
+    shared = {column.name: index for index, column in ordered if column.horizon is None}
+    horizons = ("long_term", "annual") if any(column.horizon == "long_term" for column in header.values()) else (
+        "annual",)
     maps = []
-    for wanted in ("long_term", "annual"):
+    for wanted in horizons:
         columns = dict(shared)
-        for index, (label, horizon) in sorted(header.items()):
-            if horizon == wanted:
-                columns[label.name] = index
+        columns.update({column.name: index for index, column in ordered if column.horizon == wanted})
         maps.append(ColumnMap(wanted, columns))
-    return maps
+    return tuple(maps)
 
 
 def _clean_level(text: str) -> tuple[str, float | None]:
     key, weight = split_weight_suffix(text)
     return label_key(key), weight
-
-
-def _number(text: str) -> float | None:
-    key = text.strip().replace(",", "")
-    try:
-        value = float(key.rstrip("分"))
-    except ValueError:
-        return None
-    return value if value == value and abs(value) < 1e9 else None
 
 
 def _joined_labels(ctx: FormContext, table: Table, rows: range, col: int, level: int) -> dict[int, str]:
@@ -110,57 +74,33 @@ def _joined_labels(ctx: FormContext, table: Table, rows: range, col: int, level:
     return effective
 
 
-def _section_end(ctx: FormContext, table: Table, start: int, label_col: int | None, data_col: int) -> int:
-    """First row after the heading that no longer belongs to the indicator table."""
-    from budgetlib.transform.sections import is_section_start
-
-    for row in range(start, len(table.rows)):
-        cells = table.rows[row]
-        first = first_filled(cells)
-        if first is None:
-            continue
-        if is_section_start(cells):
-            return row
-        text = cells[first]
-        label = match_label(text, "header")
-        if label is None:
-            continue
-        if label.role == "total":
-            return row
-        if first < data_col and label.role in ("field", "section", "funding_total"):
-            return row
-        if label_col is not None and first <= label_col and label.role != "container":
-            return row
-    return len(table.rows)
-
-
 def parse_indicator_table(ctx: FormContext, table: Table, header_row: int) -> int:
     """Read the indicator table whose heading is ``header_row``; return the row after it."""
     cells = table.rows[header_row]
     header = indicator_header(cells)
     assert header is not None
-    for index, (label, _) in header.items():
-        ctx.claim_label(table, header_row, index, f"indicator column {label.name}")
+    for index, column in header.items():
+        ctx.claim_label(table, header_row, index, f"indicator column {column.name}")
     data_col = min(header)
     label_col = None
     first = first_filled(cells)
     if first is not None and first < data_col:
         label_col = first
         section_label = match_label(cells[first], "header")
-        weight = split_weight_suffix(cells[first])[1]
+        _, weight = split_weight_suffix(cells[first])
         if section_label is not None or weight is not None:
             ctx.claim_label(table, header_row, first, "indicator section")
             if weight is not None:
                 ctx.project.setdefault("indicator_section_weight", weight)
-    end = _section_end(ctx, table, header_row + 1, label_col, data_col)
+    end = indicator_table_end(table, header_row + 1, label_col, data_col)
     maps = _column_maps(header)
     seen_before = len(ctx.rows_of("indicators")) if ctx.indicator_layout is not None else None
     _read_section(ctx, table, range(header_row + 1, end), maps)
     if seen_before is not None:
         _warn_second_table(ctx, table, header_row, seen_before)
-    ctx.indicator_layout = (table.width, label_col, data_col, maps)
+    ctx.indicator_layout = IndicatorLayout(table.width, label_col, data_col, maps)
     if end < len(table.rows):
-        end = _read_total_row(ctx, table, end, maps[-1])
+        end = _read_total_row(ctx, table, end, ctx.indicator_layout.annual)
     return end
 
 
@@ -184,7 +124,7 @@ def _warn_second_table(ctx: FormContext, table: Table, header_row: int, seen_bef
 
 
 def _read_section(
-    ctx: FormContext, table: Table, rows: range, maps: list[ColumnMap], carry_on: bool = False
+    ctx: FormContext, table: Table, rows: range, maps: tuple[ColumnMap, ...], carry_on: bool = False
 ) -> None:
     if not carry_on:
         ctx.indicator_levels.clear()
@@ -198,11 +138,11 @@ def continues_indicator_table(ctx: FormContext, table: Table) -> bool:
     It must have the same width and level labels (产出指标, 数量指标 …) in the level columns.
     """
     layout = ctx.indicator_layout
-    if layout is None or table.width != layout[0] or not table.rows:
+    if layout is None or table.width != layout.width or not table.rows:
         return False
     if any(indicator_header(cells) for cells in table.rows[:2]):
         return False
-    columns = layout[3][-1].columns
+    columns = layout.annual.columns
     level_cols = [columns[name] for name in ("level1", "level2") if name in columns]
     hits = sum(
         1 for cells in table.rows[:5] for col in level_cols
@@ -213,13 +153,13 @@ def continues_indicator_table(ctx: FormContext, table: Table) -> bool:
 
 def parse_continued_table(ctx: FormContext, table: Table) -> int:
     """Read a headless continuation of the previous indicator table; returns the row after it."""
-    assert ctx.indicator_layout is not None
-    _, label_col, data_col, maps = ctx.indicator_layout
-    end = _section_end(ctx, table, 0, label_col, data_col)
-    _read_section(ctx, table, range(0, end), maps, carry_on=True)
+    layout = ctx.indicator_layout
+    assert layout is not None
+    end = indicator_table_end(table, 0, layout.label_col, layout.data_col)
+    _read_section(ctx, table, range(0, end), layout.maps, carry_on=True)
     ctx.warn(f"table {table.table_no}", "read as a continuation of the indicator table before it (no headings)")
     if end < len(table.rows):
-        end = _read_total_row(ctx, table, end, maps[-1])
+        end = _read_total_row(ctx, table, end, layout.annual)
     return end
 
 
@@ -234,12 +174,12 @@ def _read_rows(ctx: FormContext, table: Table, rows: range, cmap: ColumnMap) -> 
     level1_col, level2_col = cols.get("level1"), cols.get("level2")
     level1_text = _joined_labels(ctx, table, rows, level1_col, 1) if level1_col is not None else {}
     level2_text = _joined_labels(ctx, table, rows, level2_col, 2) if level2_col is not None else {}
-    # (text, weight, table_no, row, col) and (text, table_no, row, col): where inherited labels were written
-    level1, level2 = ctx.indicator_levels.get(cmap.horizon, (None, None))
+    inherited = ctx.indicator_levels.get(cmap.horizon, InheritedLevels())
+    level1, level2 = inherited.level1, inherited.level2
     shift = 0
     for row in rows:
         shift = _row_shift(table.rows[row], cols, shift)
-        row_map = ColumnMap(cmap.horizon, {k: v + shift for k, v in cols.items()}) if shift else cmap
+        row_map = cmap.shifted(shift) if shift else cmap
         if shift:
             texts = {level: _cell(ctx, table, row, row_map.columns.get(f"level{level}")) for level in (1, 2)}
             ctx.warn(f"{table.origin}, row {row + 1}".lstrip(", "),
@@ -248,11 +188,11 @@ def _read_rows(ctx: FormContext, table: Table, rows: range, cmap: ColumnMap) -> 
             texts = {1: level1_text.get(row), 2: level2_text.get(row)}
         if texts[1]:
             text, weight = _clean_level(texts[1])
-            level1 = (text, weight, table.table_no, row, row_map.columns["level1"])
+            level1 = LevelLabel(text, table.table_no, row, row_map.columns["level1"], weight)
             level2 = None
         if texts[2]:
-            level2 = (label_key(texts[2]), table.table_no, row, row_map.columns["level2"])
-        ctx.indicator_levels[cmap.horizon] = (level1, level2)
+            level2 = LevelLabel(label_key(texts[2]), table.table_no, row, row_map.columns["level2"])
+        ctx.indicator_levels[cmap.horizon] = InheritedLevels(level1, level2)
         name = _cell(ctx, table, row, row_map.columns.get("name")).replace("\n", "")
         target = _cell(ctx, table, row, row_map.columns.get("target"))
         if not _is_indicator(name, target):
@@ -260,10 +200,7 @@ def _read_rows(ctx: FormContext, table: Table, rows: range, cmap: ColumnMap) -> 
         _add_indicator(ctx, table, row, row_map, name, target, level1, level2)
 
 
-_MAX_SHIFT = 2
-
-
-def _row_shift(cells: list[str], cols: dict[str, int], previous: int) -> int:
+def _row_shift(cells: list[str], cols: Mapping[str, int], previous: int) -> int:
     """How many columns a data row sits off its headings (0 for a row that reads as it stands).
 
     Transcriptions and exports sometimes add or drop a leading cell in some rows; read as they stand,
@@ -315,8 +252,8 @@ def _add_indicator(
     cmap: ColumnMap,
     name: str,
     target_text: str,
-    level1: tuple[str, float | None, int, int, int] | None,
-    level2: tuple[str, int, int, int] | None,
+    level1: LevelLabel | None,
+    level2: LevelLabel | None,
 ) -> None:
     cols = cmap.columns
     number = len(ctx.rows_of("indicators")) + 1
@@ -329,12 +266,13 @@ def _add_indicator(
     }
     t = table.table_no
     if level1 is not None:
-        record["level1"], record["level1_weight"] = level1[0], level1[1]
-        ctx.claim(level1[2], level1[3], level1[4], "indicators", "level1", number)
+        record["level1"], record["level1_weight"] = level1.text, level1.weight
+        ctx.claim(level1.table_no, level1.row, level1.col, "indicators", "level1", number)
     if level2 is not None:
-        record["level2"] = level2[0]
-        ctx.claim(level2[1], level2[2], level2[3], "indicators", "level2", number)
-    _standardise_levels(record)
+        record["level2"] = level2.text
+        ctx.claim(level2.table_no, level2.row, level2.col, "indicators", "level2", number)
+    levels = standard_levels(record.get("level1"), record.get("level2"))
+    record["level1_std"], record["level2_std"] = levels.level1_std, levels.level2_std
     if name:
         ctx.claim(t, row, cols["name"], "indicators", "name", number)
     _fill_target(ctx, table, row, cols, target_text, record)
@@ -349,7 +287,7 @@ def _add_indicator(
     for column, dest in (("weight", "weight"), ("score", "score")):
         text = _cell(ctx, table, row, cols.get(column))
         if text:
-            record[dest] = _number(text)
+            record[dest] = parse_points(text)
             ctx.claim(t, row, cols[column], "indicators", dest, number)
     for column in ("deviation_reason", "standard", "remark"):
         text = _cell(ctx, table, row, cols.get(column))
@@ -364,7 +302,7 @@ def _add_indicator(
 
 
 def _fill_target(
-    ctx: FormContext, table: Table, row: int, cols: dict[str, int], target_text: str, record: dict[str, Any]
+    ctx: FormContext, table: Table, row: int, cols: Mapping[str, int], target_text: str, record: dict[str, Any]
 ) -> None:
     number = record["indicator_no"]
     t = table.table_no
@@ -379,11 +317,11 @@ def _fill_target(
     nature = _cell(ctx, table, row, cols.get("comparator"))
     if nature:
         ctx.claim(t, row, cols["comparator"], "indicators", "comparator", number)
-        key = label_key(nature) or nature.strip()
-        if key in ("定性", "定性指标"):
+        means = nature_comparators().get(label_key(nature) or nature.strip())
+        if means == QUALITATIVE:
             kind = QUALITATIVE
-        elif key in NATURE_COMPARATORS and kind in (None, QUANTITATIVE):
-            comparator = comparator or NATURE_COMPARATORS[key]
+        elif means is not None and kind in (None, QUANTITATIVE):
+            comparator = comparator or means
     unit_text = _cell(ctx, table, row, cols.get("unit"))
     if unit_text:
         ctx.claim(t, row, cols["unit"], "indicators", "unit", number)
@@ -399,34 +337,13 @@ def _fill_target(
     )
 
 
-def _standardise_levels(record: dict[str, Any]) -> None:
-    level1 = match_level(record["level1"], 1) if record.get("level1") else None
-    level2 = match_level(record["level2"], 2) if record.get("level2") else None
-    if level2 is None and record.get("level2") and match_level(record["level2"], 1):
-        # a level-1 label written in the level-2 column: keep as written, standardise nothing wrongly
-        level2 = None
-    record["level2_std"] = level2.std if level2 else None
-    if level2 is not None and level2.std == "服务对象满意度指标":
-        record["level1_std"] = "满意度指标"
-    elif level1 is not None:
-        record["level1_std"] = level1.std
-    elif level2 is not None:
-        record["level1_std"] = level2.std_level1
-    else:
-        record["level1_std"] = None
-    if level1 is not None and level2 is not None and level1.std == "成本指标" and level2.std == "成本指标":
-        record["level2_std"] = "经济成本指标"
-
-
 def _read_total_row(ctx: FormContext, table: Table, row: int, cmap: ColumnMap) -> int:
     """A 合计/总分 row right after the indicators: the stated total weight and official score."""
     cells = table.rows[row]
-    first = first_filled(cells)
-    if first is None:
+    found = first_label(cells)
+    if found is None or found.label.role != "total":
         return row
-    label = match_label(cells[first], "header")
-    if label is None or label.role != "total":
-        return row
+    first = found.col
     ctx.claim_label(table, row, first, "total row")
     for column, quantity, project_column in (
         ("weight", "weight", "stated_total_weight"),
@@ -436,7 +353,7 @@ def _read_total_row(ctx: FormContext, table: Table, row: int, cmap: ColumnMap) -
         text = ctx.free_text(table, row, col) if col is not None else ""
         if not text:
             continue
-        value = _number(text)
+        value = parse_points(text)
         ctx.add("stated_totals", {
             "of_table": "indicators", "label": cells[first], "quantity": quantity,
             "value": value, "as_written": text,

@@ -1,111 +1,35 @@
-"""Blocks of a form with their own rows: funding sources, project funds, budget execution, expenditures.
+"""The money blocks of a form: funding sources, project funds, budget execution, expenditures.
 
-Each block is recognised by its label or heading row, wherever it sits in whatever table, and read
-until a row that starts another block. Rows shifted by a column (a published quirk) are read by
-their content: a line's name is its first filled cell, its figures follow it.
+Each block is found by :mod:`~budgetlib.transform.blocks` (its label or heading row, wherever it sits in
+whatever table) and read here until a row that starts another block. Rows shifted by a column (a
+published quirk) are read by their content: a line's name is its first filled cell, its figures follow
+it. A total line (合计 …) is kept as a stated total, never as one more line; a 其中 line keeps its parent.
 """
 
 from __future__ import annotations
 
 import re
-from functools import lru_cache
 from typing import Any
 
 from budgetlib.extract.document import Table
-from budgetlib.transform.amounts import parse_rate
-from budgetlib.transform.context import FormContext, first_filled, looks_numeric
-from budgetlib.transform.labels import match_label
+from budgetlib.transform.amounts import Amount
+from budgetlib.transform.blocks import (
+    ends_block,
+    execution_header,
+    expenditure_header,
+    is_funding_line,
+    is_total_line,
+    split_of_which,
+)
+from budgetlib.transform.context import CellKey, FormContext, first_filled, looks_numeric
+from budgetlib.transform.labels import horizon_words, match_label
 from budgetlib.transform.normalize import compact, split_numbering, split_weight_suffix
+from budgetlib.transform.numbers import parse_points, parse_rate
 
-_OF_WHICH = re.compile(r"^(?:其中|含)[:：]?")
-_YEAR = re.compile(r"((?:19|20)\d{2})")
 _ECONOMIC_CODE = re.compile(r"^(\d{3,7})\s*[-_、.． ]?\s*(.+)$")
-_TOTAL_LINE = re.compile(r"^(?:合计|总计|总额|小计|年度资金总额|资金总额|预算总额)$")
 
 EXECUTION_AMOUNTS = ("initial_budget", "full_year_budget", "adjusted_budget", "executed")
-
-
-# -- recognising block starts ---------------------------------------------------------------------
-
-
-def execution_header(cells: list[str]) -> dict[int, str] | None:
-    """Columns of a budget-execution heading row (年初预算, 全年预算数, 执行数, 执行率 …), or None."""
-    found = _execution_header(tuple(cells))
-    return dict(found) if found is not None else None
-
-
-@lru_cache(maxsize=8192)
-def _execution_header(cells: tuple[str, ...]) -> tuple[tuple[int, str], ...] | None:
-    found: dict[int, str] = {}
-    for index, text in enumerate(cells):
-        if text and len(text) <= 30:
-            label = match_label(text, "execution_col")
-            if label is not None:
-                found[index] = label.name
-    names = set(found.values())
-    budgets = names & {"initial_budget", "full_year_budget", "adjusted_budget"}
-    if budgets and ("executed" in names or "execution_rate" in names):
-        return tuple(found.items())
-    return None
-
-
-def expenditure_header(cells: list[str]) -> tuple[int, dict[int, int | None]] | None:
-    """(category column, {amount column: year or None}) of an expenditure heading row, or None."""
-    found = _expenditure_header(tuple(cells))
-    return (found[0], dict(found[1])) if found is not None else None
-
-
-@lru_cache(maxsize=8192)
-def _expenditure_header(cells: tuple[str, ...]) -> tuple[int, tuple[tuple[int, int | None], ...]] | None:
-    category_col = None
-    for index, text in enumerate(cells):
-        if text and match_label(text, "expenditure_col") is not None:
-            category_col = index
-            break
-    if category_col is None:
-        return None
-    columns: dict[int, int | None] = {}
-    for index in range(category_col + 1, len(cells)):
-        text = cells[index]
-        if not text:
-            continue
-        year = _YEAR.search(compact(text))
-        if year:
-            columns[index] = int(year.group(1))
-        elif match_label(text, "funding_col") is not None or "金额" in text or "预算" in text:
-            columns[index] = None
-    return (category_col, tuple(columns.items())) if columns else None
-
-
-def is_section_start(cells: list[str]) -> bool:
-    """True when the row opens a block (so the block before it ends)."""
-    return _is_section_start(tuple(cells))
-
-
-@lru_cache(maxsize=8192)
-def _is_section_start(cells: tuple[str, ...]) -> bool:
-    from budgetlib.transform.indicators import _indicator_header
-
-    if _indicator_header(cells) or _execution_header(cells) or _expenditure_header(cells):
-        return True
-    first = first_filled(cells)
-    if first is None:
-        return False
-    label = match_label(cells[first], "header")
-    return label is not None and label.role == "section"
-
-
-def _ends_block(cells: list[str], label_col: int | None) -> bool:
-    """A row that starts another block, or carries a form label in the block's label column."""
-    if is_section_start(cells):
-        return True
-    first = first_filled(cells)
-    if first is None:
-        return False
-    label = match_label(cells[first], "header")
-    if label is None or label.role in ("funding_total", "funding_line", "total"):
-        return False
-    return label_col is None or first <= label_col
+"""The amount columns of a budget-execution line (each with ``*_as_written`` and ``*_yuan``)."""
 
 
 # -- funding sources (declaration) ----------------------------------------------------------------
@@ -124,25 +48,24 @@ def parse_funding_sources(ctx: FormContext, table: Table, start: int, label_col:
     row = start + 1
     while row < len(table.rows):
         cells = table.rows[row]
-        if _ends_block(cells, label_col - 1 if label_col > 0 else None) and not _is_funding_line(cells):
+        if ends_block(cells, label_col - 1 if label_col > 0 else None) and not is_funding_line(cells):
             break
         name_col = first_filled(cells)
         if name_col is None:
             row += 1
             continue
-        if name_col == label_col and not _is_funding_line(cells):
+        if name_col == label_col and not is_funding_line(cells):
             break
         name = cells[name_col]
         amount_col = first_filled(cells, name_col + 1)
         amount_text = cells[amount_col] if amount_col is not None else ""
         amount = ctx.amount(amount_text, table, *unit_hints) if amount_text else None
-        if _TOTAL_LINE.match(compact(name)):
+        if is_total_line(name):
             _add_total(ctx, table, row, name_col, amount_col, "funding", name, amount_text, amount)
             row += 1
             continue
         number, rest = split_numbering(name)
-        of_which = _OF_WHICH.match(rest)
-        source_name = rest[of_which.end():] if of_which else rest
+        of_which, source_name = split_of_which(rest)
         line_no = len(ctx.rows_of("funding")) + 1
         record: dict[str, Any] = {
             "line_no": line_no,
@@ -165,18 +88,9 @@ def parse_funding_sources(ctx: FormContext, table: Table, start: int, label_col:
     return row
 
 
-def _is_funding_line(cells: list[str]) -> bool:
-    first = first_filled(cells)
-    if first is None:
-        return False
-    number, rest = split_numbering(cells[first])
-    if number is not None or _OF_WHICH.match(rest) or _TOTAL_LINE.match(rest):
-        return True
-    return any(word in rest for word in ("收入", "拨款", "资金", "结转", "结余", "基金"))
-
-
 def _add_total(ctx: FormContext, table: Table, row: int, name_col: int, amount_col: int | None,
-               of_table: str, name: str, amount_text: str, amount: Any, fiscal_year: int | None = None) -> None:
+               of_table: str, name: str, amount_text: str, amount: Amount | None,
+               fiscal_year: int | None = None) -> None:
     ctx.claim_label(table, row, name_col, f"{of_table} total")
     if amount_col is None or not amount_text:
         return
@@ -199,7 +113,7 @@ def parse_project_funds(ctx: FormContext, table: Table, start: int, label_col: i
     row = start
     while row < len(table.rows):
         cells = table.rows[row]
-        if row > start and _ends_block(cells, label_col):
+        if row > start and ends_block(cells, label_col):
             break
         col = label_col + 1
         while col < len(cells):
@@ -237,21 +151,20 @@ def _add_fund_pair(ctx: FormContext, table: Table, row: int, col: int, name: str
     amount = ctx.amount(value_text, table, name, *unit_hints) if value_text else None
     label = match_label(name, "header")
     key = compact(name)
-    current = any(word in key for word in ("当年", "本年", "年度"))
+    current = any(word in key for word in horizon_words("annual"))
     if label is not None and label.role == "funding_total":
         column = "current_year_budget" if label.name == "current_year" else "total_budget"
         scope_by_col[col] = "current_year" if label.name == "current_year" else "total"
         ctx.claim_label(table, row, col, column)
         if value_col is not None and amount is not None:
             written = "budget_as_written" if column == "current_year_budget" else "total_budget_as_written"
-            if ctx.set_project(written, value_text, (table.table_no, value_row, value_col)):
+            if ctx.set_project(written, value_text, CellKey(table.table_no, value_row, value_col)):
                 ctx.project[f"{column}_yuan"] = amount.yuan
                 if column == "current_year_budget":
                     ctx.project.setdefault("amount_unit", amount.unit)
         return
     _, rest = split_numbering(name)
-    of_which = _OF_WHICH.match(rest)
-    source_name = rest[of_which.end():] if of_which else rest
+    _, source_name = split_of_which(rest)
     line_no = len(ctx.rows_of("funding")) + 1
     ctx.add("funding", {
         "line_no": line_no, "source_name": source_name, "source_as_written": name, "parent_source": None,
@@ -284,7 +197,7 @@ def parse_execution(ctx: FormContext, table: Table, start: int) -> int:
         ctx.claim_label(table, start, index, f"execution column {header[index]}")
     if label_col is not None:
         ctx.claim_label(table, start, label_col, "execution section")
-        weight = split_weight_suffix(cells[label_col])[1]
+        _, weight = split_weight_suffix(cells[label_col])
         if weight is not None:
             ctx.project.setdefault("execution_section_weight", weight)
     if name_col is not None and name_col != label_col and ctx.free_text(table, start, name_col):
@@ -294,7 +207,7 @@ def parse_execution(ctx: FormContext, table: Table, start: int) -> int:
     row = start + 1
     while row < len(table.rows):
         cells = table.rows[row]
-        if _ends_block(cells, label_col):
+        if ends_block(cells, label_col):
             break
         offset = _row_offset(cells, name_col, value_cols)
         name_at = (name_col + offset) if name_col is not None else None
@@ -302,21 +215,19 @@ def parse_execution(ctx: FormContext, table: Table, start: int) -> int:
         if not name and not any(cells[c + offset] for c in value_cols if 0 <= c + offset < len(cells)):
             row += 1
             continue
-        line = compact(name)
-        of_which = _OF_WHICH.match(line)
-        fund_line = line[of_which.end():] if of_which else line
+        of_which, fund_line = split_of_which(name)
         line_no = len(ctx.rows_of("budget_execution")) + 1
         record: dict[str, Any] = {
             "line_no": line_no,
             "fund_line": fund_line.rstrip(":：") or None,
             "parent_line": parent if of_which else None,
-            "is_total": bool(_TOTAL_LINE.match(fund_line.rstrip(":："))),
+            "is_total": is_total_line(fund_line.rstrip(":：")),
         }
         if record["is_total"] or (not of_which and parent is None):
             parent = record["fund_line"]
         elif not of_which and parent is not None and seen_of_which:
             record["parent_line"] = parent
-        seen_of_which = seen_of_which or bool(of_which)
+        seen_of_which = seen_of_which or of_which
         if name:
             ctx.claim(table.table_no, row, name_at, "budget_execution", "fund_line", line_no)
         for col, column in header.items():
@@ -367,10 +278,7 @@ def _execution_value(ctx: FormContext, table: Table, record: dict[str, Any], col
     elif column == "execution_rate":
         record["execution_rate"] = parse_rate(text)
     elif column in ("weight", "score"):
-        try:
-            record[column] = float(compact(text).rstrip("分"))
-        except ValueError:
-            record[column] = None
+        record[column] = parse_points(text)
     elif column == "reason":
         record["reason"] = text
 
@@ -381,9 +289,9 @@ def _execution_value(ctx: FormContext, table: Table, record: dict[str, Any], col
 def parse_expenditures(ctx: FormContext, table: Table, start: int) -> int:
     """The expenditure block (项目支出明细); returns the row after it."""
     cells = table.rows[start]
-    found = expenditure_header(cells)
-    assert found is not None
-    category_col, year_cols = found
+    header = expenditure_header(cells)
+    assert header is not None
+    category_col, year_cols = header.category_col, header.year_cols
     ctx.claim_label(table, start, category_col, "expenditure category heading")
     fiscal_year = ctx.project.get("fiscal_year")
     for col in year_cols:
@@ -392,7 +300,7 @@ def parse_expenditures(ctx: FormContext, table: Table, start: int) -> int:
     line_no = 0
     while row < len(table.rows):
         cells = table.rows[row]
-        if _ends_block(cells, None) and not looks_numeric(cells[first_filled(cells) or 0]):
+        if ends_block(cells, None) and not looks_numeric(cells[first_filled(cells) or 0]):
             first = first_filled(cells)
             label = match_label(cells[first], "header") if first is not None else None
             if label is None or label.role != "total":
@@ -403,7 +311,7 @@ def parse_expenditures(ctx: FormContext, table: Table, start: int) -> int:
             continue
         offset = first - category_col if not looks_numeric(cells[first]) else 0
         name = cells[first] if offset == first - category_col else ""
-        is_total = bool(_TOTAL_LINE.match(compact(name)))
+        is_total = is_total_line(name)
         if not is_total:
             line_no += 1
         code, category = _split_economic_code(name)

@@ -1,0 +1,291 @@
+"""Where the blocks of a form start and end, and what kind of line a block's row is.
+
+A block with rows of its own (the indicator table, funding sources, project funds, budget execution,
+expenditures) is found by its heading row or section label wherever it sits, and read until a row that
+starts another block. The block readers (:mod:`~budgetlib.transform.money`,
+:mod:`~budgetlib.transform.indicator_table`) and the form's block pass (:mod:`~budgetlib.transform.form`)
+all ask this module, so "does this row open a block?" and "does it end this one?" have one answer.
+
+The words of a block's lines (合计 and the other total-line words, 其中, the words of a funding source)
+are ``data/block_words.csv``; the headings are the column contexts of ``data/labels.csv``. Recognisers
+are cached on the row's texts: the same template rows recur across thousands of forms.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from functools import cache, lru_cache
+from types import MappingProxyType
+
+from budgetlib.extract.document import Table
+from budgetlib.transform.context import first_filled
+from budgetlib.transform.labels import Label, horizon_of, match_label
+from budgetlib.transform.normalize import compact, split_numbering
+from budgetlib.vocabulary import alternation, words
+
+_YEAR = re.compile(r"((?:19|20)\d{2})")
+_MAX_HEADING = 30
+"""Longer cells are text, never a column heading."""
+
+INDICATOR_LEVEL_COLUMNS = frozenset({"level1", "level2", "name"})
+EXECUTION_BUDGETS = frozenset({"initial_budget", "full_year_budget", "adjusted_budget"})
+LINE_LABEL_ROLES = frozenset({"funding_total", "funding_line", "total"})
+"""Roles of labels that are lines of a block (合计, 资金总额, 上级资金), not the start of something else."""
+
+
+# -- heading rows ---------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class IndicatorColumn:
+    """A column of an indicator heading row: its label and horizon (``long_term``, ``annual`` or None)."""
+
+    label: Label
+    horizon: str | None
+
+    @property
+    def name(self) -> str:
+        """The column's name: level1, level2, name, target, actual, weight, score …"""
+        return self.label.name
+
+
+@dataclass(frozen=True, slots=True)
+class ExpenditureHeader:
+    """An expenditure heading row: the economic-category column and each amount column's year (None: the form's)."""
+
+    category_col: int
+    year_cols: Mapping[int, int | None]
+
+
+@dataclass(frozen=True, slots=True)
+class LabelAt:
+    """A form label (``header`` context of data/labels.csv) and the column it stands in."""
+
+    col: int
+    label: Label
+
+
+def indicator_header(cells: Sequence[str]) -> dict[int, IndicatorColumn] | None:
+    """The indicator columns of a heading row, or None when the row is not one.
+
+    A heading row names at least two of 一级/二级/三级 (or 指标内容) and a target column.
+
+    >>> header = indicator_header(["一级指标", "二级指标", "三级指标", "指标值(年度)"])
+    >>> [(col, column.name, column.horizon) for col, column in header.items()]
+    [(0, 'level1', None), (1, 'level2', None), (2, 'name', None), (3, 'target', 'annual')]
+    >>> indicator_header(["项目名称", "区电子政务网络运行维护"]) is None
+    True
+    """
+    found = _indicator_header(tuple(cells))
+    return dict(found) if found is not None else None
+
+
+@lru_cache(maxsize=8192)
+def _indicator_header(cells: tuple[str, ...]) -> tuple[tuple[int, IndicatorColumn], ...] | None:
+    found: dict[int, IndicatorColumn] = {}
+    for index, text in enumerate(cells):
+        if not text or len(text) > _MAX_HEADING:
+            continue
+        label = match_label(text, "indicator_col")
+        if label is not None:
+            found[index] = IndicatorColumn(label, horizon_of(text))
+    names = {column.name for column in found.values()}
+    if len(names & INDICATOR_LEVEL_COLUMNS) >= 2 and "target" in names:
+        return tuple(found.items())
+    return None
+
+
+def execution_header(cells: Sequence[str]) -> dict[int, str] | None:
+    """Columns of a budget-execution heading row (年初预算, 全年预算数, 执行数, 执行率 …), or None.
+
+    >>> execution_header(["项目资金", "", "年初预算数", "全年预算数", "全年执行数", "分值", "执行率", "得分"])
+    {2: 'initial_budget', 3: 'full_year_budget', 4: 'executed', 5: 'weight', 6: 'execution_rate', 7: 'score'}
+    """
+    found = _execution_header(tuple(cells))
+    return dict(found) if found is not None else None
+
+
+@lru_cache(maxsize=8192)
+def _execution_header(cells: tuple[str, ...]) -> tuple[tuple[int, str], ...] | None:
+    found: dict[int, str] = {}
+    for index, text in enumerate(cells):
+        if text and len(text) <= _MAX_HEADING:
+            label = match_label(text, "execution_col")
+            if label is not None:
+                found[index] = label.name
+    names = set(found.values())
+    if names & EXECUTION_BUDGETS and ("executed" in names or "execution_rate" in names):
+        return tuple(found.items())
+    return None
+
+
+def expenditure_header(cells: Sequence[str]) -> ExpenditureHeader | None:
+    """The category column and the amount columns (by year) of an expenditure heading row, or None.
+
+    >>> expenditure_header(("经济科目", "2018年", "2019年", "2020年"))
+    ExpenditureHeader(category_col=0, year_cols=mappingproxy({1: 2018, 2: 2019, 3: 2020}))
+    """
+    return _expenditure_header(tuple(cells))
+
+
+@lru_cache(maxsize=8192)
+def _expenditure_header(cells: tuple[str, ...]) -> ExpenditureHeader | None:
+    category_col = None
+    for index, text in enumerate(cells):
+        if text and match_label(text, "expenditure_col") is not None:
+            category_col = index
+            break
+    if category_col is None:
+        return None
+    columns: dict[int, int | None] = {}
+    for index in range(category_col + 1, len(cells)):
+        text = cells[index]
+        if not text:
+            continue
+        year = _YEAR.search(compact(text))
+        if year:
+            columns[index] = int(year.group(1))
+        elif match_label(text, "funding_col") is not None or "金额" in text or "预算" in text:
+            columns[index] = None
+    return ExpenditureHeader(category_col, MappingProxyType(columns)) if columns else None
+
+
+def first_label(cells: Sequence[str]) -> LabelAt | None:
+    """The form label in the row's first filled cell, or None when that cell is no label (or the row is empty).
+
+    >>> found = first_label(["", "合计", "", "500000.00"])
+    >>> found.col, found.label.role
+    (1, 'total')
+    """
+    first = first_filled(cells)
+    if first is None:
+        return None
+    label = match_label(cells[first], "header")
+    return LabelAt(first, label) if label is not None else None
+
+
+def section_start(cells: Sequence[str]) -> LabelAt | None:
+    """The section label opening a block in the row's first filled cell (资金来源, 项目资金 …), or None.
+
+    >>> start = section_start(["", "项目资金来源", "", ""])
+    >>> start.col, start.label.name
+    (1, 'funding_sources')
+    """
+    found = first_label(cells)
+    return found if found is not None and found.label.role == "section" else None
+
+
+# -- where a block ends ---------------------------------------------------------------------------
+
+
+def is_section_start(cells: Sequence[str]) -> bool:
+    """True when the row opens a block (so the block before it ends): a heading row or a section label.
+
+    >>> is_section_start(["资金来源", "", ""]), is_section_start(["一级指标", "二级指标", "三级指标", "指标值"])
+    (True, True)
+    >>> is_section_start(["1.财政拨款收入", "500000.00"])
+    False
+    """
+    return _is_section_start(tuple(cells))
+
+
+@lru_cache(maxsize=8192)
+def _is_section_start(cells: tuple[str, ...]) -> bool:
+    if _indicator_header(cells) or _execution_header(cells) or _expenditure_header(cells):
+        return True
+    return section_start(cells) is not None
+
+
+def ends_block(cells: Sequence[str], label_col: int | None) -> bool:
+    """A row that starts another block, or carries a form label at or left of the block's label column.
+
+    A block's own lines (合计, 资金总额, 上级资金) do not end it. With ``label_col`` None any form label
+    ends it.
+
+    >>> ends_block(["项目名称", "区电子政务网络运行维护"], 0), ends_block(["合计", "500000"], 0)
+    (True, False)
+    >>> ends_block(["", "项目名称", "区电子政务网络运行维护"], 0)
+    False
+    """
+    if is_section_start(cells):
+        return True
+    found = first_label(cells)
+    if found is None or found.label.role in LINE_LABEL_ROLES:
+        return False
+    return label_col is None or found.col <= label_col
+
+
+def indicator_table_end(table: Table, start: int, label_col: int | None, data_col: int) -> int:
+    """The first row at or after ``start`` that no longer belongs to the indicator table.
+
+    The table ends at a row that opens a block, at a total row (合计/总分), at a form label or section
+    left of the first heading column, and at any non-container label in the section-label column.
+    """
+    for row in range(start, len(table.rows)):
+        cells = table.rows[row]
+        if is_section_start(cells):
+            return row
+        found = first_label(cells)
+        if found is None:
+            continue
+        role = found.label.role
+        if role == "total":
+            return row
+        if found.col < data_col and role in ("field", "section", "funding_total"):
+            return row
+        if label_col is not None and found.col <= label_col and role != "container":
+            return row
+    return len(table.rows)
+
+
+# -- the lines of a block -------------------------------------------------------------------------
+
+
+@cache
+def _total_words() -> frozenset[str]:
+    return frozenset(words("total_line"))
+
+
+@cache
+def _of_which() -> re.Pattern[str]:
+    return re.compile(rf"^(?:{alternation(words('of_which'))})[:：]?")
+
+
+def is_total_line(text: str) -> bool:
+    """True when a line's name is a total-line word (合计, 总计, 资金总额 …), and nothing else.
+
+    >>> is_total_line("合计"), is_total_line(" 小计 "), is_total_line("合计数"), is_total_line("财政拨款")
+    (True, True, False, False)
+    """
+    return compact(text) in _total_words()
+
+
+def split_of_which(text: str) -> tuple[bool, str]:
+    """(whether the line is a 其中 sub-line, its name without the marker), on the compact text.
+
+    >>> split_of_which("其中：财政拨款"), split_of_which("财政拨款")
+    ((True, '财政拨款'), (False, '财政拨款'))
+    """
+    key = compact(text)
+    match = _of_which().match(key)
+    return (True, key[match.end():]) if match else (False, key)
+
+
+def is_funding_line(cells: Sequence[str]) -> bool:
+    """True when the row's first filled cell names a funding source: numbered, 其中, a total, or a source word.
+
+    >>> is_funding_line(["1.财政拨款收入", "500000.00"]), is_funding_line(["上年结转", ""])
+    (True, True)
+    >>> is_funding_line(["项目绩效目标", ""])
+    False
+    """
+    first = first_filled(cells)
+    if first is None:
+        return False
+    number, rest = split_numbering(cells[first])
+    is_part, _ = split_of_which(rest)
+    if number is not None or is_part or is_total_line(rest):
+        return True
+    return any(word in rest for word in words("funding_line"))

@@ -1,0 +1,123 @@
+"""Numbers as forms write them: Arabic and Chinese numerals, points ("10分"), percentages and rates.
+
+One place for reading a figure, so that amounts, targets, indicator weights and scores, the
+budget-execution block and scoring agree on what "1,000", "伍拾", "10分" and "95%" are. Texts are read
+in their compact form (NFKC, no whitespace): full-width "１２３" is 123. A text that is no number gives
+None, never an exception and never a guess.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from functools import lru_cache
+
+import cn2an
+
+from budgetlib.transform.normalize import compact
+
+ARABIC = r"[+-]?(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?"
+"""An Arabic number as forms write it: sign, thousands separators ("1,234,567.89"), decimals."""
+
+CHINESE_DIGITS = "零〇一二三四五六七八九十百千万亿壹贰叁肆伍陆柒捌玖拾佰仟两点"
+"""The characters of a Chinese numeral, everyday and financial (大写) forms, with 点 for a decimal point."""
+
+MAX_CHINESE_NUMERAL = 40
+"""Longer runs of Chinese numerals are not read as numbers: no amount needs more ("壹仟贰佰叁拾肆亿伍仟陆佰
+柒拾捌万玖仟零壹拾贰元" has 22), cn2an's time grows with the square of the length, and a long enough run
+overflows a float."""
+
+MAX_POINTS = 1e9
+"""Points (weights, scores) at or above this are no points: a form's weights are tens, its total 100."""
+
+_PERCENT = re.compile(r"^(?P<number>[+-]?\d+(?:\.\d+)?)(?P<pct>%|％|百分比)?$")
+_PERCENT_SIGNS = ("%", "％")
+
+
+def arabic_number(text: str) -> float | None:
+    """The value of an Arabic number with optional thousands separators, else None.
+
+    >>> arabic_number("1,234.5"), arabic_number("-20"), arabic_number("12a")
+    (1234.5, -20.0, None)
+    """
+    if not re.fullmatch(ARABIC, text):
+        return None
+    return float(text.replace(",", ""))
+
+
+@lru_cache(maxsize=4096)
+def chinese_number(text: str) -> float | None:
+    """The value of a run of Chinese numerals ("伍拾", "一百二十三", "两千"), else None.
+
+    >>> chinese_number("伍拾"), chinese_number("一百二十三"), chinese_number("十十十")
+    (50.0, 123.0, None)
+    """
+    if len(text) > MAX_CHINESE_NUMERAL:
+        return None
+    try:
+        return float(cn2an.cn2an(text, "smart"))
+    except (ValueError, KeyError, IndexError, TypeError, OverflowError):
+        return None
+
+
+def parse_points(text: str) -> float | None:
+    """Points as written ("10", "10分", "8.5 分", "1,000"): a weight or a score; None when it is none.
+
+    >>> parse_points("10分"), parse_points(" 8.5 "), parse_points("满分"), parse_points("1e10")
+    (10.0, 8.5, None, None)
+    """
+    key = compact(text).replace(",", "").rstrip("分")
+    try:
+        value = float(key)
+    except ValueError:
+        return None
+    return value if math.isfinite(value) and abs(value) < MAX_POINTS else None
+
+
+@lru_cache(maxsize=4096)
+def parse_rate(text: str) -> float | None:
+    """A rate as written ("100.00%", "0.95", "95") as a fraction; None when it is not a rate.
+
+    A bare number above 1 is read as a percentage figure ("95" → 0.95) because execution-rate
+    columns are headed "执行率(%)" or similar in forms that drop the sign.
+
+    >>> parse_rate("100.00%"), parse_rate("0.95"), parse_rate("95"), parse_rate("约九成")
+    (1.0, 0.95, 0.95, None)
+    """
+    key = compact(text)
+    match = _PERCENT.match(key)
+    if not match:
+        return None
+    value = float(match.group("number"))
+    if match.group("pct") or value > 1.0:
+        return value / 100.0
+    return value
+
+
+def rate_tolerance(as_written: str) -> float:
+    """Half a unit of the last digit a rate was printed with, as a fraction: how exactly it was stated.
+
+    >>> [round(rate_tolerance(text), 8) for text in ("100.00%", "99%", "0.95", "95.5%")]
+    [5e-05, 0.005, 0.005, 0.0005]
+    """
+    text = as_written.strip()
+    number = text.rstrip("%％")
+    is_percent = text.endswith(_PERCENT_SIGNS)
+    decimals = len(number.split(".")[1]) if "." in number else (0 if is_percent else 2)
+    scale = 100.0 if is_percent else 1.0
+    return 0.5 * 10 ** (-decimals) / scale + 1e-9
+
+
+def whole_number(text: str | None) -> int | None:
+    """A positive whole number as written ("3", "3.0"), else None: a row or item number.
+
+    >>> whole_number("3"), whole_number("3.0"), whole_number("3.5"), whole_number("0"), whole_number("")
+    (3, 3, None, None, None)
+    """
+    if not text:
+        return None
+    try:
+        number = float(text)
+    except ValueError:
+        return None
+    return int(number) if number.is_integer() and number > 0 else None

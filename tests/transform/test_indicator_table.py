@@ -1,0 +1,215 @@
+"""The indicator table, read from real grids: levels inherited and standardised, targets, actuals, weights, totals."""
+
+from __future__ import annotations
+
+from budgetlib.transform.indicator_table import (
+    continues_indicator_table,
+    parse_continued_table,
+    parse_indicator_table,
+)
+from tests.transform.grids import claimed, context, grid, pick
+
+ZHONGJIANG = [
+    ["绩效指标", "一级指标", "二级指标", "三级指标", "分值", "年度指标值", "全年实际值", "得分", "未完成原因及拟采取的改进措施"],
+    ["", "产出指标(70分)", "数量指标", "安装坡面水标尺", "10", "≥266米", "≥266米", "10", ""],
+    ["", "", "", "水标尺宽度", "10", "≥50厘米", "≥50厘米", "10", ""],
+    ["", "", "质量指标", "项目(工程)验收合格率", "20", "100%", "100%", "20", ""],
+    ["", "", "时效指标", "及时(按期)开工率", "10", "≥90%", "≥90%", "10", ""],
+    ["", "", "", "及时(按期)完工率", "10", "≥90%", "≥90%", "10", ""],
+    ["", "", "成本指标", "项目计划总投资", "10", "20万元", "20万元", "10", ""],
+    ["", "效益指标(20分)", "经济效益指标", "", "", "", "", "", ""],
+    ["", "", "社会效益指标", "受益脱贫(含监测对象)户人口数", "10", "≥1000人", "≥1000人", "10", ""],
+    ["", "", "", "群众生产生活条件改善状况", "10", "显著提升", "显著提升", "10", ""],
+    ["", "满意度指标(10分)", "服务对象满意度指标", "受益脱贫(含监测对象)户满意度", "10", "≥95%", "≥95%", "10", ""],
+    ["", "……", "", "", "", "", "", "", ""],
+    ["总分", "", "", "", "100", "", "", "100", ""],
+]
+
+
+def test_self_evaluation_indicators_as_hand_checked() -> None:
+    """zhongjiang self-evaluation: nine indicators (the empty 经济效益指标 row and "……" are none), then 总分."""
+    table = grid(*ZHONGJIANG)
+    ctx = context(table)
+    assert parse_indicator_table(ctx, table, 0) == len(ZHONGJIANG)
+    indicators = ctx.rows_of("indicators")
+    assert pick(indicators, "indicator_no", "level1", "level2", "name", "target_text", "comparator", "target_value",
+                 "unit", "actual_value", "weight", "score") == [
+        (1, "产出指标", "数量指标", "安装坡面水标尺", "≥266米", ">=", 266.0, "米", 266.0, 10.0, 10.0),
+        (2, "产出指标", "数量指标", "水标尺宽度", "≥50厘米", ">=", 50.0, "厘米", 50.0, 10.0, 10.0),
+        (3, "产出指标", "质量指标", "项目(工程)验收合格率", "100%", None, 100.0, "%", 100.0, 20.0, 20.0),
+        (4, "产出指标", "时效指标", "及时(按期)开工率", "≥90%", ">=", 90.0, "%", 90.0, 10.0, 10.0),
+        (5, "产出指标", "时效指标", "及时(按期)完工率", "≥90%", ">=", 90.0, "%", 90.0, 10.0, 10.0),
+        (6, "产出指标", "成本指标", "项目计划总投资", "20万元", None, 20.0, "万元", 20.0, 10.0, 10.0),
+        (7, "效益指标", "社会效益指标", "受益脱贫(含监测对象)户人口数", "≥1000人", ">=", 1000.0, "人", 1000.0, 10.0, 10.0),
+        (8, "效益指标", "社会效益指标", "群众生产生活条件改善状况", "显著提升", None, None, None, None, 10.0, 10.0),
+        (9, "满意度指标", "服务对象满意度指标", "受益脱贫(含监测对象)户满意度", "≥95%", ">=", 95.0, "%", 95.0, 10.0, 10.0),
+    ]
+    assert [record["level1_weight"] for record in indicators] == [70.0] * 6 + [20.0] * 2 + [10.0]
+    assert [record["target_kind"] for record in indicators].count("qualitative") == 1
+    assert {record["horizon"] for record in indicators} == {"annual"}
+    assert (ctx.project["stated_total_weight"], ctx.project["official_total_score"]) == (100.0, 100.0)
+    assert pick(ctx.rows_of("stated_totals"), "quantity", "value", "as_written") == [
+        ("weight", 100.0, "100"), ("score", 100.0, "100"),
+    ]
+    # the placeholder rows stay unclaimed, so they end in unparsed
+    assert (7, 2) not in claimed(ctx, table) and (11, 1) not in claimed(ctx, table)
+
+
+def test_long_term_and_annual_columns_side_by_side() -> None:
+    """qingshan 2020 target form: the long-term columns hold no indicator, the annual ones seven."""
+    table = grid(
+        ["一级指标", "二级指标(长期)", "三级指标(长期)", "指标值(长期)", "二级指标(年度)", "三级指标(年度)", "指标值(年度)"],
+        ["产出指标", "数量指标", "", "", "数量指标", "重点建设工程安排数量", "2"],
+        ["产出指标", "质量指标", "", "", "质量指标", "重点建设工程验收合格率", "100%"],
+        ["产出指标", "成本指标", "", "", "成本指标", "建设项目成本", "参照政府采购成本控制"],
+        ["产出指标", "时效指标", "", "", "时效指标", "重点建设工程按期完成率", "100%"],
+        ["效益指标", "可持续影响指标", "", "", "可持续影响指标", "基础教育巩固提高情况", "巩固提高"],
+        ["效益指标", "社会效益指标", "", "", "社会效益指标", "基础教育学校办学条件", "持续改善"],
+        ["满意度指标", "服务对象满意度指标", "", "", "服务对象满意度指标", "学生、家长、社会满意度", "≥90%"],
+    )
+    ctx = context(table)
+    parse_indicator_table(ctx, table, 0)
+    assert pick(ctx.rows_of("indicators"), "horizon", "level1_std", "level2_std", "name", "target_kind") == [
+        ("annual", "产出指标", "数量指标", "重点建设工程安排数量", "quantitative"),
+        ("annual", "产出指标", "质量指标", "重点建设工程验收合格率", "quantitative"),
+        ("annual", "产出指标", "成本指标", "建设项目成本", "qualitative"),
+        ("annual", "产出指标", "时效指标", "重点建设工程按期完成率", "quantitative"),
+        ("annual", "效益指标", "可持续影响指标", "基础教育巩固提高情况", "qualitative"),
+        ("annual", "效益指标", "社会效益指标", "基础教育学校办学条件", "qualitative"),
+        ("annual", "满意度指标", "服务对象满意度指标", "学生、家长、社会满意度", "quantitative"),
+    ]
+
+
+def test_label_split_over_two_rows_and_satisfaction_under_benefit() -> None:
+    """qingshan 2021 target form: "社会公众或服务" / "对象满意度指标" is one level 2; the second row is no indicator."""
+    table = grid(
+        ["一级指标", "二级指标", "指标内容", "指标值", "备 注"],
+        ["产出指标", "数量指标", "新增高新技术企业", "15", ""],
+        ["", "质量指标", "扶持标准达标率", "100%", ""],
+        ["", "时效指标", "高企资格有效", "3年", ""],
+        ["效益指标", "经济效益指标", "减税降费", "企业所得税减按15%征收", ""],
+        ["", "社会效益指标", "企业竞争力", "增强", ""],
+        ["", "环境效益指标", "优化创新创业环境", "优化", ""],
+        ["", "可持续影响指标", "长效管理机制健全性", "健全", ""],
+        ["", "社会公众或服务", "政策满意度", "≥90%", ""],
+        ["", "对象满意度指标", "", "", ""],
+    )
+    ctx = context(table)
+    parse_indicator_table(ctx, table, 0)
+    indicators = ctx.rows_of("indicators")
+    assert len(indicators) == 8
+    assert pick(indicators[3:], "level1", "level2", "level2_std", "target_kind") == [
+        ("效益指标", "经济效益指标", "经济效益指标", "qualitative"),
+        ("效益指标", "社会效益指标", "社会效益指标", "qualitative"),
+        ("效益指标", "环境效益指标", "生态效益指标", "qualitative"),
+        ("效益指标", "可持续影响指标", "可持续影响指标", "qualitative"),
+        ("效益指标", "社会公众或服务对象满意度指标", "服务对象满意度指标", "quantitative"),
+    ]
+    assert (indicators[-1]["level1_std"], indicators[-1]["comparator"], indicators[-1]["target_value"]) == (
+        "满意度指标", ">=", 90.0)
+    assert (indicators[0]["target_value"], indicators[0]["comparator"]) == (15.0, None)   # a bare number
+    assert (9, 1) in claimed(ctx, table)   # the second half of the split label is taken, not left unparsed
+
+
+def test_comparator_and_unit_in_their_own_columns() -> None:
+    """qingshen self-evaluation: 指标性质 "=", 指标值 100, 度量单位 %, actuals empty, 合计 row of weights."""
+    table = grid(
+        ["绩效指标(90分)", "一级指标", "二级指标", "三级指标", "指标性质", "指标值", "度量单位", "完成值", "权重", "得分",
+         "未完成原因分析"],
+        ["", "产出指标", "数量指标", "发放(缴纳)覆盖率", "=", "100", "%", "", "60", "", ""],
+        ["", "效益指标", "社会效益指标", "足额保障率(参保率)", "=", "100", "%", "", "30", "", ""],
+        ["合计", "", "", "", "", "", "", "", "100", "", ""],
+    )
+    ctx = context(table)
+    assert parse_indicator_table(ctx, table, 0) == 4
+    assert pick(ctx.rows_of("indicators"), "name", "comparator", "target_value", "unit", "actual_text", "weight",
+                 "score") == [
+        ("发放(缴纳)覆盖率", "=", 100.0, "%", None, 60.0, None),
+        ("足额保障率(参保率)", "=", 100.0, "%", None, 30.0, None),
+    ]
+    assert ctx.project["indicator_section_weight"] == 90.0
+    assert ctx.project["stated_total_weight"] == 100.0 and "official_total_score" not in ctx.project
+
+
+def test_placeholders_are_skipped_and_template_marks_flagged() -> None:
+    """langfang self-evaluation rows ("指标2", "……") and a jinzhai name with "(≤**万元)" left in."""
+    table = grid(
+        ["一级指标", "二级指标", "三级指标", "年度\n指标值", "实际\n完成值", "分值", "得分", "偏差原因分析及改进措施"],
+        ["产出指标", "数量指标", "指标1工程资金金额", "43.2", "37.24", "10", "9", "已完工,剩余3%尾款未付"],
+        ["", "", "指标2", "", "", "", "", ""],
+        ["", "", "……", "", "", "", "", ""],
+        ["", "成本指标", "指标1:项目总成本(≤**万元)", "≤1125万元", "", "", "", ""],
+    )
+    ctx = context(table)
+    parse_indicator_table(ctx, table, 0)
+    assert pick(ctx.rows_of("indicators"), "name", "actual_value", "score", "deviation_reason", "has_placeholder") == [
+        ("指标1工程资金金额", 37.24, 9.0, "已完工,剩余3%尾款未付", False),
+        ("指标1:项目总成本(≤**万元)", None, None, None, True),
+    ]
+
+
+def test_a_headless_table_continues_the_indicator_table() -> None:
+    """The langfang table cut in two by a page break: the second part has no headings, the same width."""
+    first = grid(
+        ["一级指标", "二级指标", "三级指标", "年度\n指标值", "实际\n完成值", "分值", "得分", "偏差原因分析及改进措施"],
+        ["产出指标", "质量指标", "指标1工程完工率", "100", "100", "10", "10", ""],
+        table_no=0,
+    )
+    second = grid(
+        ["", "时效指标", "指标1项目完成及时率", "100", "100", "10", "10", ""],
+        ["效益指标", "经济效益\n指标", "指标1安全率", "100", "100", "10", "10", "0"],
+        table_no=1,
+    )
+    ctx = context(first, second)
+    parse_indicator_table(ctx, first, 0)
+    assert continues_indicator_table(ctx, second)
+    assert parse_continued_table(ctx, second) == 2
+    assert pick(ctx.rows_of("indicators"), "level1", "level2", "name", "table_no") == [
+        ("产出指标", "质量指标", "指标1工程完工率", 0),
+        ("产出指标", "时效指标", "指标1项目完成及时率", 1),        # 产出指标 inherited across the break
+        ("效益指标", "经济效益指标", "指标1安全率", 1),
+    ]
+    assert any("continuation" in message for _, message in ctx.warnings)
+
+
+def test_a_table_of_another_width_is_no_continuation() -> None:
+    first = grid(["一级指标", "二级指标", "指标内容", "指标值", "备注"], ["产出指标", "数量指标", "保障政务外网到各委办局", "123 家", ""])
+    other = grid(["产出指标", "质量指标", "处理各委办局外网保障率", "100%"], table_no=1)
+    ctx = context(first, other)
+    parse_indicator_table(ctx, first, 0)
+    assert not continues_indicator_table(ctx, other)
+
+
+def test_a_row_shifted_against_its_headings_is_read_by_its_labels() -> None:
+    """A zhongjiang row that lost its leading empty cell: read one column to the left, with a warning."""
+    table = grid(
+        ZHONGJIANG[0],
+        ["产出指标(70分)", "数量指标", "安装坡面水标尺", "10", "≥266米", "≥266米", "10", ""],
+        ["", "", "", "水标尺宽度", "10", "≥50厘米", "≥50厘米", "10", ""],
+    )
+    ctx = context(table)
+    parse_indicator_table(ctx, table, 0)
+    assert pick(ctx.rows_of("indicators"), "level1", "level2", "name", "target_text", "weight") == [
+        ("产出指标", "数量指标", "安装坡面水标尺", "≥266米", 10.0),
+        ("产出指标", "数量指标", "水标尺宽度", "≥50厘米", 10.0),
+    ]
+    assert [message for _, message in ctx.warnings] == [
+        "indicator row shifted -1 column(s) from its headings; read by its level labels",
+    ]
+
+
+def test_seed_satisfaction_row_under_benefit() -> None:
+    """xinzhou declaration: 服务对象满意度指标 under 效益指标 is kept as written and analysed as 满意度指标."""
+    table = grid(
+        ["一级指标", "二级指标", "指标内容", "指标值", "备注"],
+        ["产出指标", "数量指标", "保障政务外网到各委办局", "123 家", ""],
+        ["产出指标", "质量指标", "处理各委办局外网保障率", "100%", ""],
+        ["效益指标", "服务对象满意度指标", "提高群众网上办事效率", "100%", ""],
+    )
+    ctx = context(table)
+    parse_indicator_table(ctx, table, 0)
+    assert pick(ctx.rows_of("indicators"), "level1", "level1_std", "level2_std", "target_value", "unit") == [
+        ("产出指标", "产出指标", "数量指标", 123.0, "家"),
+        ("产出指标", "产出指标", "质量指标", 100.0, "%"),
+        ("效益指标", "满意度指标", "服务对象满意度指标", 100.0, "%"),
+    ]
