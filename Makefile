@@ -47,7 +47,7 @@ test: $(VENV)/.installed-test  ## set up, then run every test (unit, notebooks v
 	$(BIN)/pytest
 
 test-extended: $(VENV)/.installed-test  ## the long fuzz/property run (10,000 cases)
-	BUDGETLIB_FUZZ_CASES=10000 $(BIN)/pytest tests/test_robustness.py tests/test_fuzz.py -q
+	BUDGETLIB_FUZZ_CASES=10000 $(BIN)/pytest tests/invariants/test_robustness.py tests/invariants/test_fuzz.py -q
 
 lint: $(VENV)/.installed-test  ## ruff
 	$(BIN)/ruff check src tests benchmarks

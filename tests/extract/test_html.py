@@ -14,7 +14,7 @@ from budgetlib.extract.load import load_document
 from budgetlib.extract.markdown import parse_markdown
 from budgetlib.testing import compare_documents
 
-FIXTURES = Path(__file__).parent / "fixtures"
+FIXTURES = Path(__file__).parents[1] / "fixtures"
 SEED_MD = FIXTURES / "examples" / "xinzhou-2020-e-gov-network-declaration.md"
 SEED_HTML = FIXTURES / "html" / "xinzhou-2020-e-gov-network-declaration.html"
 

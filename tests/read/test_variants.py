@@ -12,7 +12,7 @@ import pandas as pd
 
 import budgetlib as bl
 
-VARIANTS = Path(__file__).parent / "fixtures" / "variants"
+VARIANTS = Path(__file__).parents[1] / "fixtures" / "variants"
 
 
 def read(name: str) -> bl.Forms:
@@ -109,7 +109,7 @@ def test_declaration_with_horizontal_funds_codes_and_prior_years() -> None:
 
 
 def test_unit_never_guessed_when_the_form_states_none(tmp_path: Path) -> None:
-    seed = (Path(__file__).parent / "fixtures" / "examples" / "xinzhou-2020-e-gov-network-declaration.md")
+    seed = (Path(__file__).parents[1] / "fixtures" / "examples" / "xinzhou-2020-e-gov-network-declaration.md")
     text = seed.read_text(encoding="utf-8").replace("资金单位：元", "")
     path = tmp_path / "no-unit.md"
     path.write_text(text, encoding="utf-8")
@@ -126,7 +126,7 @@ def test_unit_never_guessed_when_the_form_states_none(tmp_path: Path) -> None:
 
 def test_indicator_table_split_by_a_page_break_reads_as_one(tmp_path: Path) -> None:
     # published pages often break the indicator table into two <table>s, the second without headings
-    source = Path(__file__).parent / "fixtures" / "examples" / "zhongjiang-2022-water-gauge-self-evaluation.md"
+    source = Path(__file__).parents[1] / "fixtures" / "examples" / "zhongjiang-2022-water-gauge-self-evaluation.md"
     lines = source.read_text(encoding="utf-8").split("\n")
     cut = next(i for i, line in enumerate(lines) if "及时(按期)完工率" in line) + 1
     split = [*lines[:cut], "", "（续表）", "", "| | | | | | | | | |", "|---|---|---|---|---|---|---|---|---|", *lines[cut:]]

@@ -13,7 +13,7 @@ import budgetlib as bl
 from budgetlib.cli import main
 from budgetlib.scoring.actuals import SHEET_NAME, cell_text, template_rows
 from tests.conftest import EXAMPLES, QINGSHEN, SEED, ZHONGJIANG
-from tests.scoring_helpers import read_md, self_evaluation_md
+from tests.scoring.helpers import read_md, self_evaluation_md
 
 
 @pytest.fixture(scope="module")

@@ -21,7 +21,7 @@ from pathlib import Path
 
 import pytest
 
-SRC = Path(__file__).resolve().parents[1] / "src"
+SRC = Path(__file__).resolve().parents[2] / "src"
 PACKAGE = "budgetlib"
 
 ALLOWED_CYCLES: dict[tuple[str, ...], str] = {}

@@ -13,7 +13,7 @@ from budgetlib.extract.document import UnreadableFileError
 from budgetlib.extract.encoding import decode_bytes
 from budgetlib.extract.markdown import parse_markdown
 
-EXAMPLES = Path(__file__).parent / "fixtures" / "examples"
+EXAMPLES = Path(__file__).parents[1] / "fixtures" / "examples"
 SEED_PATH = EXAMPLES / "xinzhou-2020-e-gov-network-declaration.md"
 SEED_TEXT = SEED_PATH.read_text(encoding="utf-8")
 

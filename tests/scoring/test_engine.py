@@ -10,7 +10,7 @@ import pytest
 import budgetlib as bl
 from budgetlib.scoring.indicators import quantitative_credit
 from tests.conftest import EXAMPLES, QINGSHAN, QINGSHEN, SEED, XIANGTAN, ZHONGJIANG, read_example
-from tests.scoring_helpers import one, read_md, self_evaluation_md
+from tests.scoring.helpers import one, read_md, self_evaluation_md
 
 WHOLE = bl.ScoringPolicy(rounding="whole")
 HALF = bl.ScoringPolicy(rounding="half")

@@ -23,7 +23,7 @@ from budgetlib.testing import (
     merge_plan,
 )
 
-EXAMPLES = Path(__file__).parent / "fixtures" / "examples"
+EXAMPLES = Path(__file__).parents[1] / "fixtures" / "examples"
 EXAMPLE_FILES = sorted(EXAMPLES.glob("*.md"))
 SEED = EXAMPLES / "xinzhou-2020-e-gov-network-declaration.md"
 
