@@ -31,7 +31,7 @@ from budgetlib.reader import (
     read_batches,
     read_forms,
 )
-from tests.conftest import ALL_EXAMPLES, EXAMPLES, FIXTURES, SEED
+from tests.conftest import ALL_EXAMPLES, EXAMPLES, FIXTURES, SEED, copy_examples
 
 VARIANTS = ("declaration-horizontal-funds.md", "national-self-evaluation-template.md", "target-2021-template.md")
 
@@ -47,7 +47,7 @@ def _unfreeze_heap():
 def corpus(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The five examples, the three layout variants and the seed as HTML: nine forms, three formats."""
     root = tmp_path_factory.mktemp("corpus")
-    shutil.copytree(EXAMPLES, root / "examples")
+    copy_examples(root / "examples")
     (root / "variants").mkdir()
     for name in VARIANTS:
         shutil.copy(FIXTURES / "variants" / name, root / "variants" / name)
