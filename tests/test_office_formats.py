@@ -1,0 +1,152 @@
+"""The thirteen examples as a real office suite saves them (.xls, .xlsx, .docx, .pdf made by
+LibreOffice, see tests/fixtures/office/make_fixtures.py) read like their markdown.
+
+- xlsx, xls, docx: the same blocks as the markdown, cell for cell (docx even the heading levels), and
+  so the same tables, apart from the columns that name the source.
+- PDF: the same text lines and, row by row, the same non-empty cell texts, once every line break is
+  joined by the CJK line-wrap rule (:func:`budgetlib.extract.pdf.unwrap`): a PDF cannot tell a wrapped
+  line from a new one for certain. The grid itself differs, for reasons that are the PDF's: its grid
+  is geometric (LibreOffice draws the cells of each row at their own widths, so a table has the union
+  of all rows' column edges, not the markdown's columns), and two tables drawn one under the other
+  without a gap are one table. ``KNOWN_PDF_DIFFERENCES`` lists the three forms that differ even so,
+  and exactly where.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+import budgetlib as bl
+from budgetlib.extract.document import Document, Table, TextLine
+from budgetlib.extract.encoding import decode_bytes
+from budgetlib.extract.load import load_document
+from budgetlib.extract.markdown import parse_markdown
+from budgetlib.extract.pdf import join_wrapped, unwrap
+from budgetlib.testing import compare_documents, expected_anchors
+from tests.conftest import EXAMPLES, FIXTURES, OFFICE_EXAMPLES
+
+OFFICE = FIXTURES / "office"
+SOURCE_COLUMNS = {"form_id", "source_file", "origin", "encoding"}
+TABLES = ["projects", "funding", "expenditures", "budget_history", "budget_execution", "indicators",
+          "stated_totals", "cost_items", "findings", "unparsed", "provenance"]
+STEMS = [Path(name).stem for name in OFFICE_EXAMPLES]
+
+# A table row that LibreOffice broke over two pages is read as two rows (the reader cannot tell a
+# row's second half from a new row); and one dot leader lost a space at a wrap.
+KNOWN_PDF_DIFFERENCES = {
+    "qingshen-2023-wages-self-evaluation": "row split over pages 1 and 2: 社会效益指标 / 足额保障率(参保率)",
+    "tangxi-2022-commissioned-services-self-evaluation": "row split over pages: 效益指标(30分) / 社会效益指标",
+    "tangxi-2022-village-subsidies-self-evaluation": "a space inside a run of dots (. ..) is lost at a wrap",
+}
+
+
+def markdown_document(stem: str) -> Document:
+    path = EXAMPLES / f"{stem}.md"
+    text, encoding, _ = decode_bytes(path.read_bytes())
+    return parse_markdown(text, path.name, encoding)
+
+
+def normalised(forms: bl.Forms, table: str) -> pd.DataFrame:
+    df = getattr(forms, table)
+    return df.drop(columns=[c for c in df.columns if c in SOURCE_COLUMNS]).reset_index(drop=True)
+
+
+def test_all_thirteen_examples_exist_in_all_four_formats() -> None:
+    assert len(STEMS) == 13
+    for suffix in ("xlsx", "xls", "docx", "pdf"):
+        assert sorted(p.stem for p in (OFFICE / suffix).glob(f"*.{suffix}")) == STEMS
+
+
+@pytest.mark.parametrize("suffix", ["xlsx", "xls", "docx"])
+@pytest.mark.parametrize("stem", STEMS)
+def test_office_files_give_the_markdown_blocks(stem: str, suffix: str) -> None:
+    original = markdown_document(stem)
+    (document,) = load_document(OFFICE / suffix / f"{stem}.{suffix}")
+    assert compare_documents(original, document, headings=suffix == "docx") == []
+    assert document.warnings == []
+    for want, got in zip(original.tables, document.tables, strict=True):
+        assert got.anchors == expected_anchors(want.rows)  # the merges the writers made, read back
+
+
+@pytest.fixture(scope="module", params=STEMS)
+def five_readings(request: pytest.FixtureRequest) -> tuple[bl.Forms, ...]:
+    stem = request.param
+    return (bl.read_form(EXAMPLES / f"{stem}.md"),
+            *(bl.read_form(OFFICE / suffix / f"{stem}.{suffix}") for suffix in ("xlsx", "xls", "docx")))
+
+
+@pytest.mark.parametrize("table", TABLES)
+def test_office_files_give_the_markdown_tables(five_readings: tuple[bl.Forms, ...], table: str) -> None:
+    markdown, *others = five_readings
+    assert len(markdown.projects) == 1
+    for other in others:
+        assert other.errors.empty
+        pd.testing.assert_frame_equal(normalised(other, table), normalised(markdown, table))
+
+
+def content(document: Document) -> tuple[list[str], list[tuple[str, ...]]]:
+    """Text lines, and each table row's non-empty cells, with line breaks joined by the wrap rule."""
+    lines = [unwrap(block.text) for block in document.blocks if isinstance(block, TextLine)]
+    rows = [tuple(unwrap(cell) for cell in row if cell)
+            for block in document.blocks if isinstance(block, Table) for row in block.rows]
+    return lines, rows
+
+
+@pytest.mark.parametrize("stem", STEMS)
+def test_pdf_gives_the_markdown_text_row_by_row(stem: str) -> None:
+    (document,) = load_document(OFFICE / "pdf" / f"{stem}.pdf")
+    assert document.warnings == []
+    want, got = content(markdown_document(stem)), content(document)
+    if stem in KNOWN_PDF_DIFFERENCES:
+        assert got != want
+        assert got[0] == want[0]  # the text lines are right even there
+        matching = sum(a == b for a, b in zip(want[1], got[1], strict=False))
+        assert matching >= len(want[1]) - 8, KNOWN_PDF_DIFFERENCES[stem]
+    else:
+        assert got == want
+
+
+def test_pdf_cell_wraps_are_joined_without_spaces_between_chinese() -> None:
+    (document,) = load_document(OFFICE / "pdf" / "xinzhou-2020-e-gov-network-declaration.pdf")
+    first = document.tables[0]
+    assert first.rows[0][:1] == ["项目名称"]
+    reason = next(row for row in first.rows if row[0] == "项目申请理由")
+    # six paragraphs, wrapped by the PDF at the cell's edge: the wraps are joined, the paragraphs kept
+    assert reason[1].count("\n") == 5
+    assert "“一网、一门、一次”改革工作方案的通知》" in reason[1]
+    assert join_wrapped("项目代", "码") == "码" and join_wrapped("VPN", "access") == " access"
+
+
+def test_pdf_tables_continued_on_the_next_page_are_joined() -> None:
+    (document,) = load_document(OFFICE / "pdf" / "xinzhou-2020-e-gov-network-declaration.pdf")
+    assert [block.origin for block in document.tables][-1] == "page 2"
+    indicators = document.tables[-1]
+    assert indicators.rows[0][:2] == ["一级指标", "二级指标"] and len(indicators.rows) == 4
+
+
+# Indicator tables read from a PDF's geometric grid come out whole for these forms only; in the others
+# the extra grid columns (see the module docstring) shift cells under other headings and some
+# indicator rows are not recognised (an open limitation of reading PDF tables).
+PDF_INDICATORS_RIGHT = {
+    "ezhou-2022-office-building-operations-target", "jinzhai-2021-property-management-target",
+    "qingshan-2020-education-infrastructure-target", "qingshan-2020-rural-school-upgrade-target",
+    "xiangtan-2023-fog-cannon-service-target", "xinzhou-2020-e-gov-network-declaration",
+}
+
+
+def test_pdf_forms_read_into_the_same_projects(five_readings: tuple[bl.Forms, ...]) -> None:
+    """The PDF's fields, read by their labels from its geometric grid, are those of the markdown."""
+    markdown = five_readings[0]
+    name = markdown.projects["source_file"].iloc[0]
+    pdf = bl.read_form(OFFICE / "pdf" / name.replace(".md", ".pdf"))
+    assert pdf.errors.empty
+    columns = ["project_name", "department", "fiscal_year", "total_budget_yuan", "form_type"]
+    pd.testing.assert_frame_equal(pdf.projects[columns], markdown.projects[columns])
+    names = [[unwrap(str(value)) for value in forms.indicators["name"]] for forms in (pdf, markdown)]
+    if Path(name).stem in PDF_INDICATORS_RIGHT:
+        assert names[0] == names[1]
+    else:
+        assert len(names[0]) < len(names[1]) or names[0] != names[1]
