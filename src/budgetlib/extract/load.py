@@ -114,7 +114,7 @@ def load_document(path: Path | str, display_name: str | None = None) -> list[Doc
     if kind == "xlsx" and not data.startswith(_ZIP_MAGIC) and binary_kind(data[:32]):
         raise UnreadableFileError(f"binary content (looks like {binary_kind(data[:32])}), not an xlsx workbook")
     if kind == "xlsx":
-        kind = _package_kind(data)
+        kind = _package_kind(data, path.suffix.lower())
     elif kind == "ole":
         kind = _ole_kind(data)
     misnamed = _misnamed(path, kind)
@@ -157,14 +157,14 @@ def _read(kind: str, data: bytes, name: str, suffix: str) -> list[Document]:
     return [document]
 
 
-def _package_kind(data: bytes) -> str:
+def _package_kind(data: bytes, suffix: str) -> str:
     """'docx' or 'opendocument' for those zip packages; 'xlsx' for everything else (the xlsx reader
-    says what a zip that is no workbook is)."""
+    says what a zip that is no workbook is). A zip too broken to list is taken for what its suffix says."""
     try:
         with zipfile.ZipFile(BytesIO(data)) as archive:
             names = set(archive.namelist()[:10_000])
     except (zipfile.BadZipFile, OSError, ValueError, EOFError):
-        return "xlsx"
+        return "docx" if suffix in DOCX_SUFFIXES else "xlsx"
     if "xl/workbook.xml" in names or any(name.endswith("workbook.xml") for name in names):
         return "xlsx"
     if "word/document.xml" in names:
