@@ -150,3 +150,43 @@ def test_pdf_forms_read_into_the_same_projects(five_readings: tuple[bl.Forms, ..
         assert names[0] == names[1]
     else:
         assert len(names[0]) < len(names[1]) or names[0] != names[1]
+
+
+def _both_xlsx_readers(data: bytes, monkeypatch: pytest.MonkeyPatch) -> tuple[list[Document], list[Document]]:
+    from budgetlib.extract import xlsx
+
+    calls: list[int] = []
+    original = xlsx._read_with_openpyxl
+
+    def counting(*args: object) -> list[Document]:
+        calls.append(1)
+        return original(*args)  # type: ignore[arg-type]
+
+    with monkeypatch.context() as patch:
+        patch.setattr(xlsx, "_read_with_openpyxl", counting)
+        fast = xlsx.read_xlsx(data, "form.xlsx")
+        assert calls == []  # calamine read it
+        patch.setattr(xlsx, "_fast_plan", lambda archive: None)
+        full = xlsx.read_xlsx(data, "form.xlsx")
+        assert calls == [1]
+    return fast, full
+
+
+@pytest.mark.parametrize("stem", STEMS)
+def test_calamine_and_openpyxl_read_a_workbook_alike(stem: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    from budgetlib.testing import document_to_xlsx
+
+    for data in ((OFFICE / "xlsx" / f"{stem}.xlsx").read_bytes(), document_to_xlsx(markdown_document(stem), merge=True)):
+        fast, full = _both_xlsx_readers(data, monkeypatch)
+        assert [(d.part, d.blocks, d.warnings) for d in fast] == [(d.part, d.blocks, d.warnings) for d in full]
+
+
+def test_a_workbook_with_a_formula_goes_to_openpyxl() -> None:
+    from budgetlib.extract import xlsx
+
+    data = (OFFICE / "special" / "xinzhou-2020-e-gov-network-declaration-formula.xlsx").read_bytes()
+    archive = xlsx.open_package(data, "xlsx workbook", xlsx._check_names)
+    try:
+        assert xlsx._fast_plan(archive) is None
+    finally:
+        archive.close()
