@@ -39,8 +39,9 @@ def read_example(name: str) -> bl.Forms:
 
 
 @pytest.fixture(scope="session")
-def examples_dir() -> Path:
-    return EXAMPLES
+def examples_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A folder of the five original example forms."""
+    return copy_examples(tmp_path_factory.mktemp("examples"))
 
 
 @pytest.fixture(scope="session")

@@ -134,6 +134,8 @@ def read_pdf(data: bytes, source_file: str) -> list[Document]:
     finally:
         pdf.close()
     blocks = _join_pages(pages)
+    if not blocks and notes:
+        raise UnreadableFileError(f"no text was read from the PDF: {'; '.join(notes[:3])}")
     if not blocks:
         raise UnreadableFileError(
             "a PDF without a text layer (a scan or images of pages): reading it would need OCR; "
