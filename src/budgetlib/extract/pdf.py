@@ -88,6 +88,7 @@ class _PageTable:
     top: float
     bottom: float
     page: int
+    full: set[tuple[int, int]] = field(default_factory=set)  # cells whose last line reaches the edge
 
 
 @dataclass(slots=True)
@@ -280,9 +281,10 @@ def _read_page(page: Any, chars: list[dict[str, Any]]) -> _Page:
         else:
             outside.append(char)
     for table, table_chars in zip(tables, inside, strict=True):
-        built = _table(table, table_chars, page.page_number, spaced)
-        if built is not None:
-            result.items.append((built.top, built))
+        for cells in _touching_tables(list(table.cells)):
+            built = _table(cells, table_chars, page.page_number, spaced)
+            if built is not None:
+                result.items.append((built.top, built))
     margin = min((char["x0"] for char in chars), default=0.0)
     right = page.width - margin  # the text area, taking the margins as equal
     tops = sorted(built.top for _, built in result.items)
@@ -314,16 +316,78 @@ def _clusters(values: list[float]) -> list[float]:
     return edges
 
 
+def _logical_columns(cells: list[Box], rows: list[float]) -> list[float] | None:
+    """The column edges of the row with the most cells, if every cell of the table snaps onto them
+    without two cells of a row sharing a column; else None.
+
+    Word and LibreOffice draw each row's cells at their own widths, so the edges of all rows together
+    make a grid of slivers that the form's author never made. The row with the most cells shows the
+    real columns; a merged cell of another row spans the columns its edges are nearest to.
+    """
+    by_row: dict[int, list[tuple[float, float]]] = {}
+    for x0, top, x1, _ in cells:
+        by_row.setdefault(_index(rows, top), []).append((x0, x1))
+    widest = max(by_row.values(), key=len)
+    edges = _clusters([x0 for x0, _ in widest] + [max(x1 for _, x1 in widest)])
+    if len(edges) < 2:
+        return None
+    for spans in by_row.values():
+        taken: set[int] = set()
+        for x0, x1 in spans:
+            c0, c1 = _index(edges, x0), _index(edges, x1)
+            if c1 <= c0 or taken.intersection(range(c0, c1)):
+                return None
+            taken.update(range(c0, c1))
+    return edges
+
+
 def _index(edges: list[float], value: float) -> int:
     return min(range(len(edges)), key=lambda i: abs(edges[i] - value))
 
 
-def _table(table: Any, chars: list[dict[str, Any]], page: int, spaced: bool) -> _PageTable | None:
-    cells = table.cells
+Box = tuple[float, float, float, float]
+
+
+def _touching_tables(cells: list[Box]) -> list[list[Box]]:
+    """The cells of one ruled area, split into the tables drawn one right under the other.
+
+    Two tables without a gap between them are one area of ruling lines. A table has columns (see
+    :func:`_logical_columns`); an area that has none is split where no cell crosses, into parts that
+    each have their own, choosing the split whose two sides share the fewest column edges.
+    """
+    if not cells:
+        return []
+    rows = _clusters([c[1] for c in cells] + [c[3] for c in cells])
+    if len(rows) < 3 or _logical_columns(cells, rows) is not None:
+        return [cells]
+    best: tuple[int, float, list[list[Box]]] | None = None
+    for y in rows[1:-1]:
+        if any(c[1] < y - _EDGE_TOLERANCE and c[3] > y + _EDGE_TOLERANCE for c in cells):
+            continue  # a cell crosses this line
+        upper = [c for c in cells if c[3] <= y + _EDGE_TOLERANCE]
+        lower = [c for c in cells if c[1] >= y - _EDGE_TOLERANCE]
+        upper_columns = _columns_of(upper)
+        if upper_columns is None:
+            continue
+        parts = _touching_tables(lower)
+        lower_columns = _columns_of(parts[0])
+        if lower_columns is None:
+            continue
+        shared = sum(any(abs(a - b) <= _EDGE_TOLERANCE for b in lower_columns[1:-1]) for a in upper_columns[1:-1])
+        if best is None or shared < best[0] or (shared == best[0] and y > best[1]):
+            best = (shared, y, [upper, *parts])
+    return best[2] if best is not None else [cells]
+
+
+def _columns_of(cells: list[Box]) -> list[float] | None:
+    return _logical_columns(cells, _clusters([c[1] for c in cells] + [c[3] for c in cells]))
+
+
+def _table(cells: list[Box], chars: list[dict[str, Any]], page: int, spaced: bool) -> _PageTable | None:
     if not cells:
         return None
-    columns = _clusters([c[0] for c in cells] + [c[2] for c in cells])
     rows = _clusters([c[1] for c in cells] + [c[3] for c in cells])
+    columns = _logical_columns(cells, rows) or _clusters([c[0] for c in cells] + [c[2] for c in cells])
     width, height = len(columns) - 1, len(rows) - 1
     if width < 1 or height < 1:
         return None
@@ -340,6 +404,7 @@ def _table(table: Any, chars: list[dict[str, Any]], page: int, spaced: bool) -> 
             for c in range(c0, c1):
                 if (r, c) != (r0, c0):
                     anchors[(r, c)] = (r0, c0)
+    full: set[tuple[int, int]] = set()
     by_cell: dict[int, list[dict[str, Any]]] = {}
     for char in chars:
         cx, cy = (char["x0"] + char["x1"]) / 2, (char["top"] + char["bottom"]) / 2
@@ -349,13 +414,17 @@ def _table(table: Any, chars: list[dict[str, Any]], page: int, spaced: bool) -> 
                 break
     for index, cell_chars in by_cell.items():
         box, r0, c0 = placed[index]
-        grid[r0][c0] = _cell_text(cell_chars, box, spaced)
+        grid[r0][c0], reaches_edge = _cell_text(cell_chars, box, spaced)
+        if reaches_edge:
+            full.add((r0, c0))
     keep = [r for r, row in enumerate(grid) if any(row)]
     if not keep:
         return None
     new = {old: n for n, old in enumerate(keep)}
     moved = {(new[r], c): (new[ar], ac) for (r, c), (ar, ac) in anchors.items() if r in new and ar in new}
-    return _PageTable([grid[r] for r in keep], moved, columns, table.bbox[1], table.bbox[3], page)
+    table = _PageTable([grid[r] for r in keep], moved, columns, rows[0], rows[-1], page)
+    table.full = {(new[r], c) for r, c in full if r in new}
+    return table
 
 
 def _lines(chars: list[dict[str, Any]]) -> list[_Line]:
@@ -388,18 +457,20 @@ def _lines(chars: list[dict[str, Any]]) -> list[_Line]:
     return lines
 
 
-def _cell_text(chars: list[dict[str, Any]], box: tuple[float, float, float, float], spaced: bool) -> str:
-    """A cell's lines, joined where the text only wrapped (see the module docstring)."""
+def _cell_text(chars: list[dict[str, Any]], box: Box, spaced: bool) -> tuple[str, bool]:
+    """A cell's lines, joined where the text only wrapped (see the module docstring), and whether its
+    last line reaches the cell's edge (then the text may go on in the same row on the next page)."""
     lines = [line for line in _lines(chars) if line.text.strip()]
     if not lines:
-        return ""
+        return "", False
     padding = max(min(line.x0 for line in lines) - box[0], 0.0)
     right = box[2] - padding
     out = lines[0].text.strip()
     for previous, line in pairwise(lines):
         text = line.text.strip()
         out += _separator(previous, out, text, spaced) + text if _wrapped(previous, line, right) else "\n" + text
-    return clean_text(out)
+    last = lines[-1]
+    return clean_text(out), last.x1 + 1.25 * last.size > right
 
 
 def _separator(previous: _Line, before: str, after: str, spaced: bool) -> str:
@@ -461,7 +532,7 @@ def _join_pages(pages: list[_Page]) -> list[Block]:
                 and ended_with_table
                 and isinstance(item, _PageTable)
                 and isinstance(last, _PageTable)
-                and _same_columns(last.columns, item.columns)
+                and _compatible(last.columns, item.columns)
             ):
                 _append(last, item)
                 continue
@@ -481,14 +552,47 @@ def _join_pages(pages: list[_Page]) -> list[Block]:
     return blocks
 
 
-def _same_columns(first: list[float], second: list[float]) -> bool:
-    if len(first) != len(second):
+def _near(edge: float, edges: list[float]) -> bool:
+    return any(abs(edge - other) <= 2 * _EDGE_TOLERANCE for other in edges)
+
+
+def _compatible(first: list[float], second: list[float]) -> bool:
+    """True when two parts of a table can be one: the same outer edges, and the column edges of one
+    are all edges of the other (a part may lack a column split that only its rows make)."""
+    if abs(first[0] - second[0]) > 2 * _EDGE_TOLERANCE or abs(first[-1] - second[-1]) > 2 * _EDGE_TOLERANCE:
         return False
-    return all(abs(a - b) <= 2 * _EDGE_TOLERANCE for a, b in zip(first, second, strict=True))
+    return all(_near(edge, second) for edge in first) or all(_near(edge, first) for edge in second)
+
+
+def _regrid(table: _PageTable, edges: list[float]) -> None:
+    """Lay a table's rows out on finer column edges (a superset of its own): each old column becomes
+    the new columns it covers, the text in the first, the others covered by it."""
+    own = table.columns
+    spans = [(_index(edges, own[i]), _index(edges, own[i + 1])) for i in range(len(own) - 1)]
+    width = len(edges) - 1
+    rows: list[list[str]] = []
+    anchors: dict[tuple[int, int], tuple[int, int]] = {}
+    for r, row in enumerate(table.rows):
+        new = [""] * width
+        for c, text in enumerate(row):
+            start, stop = spans[c]
+            new[start] = text
+            owner = table.anchors.get((r, c))
+            target = (owner[0], spans[owner[1]][0]) if owner else (r, start)
+            for column in range(start, max(stop, start + 1)):
+                if (r, column) != target:
+                    anchors[(r, column)] = target
+        rows.append(new)
+    table.full = {(r, spans[c][0]) for r, c in table.full}
+    table.rows, table.anchors, table.columns = rows, anchors, list(edges)
 
 
 def _append(table: _PageTable, continuation: _PageTable) -> None:
     """Add the continuation's rows to the table, without a heading row it repeats."""
+    if len(continuation.columns) > len(table.columns):
+        _regrid(table, continuation.columns)
+    elif len(continuation.columns) < len(table.columns):
+        _regrid(continuation, table.columns)
     rows = continuation.rows
     repeated = 0
     while repeated < len(rows) and repeated < len(table.rows) and rows[repeated] == table.rows[repeated]:
@@ -497,9 +601,36 @@ def _append(table: _PageTable, continuation: _PageTable) -> None:
         heading_like = all(any(cell for cell in row) for row in rows[:repeated])
         if not heading_like:
             repeated = 0
-    offset = len(table.rows) - repeated
+    skip = repeated or _split_row(table, rows)
+    last = len(table.rows) - 1
+
+    def moved(r: int) -> int:
+        return last if r < skip else len(table.rows) + r - skip
+
     for (r, c), (ar, ac) in continuation.anchors.items():
-        if r >= repeated and ar >= repeated:
-            table.anchors[(r + offset, c)] = (ar + offset, ac)
-    table.rows.extend(rows[repeated:])
+        if r >= skip and (ar >= skip or not repeated):
+            table.anchors[(moved(r), c)] = (moved(ar), ac)
+    table.full |= {(moved(r), c) for r, c in continuation.full if r >= skip}
+    table.rows.extend(rows[skip:])
     table.page = continuation.page
+
+
+def _split_row(table: _PageTable, rows: list[list[str]]) -> int:
+    """1 when the continuation's first row is the rest of the table's last row, which the page break
+    cut (its texts then join the last row's); else 0.
+
+    The rest of a cut row has text only in cells whose first part has text, and every one of those
+    first parts runs to the cell's edge: their texts did not end there, they went on to the next page.
+    """
+    if not rows or not table.rows:
+        return 0
+    last = len(table.rows) - 1
+    fragment = rows[0]
+    filled = [c for c, text in enumerate(fragment) if text and c < len(table.rows[last])]
+    if not filled or len(filled) != sum(1 for text in fragment if text):
+        return 0
+    if not all(table.rows[last][c] and (last, c) in table.full for c in filled):
+        return 0
+    for c in filled:
+        table.rows[last][c] += join_wrapped(table.rows[last][c], fragment[c])
+    return 1
