@@ -49,6 +49,9 @@ MAX_PAGE_CONTENT_BYTES = 8 * 1024 * 1024
 """Decoded drawing instructions of one page; a page with more is skipped with a warning."""
 MAX_PAGE_CHARS = 50_000
 """Characters of one page (a dense A4 page has about 5,000); a page with more is skipped."""
+MAX_SPLIT_ROWS = 60
+"""Rows of a ruled area beyond which touching tables are not told apart (a form's tables have dozens;
+the search is quadratic in rows and linear in cells, about a second at this size)."""
 MAX_PAGE_POINTS = 14_400
 """The largest page side PDF allows (200 inches); a larger page is read with a warning."""
 
@@ -352,31 +355,40 @@ def _touching_tables(cells: list[Box]) -> list[list[Box]]:
     """The cells of one ruled area, split into the tables drawn one right under the other.
 
     Two tables without a gap between them are one area of ruling lines. A table has columns (see
-    :func:`_logical_columns`); an area that has none is split where no cell crosses, into parts that
-    each have their own, choosing the split whose two sides share the fewest column edges.
+    :func:`_logical_columns`); an area that has none is cut, where no cell crosses, into bands that
+    each have their own, preferring cuts whose two sides share the fewest column edges (then longer
+    first bands). Dynamic programming over the row lines keeps this quadratic; areas of more than
+    :data:`MAX_SPLIT_ROWS` rows are not cut.
     """
     if not cells:
         return []
     rows = _clusters([c[1] for c in cells] + [c[3] for c in cells])
-    if len(rows) < 3 or _logical_columns(cells, rows) is not None:
+    if len(rows) < 3 or len(rows) > MAX_SPLIT_ROWS or _logical_columns(cells, rows) is not None:
         return [cells]
-    best: tuple[int, float, list[list[Box]]] | None = None
-    for y in rows[1:-1]:
-        if any(c[1] < y - _EDGE_TOLERANCE and c[3] > y + _EDGE_TOLERANCE for c in cells):
-            continue  # a cell crosses this line
-        upper = [c for c in cells if c[3] <= y + _EDGE_TOLERANCE]
-        lower = [c for c in cells if c[1] >= y - _EDGE_TOLERANCE]
-        upper_columns = _columns_of(upper)
-        if upper_columns is None:
+    n = len(rows) - 1
+    cuttable = [i == 0 or i == n or not any(c[1] < rows[i] - _EDGE_TOLERANCE and c[3] > rows[i] + _EDGE_TOLERANCE
+                                            for c in cells) for i in range(n + 1)]
+
+    def band(i: int, j: int) -> list[Box]:
+        return [c for c in cells if c[1] >= rows[i] - _EDGE_TOLERANCE and c[3] <= rows[j] + _EDGE_TOLERANCE]
+
+    best: dict[int, tuple[int, list[list[Box]], list[float]] | None] = {n: (0, [], [])}
+    for i in range(n - 1, -1, -1):
+        best[i] = None
+        if not cuttable[i]:
             continue
-        parts = _touching_tables(lower)
-        lower_columns = _columns_of(parts[0])
-        if lower_columns is None:
-            continue
-        shared = sum(any(abs(a - b) <= _EDGE_TOLERANCE for b in lower_columns[1:-1]) for a in upper_columns[1:-1])
-        if best is None or shared < best[0] or (shared == best[0] and y > best[1]):
-            best = (shared, y, [upper, *parts])
-    return best[2] if best is not None else [cells]
+        for j in range(n, i, -1):  # longer bands first
+            rest = best.get(j)
+            if not cuttable[j] or rest is None:
+                continue
+            part = band(i, j)
+            columns = _columns_of(part) if part else None
+            if columns is None:
+                continue
+            shared = sum(_near(edge, rest[2][1:-1]) for edge in columns[1:-1]) if rest[1] else 0
+            if best[i] is None or shared < best[i][0]:
+                best[i] = (shared, [part, *rest[1]], columns)
+    return best[0][1] if best[0] is not None else [cells]
 
 
 def _columns_of(cells: list[Box]) -> list[float] | None:
