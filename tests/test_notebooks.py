@@ -16,7 +16,7 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from tests.conftest import EXAMPLES
+from tests.conftest import copy_examples
 
 ROOT = Path(__file__).resolve().parents[1]
 NOTEBOOKS = sorted((ROOT / "notebooks").glob("*.ipynb"))
@@ -34,7 +34,7 @@ def test_nbval_fails_when_a_committed_number_no_longer_matches(tmp_path: Path) -
     55.00 万元 where the seed form (and so the library) says 50.00. nbval must pass the first and
     fail the second, on that cell, naming both numbers."""
     (tmp_path / "data" / "raw").mkdir(parents=True)
-    shutil.copytree(EXAMPLES, tmp_path / "data" / "raw" / "examples")  # the notebooks' default data
+    copy_examples(tmp_path / "data" / "raw" / "examples")  # the notebooks' default data
     books = tmp_path / "notebooks"
     books.mkdir()
     shutil.copy(ROOT / "notebooks" / "project_report.ipynb", books / "as_committed.ipynb")

@@ -972,3 +972,161 @@ def test_file_names_that_are_not_utf8_do_not_stop_the_batch(tmp_path: Path, raw:
     assert forms.errors.empty
     for fmt in ("parquet", "csv", "xlsx"):
         assert write_tables(forms, tmp_path / f"out-{fmt}", fmt)
+
+
+# --- office formats: xls, docx, pdf, converted ------------------------------------------------------
+
+OFFICE = EXAMPLES.parent / "office"
+SEED_STEM = Path(SEED).stem
+
+
+def office_file(suffix: str, stem: str = SEED_STEM) -> bytes:
+    return (OFFICE / suffix / f"{stem}.{suffix}").read_bytes()
+
+
+def minimal_pdf(pages: int = 1, content: bytes = b"BT /F1 12 Tf 72 720 Td (hello) Tj ET", flate: bool = False,
+                media_box: str = "0 0 595 842") -> bytes:
+    """A valid PDF whose pages all draw the same content stream (a few hundred bytes for any page count)."""
+    import zlib
+
+    stream = zlib.compress(content, 9) if flate else content
+    filters = b"/Filter /FlateDecode " if flate else b""
+    kids = b" ".join(b"3 0 R" for _ in range(1))
+    objects = [
+        b"<< /Type /Catalog /Pages 2 0 R >>",
+        b"<< /Type /Pages /Kids [" + b" ".join(f"{4 + i} 0 R".encode() for i in range(pages)) + b"] /Count "
+        + str(pages).encode() + b" >>",
+        b"<< " + filters + b"/Length " + str(len(stream)).encode() + b" >>\nstream\n" + stream + b"\nendstream",
+    ]
+    del kids
+    font = len(objects) + pages + 1
+    for _ in range(pages):
+        objects.append(f"<< /Type /Page /Parent 2 0 R /MediaBox [{media_box}] /Contents 3 0 R "
+                       f"/Resources << /Font << /F1 {font} 0 R >> >> >>".encode())
+    objects.append(b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>")
+    out = io.BytesIO()
+    out.write(b"%PDF-1.4\n")
+    offsets = []
+    for number, body in enumerate(objects, start=1):
+        offsets.append(out.tell())
+        out.write(f"{number} 0 obj\n".encode() + body + b"\nendobj\n")
+    xref = out.tell()
+    out.write(f"xref\n0 {len(objects) + 1}\n0000000000 65535 f \n".encode())
+    for offset in offsets:
+        out.write(f"{offset:010d} 00000 n \n".encode())
+    out.write(f"trailer\n<< /Size {len(objects) + 1} /Root 1 0 R >>\nstartxref\n{xref}\n%%EOF\n".encode())
+    return out.getvalue()
+
+
+@pytest.mark.parametrize(("name", "data", "reason"), [
+    ("broken.xls", office_file("xls")[:3000], "re-save it as .xlsx"),
+    ("broken-inside.xls", office_file("xls")[:512] + bytes(len(office_file("xls")) - 512), "re-save it as .xlsx"),
+    ("broken.docx", office_file("docx")[:3000], "not a readable docx document"),
+    ("broken.pdf", office_file("pdf")[:3000], "PDF"),
+    ("garbage.pdf", b"%PDF-1.7\n" + random.Random(3).randbytes(5000), "PDF"),
+])
+def test_broken_office_files_are_errors(tmp_path: Path, name: str, data: bytes, reason: str) -> None:
+    forms = read_beside_good(tmp_path, {name: data})
+    assert reason in error_of(forms, name)
+
+
+def test_good_office_files_read_beside_the_good_form(tmp_path: Path) -> None:
+    files = {f"seed.{suffix}": office_file(suffix) for suffix in ("xls", "xlsx", "docx", "pdf")}
+    forms = read_beside_good(tmp_path, files)
+    for name in files:
+        assert project_of(forms, name)["project_name"] == SEED_NAME
+
+
+def test_a_pdf_of_fifty_thousand_pages_reads_its_first_pages_only(tmp_path: Path) -> None:
+    data = minimal_pdf(pages=50_000)
+    assert len(data) < MAX_FILE_BYTES
+    forms = read_beside_good(tmp_path, {"many.pdf": data})
+    assert "no table found" in error_of(forms, "many.pdf")
+    assert "more than 100 pages" in error_of(forms, "many.pdf")
+
+
+def test_a_pdf_whose_content_inflates_to_gigabytes_is_refused_before_it_is_expanded(tmp_path: Path) -> None:
+    bomb = b"BT /F1 12 Tf 72 720 Td (x) Tj ET\n" + b" " * (400 * 1024 * 1024)  # 400 MB, compresses to ~0.4 MB
+    forms = read_beside_good(tmp_path, {"bomb.pdf": minimal_pdf(content=bomb, flate=True)})
+    assert "looks like a PDF bomb" in error_of(forms, "bomb.pdf")
+
+
+def test_a_huge_page_with_too_many_drawing_instructions_is_skipped(tmp_path: Path) -> None:
+    page = b"BT /F1 1 Tf " + b"1 0 Td (x) Tj " * 700_000 + b"ET"  # 10 MB of text drawing, one page
+    data = minimal_pdf(content=page, flate=True, media_box="0 0 1000000 1000000")
+    forms = read_beside_good(tmp_path, {"huge.pdf": data})
+    error = error_of(forms, "huge.pdf")
+    assert "drawing instructions" in error and "larger than PDF allows" in error
+
+
+def test_encrypted_pdfs(tmp_path: Path) -> None:
+    files = {name: (OFFICE / "special" / name).read_bytes()
+             for name in ("encrypted-open-password.pdf", "encrypted-permissions-only.pdf")}
+    forms = read_beside_good(tmp_path, files)
+    assert "needs a password" in error_of(forms, "encrypted-open-password.pdf")
+    assert project_of(forms, "encrypted-permissions-only.pdf")["project_name"] == SEED_NAME
+    assert any("encrypted" in m for m in warnings_of(forms, "encrypted-permissions-only.pdf"))
+
+
+def test_a_scanned_pdf_is_an_error_that_says_why(tmp_path: Path) -> None:
+    forms = read_beside_good(tmp_path, {"scan.pdf": (OFFICE / "special" / "scanned.pdf").read_bytes()})
+    assert "without a text layer" in error_of(forms, "scan.pdf")
+
+
+def _with_body(docx: bytes, extra: bytes) -> bytes:
+    return rewrite(docx, {"word/document.xml": lambda xml: xml.replace(b"</w:body>", extra + b"</w:body>", 1)})
+
+
+def test_a_docx_with_ten_thousand_nested_tables_is_read_with_a_warning(tmp_path: Path) -> None:
+    level = b"<w:tbl><w:tr><w:tc>"
+    nested = level * 10_000 + "<w:p><w:r><w:t>深</w:t></w:r></w:p>".encode() + b"</w:tc></w:tr></w:tbl>" * 10_000
+    forms = read_beside_good(tmp_path, {"nested.docx": _with_body(office_file("docx"), nested)})
+    assert_reads_like_seed(forms, "nested.docx")
+    assert any("nested more than 50 deep" in m for m in warnings_of(forms, "nested.docx"))
+
+
+def test_a_docx_with_an_entity_declaration_is_refused(tmp_path: Path, secret_file: Path) -> None:
+    def inject(xml: bytes) -> bytes:
+        head, body = xml.split(b"?>", 1)
+        return head + b'?><!DOCTYPE d [<!ENTITY x SYSTEM "' + secret_file.as_uri().encode() + b'">]>' + body
+
+    data = rewrite(office_file("docx"), {"word/document.xml": inject})
+    forms = read_beside_good(tmp_path, {"entity.docx": data})
+    assert "declares a DTD or entities" in error_of(forms, "entity.docx")
+    assert SECRET not in all_texts(forms)
+
+
+@pytest.mark.parametrize("suffix", ["xls", "xlsx"])
+def test_an_office_made_workbook_with_a_formula_keeps_the_formula_text(tmp_path: Path, suffix: str) -> None:
+    name = f"formula.{suffix}"
+    data = (OFFICE / "special" / f"{SEED_STEM}-formula.{suffix}").read_bytes()
+    forms = read_beside_good(tmp_path, {name: data})
+    project = project_of(forms, name)
+    assert project["total_budget_as_written"] == "=SUM(1,2)"  # LibreOffice stored the result 3 too
+    assert pd.isna(project["total_budget_yuan"])
+    assert any("formulas are not evaluated, the formula text is kept" in m for m in warnings_of(forms, name))
+
+
+def test_old_word_and_opendocument_files_without_libreoffice_say_what_to_do(tmp_path: Path, monkeypatch) -> None:
+    from budgetlib.extract import convert
+
+    monkeypatch.setattr(convert, "soffice", lambda: None)
+    ods = io.BytesIO()
+    with zipfile.ZipFile(ods, "w") as archive:
+        archive.writestr("mimetype", "application/vnd.oasis.opendocument.spreadsheet")
+        archive.writestr("content.xml", "<office:document-content/>")
+    word = (OFFICE / "mixed" / "damaged.doc").read_bytes()
+    forms = read_beside_good(tmp_path, {"form.ods": ods.getvalue(), "damaged.doc": word})
+    assert "install LibreOffice" in error_of(forms, "form.ods") and "save it as .xlsx" in error_of(forms, "form.ods")
+    assert "re-save it as .xlsx or .docx" in error_of(forms, "damaged.doc")
+
+
+def test_every_file_of_the_mixed_folder_is_read_or_an_error(tmp_path: Path) -> None:
+    forms = bl.read_forms([OFFICE / "mixed"])
+    read = set(forms.projects["source_file"])
+    assert {p.name for p in (OFFICE / "mixed").iterdir() if p.suffix in {".md", ".xlsx", ".xls", ".docx"}
+            and not p.name.startswith("~$")} <= read
+    assert "qingshen-2023-wages-self-evaluation.pdf" in read
+    errors = dict(zip(forms.errors["source_file"], forms.errors["error"], strict=True))
+    assert "without a text layer" in errors["scanned-form.pdf"]
+    assert "damaged.doc" in errors and "readme.txt" in errors

@@ -22,9 +22,10 @@ from budgetlib.testing import (
     markdown_to_xlsx,
     merge_plan,
 )
+from tests.conftest import EXAMPLE_FILES as FIVE_EXAMPLES
 
 EXAMPLES = Path(__file__).parents[1] / "fixtures" / "examples"
-EXAMPLE_FILES = sorted(EXAMPLES.glob("*.md"))
+EXAMPLE_FILES = sorted(FIVE_EXAMPLES)
 SEED = EXAMPLES / "xinzhou-2020-e-gov-network-declaration.md"
 
 

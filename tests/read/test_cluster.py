@@ -25,7 +25,7 @@ from budgetlib.read.cluster import (
     worker_threads,
     write_parts_on_cluster,
 )
-from tests.conftest import EXAMPLES, FIXTURES, SEED
+from tests.conftest import EXAMPLES, FIXTURES, SEED, copy_examples
 
 
 @pytest.fixture(autouse=True)
@@ -45,7 +45,7 @@ def client():
 @pytest.fixture(scope="module")
 def corpus(tmp_path_factory: pytest.TempPathFactory) -> Path:
     root = tmp_path_factory.mktemp("forms")
-    shutil.copytree(EXAMPLES, root / "examples")
+    copy_examples(root / "examples")
     (root / "variants").mkdir()
     for name in ("declaration-horizontal-funds.md", "national-self-evaluation-template.md", "target-2021-template.md"):
         shutil.copy(FIXTURES / "variants" / name, root / "variants" / name)

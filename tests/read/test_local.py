@@ -35,7 +35,7 @@ from budgetlib.read import (
     read_forms,
 )
 from budgetlib.read import batch as batch_module
-from tests.conftest import ALL_EXAMPLES, EXAMPLES, FIXTURES, SEED
+from tests.conftest import ALL_EXAMPLES, EXAMPLES, FIXTURES, SEED, copy_examples
 
 VARIANTS = ("declaration-horizontal-funds.md", "national-self-evaluation-template.md", "target-2021-template.md")
 
@@ -51,7 +51,7 @@ def _unfreeze_heap():
 def corpus(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The five examples, the three layout variants and the seed as HTML: nine forms, three formats."""
     root = tmp_path_factory.mktemp("corpus")
-    shutil.copytree(EXAMPLES, root / "examples")
+    copy_examples(root / "examples")
     (root / "variants").mkdir()
     for name in VARIANTS:
         shutil.copy(FIXTURES / "variants" / name, root / "variants" / name)

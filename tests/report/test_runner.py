@@ -25,7 +25,7 @@ from lxml import html as lxml_html
 
 from budgetlib.report.papermill_plugin import translate_str
 from budgetlib.report.plan import confined, plan_reports, slugify
-from tests.conftest import ALL_EXAMPLES, EXAMPLES, FIXTURES, SEED
+from tests.conftest import ALL_EXAMPLES, EXAMPLES, FIXTURES, SEED, copy_examples
 
 ROOT = Path(__file__).resolve().parents[2]
 FIXTURE_NOTEBOOKS = FIXTURES / "notebooks"
@@ -57,7 +57,7 @@ def _hostile_form(folder: Path) -> Path:
 def batch(tmp_path_factory) -> tuple[Path, subprocess.CompletedProcess[str]]:
     """The five examples and the hostile form, reported with two workers."""
     root = tmp_path_factory.mktemp("batch")
-    shutil.copytree(EXAMPLES, root / "forms" / "examples")
+    copy_examples(root / "forms" / "examples")
     _hostile_form(root / "forms" / "hostile")
     proc = _budgetlib("report", "forms", "--out", "out", "--jobs", "2", cwd=root)
     return root / "out", proc

@@ -12,7 +12,7 @@ import pytest
 import budgetlib as bl
 from budgetlib.cli import main
 from budgetlib.scoring.actuals import SHEET_NAME, cell_text, template_rows
-from tests.conftest import EXAMPLES, QINGSHEN, SEED, ZHONGJIANG
+from tests.conftest import EXAMPLE_FILES, EXAMPLES, QINGSHEN, SEED, ZHONGJIANG
 from tests.scoring.helpers import read_md, self_evaluation_md
 
 
@@ -228,7 +228,7 @@ def test_cell_values_read_as_the_text_a_person_typed(value, number_format, text)
 
 def test_cli_writes_the_template_and_reports_unreadable_files(tmp_path, capsys) -> None:
     out = tmp_path / "sheet" / "actuals.xlsx"
-    assert main(["actuals-template", str(EXAMPLES), "--out", str(out)]) == 0
+    assert main(["actuals-template", *map(str, EXAMPLE_FILES), "--out", str(out)]) == 0
     assert out.exists()
     assert "28 indicators of 5 forms" in capsys.readouterr().out  # 7 + 2 + 7 + 3 + 9
     assert main(["actuals-template", str(EXAMPLES / SEED), str(tmp_path / "missing.md"), "--out", str(out)]) == 1

@@ -1,24 +1,75 @@
-"""Pick the reader for a file and turn it into documents (one per form-bearing part)."""
+"""Pick the reader for a file and turn it into documents (one per form-bearing part).
+
+| format | suffixes | read by | needs |
+|---|---|---|---|
+| markdown, plain text | .md .markdown .txt | :mod:`~budgetlib.extract.markdown` | -- |
+| HTML | .html .htm .shtml .xhtml | :mod:`~budgetlib.extract.html` (lxml) | -- |
+| xlsx | .xlsx .xlsm | :mod:`~budgetlib.extract.xlsx` (python-calamine; openpyxl for formulas) | -- |
+| xls (BIFF8), WPS .et | .xls .et | :mod:`~budgetlib.extract.xls` (xlrd) | -- |
+| docx | .docx .docm | :mod:`~budgetlib.extract.docx` | -- |
+| PDF with a text layer | .pdf | :mod:`~budgetlib.extract.pdf` (pdfplumber) | -- |
+| .doc, .wps, .ods, .odt | | converted by LibreOffice, then read as docx/xlsx | ``soffice`` on PATH |
+
+The content decides, the suffix only breaks ties: published files are often misnamed (an HTML page
+saved as .xls, a workbook without a suffix), and a misnamed file is read for what it is, with a warning.
+"""
 
 from __future__ import annotations
 
+import os
 import stat
+import zipfile
+from contextlib import redirect_stdout
+from io import BytesIO
 from pathlib import Path
 
+from budgetlib.extract.convert import convert
 from budgetlib.extract.document import Document, UnreadableFileError
+from budgetlib.extract.docx import read_docx
 from budgetlib.extract.encoding import binary_kind, decode_bytes
 from budgetlib.extract.html import parse_html
 from budgetlib.extract.markdown import parse_markdown
+from budgetlib.extract.pdf import read_pdf
+from budgetlib.extract.xls import read_xls
 from budgetlib.extract.xlsx import read_xlsx
 
 MARKDOWN_SUFFIXES = frozenset({".md", ".markdown", ".txt"})
 HTML_SUFFIXES = frozenset({".html", ".htm", ".shtml", ".xhtml"})
 XLSX_SUFFIXES = frozenset({".xlsx", ".xlsm"})
-SUPPORTED_SUFFIXES = MARKDOWN_SUFFIXES | HTML_SUFFIXES | XLSX_SUFFIXES
+XLS_SUFFIXES = frozenset({".xls", ".et"})
+DOCX_SUFFIXES = frozenset({".docx", ".docm"})
+PDF_SUFFIXES = frozenset({".pdf"})
+CONVERTED_SUFFIXES = frozenset({".doc", ".wps", ".ods", ".odt"})
+"""Read only through LibreOffice (see :mod:`budgetlib.extract.convert`)."""
+SUPPORTED_SUFFIXES = (
+    MARKDOWN_SUFFIXES | HTML_SUFFIXES | XLSX_SUFFIXES | XLS_SUFFIXES | DOCX_SUFFIXES | PDF_SUFFIXES
+    | CONVERTED_SUFFIXES
+)
 
 _ZIP_MAGIC = b"PK\x03\x04"
+_OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 
-_KIND_NAMES = {"xlsx": "an xlsx workbook", "html": "an HTML page", "markdown": "plain text"}
+_KIND_NAMES = {
+    "xlsx": "an xlsx workbook",
+    "html": "an HTML page",
+    "markdown": "plain text",
+    "xls": "an old Excel workbook (.xls)",
+    "docx": "a Word document (.docx)",
+    "pdf": "a PDF",
+    "doc": "an old Word document (.doc)",
+    "opendocument": "an OpenDocument file (.ods/.odt)",
+}
+_FAMILY_BY_SUFFIX = {
+    **dict.fromkeys(XLSX_SUFFIXES, "xlsx"),
+    **dict.fromkeys(MARKDOWN_SUFFIXES | HTML_SUFFIXES, "text"),
+    **dict.fromkeys(XLS_SUFFIXES, "xls"),
+    **dict.fromkeys(DOCX_SUFFIXES, "docx"),
+    **dict.fromkeys(PDF_SUFFIXES, "pdf"),
+    ".doc": "doc",
+    ".wps": "doc",
+    ".ods": "opendocument",
+    ".odt": "opendocument",
+}
 
 MAX_FILE_BYTES = 32 * 1024 * 1024
 """Larger files are refused before they are read: real form files are a few hundred KB, and the
@@ -26,13 +77,19 @@ readers' working memory grows with the file (an HTML tree takes about 30 times i
 
 
 def sniff_format(path: Path, head: bytes) -> str:
-    """'markdown', 'html' or 'xlsx', from the content first and the suffix second.
+    """'markdown', 'html', 'xlsx', 'pdf' or 'ole', from the content first and the suffix second.
 
     Content wins because published files are often misnamed (an HTML page saved as .xls, a workbook
-    without a suffix).
+    without a suffix). 'xlsx' stands for any zip package (docx and OpenDocument are told apart by
+    :func:`_package_kind`), 'ole' for any OLE2 compound file (.xls, .doc, .et, .wps, an encrypted
+    xlsx).
     """
     if head.startswith(_ZIP_MAGIC):
         return "xlsx"
+    if head.startswith(_OLE_MAGIC):
+        return "ole"
+    if b"%PDF-" in head[:1024]:
+        return "pdf"
     suffix = path.suffix.lower()
     sample = head[:4096].lower()
     if b"<table" in sample or b"<html" in sample or b"<!doctype html" in sample:
@@ -58,18 +115,90 @@ def load_document(path: Path | str, display_name: str | None = None) -> list[Doc
     if not data.strip():
         raise UnreadableFileError("the file is empty")
     kind = sniff_format(path, data[:8192])
-    misnamed = _misnamed(path, kind)
     if kind == "xlsx" and not data.startswith(_ZIP_MAGIC) and binary_kind(data[:32]):
         raise UnreadableFileError(f"binary content (looks like {binary_kind(data[:32])}), not an xlsx workbook")
     if kind == "xlsx":
-        documents = read_xlsx(data, name)
-        for document in documents[:1] if misnamed else ():
-            document.warnings.insert(0, misnamed)
+        kind = _package_kind(data, path.suffix.lower())
+    elif kind == "ole":
+        kind = _ole_kind(data)
+    misnamed = _misnamed(path, kind)
+    try:
+        documents = _read(kind, data, name, path.suffix.lower())
+    except UnreadableFileError as error:
+        if misnamed and kind in ("pdf", "xls", "doc", "docx", "opendocument"):
+            raise UnreadableFileError(
+                f"binary content (looks like {_KIND_NAMES[kind]}) in a file named {path.suffix.lower()}: {error}"
+            ) from error
+        raise
+    for document in documents[:1] if misnamed else ():
+        document.warnings.insert(0, misnamed)
+    return documents
+
+
+def _read(kind: str, data: bytes, name: str, suffix: str) -> list[Document]:
+    """The documents of ``data`` read as ``kind``."""
+    if kind == "xlsx":
+        return read_xlsx(data, name)
+    if kind == "xls":
+        return read_xls(data, name)
+    if kind == "docx":
+        return read_docx(data, name)
+    if kind == "pdf":
+        return read_pdf(data, name)
+    if kind in ("doc", "opendocument"):
+        converted = convert(data, kind, suffix)
+        documents = _read(converted.kind, converted.data, name, converted.suffix)
+        for document in documents[:1]:
+            document.warnings.insert(0, converted.note)
         return documents
     text, encoding, warnings = decode_bytes(data)
     document = parse_html(text, name, encoding) if kind == "html" else parse_markdown(text, name, encoding)
-    document.warnings[:0] = [*([misnamed] if misnamed else []), *warnings]
+    document.warnings[:0] = warnings
     return [document]
+
+
+def _package_kind(data: bytes, suffix: str) -> str:
+    """'docx' or 'opendocument' for those zip packages; 'xlsx' for everything else (the xlsx reader
+    says what a zip that is no workbook is). A zip too broken to list is taken for what its suffix says."""
+    try:
+        with zipfile.ZipFile(BytesIO(data)) as archive:
+            names = set(archive.namelist()[:10_000])
+    except (zipfile.BadZipFile, OSError, ValueError, EOFError):
+        return "docx" if suffix in DOCX_SUFFIXES else "xlsx"
+    if "xl/workbook.xml" in names or any(name.endswith("workbook.xml") for name in names):
+        return "xlsx"
+    if "word/document.xml" in names:
+        return "docx"
+    if "content.xml" in names and "mimetype" in names:
+        return "opendocument"
+    return "xlsx"
+
+
+def _ole_kind(data: bytes) -> str:
+    """'xls' or 'doc' for an OLE2 compound file, by the streams it holds; refuses other kinds."""
+    from xlrd import compdoc
+
+    try:
+        with open(os.devnull, "w") as devnull, redirect_stdout(devnull):
+            streams = {entry.name for entry in compdoc.CompDoc(data, logfile=devnull).dirlist}
+    except Exception as error:
+        raise UnreadableFileError(
+            "an old Office file (OLE2: .xls/.doc) that cannot be read "
+            f"({type(error).__name__}: {str(error)[:120]}); open it in Excel, Word or WPS and re-save it as "
+            ".xlsx or .docx"
+        ) from error
+    if "EncryptedPackage" in streams or "EncryptionInfo" in streams:
+        raise UnreadableFileError("an encrypted (password-protected) Office file; save a copy without the password")
+    if "Workbook" in streams or "Book" in streams:
+        return "xls"
+    if "WordDocument" in streams:
+        return "doc"
+    if "PowerPoint Document" in streams:
+        raise UnreadableFileError("a PowerPoint presentation (.ppt), not a form")
+    raise UnreadableFileError(
+        "an old Office file (OLE2) that is neither a workbook nor a Word document; "
+        "re-save it as .xlsx or .docx"
+    )
 
 
 def read_bounded(path: Path) -> bytes:
@@ -101,8 +230,8 @@ def _too_large(size: int) -> str:
 def _misnamed(path: Path, kind: str) -> str | None:
     """A warning when the content is not what the suffix says (an HTML page saved as .xlsx)."""
     suffix = path.suffix.lower()
-    named = "xlsx" if suffix in XLSX_SUFFIXES else "text" if suffix in MARKDOWN_SUFFIXES | HTML_SUFFIXES else None
-    found = "xlsx" if kind == "xlsx" else "text"
+    named = _FAMILY_BY_SUFFIX.get(suffix)
+    found = "text" if kind in ("html", "markdown") else kind
     if named is None or named == found:
         return None
     return f"the file is named {suffix} but holds {_KIND_NAMES[kind]}; it was read as such"

@@ -1,70 +1,83 @@
 """Read forms published as Excel workbooks (.xlsx): one document per worksheet that has content.
 
-A worksheet is a grid without markup, so its blocks are recovered from layout: blank rows separate
-regions; within a region, leading rows with a single non-empty cell are text lines (a title, "单位：万元")
-and the rest is a table, trimmed to the region's used columns. Merged ranges are expanded like HTML
-spans: the value stays in the top-left cell, the covered cells are empty and recorded in
-``Table.anchors`` (whatever a generator wrote into covered cells is ignored, as Excel shows only the
-top-left value).
+How cells become blocks (regions, text lines, tables, merged ranges) and how values become text
+(number formats, dates) is :mod:`budgetlib.extract.sheet`, shared with the .xls reader.
 
-Values are text as a person reads them in the sheet. Formulas are never evaluated: a formula cell
-reads as its formula text (``=SUM(A1:A3)``) and the sheet gets a warning, because cached results can
-be stale and evaluating untrusted formulas is out of the question. Numbers follow their number format
-for the common formats (``0``, ``0.00``, ``#,##0.00``, ``0%``, ``0.00%``, with Excel's half-up
-rounding on 15 significant digits); anything else reads like Excel's "General" (no trailing ``.0``, no
-float noise such as ``0.30000000000000004``). Dates read as ISO dates.
+Formulas are never evaluated: a formula cell reads as its formula text (``=SUM(A1:A3)``) and the sheet
+gets a warning, because cached results can be stale and evaluating untrusted formulas is out of the
+question.
 
-Workbooks are untrusted zip archives, so the archive is inspected with :mod:`zipfile` before openpyxl
-touches it: member count, each member's declared uncompressed size (zipfile enforces the declared size
-when decompressing) and compression ratio are checked, which rules out zip bombs. openpyxl is used in
-read-only (streaming) mode so that the row and cell caps really bound the work -- the normal mode
-builds every cell of a sheet before anything can be capped -- and openpyxl parses XML through
-defusedxml (checked here; entity declarations are refused). Merged ranges, which the streaming mode
-does not report, are read from the sheet's ``<mergeCell ref="..."/>`` elements directly.
+Two readers, one result. Most workbooks are read by python-calamine (Rust; about 1 ms a form), with
+the number formats taken from the styles part, since calamine gives values only. Calamine gives only
+the cached result of a formula, so each worksheet is first scanned for formula elements (``<f>``); a
+workbook that has any -- or anything else unusual: a DTD, an XML part that is not UTF-8, cells without
+an address, more rows, columns, cells or merges than the caps, a file calamine cannot open -- is read by
+openpyxl instead, which sees formula text, applies the caps cell by cell in its streaming mode, and
+says what is wrong with a broken file (about 25 ms a form).
+
+Workbooks are untrusted zip archives, so the archive is checked before either reader touches it (see
+:mod:`budgetlib.extract.archive`: zip bombs, encrypted packages). openpyxl runs in read-only
+(streaming) mode so that the row and cell caps really bound the work, and parses XML through defusedxml
+(checked here; entity declarations are refused); the parts calamine would read are searched for DTD and
+entity declarations first, which send the workbook to openpyxl and so to that refusal. Merged ranges,
+which the streaming mode does not report, are read from the sheet's ``<mergeCell ref="..."/>``
+elements directly.
 """
 
 from __future__ import annotations
 
-import datetime as dt
 import io
-import math
 import re
 import warnings
 import zipfile
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
-from functools import lru_cache
 from typing import TYPE_CHECKING
 
 import openpyxl
+from defusedxml import ElementTree as SafeElementTree
 from openpyxl.cell.read_only import EMPTY_CELL
-from openpyxl.utils import get_column_letter, range_boundaries
+from openpyxl.styles.numbers import BUILTIN_FORMATS
+from openpyxl.utils import range_boundaries
 
-from budgetlib.extract.document import Block, Document, Table, TextLine, UnreadableFileError
+from budgetlib.extract.archive import (
+    MAX_MEMBER_BYTES,
+    MAX_MEMBERS,
+    MAX_RATIO,
+    MAX_TOTAL_BYTES,
+    RATIO_FLOOR,
+    declares_dtd,
+    open_package,
+)
+from budgetlib.extract.document import Document, UnreadableFileError
+from budgetlib.extract.sheet import (
+    Merge,
+    SheetGrid,
+    column_letter,
+    covered_cells,
+    format_number,
+    sheet_blocks,
+    value_text,
+)
 from budgetlib.extract.text import clean_text
 
 if TYPE_CHECKING:
     from openpyxl.cell.read_only import ReadOnlyCell
     from openpyxl.worksheet._read_only import ReadOnlyWorksheet
 
-MAX_MEMBERS = 10_000
-"""Zip members in one workbook."""
-MAX_MEMBER_BYTES = 64 * 1024 * 1024
-"""Uncompressed size of one zip member (a sheet's XML, the shared strings)."""
-MAX_TOTAL_BYTES = 256 * 1024 * 1024
-"""Uncompressed size of all members together."""
-MAX_RATIO = 250
-"""Compression ratio of a member larger than :data:`RATIO_FLOOR` (zip bombs reach ~1000:1)."""
-RATIO_FLOOR = 1024 * 1024
+__all__ = [
+    "MAX_CELLS", "MAX_COLS", "MAX_MEMBERS", "MAX_MEMBER_BYTES", "MAX_MERGED_CELLS", "MAX_MERGES", "MAX_RATIO",
+    "MAX_ROWS", "MAX_TOTAL_BYTES", "RATIO_FLOOR", "format_number", "read_xlsx",
+]
+
 MAX_ROWS = 20_000
 """Rows read from one sheet; the rest is dropped with a warning."""
 MAX_COLS = 1_000
 """Columns read from one sheet; the rest is dropped with a warning."""
 MAX_CELLS = 100_000
 """Non-empty cells read from one workbook (a form has a few hundred); the rest is dropped with a warning.
-Streaming a cell out of the XML and then interpreting it costs about 70 µs, so a workbook at the cap
-takes about 7 s, well inside the time limit of :mod:`budgetlib.limits`."""
+Streaming a cell out of the XML and then interpreting it costs about 70 µs in openpyxl, so a workbook at
+the cap takes about 7 s, well inside the time limit of :mod:`budgetlib.limits`."""
 MAX_MERGES = 100_000
 """Merged ranges read from one sheet."""
 MAX_MERGED_CELLS = 500_000
@@ -79,26 +92,17 @@ _OTHER_PACKAGES = (
     ("content.xml", "an OpenDocument file (.ods/.odt); re-save it as .xlsx"),
 )
 _NOISE_WARNINGS = ("extension is not supported", "default style", "Unknown extension", "Cannot parse header")
-_SIMPLE_FORMAT = re.compile(r"^(#,##0|#,#0|0|#)(?:\.(0+))?(%?)$")
-_FORMAT_DECORATION = re.compile(r'\[[^\]]*\]|_.|\*.|\\(.)|"([^"]*)"')
 
-
-@dataclass(slots=True)
-class _Merge:
-    min_row: int
-    min_col: int
-    max_row: int
-    max_col: int
-
-
-@dataclass(slots=True)
-class _Sheet:
-    """The non-empty cell texts of one sheet, by sheet row and column (1-based, as in Excel)."""
-
-    title: str
-    cells: dict[int, dict[int, str]] = field(default_factory=dict)
-    merges: list[_Merge] = field(default_factory=list)
-    warnings: list[str] = field(default_factory=list)
+# what the fast path looks for in the XML before calamine reads it
+_FORMULA = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?f[\s/>]")
+_CELL_TAG = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?c\b([^>]*)>")
+_CELL_ATTRIBUTE = re.compile(rb"""(?<![\w:.-])([rst])\s*=\s*["']([^"']*)["']""")
+_CELL_REF = re.compile(rb"^([A-Za-z]{1,3})([0-9]{1,7})$")
+_DIMENSION = re.compile(rb"""<(?:[A-Za-z_][\w.-]*:)?dimension\b[^>]*?\bref\s*=\s*["']([^"']*)["']""")
+_NS_MAIN = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
+_NS_REL = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}"
+_NS_PACKAGE_REL = "{http://schemas.openxmlformats.org/package/2006/relationships}"
+_TEXT_TYPES = frozenset({b"s", b"str", b"inlineStr", b"b", b"e", b"d"})
 
 
 def read_xlsx(data: bytes, source_file: str) -> list[Document]:
@@ -111,9 +115,12 @@ def read_xlsx(data: bytes, source_file: str) -> list[Document]:
         raise UnreadableFileError(
             "refusing to read a workbook: defusedxml is not active for openpyxl (OPENPYXL_DEFUSEDXML?)"
         )
-    archive = _open_archive(data)
+    archive = open_package(data, "xlsx workbook", _check_names)
     try:
-        documents = _read_workbook(data, archive, source_file)
+        plan = _fast_plan(archive)
+        documents = _read_with_calamine(data, plan, source_file) if plan is not None else None
+        if documents is None:
+            documents = _read_with_openpyxl(data, archive, source_file)
     finally:
         archive.close()
     if not documents:
@@ -121,7 +128,240 @@ def read_xlsx(data: bytes, source_file: str) -> list[Document]:
     return documents
 
 
-def _read_workbook(data: bytes, archive: zipfile.ZipFile, source_file: str) -> list[Document]:
+def _check_names(names: set[str]) -> None:
+    if "xl/workbook.xml" not in names and not any(name.endswith("workbook.xml") for name in names):
+        for member, kind in _OTHER_PACKAGES:
+            if member in names:
+                raise UnreadableFileError(kind)
+        raise UnreadableFileError("a zip archive that is not an Excel workbook (no xl/workbook.xml)")
+
+
+# --- the fast path: calamine ---------------------------------------------------------------------
+
+
+@dataclass(slots=True)
+class _SheetPlan:
+    """What the scan of one worksheet's XML found: the number format of each styled numeric cell."""
+
+    name: str
+    formats: dict[tuple[int, int], str] = field(default_factory=dict)
+
+
+def _fast_plan(archive: zipfile.ZipFile) -> list[_SheetPlan] | None:
+    """The worksheets' number formats when calamine may read the workbook, else None (openpyxl reads it).
+
+    None when: a part declares a DTD or is not UTF-8, a worksheet holds a formula, a cell has no
+    address, or a sheet reaches past the row, column, cell or merge caps (calamine would hold the whole
+    grid in memory, so the caps must be known to hold before it starts). Costs one regular-expression
+    pass over each XML part.
+    """
+    try:
+        parts = {
+            name: archive.read(name)
+            for name in archive.namelist()
+            if name.lower().endswith((".xml", ".rels", ".vml"))
+        }
+        if any(declares_dtd(xml) for xml in parts.values()):
+            return None
+        sheets = _workbook_sheets(parts)
+        if sheets is None:
+            return None
+        number_formats = _style_formats(parts, sheets[0])
+        if number_formats is None:
+            return None
+        plans: list[_SheetPlan] = []
+        cells_left = MAX_CELLS
+        for name, path in sheets[1]:
+            plan = _SheetPlan(name)
+            xml = parts.get(path) if path else None
+            if xml is not None:
+                cells_left = _scan_sheet(xml, plan, number_formats, cells_left)
+                if cells_left < 0:
+                    return None
+            plans.append(plan)
+    except _NotFast:
+        return None
+    except Exception:  # a broken part (bad zip data, bad XML, a refused DTD): openpyxl says what is wrong
+        return None
+    return plans
+
+
+class _NotFast(Exception):
+    """The workbook needs the openpyxl reader (see :func:`_fast_plan`)."""
+
+
+def _workbook_sheets(parts: dict[str, bytes]) -> tuple[str, list[tuple[str, str | None]]] | None:
+    """(the workbook part's folder, [(sheet name, worksheet part path or None for other sheet kinds)])."""
+    workbook_path = "xl/workbook.xml"
+    root_rels = parts.get("_rels/.rels")
+    if root_rels is not None:
+        for rel in SafeElementTree.fromstring(root_rels, forbid_dtd=True).iter(f"{_NS_PACKAGE_REL}Relationship"):
+            if rel.get("Type", "").endswith("/officeDocument"):
+                workbook_path = rel.get("Target", workbook_path).lstrip("/")
+    if workbook_path not in parts:
+        return None
+    folder = workbook_path.rsplit("/", 1)[0] + "/" if "/" in workbook_path else ""
+    rels_path = f"{folder}_rels/{workbook_path.rsplit('/', 1)[-1]}.rels"
+    targets: dict[str, tuple[str, str]] = {}
+    if rels_path in parts:
+        for rel in SafeElementTree.fromstring(parts[rels_path], forbid_dtd=True).iter(f"{_NS_PACKAGE_REL}Relationship"):
+            target = rel.get("Target", "")
+            target = target.lstrip("/") if target.startswith("/") else _join(folder, target)
+            targets[rel.get("Id", "")] = (rel.get("Type", ""), target)
+    sheets: list[tuple[str, str | None]] = []
+    for sheet in SafeElementTree.fromstring(parts[workbook_path], forbid_dtd=True).iter(f"{_NS_MAIN}sheet"):
+        kind, target = targets.get(sheet.get(f"{_NS_REL}id", ""), ("", ""))
+        sheets.append((sheet.get("name", ""), target if kind.endswith("/worksheet") else None))
+    return folder, sheets
+
+
+def _join(folder: str, target: str) -> str:
+    parts: list[str] = []
+    for piece in (folder + target).split("/"):
+        if piece == "..":
+            if parts:
+                parts.pop()
+        elif piece and piece != ".":
+            parts.append(piece)
+    return "/".join(parts)
+
+
+def _style_formats(parts: dict[str, bytes], folder: str) -> list[str] | None:
+    """The number format code of each cell style (``cellXfs``), by style index."""
+    xml = parts.get(f"{folder}styles.xml")
+    if xml is None:
+        return [] if not any(name.endswith("styles.xml") for name in parts) else None
+    root = SafeElementTree.fromstring(xml, forbid_dtd=True)
+    custom: dict[int, str] = {}
+    for number_format in root.iter(f"{_NS_MAIN}numFmt"):
+        try:
+            custom[int(number_format.get("numFmtId", ""))] = number_format.get("formatCode", "General")
+        except ValueError:
+            continue
+    formats: list[str] = []
+    cell_xfs = root.find(f"{_NS_MAIN}cellXfs")
+    for xf in cell_xfs.iter(f"{_NS_MAIN}xf") if cell_xfs is not None else ():
+        try:
+            number_id = int(xf.get("numFmtId", "0"))
+        except ValueError:
+            number_id = 0
+        formats.append(custom.get(number_id) or BUILTIN_FORMATS.get(number_id) or "General")
+    return formats
+
+
+def _scan_sheet(xml: bytes, plan: _SheetPlan, number_formats: list[str], cells_left: int) -> int:
+    """Check one worksheet for formulas and the caps; note the formats of styled numeric cells.
+    Returns the cell budget left (negative: over the cap)."""
+    if _FORMULA.search(xml):
+        raise _NotFast
+    dimension = _DIMENSION.search(xml)
+    if dimension:
+        for ref in dimension.group(1).split(b":"):
+            _check_ref(ref.strip())
+    if xml.count(b"mergeCell ") + xml.count(b"mergeCell>") > MAX_MERGES:
+        raise _NotFast
+    for match in _CELL_TAG.finditer(xml):
+        attributes = dict(_CELL_ATTRIBUTE.findall(match.group(1)))
+        ref = attributes.get(b"r")
+        if ref is None:
+            raise _NotFast
+        row, column = _check_ref(ref)
+        if not match.group(1).endswith(b"/"):
+            cells_left -= 1
+        style = attributes.get(b"s")
+        if style and style != b"0" and attributes.get(b"t") not in _TEXT_TYPES:
+            index = int(style)
+            if index < len(number_formats) and number_formats[index] != "General":
+                plan.formats[(row, column)] = number_formats[index]
+    return cells_left
+
+
+def _check_ref(ref: bytes) -> tuple[int, int]:
+    match = _CELL_REF.match(ref)
+    if match is None:
+        raise _NotFast
+    column = 0
+    for letter in match.group(1).upper():
+        column = column * 26 + letter - 64
+    row = int(match.group(2))
+    if row > MAX_ROWS or column > MAX_COLS or row < 1:
+        raise _NotFast
+    return row, column
+
+
+def _read_with_calamine(data: bytes, plans: list[_SheetPlan], source_file: str) -> list[Document] | None:
+    """The documents, read by calamine; None when calamine cannot read the workbook (openpyxl then
+    reads it and says what is wrong)."""
+    import python_calamine
+
+    try:
+        workbook = python_calamine.CalamineWorkbook.from_filelike(io.BytesIO(data))
+    except Exception:  # calamine's errors for broken files: openpyxl's messages are the ones users see
+        return None
+    documents: list[Document] = []
+    try:
+        metadata = workbook.sheets_metadata
+        if [sheet.name for sheet in metadata] != [plan.name for plan in plans]:
+            return None
+        for index, (sheet_meta, plan) in enumerate(zip(metadata, plans, strict=True)):
+            if sheet_meta.typ != python_calamine.SheetTypeEnum.WorkSheet:
+                continue
+            try:
+                calamine_sheet = workbook.get_sheet_by_index(index)
+                rows = calamine_sheet.to_python(skip_empty_area=False)
+                ranges = calamine_sheet.merged_cell_ranges or []
+            except Exception:
+                return None
+            sheet = _calamine_grid(plan, rows, ranges)
+            if sheet is None:
+                return None
+            if sheet_meta.visible != python_calamine.SheetVisibleEnum.Visible and sheet.cells:
+                sheet.warnings.insert(0, f"sheet '{plan.name}' is hidden in the workbook")
+            blocks = sheet_blocks(sheet, MAX_COLS)
+            if blocks:
+                documents.append(
+                    Document(source_file=source_file, blocks=blocks, encoding=None, part=plan.name,
+                             warnings=sheet.warnings)
+                )
+    finally:
+        workbook.close()
+    return documents
+
+
+def _calamine_grid(plan: _SheetPlan, rows: list[list[object]], ranges: list) -> SheetGrid | None:
+    """A sheet's cells as the layout code wants them, or None if the merges exceed the caps."""
+    sheet = SheetGrid(plan.name)
+    merges: list[Merge] = []
+    area = 0
+    for (top, left), (bottom, right) in ranges:
+        merge = Merge(top + 1, left + 1, min(bottom + 1, MAX_ROWS), min(right + 1, MAX_COLS))
+        if merge.max_row > merge.min_row or merge.max_col > merge.min_col:
+            merges.append(merge)
+            area += (merge.max_row - merge.min_row + 1) * (merge.max_col - merge.min_col + 1)
+    if area > MAX_MERGED_CELLS:
+        return None
+    covered = covered_cells(merges, sheet, MAX_MERGED_CELLS)
+    formats = plan.formats
+    for row_number, row in enumerate(rows, start=1):
+        texts: dict[int, str] = {}
+        for column, value in enumerate(row, start=1):
+            if value == "" or value is None or (covered and (row_number, column) in covered):
+                continue
+            if isinstance(value, float) and value.is_integer() and abs(value) < 2**53:
+                value = int(value)  # as openpyxl gives it (<v>500000</v> is an int), for "General"
+            text = value_text(value, formats.get((row_number, column)))
+            if text:
+                texts[column] = text
+        if texts:
+            sheet.cells[row_number] = texts
+    sheet.merges = merges
+    return sheet
+
+
+# --- the full path: openpyxl ---------------------------------------------------------------------
+
+
+def _read_with_openpyxl(data: bytes, archive: zipfile.ZipFile, source_file: str) -> list[Document]:
     """The documents of an archive that passed the checks.
 
     openpyxl's own warnings (a date out of range, ...) are caught and attached to the sheet being read;
@@ -152,7 +392,7 @@ def _read_workbook(data: bytes, archive: zipfile.ZipFile, source_file: str) -> l
                 caught.clear()
                 if worksheet.sheet_state != "visible" and sheet.cells:
                     sheet.warnings.insert(0, f"sheet '{worksheet.title}' is hidden in the workbook")
-                blocks = _blocks(sheet)
+                blocks = sheet_blocks(sheet, MAX_COLS)
                 if blocks:
                     documents.append(
                         Document(
@@ -168,61 +408,7 @@ def _read_workbook(data: bytes, archive: zipfile.ZipFile, source_file: str) -> l
     return documents
 
 
-# --- the archive ---------------------------------------------------------------------------------
-
-
-def _open_archive(data: bytes) -> zipfile.ZipFile:
-    """Open the zip and refuse what is not a workbook or would expand beyond the limits."""
-    try:
-        archive = zipfile.ZipFile(io.BytesIO(data))
-    except zipfile.BadZipFile as error:
-        raise UnreadableFileError(f"not a readable xlsx workbook (broken zip archive: {error})") from error
-    except (OSError, ValueError, EOFError) as error:
-        raise UnreadableFileError(f"not a readable xlsx workbook ({error})") from error
-    try:
-        _check_archive(archive)
-    except UnreadableFileError:
-        archive.close()
-        raise
-    return archive
-
-
-def _check_archive(archive: zipfile.ZipFile) -> None:
-    infos = archive.infolist()
-    if len(infos) > MAX_MEMBERS:
-        raise UnreadableFileError(f"zip archive with {len(infos):,} members; not a form workbook")
-    names = {info.filename for info in infos}
-    if "xl/workbook.xml" not in names and not any(name.endswith("workbook.xml") for name in names):
-        for member, kind in _OTHER_PACKAGES:
-            if member in names:
-                raise UnreadableFileError(kind)
-        raise UnreadableFileError("a zip archive that is not an Excel workbook (no xl/workbook.xml)")
-    total = 0
-    for info in infos:
-        if info.flag_bits & 0x1:
-            raise UnreadableFileError("the workbook is encrypted (password-protected)")
-        size = info.file_size
-        total += size
-        if size > MAX_MEMBER_BYTES:
-            raise UnreadableFileError(
-                f"workbook member '{info.filename}' expands to {_size(size)} (limit {_size(MAX_MEMBER_BYTES)})"
-            )
-        if size > RATIO_FLOOR and size > MAX_RATIO * max(info.compress_size, 1):
-            raise UnreadableFileError(
-                f"looks like a zip bomb: member '{info.filename}' expands "
-                f"{size // max(info.compress_size, 1):,} times "
-                f"(from {_size(info.compress_size)} to {_size(size)})"
-            )
-    if total > MAX_TOTAL_BYTES:
-        raise UnreadableFileError(f"workbook expands to {_size(total)} in all (limit {_size(MAX_TOTAL_BYTES)})")
-
-
-def _size(count: int) -> str:
-    for unit in ("bytes", "KB", "MB", "GB"):
-        if count < 1024 or unit == "GB":
-            return f"{count:,} {unit}" if unit == "bytes" else f"{count:,.1f} {unit}"
-        count /= 1024  # type: ignore[assignment]
-    return f"{count} bytes"  # pragma: no cover
+# --- failures -----------------------------------------------------------------------------------
 
 
 def _describe_failure(error: Exception) -> str:
@@ -252,15 +438,15 @@ def _relevant(caught: Iterable[warnings.WarningMessage]) -> list[str]:
 # --- cells ---------------------------------------------------------------------------------------
 
 
-def _read_sheet(worksheet: ReadOnlyWorksheet, archive: zipfile.ZipFile, budget: list[int]) -> _Sheet:
+def _read_sheet(worksheet: ReadOnlyWorksheet, archive: zipfile.ZipFile, budget: list[int]) -> SheetGrid:
     """Stream a sheet's non-empty cells, within the row, column and cell caps."""
-    sheet = _Sheet(worksheet.title)
+    sheet = SheetGrid(worksheet.title)
     declared_rows = worksheet.max_row
     worksheet.reset_dimensions()  # dimensions in the file may be wrong either way; stream what is there
     formulas: list[str] = []
     wide = False
     merges = _read_merges(archive, getattr(worksheet, "_worksheet_path", None), sheet)
-    covered = _covered_cells(merges, sheet)
+    covered = covered_cells(merges, sheet, MAX_MERGED_CELLS)
     for row_number, row in enumerate(worksheet.iter_rows(), start=1):
         if row_number > MAX_ROWS:
             declared = ""
@@ -297,7 +483,7 @@ def _read_sheet(worksheet: ReadOnlyWorksheet, archive: zipfile.ZipFile, budget: 
                 break
     if wide:
         sheet.warnings.append(
-            f"sheet '{sheet.title}' has cells beyond column {MAX_COLS:,} ({get_column_letter(MAX_COLS)}); "
+            f"sheet '{sheet.title}' has cells beyond column {MAX_COLS:,} ({column_letter(MAX_COLS)}); "
             "they were not read"
         )
     if formulas:
@@ -310,7 +496,7 @@ def _read_sheet(worksheet: ReadOnlyWorksheet, archive: zipfile.ZipFile, budget: 
     return sheet
 
 
-def _read_merges(archive: zipfile.ZipFile, path: str | None, sheet: _Sheet) -> list[_Merge]:
+def _read_merges(archive: zipfile.ZipFile, path: str | None, sheet: SheetGrid) -> list[Merge]:
     """The sheet's merged ranges, read from its XML (the streaming mode of openpyxl skips them)."""
     if not path:
         return []
@@ -320,7 +506,7 @@ def _read_merges(archive: zipfile.ZipFile, path: str | None, sheet: _Sheet) -> l
         return []
     if b"mergeCell" not in xml:
         return []
-    merges: list[_Merge] = []
+    merges: list[Merge] = []
     for match in _MERGE_REF.finditer(xml):
         if len(merges) >= MAX_MERGES:
             sheet.warnings.append(
@@ -335,60 +521,20 @@ def _read_merges(archive: zipfile.ZipFile, path: str | None, sheet: _Sheet) -> l
             continue
         if min_row > MAX_ROWS or min_col > MAX_COLS:
             continue
-        merge = _Merge(min_row, min_col, min(max_row, MAX_ROWS), min(max_col, MAX_COLS))
+        merge = Merge(min_row, min_col, min(max_row, MAX_ROWS), min(max_col, MAX_COLS))
         if merge.max_row > merge.min_row or merge.max_col > merge.min_col:
             merges.append(merge)
     return merges
 
 
-def _covered_cells(merges: list[_Merge], sheet: _Sheet) -> set[tuple[int, int]]:
-    """Cells covered by merges (not their top-left cells), within :data:`MAX_MERGED_CELLS`.
-
-    Merges beyond the budget are dropped (with a warning), so a hostile ``A1:ALL20000`` cannot make
-    the reader enumerate millions of cells.
-    """
-    covered: set[tuple[int, int]] = set()
-    budget = MAX_MERGED_CELLS
-    kept: list[_Merge] = []
-    for merge in merges:
-        area = (merge.max_row - merge.min_row + 1) * (merge.max_col - merge.min_col + 1)
-        if area > budget:
-            sheet.warnings.append(
-                f"sheet '{sheet.title}': merged ranges cover more than {MAX_MERGED_CELLS:,} cells; "
-                f"{len(merges) - len(kept)} merged range(s) were ignored"
-            )
-            break
-        budget -= area
-        kept.append(merge)
-        for row in range(merge.min_row, merge.max_row + 1):
-            covered.update((row, col) for col in range(merge.min_col, merge.max_col + 1))
-        covered.discard((merge.min_row, merge.min_col))
-    merges[:] = kept
-    return covered
-
-
 def _cell_text(cell: ReadOnlyCell, formulas: list[str]) -> str:
-    """A cell's value as the text a person reads in the sheet."""
+    """A cell's value as the text a person reads in the sheet; a formula as its text."""
     value = cell.value
     if cell.data_type == "f":
         formula = value if isinstance(value, str) else getattr(value, "text", None) or _data_table(value)
-        formulas.append(f"{get_column_letter(cell.column)}{cell.row}")
+        formulas.append(f"{column_letter(cell.column)}{cell.row}")
         return clean_text(formula)
-    if isinstance(value, str):
-        return clean_text(value)
-    if isinstance(value, bool):
-        return "TRUE" if value else "FALSE"
-    if isinstance(value, int | float):
-        return format_number(value, cell.number_format)
-    if isinstance(value, dt.datetime):
-        if value.time() == dt.time(0, 0):
-            return value.date().isoformat()
-        return value.isoformat(sep=" ")
-    if isinstance(value, dt.date | dt.time):
-        return value.isoformat()
-    if isinstance(value, dt.timedelta):
-        return str(value)
-    return clean_text(str(value))
+    return value_text(value, cell.number_format)
 
 
 def _data_table(value: object) -> str:
@@ -397,154 +543,3 @@ def _data_table(value: object) -> str:
     return f"=TABLE({inner})"
 
 
-def format_number(value: int | float, number_format: str | None) -> str:
-    """A number as Excel shows it under ``number_format`` (common formats; else like "General").
-
-    >>> format_number(500000.0, "0.00"), format_number(1234.5, "#,##0.00"), format_number(0.285, "0%")
-    ('500000.00', '1,234.50', '29%')
-    >>> format_number(500000.0, "General"), format_number(0.1 + 0.2, "General")
-    ('500000', '0.3')
-    """
-    if isinstance(value, float) and not math.isfinite(value):
-        return str(value)
-    spec = _number_spec(number_format or "General")
-    if spec is None:
-        return _general(value)
-    thousands, decimals, percent = spec
-    try:
-        number = Decimal(value) if isinstance(value, int) else Decimal(format(value, ".15g"))
-    except InvalidOperation:
-        return _general(value)
-    if percent:
-        number *= 100
-    quantum = Decimal(1).scaleb(-decimals)
-    try:
-        number = number.quantize(quantum, rounding=ROUND_HALF_UP)
-    except InvalidOperation:  # too many digits for the context: show it plainly
-        return _general(value)
-    if number == 0:
-        number = abs(number)  # 0.00 rather than -0.00: a sign on a rounded zero only misleads
-    text = format(number, ",f" if thousands else "f")
-    return text + "%" if percent else text
-
-
-def _general(value: int | float) -> str:
-    """Excel's "General": integers plainly, other numbers to 15 significant digits."""
-    if isinstance(value, int):
-        return str(value)
-    if value.is_integer() and abs(value) < 1e15:
-        return str(int(value))
-    return format(value, ".15g")
-
-
-@lru_cache(maxsize=256)
-def _number_spec(number_format: str) -> tuple[bool, int, bool] | None:
-    """(thousands separator, decimals, percent) for simple numeric formats, else None.
-
-    Only the first section (positive numbers) is used; colours, conditions, locale tags, padding and
-    quoted literals are ignored. Negative numbers keep their minus sign rather than the parentheses or
-    colour a second section may ask for, so the sign is never lost.
-    """
-    section = _FORMAT_DECORATION.sub("", number_format.split(";", 1)[0]).strip()
-    match = _SIMPLE_FORMAT.match(section)
-    if match is None:
-        return None
-    return match.group(1).startswith("#,"), len(match.group(2) or ""), bool(match.group(3))
-
-
-# --- blocks --------------------------------------------------------------------------------------
-
-
-def _blocks(sheet: _Sheet) -> list[Block]:
-    """Split a sheet's cells into text lines and tables by blank rows and single-cell leading rows."""
-    if not sheet.cells:
-        return []
-    merges_by_anchor_row: dict[int, list[_Merge]] = {}
-    for merge in sheet.merges:
-        merges_by_anchor_row.setdefault(merge.min_row, []).append(merge)
-    blocks: list[Block] = []
-    counters = [0, 0]  # text lines, tables
-    for region in _regions(sheet, merges_by_anchor_row):
-        _split_region(sheet, region, merges_by_anchor_row, blocks, counters)
-    return blocks
-
-
-def _regions(sheet: _Sheet, merges_by_anchor_row: dict[int, list[_Merge]]) -> list[list[int]]:
-    """Runs of non-blank rows; a merge hanging down from a row bridges the blank rows it covers."""
-    regions: list[list[int]] = []
-    current: list[int] = []
-    reach = 0
-    for row in sorted(sheet.cells):
-        if current and row > current[-1] + 1 and row - 1 > reach:
-            regions.append(current)
-            current = []
-            reach = 0
-        current.append(row)
-        for merge in merges_by_anchor_row.get(row, ()):
-            if merge.min_col in sheet.cells[row]:
-                reach = max(reach, merge.max_row)
-    if current:
-        regions.append(current)
-    return regions
-
-
-def _split_region(
-    sheet: _Sheet,
-    rows: list[int],
-    merges_by_anchor_row: dict[int, list[_Merge]],
-    blocks: list[Block],
-    counters: list[int],
-) -> None:
-    cells = sheet.cells
-    start = 0
-    while start < len(rows):
-        texts = cells[rows[start]]
-        if len(texts) != 1:
-            break
-        (column,) = texts
-        hanging = merges_by_anchor_row.get(rows[start], ())
-        if any(m.min_col == column and m.max_row > m.min_row for m in hanging):
-            break  # a label merged downwards belongs to the table below it
-        blocks.append(
-            TextLine(
-                counters[0],
-                texts[column],
-                origin=f"sheet '{sheet.title}' cell {get_column_letter(column)}{rows[start]}",
-            )
-        )
-        counters[0] += 1
-        start += 1
-    table_rows = rows[start:]
-    if not table_rows:
-        return
-    first_row, last_row = table_rows[0], table_rows[-1]
-    left = min(min(cells[r]) for r in table_rows)
-    right = max(max(cells[r]) for r in table_rows)
-    merges = [m for r in table_rows for m in merges_by_anchor_row.get(r, ()) if m.min_col >= left]
-    for merge in merges:  # a merged cell reaching past the last used column widens the table
-        if merge.min_col in cells[merge.min_row]:
-            right = max(right, merge.max_col)
-    right = min(right, MAX_COLS)
-    merges = [m for m in merges if m.min_col <= right]
-    width = right - left + 1
-    grid: list[list[str]] = []
-    index: dict[int, int] = {}
-    for r in table_rows:
-        texts = cells[r]
-        row = [""] * width
-        for column, text in texts.items():
-            if left <= column <= right:
-                row[column - left] = text
-        index[r] = len(grid)
-        grid.append(row)
-    anchors: dict[tuple[int, int], tuple[int, int]] = {}
-    for merge in merges:
-        anchor = (index[merge.min_row], merge.min_col - left)
-        for r in range(merge.min_row, min(merge.max_row, last_row) + 1):
-            if r not in index:
-                continue
-            for c in range(merge.min_col, min(merge.max_col, right) + 1):
-                if (r, c) != (merge.min_row, merge.min_col):
-                    anchors[(index[r], c - left)] = anchor
-    blocks.append(Table(counters[1], grid, origin=f"sheet '{sheet.title}' row {first_row}", anchors=anchors))
-    counters[1] += 1

@@ -1,0 +1,344 @@
+"""Read forms written as Word documents (.docx): the paragraphs and tables of the body, in order.
+
+A form in Word is a title, a few lines ("单位：万元", "(2021年度)") and tables whose cells are merged
+across (``w:gridSpan``) and down (``w:vMerge``). Each ``w:tbl`` becomes a :class:`Table` on its own
+grid (``w:gridBefore`` and spans place the cells), merged cells expanded into empty cells recorded in
+``Table.anchors`` as for HTML and xlsx; the paragraphs of a cell are its lines; a paragraph outside
+tables is a :class:`TextLine` (its heading level from a "Heading N"/"标题 N"/"Title" style). Tables
+nested in a cell become tables of their own after the enclosing table, as in the HTML reader; nested
+deeper than :data:`MAX_TABLE_NESTING`, they are read as text of their cell. Deleted text of tracked
+changes, field codes and the fallback copy of drawings are not read.
+
+The document XML is streamed through defusedxml's parser into a handful of handlers (no tree is
+built, so 10,000 nested tables cost no recursion), after the package passed the zip checks of
+:mod:`budgetlib.extract.archive`; a DTD or entity declaration makes the file an error, so no entity
+is ever expanded or fetched. Page headers and footers, footnotes and comments are not read.
+"""
+
+from __future__ import annotations
+
+import re
+import zipfile
+from dataclasses import dataclass, field
+
+from defusedxml.ElementTree import DefusedXMLParser
+
+from budgetlib.extract.archive import open_package
+from budgetlib.extract.document import Block, Document, Table, TextLine, UnreadableFileError
+from budgetlib.extract.text import clean_text
+
+MAX_CELLS = 250_000
+"""Grid cells (covered ones included) and text lines read from one document; the rest is cut with a warning."""
+MAX_SPAN = 1_000
+"""Largest ``gridSpan`` believed; larger ones are clamped with a warning."""
+MAX_TABLE_NESTING = 50
+"""Tables nested deeper than this inside table cells are read as text of their cell."""
+
+_MAIN = "word/document.xml"
+_PACKAGE_REL = "{http://schemas.openxmlformats.org/package/2006/relationships}"
+_HEADING_STYLE = re.compile(r"^(?:heading|标题)\s*(\d)$", re.IGNORECASE)
+_SKIPPED = frozenset({"delText", "instrText", "delInstrText", "moveFrom", "Fallback", "tblPr", "rPr", "sectPr",
+                      "footnoteReference", "commentReference", "pict"})
+_BREAKS = frozenset({"br", "cr"})
+
+
+@dataclass(slots=True)
+class _Cell:
+    lines: list[str] = field(default_factory=list)
+    span: int = 1
+    vmerge: str | None = None  # "restart", "continue" or None
+
+
+@dataclass(slots=True)
+class _Row:
+    before: int = 0
+    cells: list[_Cell] = field(default_factory=list)
+
+
+@dataclass(slots=True)
+class _Table:
+    slot: int  # where its block goes
+    rows: list[_Row] = field(default_factory=list)
+    row: _Row | None = None
+    cell: _Cell | None = None
+    line: int = 0  # the table's start, counted in paragraphs, for messages
+
+
+class _Handler:
+    """Turns the start/end/data events of ``word/document.xml`` into blocks (see the module docstring)."""
+
+    def __init__(self) -> None:
+        self.blocks: list[Block | _Table | None] = []
+        self.tables: list[_Table] = []  # open tables, innermost last
+        self.flat = 0  # tables open beyond the nesting limit, read as text
+        self.paragraphs: list[list[str]] = []  # open paragraphs (text boxes nest them)
+        self.heading: list[int] = []
+        self.skip = 0
+        self.text = False
+        self.runs = 0
+        self.cells = 0
+        self.paragraph_count = 0
+        self.warnings: list[str] = []
+        self.cut = False
+        self.group: list[_Table] = []  # the open top-level table and the tables nested in it
+
+    # events ---------------------------------------------------------------------------------------
+
+    def start(self, tag: str, attrib: dict[str, str]) -> None:
+        name = tag.rsplit("}", 1)[-1]
+        if self.skip or name in _SKIPPED:
+            self.skip += 1
+            return
+        if name == "t":
+            self.text = True
+        elif name == "r":
+            self.runs += 1
+        elif name in _BREAKS or (name == "tab" and self.runs):
+            if self.paragraphs:
+                self.paragraphs[-1].append("\n" if name in _BREAKS else "\t")
+        elif name == "p":
+            self.paragraphs.append([])
+            self.heading.append(0)
+            self.paragraph_count += 1
+        elif name == "pStyle" and self.heading:
+            self.heading[-1] = _heading_level(_value(attrib))
+        elif name == "tbl":
+            self._start_table()
+        elif self.flat:
+            return
+        elif name == "tr" and self.tables:
+            self.tables[-1].row = _Row()
+        elif name == "tc" and self.tables and self.tables[-1].row is not None:
+            self.tables[-1].cell = _Cell()
+        elif name == "gridBefore" and self.tables and self.tables[-1].row is not None:
+            self.tables[-1].row.before = self._span(_value(attrib))
+        elif name == "gridSpan" and self.tables and self.tables[-1].cell is not None:
+            self.tables[-1].cell.span = self._span(_value(attrib))
+        elif name == "vMerge" and self.tables and self.tables[-1].cell is not None:
+            self.tables[-1].cell.vmerge = "restart" if _value(attrib) == "restart" else "continue"
+
+    def end(self, tag: str) -> None:
+        name = tag.rsplit("}", 1)[-1]
+        if self.skip:
+            self.skip -= 1
+            return
+        if name == "t":
+            self.text = False
+        elif name == "r":
+            self.runs -= 1
+        elif name == "p" and self.paragraphs:
+            self._end_paragraph()
+        elif name == "tbl":
+            self._end_table()
+        elif self.flat or not self.tables:
+            return
+        elif name == "tc":
+            table = self.tables[-1]
+            if table.cell is not None and table.row is not None:
+                table.row.cells.append(table.cell)
+            table.cell = None
+        elif name == "tr":
+            table = self.tables[-1]
+            if table.row is not None:
+                table.rows.append(table.row)
+            table.row = None
+
+    def data(self, text: str) -> None:
+        if self.text and not self.skip and self.paragraphs:
+            self.paragraphs[-1].append(text)
+
+    def close(self) -> None:
+        while self.tables or self.flat:
+            self._end_table()
+
+    # helpers --------------------------------------------------------------------------------------
+
+    def _span(self, value: str | None) -> int:
+        try:
+            span = int(value or "1")
+        except ValueError:
+            return 1
+        if span > MAX_SPAN:
+            self._warn(f"a cell spans {span:,} grid columns; read as {MAX_SPAN:,}")
+            return MAX_SPAN
+        return max(span, 0)
+
+    def _warn(self, message: str) -> None:
+        if message not in self.warnings:
+            self.warnings.append(message)
+
+    def _end_paragraph(self) -> None:
+        text = clean_text("".join(self.paragraphs.pop()))
+        heading = self.heading.pop()
+        if not text:
+            return
+        cell = self.tables[-1].cell if self.tables else None
+        if cell is not None:
+            cell.lines.append(text)
+        elif not self.tables:
+            self._count(1)
+            if not self.cut:
+                self.blocks.append(TextLine(0, text, heading=heading, origin=f"paragraph {self.paragraph_count}"))
+        # text in a table but outside its cells cannot occur in Word; it is dropped like whitespace
+
+    def _start_table(self) -> None:
+        if self.flat or len(self.tables) >= MAX_TABLE_NESTING:
+            self.flat += 1
+            self._warn(f"tables nested more than {MAX_TABLE_NESTING} deep are read as text of their cell")
+            return
+        table = _Table(slot=-1, line=self.paragraph_count + 1)
+        if not self.tables:
+            table.slot = len(self.blocks)
+            self.blocks.append(None)  # the top-level table's place in the text
+        if not self.tables:
+            self.group = []
+        self.group.append(table)
+        self.tables.append(table)
+
+    def _end_table(self) -> None:
+        if self.flat:
+            self.flat -= 1
+            return
+        if not self.tables:
+            return
+        self.tables.pop()
+        if self.tables:
+            return  # nested: finished together with its top-level table
+        group = self.group
+        slot = group[0].slot
+        built = [self._build(table) for table in group]
+        self.blocks[slot : slot + 1] = [table for table in built if table is not None]
+
+    def _count(self, cells: int) -> None:
+        self.cells += cells
+        if self.cells > MAX_CELLS and not self.cut:
+            self.cut = True
+            self._warn(f"the document has more than {MAX_CELLS:,} cells and text lines; the rest was not read")
+
+    def _build(self, raw: _Table) -> Table | None:
+        """The grid of one table: spans placed on grid columns, vertical merges followed down."""
+        grid: list[list[str]] = []
+        anchors: dict[tuple[int, int], tuple[int, int]] = {}
+        above: dict[int, tuple[int, int, int]] = {}  # grid column -> (anchor row, anchor col, span)
+        for raw_row in raw.rows:
+            r = len(grid)
+            row: list[str] = [""] * raw_row.before
+            column = raw_row.before
+            for cell in raw_row.cells:
+                text = "\n".join(cell.lines)
+                span = max(cell.span, 1)
+                row.extend([text] + [""] * (span - 1))
+                anchor = above.get(column)
+                if cell.vmerge == "continue" and not text and anchor is not None and anchor[2] == span:
+                    for c in range(column, column + span):
+                        anchors[(r, c)] = anchor[:2]
+                else:
+                    for c in range(column + 1, column + span):
+                        anchors[(r, c)] = (r, column)
+                    if cell.vmerge == "restart" or cell.vmerge == "continue":
+                        above[column] = (r, column, span)
+                    else:
+                        above.pop(column, None)
+                column += span
+            self._count(len(row))
+            if self.cut:
+                break
+            grid.append(row)
+        width = max((len(row) for row in grid), default=0)
+        for row in grid:
+            row.extend([""] * (width - len(row)))
+        return _drop_empty_rows(raw, grid, anchors)
+
+
+def _drop_empty_rows(
+    raw: _Table, grid: list[list[str]], anchors: dict[tuple[int, int], tuple[int, int]]
+) -> Table | None:
+    """Drop rows with no text (as every reader does), renumbering the anchors; None for an empty table."""
+    keep = [r for r, row in enumerate(grid) if any(row)]
+    if not keep:
+        return None
+    new_index = {old: new for new, old in enumerate(keep)}
+    moved = {
+        (new_index[r], c): (new_index[ar], ac)
+        for (r, c), (ar, ac) in anchors.items()
+        if r in new_index and ar in new_index
+    }
+    return Table(0, [grid[r] for r in keep], origin=f"table at paragraph {raw.line}", anchors=moved)
+
+
+def _value(attrib: dict[str, str]) -> str | None:
+    for key, value in attrib.items():
+        if key.rsplit("}", 1)[-1] == "val":
+            return value
+    return None
+
+
+def _heading_level(style: str | None) -> int:
+    if not style:
+        return 0
+    if style.lower() in ("title", "标题"):
+        return 1
+    match = _HEADING_STYLE.match(style.replace(" ", ""))
+    return int(match.group(1)) if match else 0
+
+
+def read_docx(data: bytes, source_file: str) -> list[Document]:
+    """The document's body as one :class:`Document`.
+
+    Raises :class:`UnreadableFileError` for packages that are not Word documents, look like zip
+    bombs, are broken, declare a DTD, or hold no text.
+    """
+    archive = open_package(data, "docx document", _check_names)
+    try:
+        xml = archive.read(_main_part(archive))
+    except (KeyError, zipfile.BadZipFile, OSError, EOFError, ValueError) as error:
+        raise UnreadableFileError(f"not a readable docx document ({type(error).__name__}: {error})") from error
+    except Exception as error:  # zlib errors of a damaged member
+        raise UnreadableFileError(f"not a readable docx document ({type(error).__name__}: {error})") from error
+    finally:
+        archive.close()
+    handler = _Handler()
+    parser = DefusedXMLParser(target=handler, forbid_dtd=True, forbid_entities=True, forbid_external=True)
+    try:
+        for start in range(0, len(xml), 1 << 20):
+            parser.feed(xml[start : start + (1 << 20)])
+        parser.close()
+    except Exception as error:
+        if "Forbidden" in type(error).__name__:
+            raise UnreadableFileError("the document's XML declares a DTD or entities (refused as unsafe)") from error
+        raise UnreadableFileError(f"not a readable docx document (broken XML: {str(error)[:200]})") from error
+    blocks: list[Block] = []
+    tables = lines = 0
+    for block in handler.blocks:
+        if isinstance(block, Table):
+            block.table_no = tables
+            tables += 1
+            blocks.append(block)
+        elif isinstance(block, TextLine):
+            block.line_no = lines
+            lines += 1
+            blocks.append(block)
+    if not blocks:
+        raise UnreadableFileError("the document holds no text")
+    return [Document(source_file, blocks, encoding=None, warnings=handler.warnings)]
+
+
+def _check_names(names: set[str]) -> None:
+    if _MAIN not in names and not any(name.endswith("/document.xml") for name in names):
+        raise UnreadableFileError("a zip archive that is not a Word document (no word/document.xml)")
+
+
+def _main_part(archive: zipfile.ZipFile) -> str:
+    """The main document part, as the package's relationships name it (usually word/document.xml)."""
+    from defusedxml.ElementTree import fromstring
+
+    try:
+        rels = fromstring(archive.read("_rels/.rels"), forbid_dtd=True)
+    except Exception:
+        return _MAIN
+    for rel in rels.iter(f"{_PACKAGE_REL}Relationship"):
+        if rel.get("Type", "").endswith("/officeDocument"):
+            target = rel.get("Target", _MAIN).lstrip("/")
+            if target in archive.namelist():
+                return target
+    return _MAIN

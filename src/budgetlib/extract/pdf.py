@@ -1,0 +1,648 @@
+"""Read forms published as PDF (信息公开 disclosures) that have a text layer.
+
+pdfplumber (on pdfminer.six) gives every character with its box and every ruling line. Tables are
+found from their ruling lines (pdfplumber's "lines" strategy); a table's grid columns and rows are the
+distinct edges of its cells, so a merged cell spans several grid cells and is expanded like an HTML
+span (value in the top-left cell, ``Table.anchors`` for the rest). A character belongs to the cell
+that holds its centre. Within a cell, characters make lines by their baselines; consecutive lines are
+joined back where the text was only wrapped at the cell's edge -- with no space between Chinese
+characters ("项目代\\n码" is 项目代码) and with one space between two ASCII words -- and kept as a line
+break where the line ended short of the edge (a new paragraph). Text outside tables becomes text lines
+in reading order (top to bottom). A table that goes on over the next page is joined to its first part
+when the first part ends its page, the second starts the next one, and their column edges agree; a
+heading row the continuation repeats is dropped.
+
+A PDF without a text layer (a scan) is an error that says so: reading it would need OCR. Encrypted
+PDFs are read when they open without a password (a permissions password only), with a warning; one
+that needs a password is an error. Bombs are bounded before pdfminer lays anything out: every stream's
+decoded size is measured with a capped decompression (:data:`MAX_STREAM_BYTES`, :data:`MAX_DECODED_BYTES`),
+at most :data:`MAX_PAGES` pages are read, and a page with more drawing instructions than
+:data:`MAX_PAGE_CONTENT_BYTES` or characters than :data:`MAX_PAGE_CHARS` is skipped with a warning; the
+time limit of :mod:`budgetlib.limits` covers the rest (pdfminer is pure Python, so the alarm
+interrupts it).
+"""
+
+from __future__ import annotations
+
+import io
+import logging
+import re
+import warnings
+import zlib
+from dataclasses import dataclass, field
+from itertools import islice, pairwise
+from typing import Any
+
+from budgetlib.extract.archive import size_text
+from budgetlib.extract.document import Block, Document, Table, TextLine, UnreadableFileError
+from budgetlib.extract.text import clean_text
+
+MAX_PAGES = 100
+"""Pages read from one PDF (a form has one to six); later pages are not read, with a warning."""
+MAX_STREAM_BYTES = 32 * 1024 * 1024
+"""Decoded size of one stream (a page's content, an embedded font)."""
+MAX_DECODED_BYTES = 256 * 1024 * 1024
+"""Decoded size of all streams together."""
+MAX_LZW_RAW_BYTES = 64 * 1024
+"""LZW streams are not measured (pdfminer decodes them whole); larger ones make the file an error."""
+MAX_PAGE_CONTENT_BYTES = 8 * 1024 * 1024
+"""Decoded drawing instructions of one page; a page with more is skipped with a warning."""
+MAX_PAGE_CHARS = 50_000
+"""Characters of one page (a dense A4 page has about 5,000); a page with more is skipped."""
+MAX_SPLIT_ROWS = 60
+"""Rows of a ruled area beyond which touching tables are not told apart (a form's tables have dozens;
+the search is quadratic in rows and linear in cells, about a second at this size)."""
+MAX_PAGE_POINTS = 14_400
+"""The largest page side PDF allows (200 inches); a larger page is read with a warning."""
+
+_EDGE_TOLERANCE = 1.5  # points: cell edges closer than this are one grid line
+_ASCII_WORD = re.compile(r"[0-9A-Za-z]")
+_FLATE = ("FlateDecode", "Fl")
+_LZW = ("LZWDecode", "LZW")
+_TABLE_SETTINGS = {"vertical_strategy": "lines", "horizontal_strategy": "lines"}
+
+logging.getLogger("pdfminer").setLevel(logging.ERROR)
+
+
+@dataclass(slots=True)
+class _Line:
+    """Characters on one baseline: text, left and right ends, top, and the font size."""
+
+    chars: list[dict[str, Any]]
+    top: float
+    size: float
+    x0: float = 0.0
+    x1: float = 0.0
+    text: str = ""
+    bottom: float = 0.0
+
+    @property
+    def ends_with_space(self) -> bool:
+        return self.text.endswith(" ")
+
+
+@dataclass(slots=True)
+class _PageTable:
+    """A table found on a page: its grid, anchors, column edges and vertical extent."""
+
+    rows: list[list[str]]
+    anchors: dict[tuple[int, int], tuple[int, int]]
+    columns: list[float]
+    top: float
+    bottom: float
+    page: int
+    full: set[tuple[int, int]] = field(default_factory=set)  # cells whose last line reaches the edge
+
+
+@dataclass(slots=True)
+class _Page:
+    number: int
+    height: float
+    items: list[tuple[float, TextLine | _PageTable]] = field(default_factory=list)
+
+
+def read_pdf(data: bytes, source_file: str) -> list[Document]:
+    """The PDF as one :class:`Document` (all pages, tables joined over page breaks)."""
+    import pdfplumber
+    from pdfminer.pdfdocument import PDFEncryptionError, PDFPasswordIncorrect
+
+    notes: list[str] = []
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            pdf = pdfplumber.open(io.BytesIO(data), pages=list(range(1, MAX_PAGES + 2)))
+    except Exception as error:
+        cause = error.__cause__ or error.__context__ or error
+        chain = (error, cause, *(error.args if error.args and isinstance(error.args[0], Exception) else ()))
+        if any(isinstance(item, (PDFPasswordIncorrect, PDFEncryptionError)) for item in chain) or (
+            "password" in repr(error).lower()
+        ):
+            raise UnreadableFileError(
+                "the PDF is encrypted and needs a password to open; ask for a copy without the password"
+            ) from error
+        raise UnreadableFileError(f"not a readable PDF ({_describe(error)})") from error
+    try:
+        if pdf.doc.encryption is not None:
+            notes.append("the PDF is encrypted (it opens without a password; its permissions were not enforced)")
+        _check_streams(pdf.doc)
+        pages, page_notes = _read_pages(pdf)
+        notes.extend(page_notes)
+    except UnreadableFileError:
+        raise
+    except Exception as error:
+        if "password" in repr(error).lower():
+            raise UnreadableFileError(
+                "the PDF is encrypted and needs a password to open; ask for a copy without the password"
+            ) from error
+        raise UnreadableFileError(f"not a readable PDF ({_describe(error)})") from error
+    finally:
+        pdf.close()
+    blocks = _join_pages(pages)
+    if not blocks and notes:
+        raise UnreadableFileError(f"no text was read from the PDF: {'; '.join(notes[:3])}")
+    if not blocks:
+        raise UnreadableFileError(
+            "a PDF without a text layer (a scan or images of pages): reading it would need OCR; "
+            "ask for the original .xlsx/.docx or a PDF saved from it"
+        )
+    return [Document(source_file, blocks, encoding=None, warnings=notes)]
+
+
+def _describe(error: BaseException) -> str:
+    text = str(error).strip()[:200]
+    return f"{type(error).__name__}: {text}" if text else type(error).__name__
+
+
+# --- bombs -----------------------------------------------------------------------------------------
+
+
+def _check_streams(document: Any) -> None:
+    """Measure every stream's decoded size without keeping it; refuse what would expand too far."""
+    from pdfminer.pdftypes import PDFStream
+    from pdfminer.psparser import LIT
+
+    total = 0
+    seen: set[int] = set()
+    for xref in document.xrefs:
+        for objid in xref.get_objids():
+            if objid in seen:
+                continue
+            seen.add(objid)
+            try:
+                obj = document.getobj(objid)
+            except Exception:
+                continue  # a broken object: pdfminer skips it when laying out too
+            if not isinstance(obj, PDFStream) or obj.rawdata is None:
+                continue
+            filters = [getattr(f, "name", f) for f in _as_list(obj.get_any(("F", "Filter")))]
+            data = obj.rawdata
+            if obj.decipher and obj.objid is not None:
+                data = obj.decipher(obj.objid, obj.genno, data, obj.attrs)
+            size = len(data)
+            for name in filters:
+                if name in _FLATE:
+                    size = _inflated_size(data, MAX_STREAM_BYTES + 1)
+                    data = b""  # later filters (rare) are not measured: the flate stage is the bomb
+                elif name in _LZW and len(obj.rawdata) > MAX_LZW_RAW_BYTES:
+                    raise UnreadableFileError(
+                        f"the PDF has an LZW stream of {size_text(len(obj.rawdata))}; not a form PDF"
+                    )
+            if size > MAX_STREAM_BYTES:
+                raise UnreadableFileError(
+                    f"looks like a PDF bomb: a stream expands to more than {size_text(MAX_STREAM_BYTES)}"
+                )
+            total += size
+            if total > MAX_DECODED_BYTES:
+                raise UnreadableFileError(
+                    f"looks like a PDF bomb: its streams expand to more than {size_text(MAX_DECODED_BYTES)}"
+                )
+    del LIT
+
+
+def _as_list(value: Any) -> list[Any]:
+    from pdfminer.pdftypes import resolve1
+
+    value = resolve1(value)
+    if value is None:
+        return []
+    return [resolve1(item) for item in value] if isinstance(value, list) else [value]
+
+
+def _inflated_size(data: bytes, limit: int) -> int:
+    """Bytes ``data`` inflates to, counting at most ``limit`` (zlib streams, damaged ones too)."""
+    inflater = zlib.decompressobj()
+    size = 0
+    chunk = data
+    try:
+        while chunk and size < limit:
+            size += len(inflater.decompress(chunk, 1 << 20))
+            chunk = inflater.unconsumed_tail
+    except zlib.error:
+        pass
+    return size
+
+
+# --- pages -----------------------------------------------------------------------------------------
+
+
+def _read_pages(pdf: Any) -> tuple[list[_Page], list[str]]:
+    notes: list[str] = []
+    pages: list[_Page] = []
+    without_text: list[int] = []
+    for page in islice(pdf.pages, MAX_PAGES + 1):
+        if page.page_number > MAX_PAGES:
+            notes.append(f"the PDF has more than {MAX_PAGES} pages; only the first {MAX_PAGES} were read")
+            break
+        if max(page.width, page.height) > MAX_PAGE_POINTS:
+            notes.append(
+                f"page {page.page_number} is {page.width / 72 * 2.54:,.0f} × {page.height / 72 * 2.54:,.0f} cm, "
+                "larger than PDF allows"
+            )
+        content = sum(len(stream.get_data()) for stream in _contents(page))
+        if content > MAX_PAGE_CONTENT_BYTES:
+            notes.append(
+                f"page {page.page_number} has {size_text(content)} of drawing instructions "
+                f"(limit {size_text(MAX_PAGE_CONTENT_BYTES)}); it was not read"
+            )
+            continue
+        chars = list(page.chars)
+        if len(chars) > MAX_PAGE_CHARS:
+            notes.append(f"page {page.page_number} has {len(chars):,} characters (limit {MAX_PAGE_CHARS:,}); "
+                         "it was not read")
+            continue
+        if not any(char["text"].strip() for char in chars):
+            without_text.append(page.page_number)
+            pages.append(_Page(page.page_number, page.height))
+            continue
+        pages.append(_read_page(page, chars))
+        page.flush_cache()
+    if without_text and len(without_text) < len(pages):
+        shown = ", ".join(map(str, without_text[:10]))
+        notes.append(f"page(s) {shown} have no text layer (scanned images?); they were not read")
+    return pages, notes
+
+
+def _contents(page: Any) -> list[Any]:
+    from pdfminer.pdftypes import PDFStream
+
+    return [stream for stream in page.page_obj.contents if isinstance(stream, PDFStream)]
+
+
+def _read_page(page: Any, chars: list[dict[str, Any]]) -> _Page:
+    result = _Page(page.page_number, page.height)
+    spaced = any(char["text"] == " " for char in chars)  # the producer writes spaces as characters
+    tables = page.find_tables(_TABLE_SETTINGS)
+    boxes = [table.bbox for table in tables]
+    inside: list[list[dict[str, Any]]] = [[] for _ in tables]
+    outside: list[dict[str, Any]] = []
+    for char in chars:
+        cx, cy = (char["x0"] + char["x1"]) / 2, (char["top"] + char["bottom"]) / 2
+        for index, (x0, top, x1, bottom) in enumerate(boxes):
+            if x0 <= cx <= x1 and top <= cy <= bottom:
+                inside[index].append(char)
+                break
+        else:
+            outside.append(char)
+    for table, table_chars in zip(tables, inside, strict=True):
+        for cells in _touching_tables(list(table.cells)):
+            built = _table(cells, table_chars, page.page_number, spaced)
+            if built is not None:
+                result.items.append((built.top, built))
+    margin = min((char["x0"] for char in chars), default=0.0)
+    right = page.width - margin  # the text area, taking the margins as equal
+    tops = sorted(built.top for _, built in result.items)
+    previous: _Line | None = None
+    for line in _lines(outside):
+        text = clean_text(line.text)
+        if not text:
+            continue
+        between = previous is not None and any(previous.top < top < line.top for top in tops)
+        close = previous is not None and line.top - previous.top < 1.75 * line.size  # no paragraph spacing
+        if (previous is not None and close and not between and abs(previous.size - line.size) < 0.5
+                and _wrapped(previous, line, right)):
+            _, block = result.items[-1]
+            assert isinstance(block, TextLine)
+            block.text += _separator(previous, block.text, text, spaced) + text
+        else:
+            result.items.append((line.top, TextLine(0, text, origin=f"page {page.page_number}")))
+        previous = line
+    result.items.sort(key=lambda item: item[0])
+    return result
+
+
+def _clusters(values: list[float]) -> list[float]:
+    """Distinct coordinates: values closer than the tolerance are one (their first)."""
+    edges: list[float] = []
+    for value in sorted(values):
+        if not edges or value - edges[-1] > _EDGE_TOLERANCE:
+            edges.append(value)
+    return edges
+
+
+def _logical_columns(cells: list[Box], rows: list[float]) -> list[float] | None:
+    """The column edges of the row with the most cells, if every cell of the table snaps onto them
+    without two cells of a row sharing a column; else None.
+
+    Word and LibreOffice draw each row's cells at their own widths, so the edges of all rows together
+    make a grid of slivers that the form's author never made. The row with the most cells shows the
+    real columns; a merged cell of another row spans the columns its edges are nearest to.
+    """
+    by_row: dict[int, list[tuple[float, float]]] = {}
+    for x0, top, x1, _ in cells:
+        by_row.setdefault(_index(rows, top), []).append((x0, x1))
+    widest = max(by_row.values(), key=len)
+    edges = _clusters([x0 for x0, _ in widest] + [max(x1 for _, x1 in widest)])
+    if len(edges) < 2:
+        return None
+    for spans in by_row.values():
+        taken: set[int] = set()
+        for x0, x1 in spans:
+            c0, c1 = _index(edges, x0), _index(edges, x1)
+            if c1 <= c0 or taken.intersection(range(c0, c1)):
+                return None
+            taken.update(range(c0, c1))
+    return edges
+
+
+def _index(edges: list[float], value: float) -> int:
+    return min(range(len(edges)), key=lambda i: abs(edges[i] - value))
+
+
+Box = tuple[float, float, float, float]
+
+
+def _touching_tables(cells: list[Box]) -> list[list[Box]]:
+    """The cells of one ruled area, split into the tables drawn one right under the other.
+
+    Two tables without a gap between them are one area of ruling lines. A table has columns (see
+    :func:`_logical_columns`); an area that has none is cut, where no cell crosses, into bands that
+    each have their own, preferring cuts whose two sides share the fewest column edges (then longer
+    first bands). Dynamic programming over the row lines keeps this quadratic; areas of more than
+    :data:`MAX_SPLIT_ROWS` rows are not cut.
+    """
+    if not cells:
+        return []
+    rows = _clusters([c[1] for c in cells] + [c[3] for c in cells])
+    if len(rows) < 3 or len(rows) > MAX_SPLIT_ROWS or _logical_columns(cells, rows) is not None:
+        return [cells]
+    n = len(rows) - 1
+    cuttable = [i == 0 or i == n or not any(c[1] < rows[i] - _EDGE_TOLERANCE and c[3] > rows[i] + _EDGE_TOLERANCE
+                                            for c in cells) for i in range(n + 1)]
+
+    def band(i: int, j: int) -> list[Box]:
+        return [c for c in cells if c[1] >= rows[i] - _EDGE_TOLERANCE and c[3] <= rows[j] + _EDGE_TOLERANCE]
+
+    best: dict[int, tuple[int, list[list[Box]], list[float]] | None] = {n: (0, [], [])}
+    for i in range(n - 1, -1, -1):
+        best[i] = None
+        if not cuttable[i]:
+            continue
+        for j in range(n, i, -1):  # longer bands first
+            rest = best.get(j)
+            if not cuttable[j] or rest is None:
+                continue
+            part = band(i, j)
+            columns = _columns_of(part) if part else None
+            if columns is None:
+                continue
+            shared = sum(_near(edge, rest[2][1:-1]) for edge in columns[1:-1]) if rest[1] else 0
+            if best[i] is None or shared < best[i][0]:
+                best[i] = (shared, [part, *rest[1]], columns)
+    return best[0][1] if best[0] is not None else [cells]
+
+
+def _columns_of(cells: list[Box]) -> list[float] | None:
+    return _logical_columns(cells, _clusters([c[1] for c in cells] + [c[3] for c in cells]))
+
+
+def _table(cells: list[Box], chars: list[dict[str, Any]], page: int, spaced: bool) -> _PageTable | None:
+    if not cells:
+        return None
+    rows = _clusters([c[1] for c in cells] + [c[3] for c in cells])
+    columns = _logical_columns(cells, rows) or _clusters([c[0] for c in cells] + [c[2] for c in cells])
+    width, height = len(columns) - 1, len(rows) - 1
+    if width < 1 or height < 1:
+        return None
+    grid = [[""] * width for _ in range(height)]
+    anchors: dict[tuple[int, int], tuple[int, int]] = {}
+    placed: list[tuple[tuple[float, float, float, float], int, int]] = []
+    for x0, top, x1, bottom in cells:
+        c0, c1 = _index(columns, x0), _index(columns, x1)
+        r0, r1 = _index(rows, top), _index(rows, bottom)
+        if c1 <= c0 or r1 <= r0:
+            continue
+        placed.append(((x0, top, x1, bottom), r0, c0))
+        for r in range(r0, r1):
+            for c in range(c0, c1):
+                if (r, c) != (r0, c0):
+                    anchors[(r, c)] = (r0, c0)
+    full: set[tuple[int, int]] = set()
+    by_cell: dict[int, list[dict[str, Any]]] = {}
+    for char in chars:
+        cx, cy = (char["x0"] + char["x1"]) / 2, (char["top"] + char["bottom"]) / 2
+        for index, ((x0, top, x1, bottom), _, _) in enumerate(placed):
+            if x0 <= cx <= x1 and top <= cy <= bottom:
+                by_cell.setdefault(index, []).append(char)
+                break
+    for index, cell_chars in by_cell.items():
+        box, r0, c0 = placed[index]
+        grid[r0][c0], reaches_edge = _cell_text(cell_chars, box, spaced)
+        if reaches_edge:
+            full.add((r0, c0))
+    keep = [r for r, row in enumerate(grid) if any(row)]
+    if not keep:
+        return None
+    new = {old: n for n, old in enumerate(keep)}
+    moved = {(new[r], c): (new[ar], ac) for (r, c), (ar, ac) in anchors.items() if r in new and ar in new}
+    table = _PageTable([grid[r] for r in keep], moved, columns, rows[0], rows[-1], page)
+    table.full = {(new[r], c) for r, c in full if r in new}
+    return table
+
+
+def _lines(chars: list[dict[str, Any]]) -> list[_Line]:
+    """Characters grouped into lines (by their vertical middle), each line's characters left to right."""
+    lines: list[_Line] = []
+    for char in sorted(chars, key=lambda ch: (round(ch["top"], 1), ch["x0"])):
+        middle = (char["top"] + char["bottom"]) / 2
+        size = max(char.get("size", 0.0) or (char["bottom"] - char["top"]), 1.0)
+        for line in reversed(lines[-3:]):
+            if abs(line.top - middle) < 0.5 * max(size, line.size):
+                line.chars.append(char)
+                break
+        else:
+            lines.append(_Line([char], middle, size))
+    for line in lines:
+        line.chars.sort(key=lambda ch: ch["x0"])
+        parts: list[str] = []
+        previous: dict[str, Any] | None = None
+        for char in line.chars:
+            gap = previous is not None and char["x0"] - previous["x1"] > 0.45 * line.size
+            if gap and parts and not parts[-1].endswith(" ") and char["text"] != " ":
+                parts.append(" ")
+            parts.append(char["text"])
+            previous = char
+        line.text = "".join(parts)
+        visible = [char for char in line.chars if char["text"].strip()] or line.chars
+        line.x0, line.x1 = visible[0]["x0"], visible[-1]["x1"]
+        line.bottom = max(char["bottom"] for char in line.chars)
+    lines.sort(key=lambda line: line.top)
+    return lines
+
+
+def _cell_text(chars: list[dict[str, Any]], box: Box, spaced: bool) -> tuple[str, bool]:
+    """A cell's lines, joined where the text only wrapped (see the module docstring), and whether its
+    last line reaches the cell's edge (then the text may go on in the same row on the next page)."""
+    lines = [line for line in _lines(chars) if line.text.strip()]
+    if not lines:
+        return "", False
+    padding = max(min(line.x0 for line in lines) - box[0], 0.0)
+    right = box[2] - padding
+    out = lines[0].text.strip()
+    for previous, line in pairwise(lines):
+        text = line.text.strip()
+        out += _separator(previous, out, text, spaced) + text if _wrapped(previous, line, right) else "\n" + text
+    last = lines[-1]
+    return clean_text(out), last.x1 + 1.25 * last.size > right
+
+
+def _separator(previous: _Line, before: str, after: str, spaced: bool) -> str:
+    """What joins a wrapped line to the next: where the producer writes spaces as characters, a space
+    exactly where the line ended with one (a long number broken at the edge stays one number);
+    otherwise the rule of :func:`join_wrapped`."""
+    if spaced:
+        return " " if previous.ends_with_space else ""
+    return join_wrapped(before, after)[: -len(after)] if after else ""
+
+
+def _wrapped(previous: _Line, line: _Line, right: float) -> bool:
+    """True when ``line`` goes on where ``previous`` was wrapped: its first word (a Chinese character,
+    or an ASCII word) would not have fitted before the right edge."""
+    text = line.text.strip()
+    first = text.split(" ", 1)[0]
+    unit = line.size if not _ASCII_WORD.match(first[:1]) else 0.55 * line.size * len(first)
+    return previous.x1 + unit + 0.25 * line.size > right
+
+
+def join_wrapped(before: str, after: str) -> str:
+    """What goes between a line and the line it wrapped onto: nothing between Chinese characters, a
+    space between two ASCII words. Returns the separator followed by ``after``.
+
+    >>> "项目代" + join_wrapped("项目代", "码"), "VPN" + join_wrapped("VPN", "access")
+    ('项目代码', 'VPN access')
+    """
+    if before and after and _ASCII_WORD.match(before[-1]) and _ASCII_WORD.match(after[0]):
+        return " " + after
+    return after
+
+
+def unwrap(text: str) -> str:
+    """A cell text with every line break joined by the wrap rule: how a PDF's text compares with the
+    text it was made from, since a PDF cannot tell a wrapped line from a new one for certain.
+
+    >>> unwrap("项目代\\n码"), unwrap("共 123 家；\\n2、区 655 个"), unwrap("VPN\\naccess")
+    ('项目代码', '共 123 家；2、区 655 个', 'VPN access')
+    """
+    lines = text.split("\n")
+    out = lines[0]
+    for line in lines[1:]:
+        out += join_wrapped(out, line)
+    return out
+
+
+# --- pages into blocks ---------------------------------------------------------------------------
+
+
+def _join_pages(pages: list[_Page]) -> list[Block]:
+    """The blocks of all pages in order; a table continued on the next page joined to its first part."""
+    items: list[TextLine | _PageTable] = []
+    ended_with_table = False
+    for page in pages:
+        for position, (_, item) in enumerate(page.items):
+            last = items[-1] if items else None
+            if (
+                position == 0
+                and ended_with_table
+                and isinstance(item, _PageTable)
+                and isinstance(last, _PageTable)
+                and _compatible(last.columns, item.columns)
+            ):
+                _append(last, item)
+                continue
+            items.append(item)
+        if page.items:
+            ended_with_table = isinstance(page.items[-1][1], _PageTable)
+    blocks: list[Block] = []
+    tables = lines = 0
+    for item in items:
+        if isinstance(item, TextLine):
+            item.line_no = lines
+            lines += 1
+            blocks.append(item)
+        else:
+            blocks.append(Table(tables, item.rows, origin=f"page {item.page}", anchors=item.anchors))
+            tables += 1
+    return blocks
+
+
+def _near(edge: float, edges: list[float]) -> bool:
+    return any(abs(edge - other) <= 2 * _EDGE_TOLERANCE for other in edges)
+
+
+def _compatible(first: list[float], second: list[float]) -> bool:
+    """True when two parts of a table can be one: the same outer edges, and the column edges of one
+    are all edges of the other (a part may lack a column split that only its rows make)."""
+    if abs(first[0] - second[0]) > 2 * _EDGE_TOLERANCE or abs(first[-1] - second[-1]) > 2 * _EDGE_TOLERANCE:
+        return False
+    return all(_near(edge, second) for edge in first) or all(_near(edge, first) for edge in second)
+
+
+def _regrid(table: _PageTable, edges: list[float]) -> None:
+    """Lay a table's rows out on finer column edges (a superset of its own): each old column becomes
+    the new columns it covers, the text in the first, the others covered by it."""
+    own = table.columns
+    spans = [(_index(edges, own[i]), _index(edges, own[i + 1])) for i in range(len(own) - 1)]
+    width = len(edges) - 1
+    rows: list[list[str]] = []
+    anchors: dict[tuple[int, int], tuple[int, int]] = {}
+    for r, row in enumerate(table.rows):
+        new = [""] * width
+        for c, text in enumerate(row):
+            start, stop = spans[c]
+            new[start] = text
+            owner = table.anchors.get((r, c))
+            target = (owner[0], spans[owner[1]][0]) if owner else (r, start)
+            for column in range(start, max(stop, start + 1)):
+                if (r, column) != target:
+                    anchors[(r, column)] = target
+        rows.append(new)
+    table.full = {(r, spans[c][0]) for r, c in table.full}
+    table.rows, table.anchors, table.columns = rows, anchors, list(edges)
+
+
+def _append(table: _PageTable, continuation: _PageTable) -> None:
+    """Add the continuation's rows to the table, without a heading row it repeats."""
+    if len(continuation.columns) > len(table.columns):
+        _regrid(table, continuation.columns)
+    elif len(continuation.columns) < len(table.columns):
+        _regrid(continuation, table.columns)
+    rows = continuation.rows
+    repeated = 0
+    while repeated < len(rows) and repeated < len(table.rows) and rows[repeated] == table.rows[repeated]:
+        repeated += 1
+    if repeated and repeated < len(rows):
+        heading_like = all(any(cell for cell in row) for row in rows[:repeated])
+        if not heading_like:
+            repeated = 0
+    skip = repeated or _split_row(table, rows)
+    last = len(table.rows) - 1
+
+    def moved(r: int) -> int:
+        return last if r < skip else len(table.rows) + r - skip
+
+    for (r, c), (ar, ac) in continuation.anchors.items():
+        if r >= skip and (ar >= skip or not repeated):
+            table.anchors[(moved(r), c)] = (moved(ar), ac)
+    table.full |= {(moved(r), c) for r, c in continuation.full if r >= skip}
+    table.rows.extend(rows[skip:])
+    table.page = continuation.page
+
+
+def _split_row(table: _PageTable, rows: list[list[str]]) -> int:
+    """1 when the continuation's first row is the rest of the table's last row, which the page break
+    cut (its texts then join the last row's); else 0.
+
+    The rest of a cut row has text only in cells whose first part has text, and every one of those
+    first parts runs to the cell's edge: their texts did not end there, they went on to the next page.
+    """
+    if not rows or not table.rows:
+        return 0
+    last = len(table.rows) - 1
+    fragment = rows[0]
+    filled = [c for c, text in enumerate(fragment) if text and c < len(table.rows[last])]
+    if not filled or len(filled) != sum(1 for text in fragment if text):
+        return 0
+    if not all(table.rows[last][c] and (last, c) in table.full for c in filled):
+        return 0
+    for c in filled:
+        table.rows[last][c] += join_wrapped(table.rows[last][c], fragment[c])
+    return 1
