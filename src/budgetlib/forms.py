@@ -14,6 +14,7 @@ from typing import Any
 import pandas as pd
 
 from budgetlib import schema
+from budgetlib.notices import Notice
 
 __all__ = ["Forms", "concat_forms", "error_forms", "forms_from_records", "with_rows"]
 
@@ -64,10 +65,11 @@ def forms_from_records(records: Mapping[str, Sequence[dict[str, Any]]]) -> Forms
     return Forms({name: schema.frame(name, list(records.get(name, ()))) for name in schema.FORM_TABLES})
 
 
-def error_forms(source_file: str, error: str, location: str | None = None) -> Forms:
+def error_forms(source_file: str, code: str, error: str, location: str | None = None) -> Forms:
     """Tables holding nothing but one ``errors`` row: a file whose reading failed outside the reader
     (its worker process died, its task was lost)."""
-    return Forms({"errors": schema.frame("errors", [{"source_file": source_file, "error": error,
+    notice = Notice(code, error)
+    return Forms({"errors": schema.frame("errors", [{"source_file": source_file, "code": notice.code, "error": error,
                                                      "location": location}])})
 
 

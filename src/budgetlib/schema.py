@@ -15,6 +15,8 @@ from typing import Any
 
 import pandas as pd
 
+from budgetlib.notices import catalogue
+
 STR = "str"
 INT = "Int64"
 FLOAT = "float64"
@@ -413,6 +415,7 @@ _table(
     FORM_ID,
     SOURCE_FILE,
     _c("location", STR, "Where in the file."),
+    _c("code", STR, "Stable code of the kind of warning (W_…, listed with the notices in the data dictionary)."),
     _c("message", STR, "What was noticed."),
 )
 
@@ -420,6 +423,7 @@ _table(
     "errors",
     "file (or part of one) that could not be read",
     SOURCE_FILE,
+    _c("code", STR, "Stable code of the kind of error (E_…, listed with the notices in the data dictionary)."),
     _c("error", STR, "Why, in words a person can act on."),
     _c("location", STR, "Where in the file, where known."),
 )
@@ -650,6 +654,10 @@ def data_dictionary() -> str:
     lines += ["# Columns of the report sections", "",
               "What the report tables count beside the columns above.", "", *_column_rows(REPORT_COLUMNS), ""]
     lines += ["# Units", "", "| unit | meaning |", "|---|---|", *(f"| {u} | {m} |" for u, m in UNITS.items()), ""]
+    lines += ["# Warning and error codes", "",
+              "The `code` of every row of `warnings` (W_…) and `errors` (E_…), from `data/notices.csv`.", "",
+              "| code | severity | title | meaning |", "|---|---|---|---|",
+              *(f"| {k.code} | {k.severity} | {k.title} | {k.description} |" for k in catalogue().values()), ""]
     return "\n".join(lines)
 
 

@@ -52,7 +52,8 @@ def test_seed_reads_as_the_same_document_in_every_encoding(label: str) -> None:
 
 def test_utf16_guess_says_so() -> None:
     _, _, warnings = decode_bytes(SEED_TEXT.encode("utf-16-le"))
-    assert "byte-order mark" in warnings[0] and "UTF-16" in warnings[0]
+    assert warnings[0].code == "W_UTF16_NO_BOM"
+    assert "byte-order mark" in warnings[0].message and "UTF-16" in warnings[0].message
 
 
 def test_declared_charset_beats_gb18030_for_big5_pages() -> None:
@@ -74,7 +75,7 @@ def test_other_encodings_are_guessed_with_a_warning() -> None:
     text = "Projet: entretien du réseau — coût total 500 000 €, café, élève, naïve. " * 5
     decoded, encoding, warnings = decode_bytes(text.encode("cp1252"))
     assert encoding not in ("utf-8", "gb18030")
-    assert "guessed" in warnings[0]
+    assert "guessed" in warnings[0].message
     assert "réseau" in decoded
 
 
@@ -84,7 +85,7 @@ def test_damaged_utf8_is_decoded_with_a_counted_warning() -> None:
     text, encoding, warnings = decode_bytes(damaged)
     assert encoding == "utf-8"
     assert text.count("\ufffd") == 3
-    assert len(warnings) == 1 and "3 undecodable" in warnings[0]
+    assert len(warnings) == 1 and "3 undecodable" in warnings[0].message
     assert "7.一般非税上年结转" in text
 
 
@@ -93,7 +94,7 @@ def test_damaged_utf16_after_bom_is_decoded_with_a_warning() -> None:
     data = codecs.BOM_UTF16_LE + body[:100] + b"\x00\xdc" + body[100:]  # a lone low surrogate
     text, encoding, warnings = decode_bytes(data)
     assert encoding == "utf-16-le"
-    assert "undecodable" in warnings[0]
+    assert "undecodable" in warnings[0].message
     assert "项目名称" in text
 
 

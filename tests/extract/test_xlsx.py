@@ -20,6 +20,7 @@ from budgetlib.extract import xlsx as xlsx_module
 from budgetlib.extract.document import Document, Table, TextLine, UnreadableFileError
 from budgetlib.extract.load import load_document
 from budgetlib.extract.xlsx import format_number, read_xlsx
+from budgetlib.notices import Notice
 
 SHEET = "xl/worksheets/sheet1.xml"
 
@@ -241,7 +242,7 @@ def test_excel_workbook_blocks_and_values() -> None:
     ]
     assert [table.table_no for table in document.tables] == [0, 1]
     assert len(document.warnings) == 1
-    assert "formula" in document.warnings[0] and "D10" in document.warnings[0]
+    assert "formula" in document.warnings[0].message and "D10" in document.warnings[0].message
 
 
 def test_covered_cells_are_empty_even_if_the_file_filled_them() -> None:
@@ -262,7 +263,7 @@ def test_sheets_without_content_are_skipped_and_hidden_ones_flagged() -> None:
     )
     documents = read_xlsx(data, "t.xlsx")
     assert [document.part for document in documents] == ["表1", "隐藏"]
-    assert documents[1].warnings == ["sheet '隐藏' is hidden in the workbook"]
+    assert documents[1].warnings == [Notice("W_HIDDEN_SHEET", "sheet '隐藏' is hidden in the workbook")]
 
 
 def test_a_workbook_of_empty_sheets_is_unreadable() -> None:
@@ -408,7 +409,7 @@ def test_formula_text_is_kept_not_evaluated() -> None:
 
     (document,) = read_xlsx(openpyxl_workbook(fill), "t.xlsx")
     assert document.tables[0].rows == [["合计", "=SUM(A1:A3)"], ["数组", "=1/0"]]
-    assert "2 cell(s) hold formulas (B1, B2)" in document.warnings[0]
+    assert "2 cell(s) hold formulas (B1, B2)" in document.warnings[0].message
 
 
 # --- hostile and broken archives -----------------------------------------------------------------
@@ -534,7 +535,7 @@ def test_a_dimension_of_a_million_rows_is_not_believed() -> None:
     )
     (document,), seconds = timed_read(lying)
     assert seconds < 2
-    assert document.warnings == [w for w in document.warnings if "formula" in w]
+    assert document.warnings == [w for w in document.warnings if "formula" in w.message]
     assert len(document.tables[0].rows) == 10
 
 
@@ -542,7 +543,7 @@ def test_a_row_a_million_rows_down_is_cut_with_a_warning() -> None:
     far = rewrite(seed_workbook(), SHEET, _far_row)
     (document,), seconds = timed_read(far)
     assert seconds < 3
-    assert any("only the first 20,000 rows were read" in w and "1,000,000" in w for w in document.warnings)
+    assert any("only the first 20,000 rows were read" in w.message and "1,000,000" in w.message for w in document.warnings)
     assert "far" not in str(document.blocks)
 
 
@@ -550,7 +551,7 @@ def test_rows_beyond_the_cap_are_dropped(monkeypatch) -> None:
     monkeypatch.setattr(xlsx_module, "MAX_ROWS", 5)
     (document,) = read_xlsx(seed_workbook(), "t.xlsx")
     assert len(document.tables[0].rows) == 2  # rows 4 and 5 of the sheet
-    assert any("only the first 5 rows" in w for w in document.warnings)
+    assert any("only the first 5 rows" in w.message for w in document.warnings)
 
 
 def test_cells_beyond_the_column_cap_are_dropped() -> None:
@@ -562,7 +563,7 @@ def test_cells_beyond_the_column_cap_are_dropped() -> None:
         ),
     )
     (document,), _ = timed_read(wide)
-    assert any("beyond column 1,000" in w for w in document.warnings)
+    assert any("beyond column 1,000" in w.message for w in document.warnings)
     assert "far" not in str(document.blocks)
 
 
@@ -571,14 +572,14 @@ def test_workbook_cell_budget(monkeypatch) -> None:
     data = excel_workbook({"a": (SEED_SHEET, SEED_MERGES), "b": (SEED_SHEET, SEED_MERGES)})
     documents = read_xlsx(data, "t.xlsx")
     assert [document.part for document in documents] == ["a"]
-    assert any("more than 10 non-empty cells" in w for w in documents[0].warnings)
+    assert any("more than 10 non-empty cells" in w.message for w in documents[0].warnings)
 
 
 def test_a_merge_over_the_whole_sheet_is_bounded() -> None:
     huge = excel_workbook({"S": (SEED_SHEET, ["A1:XFD1048576"])})
     (document,), seconds = timed_read(huge)
     assert seconds < 2
-    assert any("merged ranges cover more than" in w for w in document.warnings)
+    assert any("merged ranges cover more than" in w.message for w in document.warnings)
     assert document.tables[0].rows[0][0] == "项目名称"
 
 
@@ -586,7 +587,7 @@ def test_many_merges_are_bounded(monkeypatch) -> None:
     monkeypatch.setattr(xlsx_module, "MAX_MERGES", 50)
     merges = [f"E{row}:F{row}" for row in range(1, 200)]
     (document,) = read_xlsx(excel_workbook({"S": (SEED_SHEET, merges)}), "t.xlsx")
-    assert any("more than 50 merged ranges" in w for w in document.warnings)
+    assert any("more than 50 merged ranges" in w.message for w in document.warnings)
 
 
 def test_date_cells_read_as_iso_dates() -> None:

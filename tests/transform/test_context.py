@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from budgetlib.notices import Notice
 from budgetlib.transform.context import CellKey, first_filled, is_placeholder, looks_numeric
 from tests.transform.grids import context, grid
 
@@ -40,6 +41,6 @@ def test_a_second_different_value_is_refused_with_a_warning() -> None:
     assert ctx.set_project("project_name", "区电子政务网络运行维护")          # the same value again is fine
     assert not ctx.set_project("project_name", "别的项目", CellKey(0, 3, 1))
     assert ctx.project["project_name"] == "区电子政务网络运行维护"
-    assert ctx.warnings == [("table 0 row 3", "second value for project_name ignored: '别的项目' "
-                                              "(kept '区电子政务网络运行维护')")]
+    assert ctx.warnings == [Notice("W_SECOND_VALUE", "second value for project_name ignored: '别的项目' "
+                                                     "(kept '区电子政务网络运行维护')", "table 0 row 3")]
     assert ctx.claims[(0, 0, 1)][0].column == "project_name" and (0, 3, 1) not in ctx.claims

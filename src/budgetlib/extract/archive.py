@@ -36,14 +36,14 @@ def open_package(data: bytes, kind: str, names_check: Callable[[set[str]], None]
     try:
         archive = zipfile.ZipFile(io.BytesIO(data))
     except zipfile.BadZipFile as error:
-        raise UnreadableFileError(f"not a readable {kind} (broken zip archive: {error})") from error
+        raise UnreadableFileError("E_BROKEN_FILE", f"not a readable {kind} (broken zip archive: {error})") from error
     except (OSError, ValueError, EOFError) as error:
-        raise UnreadableFileError(f"not a readable {kind} ({error})") from error
+        raise UnreadableFileError("E_BROKEN_FILE", f"not a readable {kind} ({error})") from error
     try:
         infos = archive.infolist()
         noun = kind.split()[-1]
         if len(infos) > MAX_MEMBERS:
-            raise UnreadableFileError(f"zip archive with {len(infos):,} members; not a form {noun}")
+            raise UnreadableFileError("E_BOMB", f"zip archive with {len(infos):,} members; not a form {noun}")
         if names_check is not None:
             names_check({info.filename for info in infos})
         check_sizes(infos, noun)
@@ -58,21 +58,24 @@ def check_sizes(infos: list[zipfile.ZipInfo], noun: str) -> None:
     total = 0
     for info in infos:
         if info.flag_bits & 0x1:
-            raise UnreadableFileError(f"the {noun} is encrypted (password-protected)")
+            raise UnreadableFileError("E_ENCRYPTED", f"the {noun} is encrypted (password-protected)")
         size = info.file_size
         total += size
         if size > MAX_MEMBER_BYTES:
             raise UnreadableFileError(
+                "E_BOMB",
                 f"{noun} member '{info.filename}' expands to {size_text(size)} (limit {size_text(MAX_MEMBER_BYTES)})"
             )
         if size > RATIO_FLOOR and size > MAX_RATIO * max(info.compress_size, 1):
             raise UnreadableFileError(
+                "E_BOMB",
                 f"looks like a zip bomb: member '{info.filename}' expands "
                 f"{size // max(info.compress_size, 1):,} times "
                 f"(from {size_text(info.compress_size)} to {size_text(size)})"
             )
     if total > MAX_TOTAL_BYTES:
-        raise UnreadableFileError(f"{noun} expands to {size_text(total)} in all (limit {size_text(MAX_TOTAL_BYTES)})")
+        raise UnreadableFileError("E_BOMB",
+                                  f"{noun} expands to {size_text(total)} in all (limit {size_text(MAX_TOTAL_BYTES)})")
 
 
 def declares_dtd(xml: bytes) -> bool:

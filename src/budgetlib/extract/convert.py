@@ -74,6 +74,7 @@ def convert(data: bytes, kind: str, suffix: str) -> Converted:
     if command is None:
         resave = ".xlsx" if spreadsheet else ".docx"
         raise UnreadableFileError(
+            "E_CONVERTER_MISSING",
             f"{name} is read only through LibreOffice, which is not installed here: install LibreOffice "
             f"(soffice on PATH) or open the file in WPS/Office and save it as {resave}"
         )
@@ -116,6 +117,7 @@ def _convert(command: str, data: bytes, target: str, target_suffix: str) -> byte
             _, errors = process.communicate(timeout=seconds)
         except subprocess.TimeoutExpired as error:
             raise UnreadableFileError(
+                "E_CONVERSION_FAILED",
                 f"LibreOffice took longer than {seconds:g} s to convert the file; it was stopped"
             ) from error
         finally:  # soffice starts helper processes: end the whole group, whatever happened
@@ -126,7 +128,8 @@ def _convert(command: str, data: bytes, target: str, target_suffix: str) -> byte
         if not result.exists():
             detail = (errors or b"").decode("utf-8", "replace").strip().splitlines()
             reason = f" ({detail[-1][:200]})" if detail else ""
-            raise UnreadableFileError(f"LibreOffice could not convert the file{reason}; it may be damaged")
+            raise UnreadableFileError("E_CONVERSION_FAILED",
+                                      f"LibreOffice could not convert the file{reason}; it may be damaged")
         return result.read_bytes()
 
 

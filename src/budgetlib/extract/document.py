@@ -14,6 +14,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from budgetlib.notices import Notice
+
 
 @dataclass(slots=True)
 class Table:
@@ -61,7 +63,16 @@ Block = Table | TextLine
 
 
 class UnreadableFileError(ValueError):
-    """A file that no reader can turn into a document; the message says why, for the errors table."""
+    """A file that no reader can turn into a document: a notice code (``E_…`` in data/notices.csv) and a
+    message saying why, for the errors table."""
+
+    def __init__(self, code: str, message: str) -> None:
+        super().__init__(message)
+        self.notice = Notice(code, message)
+
+    @property
+    def code(self) -> str:
+        return self.notice.code
 
 
 @dataclass(slots=True)
@@ -76,7 +87,7 @@ class Document:
     blocks: list[Block]
     encoding: str | None = None
     part: str = ""
-    warnings: list[str] = field(default_factory=list)
+    warnings: list[Notice] = field(default_factory=list)
 
     @property
     def tables(self) -> list[Table]:

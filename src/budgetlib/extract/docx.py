@@ -26,6 +26,7 @@ from defusedxml.ElementTree import DefusedXMLParser
 from budgetlib.extract.archive import open_package
 from budgetlib.extract.document import Block, Document, Table, TextLine, UnreadableFileError
 from budgetlib.extract.text import clean_text
+from budgetlib.notices import Notice
 
 MAX_CELLS = 250_000
 """Grid cells (covered ones included) and text lines read from one document; the rest is cut with a warning."""
@@ -78,7 +79,7 @@ class _Handler:
         self.runs = 0
         self.cells = 0
         self.paragraph_count = 0
-        self.warnings: list[str] = []
+        self.warnings: list[Notice] = []
         self.cut = False
         self.group: list[_Table] = []  # the open top-level table and the tables nested in it
 
@@ -159,13 +160,13 @@ class _Handler:
         except ValueError:
             return 1
         if span > MAX_SPAN:
-            self._warn(f"a cell spans {span:,} grid columns; read as {MAX_SPAN:,}")
+            self._warn(Notice("W_SPAN_CLAMPED", f"a cell spans {span:,} grid columns; read as {MAX_SPAN:,}"))
             return MAX_SPAN
         return max(span, 0)
 
-    def _warn(self, message: str) -> None:
-        if message not in self.warnings:
-            self.warnings.append(message)
+    def _warn(self, notice: Notice) -> None:
+        if notice not in self.warnings:
+            self.warnings.append(notice)
 
     def _end_paragraph(self) -> None:
         text = clean_text("".join(self.paragraphs.pop()))
@@ -184,7 +185,8 @@ class _Handler:
     def _start_table(self) -> None:
         if self.flat or len(self.tables) >= MAX_TABLE_NESTING:
             self.flat += 1
-            self._warn(f"tables nested more than {MAX_TABLE_NESTING} deep are read as text of their cell")
+            self._warn(Notice("W_NESTED_TOO_DEEP",
+                              f"tables nested more than {MAX_TABLE_NESTING} deep are read as text of their cell"))
             return
         table = _Table(slot=-1, line=self.paragraph_count + 1)
         if not self.tables:
@@ -213,7 +215,8 @@ class _Handler:
         self.cells += cells
         if self.cells > MAX_CELLS and not self.cut:
             self.cut = True
-            self._warn(f"the document has more than {MAX_CELLS:,} cells and text lines; the rest was not read")
+            self._warn(Notice("W_CAP_REACHED",
+                              f"the document has more than {MAX_CELLS:,} cells and text lines; the rest was not read"))
 
     def _build(self, raw: _Table) -> Table | None:
         """The grid of one table: spans placed on grid columns, vertical merges followed down."""
@@ -292,9 +295,11 @@ def read_docx(data: bytes, source_file: str) -> list[Document]:
     try:
         xml = archive.read(_main_part(archive))
     except (KeyError, zipfile.BadZipFile, OSError, EOFError, ValueError) as error:
-        raise UnreadableFileError(f"not a readable docx document ({type(error).__name__}: {error})") from error
+        raise UnreadableFileError("E_BROKEN_FILE",
+                                  f"not a readable docx document ({type(error).__name__}: {error})") from error
     except Exception as error:  # zlib errors of a damaged member
-        raise UnreadableFileError(f"not a readable docx document ({type(error).__name__}: {error})") from error
+        raise UnreadableFileError("E_BROKEN_FILE",
+                                  f"not a readable docx document ({type(error).__name__}: {error})") from error
     finally:
         archive.close()
     handler = _Handler()
@@ -305,8 +310,10 @@ def read_docx(data: bytes, source_file: str) -> list[Document]:
         parser.close()
     except Exception as error:
         if "Forbidden" in type(error).__name__:
-            raise UnreadableFileError("the document's XML declares a DTD or entities (refused as unsafe)") from error
-        raise UnreadableFileError(f"not a readable docx document (broken XML: {str(error)[:200]})") from error
+            raise UnreadableFileError("E_XML_ENTITIES",
+                                      "the document's XML declares a DTD or entities (refused as unsafe)") from error
+        raise UnreadableFileError("E_BROKEN_FILE",
+                                  f"not a readable docx document (broken XML: {str(error)[:200]})") from error
     blocks: list[Block] = []
     tables = lines = 0
     for block in handler.blocks:
@@ -319,13 +326,13 @@ def read_docx(data: bytes, source_file: str) -> list[Document]:
             lines += 1
             blocks.append(block)
     if not blocks:
-        raise UnreadableFileError("the document holds no text")
+        raise UnreadableFileError("E_NO_CONTENT", "the document holds no text")
     return [Document(source_file, blocks, encoding=None, warnings=handler.warnings)]
 
 
 def _check_names(names: set[str]) -> None:
     if _MAIN not in names and not any(name.endswith("/document.xml") for name in names):
-        raise UnreadableFileError("a zip archive that is not a Word document (no word/document.xml)")
+        raise UnreadableFileError("E_BROKEN_FILE", "a zip archive that is not a Word document (no word/document.xml)")
 
 
 def _main_part(archive: zipfile.ZipFile) -> str:

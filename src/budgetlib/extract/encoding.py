@@ -26,6 +26,7 @@ import codecs
 import re
 
 from budgetlib.extract.document import UnreadableFileError
+from budgetlib.notices import Notice
 
 # Prefixes that never start a text form. Checked before anything else: some (an uncompressed PDF, a
 # PostScript file) are plain ASCII and would otherwise decode cleanly as UTF-8.
@@ -72,7 +73,7 @@ _GB_FAMILY = frozenset({"gb2312", "gbk", "gb18030", "hz", "cp936"})
 _UTF_FAMILY = frozenset({"utf-8", "utf-8-sig", "utf-16", "utf-16-le", "utf-16-be", "utf-32", "ascii"})
 
 
-def decode_bytes(data: bytes) -> tuple[str, str, list[str]]:
+def decode_bytes(data: bytes) -> tuple[str, str, list[Notice]]:
     """Decode a text form's bytes; return ``(text, encoding, warnings)``.
 
     ``encoding`` is a Python codec name (``utf-8``, ``utf-8-sig``, ``utf-16-le``, ``gb18030``, ...);
@@ -80,7 +81,7 @@ def decode_bytes(data: bytes) -> tuple[str, str, list[str]]:
     """
     kind = binary_kind(data[:32])
     if kind is not None:
-        raise UnreadableFileError(f"binary content (looks like {kind}), not a form")
+        raise UnreadableFileError("E_BINARY", f"binary content (looks like {kind}), not a form")
     head = data[:32]
     for bom, name in _BOMS:
         if head.startswith(bom):
@@ -95,7 +96,7 @@ def decode_bytes(data: bytes) -> tuple[str, str, list[str]]:
     # count bytes (a C-level translate) instead of running a regex over the decoded text.
     sample = data[:_SAMPLE]
     if len(sample.translate(None, _TEXT_BYTES)) > _BINARY_SHARE * len(sample):
-        raise UnreadableFileError("binary content (mostly control characters), not a form")
+        raise UnreadableFileError("E_BINARY", "binary content (mostly control characters), not a form")
     return text, "utf-8", []
 
 
@@ -107,19 +108,20 @@ def binary_kind(head: bytes) -> str | None:
     return None
 
 
-def _decode_with_bom(body: bytes, name: str) -> tuple[str, str, list[str]]:
+def _decode_with_bom(body: bytes, name: str) -> tuple[str, str, list[Notice]]:
     """Decode after a byte-order mark: the encoding is certain, only the bytes may be damaged."""
     codec = "utf-8" if name == "utf-8-sig" else name
     try:
         text = body.decode(codec)
-        warnings: list[str] = []
+        warnings: list[Notice] = []
     except UnicodeDecodeError:
         text = body.decode(codec, errors="replace")
         # mostly undecodable after a UTF-8 BOM: a GBK file that an editor prefixed with a BOM
         legacy = _strict_gb18030(body) if name == "utf-8-sig" and _binary_share(text) > _BINARY_SHARE else None
         if legacy is not None:
             return legacy, "gb18030", [
-                "the file starts with a UTF-8 byte-order mark but its text is GB18030/GBK; read as GB18030"
+                Notice("W_BOM_MISMATCH",
+                       "the file starts with a UTF-8 byte-order mark but its text is GB18030/GBK; read as GB18030")
             ]
         warnings = [_replacement_warning(text, f"{name} (from its byte-order mark)")]
     _refuse_binary_text(text)
@@ -135,7 +137,7 @@ def _strict_gb18030(data: bytes) -> str | None:
     return text if _binary_share(text) <= _BINARY_SHARE else None
 
 
-def _decode_nul_bearing(data: bytes) -> tuple[str, str, list[str]]:
+def _decode_nul_bearing(data: bytes) -> tuple[str, str, list[Notice]]:
     """Bytes with NULs: UTF-16 without a BOM if the NULs alternate like ASCII in UTF-16, else binary."""
     sample = data[: _SAMPLE * 2]
     sample = sample[: len(sample) // 2 * 2]
@@ -154,16 +156,17 @@ def _decode_nul_bearing(data: bytes) -> tuple[str, str, list[str]]:
             continue
         if _binary_share(text) <= _BINARY_SHARE:
             order = "little" if name.endswith("le") else "big"
-            warning = f"no byte-order mark; read as UTF-16 ({order}-endian) from its NUL-byte pattern"
+            warning = Notice("W_UTF16_NO_BOM",
+                             f"no byte-order mark; read as UTF-16 ({order}-endian) from its NUL-byte pattern")
             return text, name, [warning]
     stray = data.count(0)
     if stray <= max(3, len(data) // 10_000):  # a few stray NULs in a text file (a bad copy, a broken export)
         text, name, warnings = decode_bytes(data.replace(b"\x00", b""))
-        return text, name, [f"{stray} NUL byte(s) removed from the text", *warnings]
-    raise UnreadableFileError("binary content (contains NUL bytes and is not UTF-16 text), not a form")
+        return text, name, [Notice("W_NUL_REMOVED", f"{stray} NUL byte(s) removed from the text"), *warnings]
+    raise UnreadableFileError("E_BINARY", "binary content (contains NUL bytes and is not UTF-16 text), not a form")
 
 
-def _decode_legacy(data: bytes) -> tuple[str, str, list[str]]:
+def _decode_legacy(data: bytes) -> tuple[str, str, list[Notice]]:
     """Bytes that are not UTF-8: a declared charset, then GB18030, then a guess, then replacement."""
     declared = _declared_codec(data[:4096])
     if declared is not None:
@@ -203,7 +206,7 @@ def _declared_codec(head: bytes) -> str | None:
     return name
 
 
-def _guess_with_charset_normalizer(data: bytes) -> tuple[str, str, list[str]] | None:
+def _guess_with_charset_normalizer(data: bytes) -> tuple[str, str, list[Notice]] | None:
     """charset_normalizer's best guess, only if it decodes to plausible text."""
     from charset_normalizer import from_bytes  # imported lazily: rarely needed, slow to import
 
@@ -217,7 +220,8 @@ def _guess_with_charset_normalizer(data: bytes) -> tuple[str, str, list[str]] | 
         return None
     if _binary_share(text) > _BINARY_SHARE:
         return None
-    warning = f"encoding is neither UTF-8 nor GB18030; guessed {name} (check the text reads correctly)"
+    warning = Notice("W_ENCODING_GUESSED",
+                     f"encoding is neither UTF-8 nor GB18030; guessed {name} (check the text reads correctly)")
     return text, name, [warning]
 
 
@@ -231,9 +235,10 @@ def _binary_share(text: str) -> float:
 
 def _refuse_binary_text(text: str) -> None:
     if _binary_share(text) > _BINARY_SHARE:
-        raise UnreadableFileError("binary content (mostly control characters), not a form")
+        raise UnreadableFileError("E_BINARY", "binary content (mostly control characters), not a form")
 
 
-def _replacement_warning(text: str, how: str) -> str:
+def _replacement_warning(text: str, how: str) -> Notice:
     count = text.count("\ufffd")
-    return f"decoded as {how}: {count:,} undecodable byte sequence(s) were replaced with U+FFFD (�)"
+    return Notice("W_UNDECODABLE_BYTES",
+                  f"decoded as {how}: {count:,} undecodable byte sequence(s) were replaced with U+FFFD (�)")

@@ -42,6 +42,7 @@ from lxml import etree
 
 from budgetlib.extract.document import Block, Document, Table, TextLine, UnreadableFileError
 from budgetlib.extract.text import clean_text
+from budgetlib.notices import Notice
 
 MAX_COLSPAN = 1000
 """HTML's own limit for ``colspan``; larger values are clamped with a warning."""
@@ -122,9 +123,10 @@ def parse_html(text: str, source_file: str, encoding: str | None = None) -> Docu
     """
     if len(text) > MAX_HTML_CHARS:
         raise UnreadableFileError(
+            "E_TOO_LARGE",
             f"HTML page too large ({len(text):,} characters; limit {MAX_HTML_CHARS:,}), not a form page"
         )
-    warnings: list[str] = []
+    warnings: list[Notice] = []
     if "\x00" in text:
         text = text.replace("\x00", "")
     parser = _parser()
@@ -134,18 +136,20 @@ def parse_html(text: str, source_file: str, encoding: str | None = None) -> Docu
         root = None
     last_error = parser.error_log.last_error
     if last_error is not None and last_error.type_name == "ERR_RESOURCE_LIMIT":
-        warnings.append(
+        warnings.append(Notice("W_NESTED_TOO_DEEP",
             f"HTML nested too deeply (line {last_error.line}): the parser stopped there and the rest of the "
             "page was not read"
-        )
+        ))
     if root is None:
         return Document(source_file=source_file, blocks=[], encoding=encoding, warnings=warnings)
     blocks = _Walk(warnings).run(root)
     last_tag = next(iter(deque(_TABLE_TAG.finditer(text), maxlen=1)), None)
     if last_tag is not None and not last_tag.group(1):
         line = text.count("\n", 0, last_tag.start()) + 1
-        warnings.append(f"the page ends inside a table (no </table> after the one at line {line:,}): it may have "
-                        "been cut short")
+        warnings.append(Notice(
+            "W_FILE_TRUNCATED",
+            f"the page ends inside a table (no </table> after the one at line {line:,}): it may have been cut short",
+        ))
     return Document(source_file=source_file, blocks=blocks, encoding=encoding, warnings=warnings)
 
 
@@ -158,7 +162,7 @@ class _Walk:
     depth anyway); deeper tables are read as text of their cell.
     """
 
-    def __init__(self, warnings: list[str]) -> None:
+    def __init__(self, warnings: list[Notice]) -> None:
         self.warnings = warnings
         self.cells_left = MAX_CELLS  # grid cells, covered ones included
         self.read_left = MAX_CELLS  # cells and rows read from the tree
@@ -367,22 +371,23 @@ class _Walk:
                 table_no += 1
                 blocks.append(table)
         if self.span_clamped:
-            self.warnings.append(
+            self.warnings.append(Notice("W_SPAN_CLAMPED",
                 f"{self.span_clamped} cell span(s) beyond HTML's limits (colspan {MAX_COLSPAN}, rowspan "
                 f"{MAX_ROWSPAN}) were clamped"
-            )
+            ))
         if self.span_dropped:
-            self.warnings.append(
+            self.warnings.append(Notice("W_SPAN_CLAMPED",
                 f"more than {MAX_COVERED_CELLS:,} merged cells: {self.span_dropped} further span(s) were "
                 "read as single cells"
-            )
+            ))
         if self.lines_dropped:
-            self.warnings.append(
+            self.warnings.append(Notice("W_CAP_REACHED",
                 f"{self.lines_dropped:,} text line(s) were not read: the page has more than {MAX_CELLS:,} cells "
                 "and lines"
-            )
+            ))
         for where in dict.fromkeys(self.truncated_tables):
-            self.warnings.append(f"table at {where} cut short: the page has more than {MAX_CELLS:,} cells")
+            self.warnings.append(Notice("W_CAP_REACHED",
+                                        f"table at {where} cut short: the page has more than {MAX_CELLS:,} cells"))
         return blocks
 
     def _layout(self, builder: _TableBuilder) -> Table:

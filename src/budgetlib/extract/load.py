@@ -32,6 +32,7 @@ from budgetlib.extract.markdown import parse_markdown
 from budgetlib.extract.pdf import read_pdf
 from budgetlib.extract.xls import read_xls
 from budgetlib.extract.xlsx import read_xlsx
+from budgetlib.notices import Notice
 
 MARKDOWN_SUFFIXES = frozenset({".md", ".markdown", ".txt"})
 HTML_SUFFIXES = frozenset({".html", ".htm", ".shtml", ".xhtml"})
@@ -113,10 +114,11 @@ def load_document(path: Path | str, display_name: str | None = None) -> list[Doc
     name = display_name or path.name
     data = read_bounded(path)
     if not data.strip():
-        raise UnreadableFileError("the file is empty")
+        raise UnreadableFileError("E_EMPTY_FILE", "the file is empty")
     kind = sniff_format(path, data[:8192])
     if kind == "xlsx" and not data.startswith(_ZIP_MAGIC) and binary_kind(data[:32]):
-        raise UnreadableFileError(f"binary content (looks like {binary_kind(data[:32])}), not an xlsx workbook")
+        raise UnreadableFileError("E_BINARY",
+                                  f"binary content (looks like {binary_kind(data[:32])}), not an xlsx workbook")
     if kind == "xlsx":
         kind = _package_kind(data, path.suffix.lower())
     elif kind == "ole":
@@ -127,7 +129,8 @@ def load_document(path: Path | str, display_name: str | None = None) -> list[Doc
     except UnreadableFileError as error:
         if misnamed and kind in ("pdf", "xls", "doc", "docx", "opendocument"):
             raise UnreadableFileError(
-                f"binary content (looks like {_KIND_NAMES[kind]}) in a file named {path.suffix.lower()}: {error}"
+                error.code,
+                f"binary content (looks like {_KIND_NAMES[kind]}) in a file named {path.suffix.lower()}: {error}",
             ) from error
         raise
     for document in documents[:1] if misnamed else ():
@@ -149,7 +152,7 @@ def _read(kind: str, data: bytes, name: str, suffix: str) -> list[Document]:
         converted = convert(data, kind, suffix)
         documents = _read(converted.kind, converted.data, name, converted.suffix)
         for document in documents[:1]:
-            document.warnings.insert(0, converted.note)
+            document.warnings.insert(0, Notice("W_CONVERTED", converted.note))
         return documents
     text, encoding, warnings = decode_bytes(data)
     document = parse_html(text, name, encoding) if kind == "html" else parse_markdown(text, name, encoding)
@@ -183,19 +186,22 @@ def _ole_kind(data: bytes) -> str:
             streams = {entry.name for entry in compdoc.CompDoc(data, logfile=devnull).dirlist}
     except Exception as error:
         raise UnreadableFileError(
+            "E_BROKEN_FILE",
             "an old Office file (OLE2: .xls/.doc) that cannot be read "
             f"({type(error).__name__}: {str(error)[:120]}); open it in Excel, Word or WPS and re-save it as "
             ".xlsx or .docx"
         ) from error
     if "EncryptedPackage" in streams or "EncryptionInfo" in streams:
-        raise UnreadableFileError("an encrypted (password-protected) Office file; save a copy without the password")
+        raise UnreadableFileError("E_ENCRYPTED",
+                                  "an encrypted (password-protected) Office file; save a copy without the password")
     if "Workbook" in streams or "Book" in streams:
         return "xls"
     if "WordDocument" in streams:
         return "doc"
     if "PowerPoint Document" in streams:
-        raise UnreadableFileError("a PowerPoint presentation (.ppt), not a form")
+        raise UnreadableFileError("E_BINARY", "a PowerPoint presentation (.ppt), not a form")
     raise UnreadableFileError(
+        "E_BINARY",
         "an old Office file (OLE2) that is neither a workbook nor a Word document; "
         "re-save it as .xlsx or .docx"
     )
@@ -212,13 +218,13 @@ def read_bounded(path: Path) -> bytes:
     if stat.S_ISDIR(info.st_mode):
         raise IsADirectoryError(str(path))
     if not stat.S_ISREG(info.st_mode):
-        raise UnreadableFileError("not a regular file (a device, pipe or socket), not a form")
+        raise UnreadableFileError("E_NOT_A_FILE", "not a regular file (a device, pipe or socket), not a form")
     if info.st_size > MAX_FILE_BYTES:
-        raise UnreadableFileError(_too_large(info.st_size))
+        raise UnreadableFileError("E_TOO_LARGE", _too_large(info.st_size))
     with path.open("rb") as handle:
         data = handle.read(MAX_FILE_BYTES + 1)
     if len(data) > MAX_FILE_BYTES:
-        raise UnreadableFileError(_too_large(len(data)))
+        raise UnreadableFileError("E_TOO_LARGE", _too_large(len(data)))
     return data
 
 
@@ -227,11 +233,11 @@ def _too_large(size: int) -> str:
     return f"file too large ({size / mib:,.1f} MB; the limit is {MAX_FILE_BYTES / mib:,.0f} MB), not read"
 
 
-def _misnamed(path: Path, kind: str) -> str | None:
+def _misnamed(path: Path, kind: str) -> Notice | None:
     """A warning when the content is not what the suffix says (an HTML page saved as .xlsx)."""
     suffix = path.suffix.lower()
     named = _FAMILY_BY_SUFFIX.get(suffix)
     found = "text" if kind in ("html", "markdown") else kind
     if named is None or named == found:
         return None
-    return f"the file is named {suffix} but holds {_KIND_NAMES[kind]}; it was read as such"
+    return Notice("W_SUFFIX_MISMATCH", f"the file is named {suffix} but holds {_KIND_NAMES[kind]}; it was read as such")

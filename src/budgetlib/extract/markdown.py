@@ -13,6 +13,7 @@ from collections.abc import Iterator
 
 from budgetlib.extract.document import Block, Document, Table, TextLine
 from budgetlib.extract.text import clean_cell, clean_text
+from budgetlib.notices import Notice
 
 MAX_CELLS = 250_000
 """Table cells and text lines read from one file (as in the HTML reader); the rest is not read, with a warning."""
@@ -87,7 +88,7 @@ def parse_markdown(text: str, source_file: str, encoding: str | None = None) -> 
     """Split markdown text into tables and text lines, keeping every cell."""
     text = _blank_comments(text)
     blocks: list[Block] = []
-    warnings: list[str] = []
+    warnings: list[Notice] = []
     budget = MAX_CELLS
     pending_rows: list[list[str]] = []
     table_start = 0
@@ -140,10 +141,11 @@ def parse_markdown(text: str, source_file: str, encoding: str | None = None) -> 
     if pending_rows:
         flush_table()
     if budget <= 0:  # also when the cells ran out within the last line
-        warnings.append(
+        warnings.append(Notice("W_CAP_REACHED",
             f"more than {MAX_CELLS:,} table cells and text lines: reading stopped at line {stopped_at or number:,}, "
             "the rest of the file was not read"
-        )
+        ))
     elif last_row and open_rows and not last_row.endswith("|"):
-        warnings.append(f"the file ends inside a table row (line {number:,}): it may have been cut short")
+        warnings.append(Notice("W_FILE_TRUNCATED",
+                               f"the file ends inside a table row (line {number:,}): it may have been cut short"))
     return Document(source_file=source_file, blocks=blocks, encoding=encoding, warnings=warnings)

@@ -36,6 +36,7 @@ from typing import Any
 from budgetlib.extract.archive import size_text
 from budgetlib.extract.document import Block, Document, Table, TextLine, UnreadableFileError
 from budgetlib.extract.text import clean_text
+from budgetlib.notices import Notice
 
 MAX_PAGES = 100
 """Pages read from one PDF (a form has one to six); later pages are not read, with a warning."""
@@ -106,7 +107,7 @@ def read_pdf(data: bytes, source_file: str) -> list[Document]:
     import pdfplumber
     from pdfminer.pdfdocument import PDFEncryptionError, PDFPasswordIncorrect
 
-    notes: list[str] = []
+    notes: list[Notice] = []
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
@@ -118,12 +119,16 @@ def read_pdf(data: bytes, source_file: str) -> list[Document]:
             "password" in repr(error).lower()
         ):
             raise UnreadableFileError(
+                "E_ENCRYPTED",
                 "the PDF is encrypted and needs a password to open; ask for a copy without the password"
             ) from error
-        raise UnreadableFileError(f"not a readable PDF ({_describe(error)})") from error
+        raise UnreadableFileError("E_BROKEN_FILE", f"not a readable PDF ({_describe(error)})") from error
     try:
         if pdf.doc.encryption is not None:
-            notes.append("the PDF is encrypted (it opens without a password; its permissions were not enforced)")
+            notes.append(Notice(
+                "W_PDF_ENCRYPTED",
+                "the PDF is encrypted (it opens without a password; its permissions were not enforced)",
+            ))
         _check_streams(pdf.doc)
         pages, page_notes = _read_pages(pdf)
         notes.extend(page_notes)
@@ -132,16 +137,19 @@ def read_pdf(data: bytes, source_file: str) -> list[Document]:
     except Exception as error:
         if "password" in repr(error).lower():
             raise UnreadableFileError(
+                "E_ENCRYPTED",
                 "the PDF is encrypted and needs a password to open; ask for a copy without the password"
             ) from error
-        raise UnreadableFileError(f"not a readable PDF ({_describe(error)})") from error
+        raise UnreadableFileError("E_BROKEN_FILE", f"not a readable PDF ({_describe(error)})") from error
     finally:
         pdf.close()
     blocks = _join_pages(pages)
     if not blocks and notes:
-        raise UnreadableFileError(f"no text was read from the PDF: {'; '.join(notes[:3])}")
+        raise UnreadableFileError("E_NO_TEXT_LAYER",
+                                  f"no text was read from the PDF: {'; '.join(note.message for note in notes[:3])}")
     if not blocks:
         raise UnreadableFileError(
+            "E_NO_TEXT_LAYER",
             "a PDF without a text layer (a scan or images of pages): reading it would need OCR; "
             "ask for the original .xlsx/.docx or a PDF saved from it"
         )
@@ -185,15 +193,18 @@ def _check_streams(document: Any) -> None:
                     data = b""  # later filters (rare) are not measured: the flate stage is the bomb
                 elif name in _LZW and len(obj.rawdata) > MAX_LZW_RAW_BYTES:
                     raise UnreadableFileError(
+                        "E_BOMB",
                         f"the PDF has an LZW stream of {size_text(len(obj.rawdata))}; not a form PDF"
                     )
             if size > MAX_STREAM_BYTES:
                 raise UnreadableFileError(
+                    "E_BOMB",
                     f"looks like a PDF bomb: a stream expands to more than {size_text(MAX_STREAM_BYTES)}"
                 )
             total += size
             if total > MAX_DECODED_BYTES:
                 raise UnreadableFileError(
+                    "E_BOMB",
                     f"looks like a PDF bomb: its streams expand to more than {size_text(MAX_DECODED_BYTES)}"
                 )
     del LIT
@@ -226,29 +237,31 @@ def _inflated_size(data: bytes, limit: int) -> int:
 
 
 def _read_pages(pdf: Any) -> tuple[list[_Page], list[str]]:
-    notes: list[str] = []
+    notes: list[Notice] = []
     pages: list[_Page] = []
     without_text: list[int] = []
     for page in islice(pdf.pages, MAX_PAGES + 1):
         if page.page_number > MAX_PAGES:
-            notes.append(f"the PDF has more than {MAX_PAGES} pages; only the first {MAX_PAGES} were read")
+            notes.append(Notice("W_CAP_REACHED",
+                                f"the PDF has more than {MAX_PAGES} pages; only the first {MAX_PAGES} were read"))
             break
         if max(page.width, page.height) > MAX_PAGE_POINTS:
-            notes.append(
+            notes.append(Notice("W_PDF_PAGE_SKIPPED",
                 f"page {page.page_number} is {page.width / 72 * 2.54:,.0f} × {page.height / 72 * 2.54:,.0f} cm, "
                 "larger than PDF allows"
-            )
+            ))
         content = sum(len(stream.get_data()) for stream in _contents(page))
         if content > MAX_PAGE_CONTENT_BYTES:
-            notes.append(
+            notes.append(Notice("W_PDF_PAGE_SKIPPED",
                 f"page {page.page_number} has {size_text(content)} of drawing instructions "
                 f"(limit {size_text(MAX_PAGE_CONTENT_BYTES)}); it was not read"
-            )
+            ))
             continue
         chars = list(page.chars)
         if len(chars) > MAX_PAGE_CHARS:
-            notes.append(f"page {page.page_number} has {len(chars):,} characters (limit {MAX_PAGE_CHARS:,}); "
-                         "it was not read")
+            notes.append(Notice("W_PDF_PAGE_SKIPPED",
+                                f"page {page.page_number} has {len(chars):,} characters (limit {MAX_PAGE_CHARS:,}); "
+                         "it was not read"))
             continue
         if not any(char["text"].strip() for char in chars):
             without_text.append(page.page_number)
@@ -258,7 +271,8 @@ def _read_pages(pdf: Any) -> tuple[list[_Page], list[str]]:
         page.flush_cache()
     if without_text and len(without_text) < len(pages):
         shown = ", ".join(map(str, without_text[:10]))
-        notes.append(f"page(s) {shown} have no text layer (scanned images?); they were not read")
+        notes.append(Notice("W_PDF_PAGE_SKIPPED",
+                            f"page(s) {shown} have no text layer (scanned images?); they were not read"))
     return pages, notes
 
 

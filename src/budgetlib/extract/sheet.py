@@ -24,6 +24,7 @@ from functools import lru_cache
 
 from budgetlib.extract.document import Block, Table, TextLine
 from budgetlib.extract.text import clean_text
+from budgetlib.notices import Notice
 
 _SIMPLE_FORMAT = re.compile(r"^(#,##0|#,#0|0|#)(?:\.(0+))?(%?)$")
 _FORMAT_DECORATION = re.compile(r'\[[^\]]*\]|_.|\*.|\\(.)|"([^"]*)"')
@@ -46,7 +47,7 @@ class SheetGrid:
     title: str
     cells: dict[int, dict[int, str]] = field(default_factory=dict)
     merges: list[Merge] = field(default_factory=list)
-    warnings: list[str] = field(default_factory=list)
+    warnings: list[Notice] = field(default_factory=list)
 
 
 def column_letter(column: int) -> str:
@@ -70,10 +71,10 @@ def covered_cells(merges: list[Merge], sheet: SheetGrid, limit: int) -> set[tupl
     for merge in merges:
         area = (merge.max_row - merge.min_row + 1) * (merge.max_col - merge.min_col + 1)
         if area > budget:
-            sheet.warnings.append(
+            sheet.warnings.append(Notice("W_CAP_REACHED",
                 f"sheet '{sheet.title}': merged ranges cover more than {limit:,} cells; "
                 f"{len(merges) - len(kept)} merged range(s) were ignored"
-            )
+            ))
             break
         budget -= area
         kept.append(merge)

@@ -30,6 +30,7 @@ from dataclasses import dataclass
 from budgetlib.extract import xlsx
 from budgetlib.extract.document import Document, UnreadableFileError
 from budgetlib.extract.sheet import Merge, SheetGrid, column_letter, covered_cells, sheet_blocks, value_text
+from budgetlib.notices import Notice
 
 _BOF, _EOF, _FORMULA, _SHRFMLA, _ARRAY = 0x0809, 0x000A, 0x0006, 0x04BC, 0x0221
 _PTG_EXP = 0x01
@@ -60,25 +61,30 @@ def read_xls(data: bytes, source_file: str) -> list[Document]:
                 file_contents=data, formatting_info=True, on_demand=True, ragged_rows=True, logfile=devnull
             )
         except Exception as error:  # xlrd and its compound-document reader raise many kinds
-            raise UnreadableFileError(_describe_failure(error)) from error
+            raise _describe_failure(error) from error
         try:
             documents = _read_book(book, source_file, devnull)
         except UnreadableFileError:
             raise
         except Exception as error:
-            raise UnreadableFileError(_describe_failure(error)) from error
+            raise _describe_failure(error) from error
         finally:
             book.release_resources()
     if not documents:
-        raise UnreadableFileError("the workbook's sheets are all empty")
+        raise UnreadableFileError("E_NO_CONTENT", "the workbook's sheets are all empty")
     return documents
 
 
-def _describe_failure(error: Exception) -> str:
+def _describe_failure(error: Exception) -> UnreadableFileError:
+    """The error row for a workbook xlrd could not read."""
     text = str(error).strip() or type(error).__name__
     if "encrypted" in text.lower():
-        return f"the workbook is encrypted (password-protected); remove the password, or {_RESAVE}"
-    return f"not a readable .xls workbook ({type(error).__name__}: {text[:200]}); {_RESAVE}"
+        return UnreadableFileError(
+            "E_ENCRYPTED", f"the workbook is encrypted (password-protected); remove the password, or {_RESAVE}"
+        )
+    return UnreadableFileError(
+        "E_BROKEN_FILE", f"not a readable .xls workbook ({type(error).__name__}: {text[:200]}); {_RESAVE}"
+    )
 
 
 def _read_book(book: object, source_file: str, logfile: object) -> list[Document]:
@@ -94,7 +100,7 @@ def _read_book(book: object, source_file: str, logfile: object) -> list[Document
         formulas = _formulas(book, positions[index]) if index < len(positions) else {}
         grid = _read_sheet(book, sheet, formulas, budget, xlrd)
         if sheet.visibility and grid.cells:
-            grid.warnings.insert(0, f"sheet '{sheet.name}' is hidden in the workbook")
+            grid.warnings.insert(0, Notice("W_HIDDEN_SHEET", f"sheet '{sheet.name}' is hidden in the workbook"))
         blocks = sheet_blocks(grid, xlsx.MAX_COLS)
         if blocks:
             documents.append(Document(source_file, blocks, encoding=None, part=sheet.name, warnings=grid.warnings))
@@ -111,17 +117,17 @@ def _read_sheet(book: object, sheet: object, formulas: dict[tuple[int, int], str
         if rlo < xlsx.MAX_ROWS and clo < xlsx.MAX_COLS and (rhi - rlo > 1 or chi - clo > 1)
     ]
     if len(sheet.merged_cells) > xlsx.MAX_MERGES:  # type: ignore[attr-defined]
-        grid.warnings.append(
+        grid.warnings.append(Notice("W_CAP_REACHED",
             f"sheet '{grid.title}' has more than {xlsx.MAX_MERGES:,} merged ranges; the rest were ignored"
-        )
+        ))
     covered = covered_cells(merges, grid, xlsx.MAX_MERGED_CELLS)
     used: list[str] = []
     wide = False
     rows = sheet.nrows  # type: ignore[attr-defined]
     if rows > xlsx.MAX_ROWS:
-        grid.warnings.append(
+        grid.warnings.append(Notice("W_CAP_REACHED",
             f"sheet '{grid.title}' goes on past row {xlsx.MAX_ROWS:,}; only the first {xlsx.MAX_ROWS:,} rows were read"
-        )
+        ))
         rows = xlsx.MAX_ROWS
     for r in range(rows):
         length = sheet.row_len(r)  # type: ignore[attr-defined]
@@ -144,22 +150,22 @@ def _read_sheet(book: object, sheet: object, formulas: dict[tuple[int, int], str
             grid.cells[r + 1] = texts
             budget[0] -= len(texts)
             if budget[0] < 0:
-                grid.warnings.append(
+                grid.warnings.append(Notice("W_CAP_REACHED",
                     f"the workbook has more than {xlsx.MAX_CELLS:,} non-empty cells; sheet '{grid.title}' "
                     f"was cut after row {r + 1:,} and later sheets were not read"
-                )
+                ))
                 break
     if wide:
-        grid.warnings.append(
+        grid.warnings.append(Notice("W_CAP_REACHED",
             f"sheet '{grid.title}' has cells beyond column {xlsx.MAX_COLS:,} ({column_letter(xlsx.MAX_COLS)}); "
             "they were not read"
-        )
+        ))
     if used:
         shown = ", ".join(used[:5]) + (", ..." if len(used) > 5 else "")
-        grid.warnings.append(
+        grid.warnings.append(Notice("W_FORMULA",
             f"sheet '{grid.title}': {len(used)} cell(s) hold formulas ({shown}); formulas are not "
             "evaluated, the formula text is kept"
-        )
+        ))
     grid.merges = merges
     return grid
 

@@ -60,6 +60,7 @@ from budgetlib.extract.sheet import (
     value_text,
 )
 from budgetlib.extract.text import clean_text
+from budgetlib.notices import Notice
 
 if TYPE_CHECKING:
     from openpyxl.cell.read_only import ReadOnlyCell
@@ -113,6 +114,7 @@ def read_xlsx(data: bytes, source_file: str) -> list[Document]:
     """
     if not openpyxl.DEFUSEDXML:
         raise UnreadableFileError(
+            "E_UNSAFE_READER",
             "refusing to read a workbook: defusedxml is not active for openpyxl (OPENPYXL_DEFUSEDXML?)"
         )
     archive = open_package(data, "xlsx workbook", _check_names)
@@ -124,7 +126,7 @@ def read_xlsx(data: bytes, source_file: str) -> list[Document]:
     finally:
         archive.close()
     if not documents:
-        raise UnreadableFileError("the workbook's sheets are all empty")
+        raise UnreadableFileError("E_NO_CONTENT", "the workbook's sheets are all empty")
     return documents
 
 
@@ -132,8 +134,8 @@ def _check_names(names: set[str]) -> None:
     if "xl/workbook.xml" not in names and not any(name.endswith("workbook.xml") for name in names):
         for member, kind in _OTHER_PACKAGES:
             if member in names:
-                raise UnreadableFileError(kind)
-        raise UnreadableFileError("a zip archive that is not an Excel workbook (no xl/workbook.xml)")
+                raise UnreadableFileError("E_BINARY", kind)
+        raise UnreadableFileError("E_BROKEN_FILE", "a zip archive that is not an Excel workbook (no xl/workbook.xml)")
 
 
 # --- the fast path: calamine ---------------------------------------------------------------------
@@ -316,7 +318,7 @@ def _read_with_calamine(data: bytes, plans: list[_SheetPlan], source_file: str) 
             if sheet is None:
                 return None
             if sheet_meta.visible != python_calamine.SheetVisibleEnum.Visible and sheet.cells:
-                sheet.warnings.insert(0, f"sheet '{plan.name}' is hidden in the workbook")
+                sheet.warnings.insert(0, Notice("W_HIDDEN_SHEET", f"sheet '{plan.name}' is hidden in the workbook"))
             blocks = sheet_blocks(sheet, MAX_COLS)
             if blocks:
                 documents.append(
@@ -377,7 +379,7 @@ def _read_with_openpyxl(data: bytes, archive: zipfile.ZipFile, source_file: str)
                 io.BytesIO(data), read_only=True, data_only=False, keep_links=False, keep_vba=False
             )
         except Exception as error:  # openpyxl raises many kinds for broken workbooks
-            raise UnreadableFileError(_describe_failure(error)) from error
+            raise _describe_failure(error) from error
         try:
             for worksheet in workbook.worksheets:
                 if budget[0] < 0:
@@ -387,11 +389,14 @@ def _read_with_openpyxl(data: bytes, archive: zipfile.ZipFile, source_file: str)
                 except UnreadableFileError:
                     raise
                 except Exception as error:
-                    raise UnreadableFileError(f"sheet '{worksheet.title}': {_describe_failure(error)}") from error
-                sheet.warnings.extend(f"sheet '{worksheet.title}': {message}" for message in _relevant(caught))
+                    raise _describe_failure(error, f"sheet '{worksheet.title}'") from error
+                sheet.warnings.extend(
+                    Notice("W_WORKBOOK_NOTE", f"sheet '{worksheet.title}': {message}") for message in _relevant(caught)
+                )
                 caught.clear()
                 if worksheet.sheet_state != "visible" and sheet.cells:
-                    sheet.warnings.insert(0, f"sheet '{worksheet.title}' is hidden in the workbook")
+                    sheet.warnings.insert(0, Notice("W_HIDDEN_SHEET",
+                                                    f"sheet '{worksheet.title}' is hidden in the workbook"))
                 blocks = sheet_blocks(sheet, MAX_COLS)
                 if blocks:
                     documents.append(
@@ -411,19 +416,24 @@ def _read_with_openpyxl(data: bytes, archive: zipfile.ZipFile, source_file: str)
 # --- failures -----------------------------------------------------------------------------------
 
 
-def _describe_failure(error: Exception) -> str:
+def _describe_failure(error: Exception, where: str = "") -> UnreadableFileError:
+    """The error row for a workbook openpyxl could not read (``where`` names the sheet, if known)."""
+    prefix = f"{where}: " if where else ""
     cause: BaseException | None = error
     while cause is not None:  # openpyxl wraps parser errors in its own ValueError
         if "Forbidden" in type(cause).__name__:  # defusedxml: DTDForbidden, EntitiesForbidden, ...
-            return "the workbook's XML declares a DTD or entities (refused as unsafe)"
+            return UnreadableFileError(
+                "E_XML_ENTITIES", f"{prefix}the workbook's XML declares a DTD or entities (refused as unsafe)"
+            )
         cause = cause.__cause__ or cause.__context__
     name = type(error).__name__
     if isinstance(error, zipfile.BadZipFile):
-        return f"not a readable xlsx workbook (broken zip archive: {error})"
+        return UnreadableFileError("E_BROKEN_FILE",
+                                   f"{prefix}not a readable xlsx workbook (broken zip archive: {error})")
     if isinstance(error, KeyError):
-        return f"not a complete xlsx workbook (missing part {error})"
+        return UnreadableFileError("E_BROKEN_FILE", f"{prefix}not a complete xlsx workbook (missing part {error})")
     message = str(error).strip() or name
-    return f"not a readable xlsx workbook ({name}: {message[:200]})"
+    return UnreadableFileError("E_BROKEN_FILE", f"{prefix}not a readable xlsx workbook ({name}: {message[:200]})")
 
 
 def _relevant(caught: Iterable[warnings.WarningMessage]) -> list[str]:
@@ -452,10 +462,10 @@ def _read_sheet(worksheet: ReadOnlyWorksheet, archive: zipfile.ZipFile, budget: 
             declared = ""
             if declared_rows and declared_rows > MAX_ROWS:
                 declared = f" (it declares {declared_rows:,} rows)"
-            sheet.warnings.append(
+            sheet.warnings.append(Notice("W_CAP_REACHED",
                 f"sheet '{sheet.title}' goes on past row {MAX_ROWS:,}{declared}; "
                 f"only the first {MAX_ROWS:,} rows were read"
-            )
+            ))
             break
         if not row:
             continue
@@ -476,22 +486,22 @@ def _read_sheet(worksheet: ReadOnlyWorksheet, archive: zipfile.ZipFile, budget: 
             sheet.cells[row_number] = texts
             budget[0] -= len(texts)
             if budget[0] < 0:
-                sheet.warnings.append(
+                sheet.warnings.append(Notice("W_CAP_REACHED",
                     f"the workbook has more than {MAX_CELLS:,} non-empty cells; sheet '{sheet.title}' "
                     f"was cut after row {row_number:,} and later sheets were not read"
-                )
+                ))
                 break
     if wide:
-        sheet.warnings.append(
+        sheet.warnings.append(Notice("W_CAP_REACHED",
             f"sheet '{sheet.title}' has cells beyond column {MAX_COLS:,} ({column_letter(MAX_COLS)}); "
             "they were not read"
-        )
+        ))
     if formulas:
         shown = ", ".join(formulas[:5]) + (", ..." if len(formulas) > 5 else "")
-        sheet.warnings.append(
+        sheet.warnings.append(Notice("W_FORMULA",
             f"sheet '{sheet.title}': {len(formulas)} cell(s) hold formulas ({shown}); formulas are not "
             "evaluated, the formula text is kept"
-        )
+        ))
     sheet.merges = merges
     return sheet
 
@@ -509,9 +519,9 @@ def _read_merges(archive: zipfile.ZipFile, path: str | None, sheet: SheetGrid) -
     merges: list[Merge] = []
     for match in _MERGE_REF.finditer(xml):
         if len(merges) >= MAX_MERGES:
-            sheet.warnings.append(
+            sheet.warnings.append(Notice("W_CAP_REACHED",
                 f"sheet '{sheet.title}' has more than {MAX_MERGES:,} merged ranges; the rest were ignored"
-            )
+            ))
             break
         try:
             min_col, min_row, max_col, max_row = range_boundaries(match.group(1).decode("ascii"))

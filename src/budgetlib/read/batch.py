@@ -26,6 +26,7 @@ from budgetlib.analysis.review import review
 from budgetlib.extract.document import UnreadableFileError
 from budgetlib.extract.load import load_document
 from budgetlib.forms import Forms, concat_forms, error_forms, forms_from_records, with_rows
+from budgetlib.notices import Notice
 from budgetlib.read.files import InputFile, text_name
 from budgetlib.transform.assemble import NoFormFound, extract_form, segment
 from budgetlib.transform.costbasis import cost_items
@@ -73,7 +74,8 @@ def parse_file(
             return _parse_file(path, source_file, keep_provenance)
     except limits.TimeLimitExceeded as exc:
         error = f"reading {exc} (the time limit); the file was not read"
-        return FileResult(source_file, {"errors": [{"source_file": source_file, "error": error, "location": None}]})
+        return FileResult(source_file, {"errors": [{"source_file": source_file, "code": "E_TIME_LIMIT", "error": error,
+                                                      "location": None}]})
 
 
 def _parse_file(path: Path, source_file: str, keep_provenance: bool) -> FileResult:
@@ -81,19 +83,20 @@ def _parse_file(path: Path, source_file: str, keep_provenance: bool) -> FileResu
     try:
         documents = load_document(path, source_file)
     except FileNotFoundError:
-        result.extend("errors", [{"source_file": source_file, "error": "file not found"}])
+        result.extend("errors", [{"source_file": source_file, "code": "E_FILE_NOT_FOUND", "error": "file not found"}])
         return result
     except IsADirectoryError:
-        result.extend("errors", [{"source_file": source_file, "error": "a folder, not a file"}])
+        result.extend("errors", [{"source_file": source_file, "code": "E_NOT_A_FILE", "error": "a folder, not a file"}])
         return result
     except UnreadableFileError as exc:
-        result.extend("errors", [{"source_file": source_file, "error": str(exc)}])
+        result.extend("errors", [{"source_file": source_file, "code": exc.code, "error": str(exc)}])
         return result
     except (OSError, ValueError, MemoryError, RecursionError) as exc:
-        result.extend("errors", [{"source_file": source_file, "error": text_name(f"cannot read the file: {exc}")}])
+        result.extend("errors", [{"source_file": source_file, "code": "E_READ_FAILED",
+                                  "error": text_name(f"cannot read the file: {exc}")}])
         return result
     index = 0
-    no_form_reasons: list[tuple[str, str]] = []
+    no_form_reasons: list[tuple[str, Notice]] = []
     for document in documents:
         part = f"sheet {document.part!r}" if document.part else ""
         noted = list(document.warnings)  # what the reader noticed goes with the document's first form
@@ -102,12 +105,13 @@ def _parse_file(path: Path, source_file: str, keep_provenance: bool) -> FileResu
             try:
                 form = extract_form(blocks, form_id, source_file, keep_provenance=keep_provenance)
             except NoFormFound as exc:
-                no_form_reasons.append((part, str(exc)))
+                no_form_reasons.append((part, exc.notice))
                 continue
             except Exception as exc:
                 where = traceback.extract_tb(exc.__traceback__)[-1]
                 result.extend("errors", [{
                     "source_file": source_file,
+                    "code": "E_FORM_FAILED",
                     "error": f"could not read form {index}: {type(exc).__name__}: {exc}",
                     "location": f"{part} (budgetlib {Path(where.filename).name}:{where.lineno})".strip(),
                 }])
@@ -117,25 +121,28 @@ def _parse_file(path: Path, source_file: str, keep_provenance: bool) -> FileResu
                 if table == "provenance" and not keep_provenance:
                     continue
                 result.extend(table, rows)
-            warnings = [*(("", w) for w in noted), *form.warnings]
+            warnings = [*noted, *form.warnings]
             noted = []
             result.extend("warnings", [
-                {"form_id": form_id, "source_file": source_file, "location": loc or part or None, "message": msg}
-                for loc, msg in warnings
+                {"form_id": form_id, "source_file": source_file, "location": notice.location or part or None,
+                 "code": notice.code, "message": notice.message}
+                for notice in warnings
             ])
             index += 1
     if index == 0:
-        reason = no_form_reasons[0][1] if no_form_reasons else "no content"
-        noted = [warning for document in documents for warning in document.warnings]
+        first = no_form_reasons[0][1] if no_form_reasons else Notice("E_NO_TABLE", "no content")
+        reason = first.message
+        noted = [warning.message for document in documents for warning in document.warnings]
         if noted:  # what the reader noticed often explains why no form was found (nesting, truncation)
             more = f"; and {len(noted) - 3} more" if len(noted) > 3 else ""
             reason = f"{reason} (the reader noted: {'; '.join(noted[:3])}{more})"
         where = ", ".join(p for p, _ in no_form_reasons if p) or None
-        result.extend("errors", [{"source_file": source_file, "error": reason, "location": where}])
+        result.extend("errors", [{"source_file": source_file, "code": first.code, "error": reason, "location": where}])
     elif no_form_reasons:  # a sheet without a form beside sheets with one: its cells are in no table, say so
         result.extend("warnings", [
             {"form_id": f"{source_file}#0", "source_file": source_file, "location": part or None,
-             "message": f"no form read here ({reason}); its cells are not in any table"}
+             "code": "W_SHEET_WITHOUT_FORM",
+             "message": f"no form read here ({reason.message}); its cells are not in any table"}
             for part, reason in no_form_reasons
         ])
     return result
@@ -200,11 +207,12 @@ def _tables_or_error(result: FileResult, time_limit: float | None = limits.TIME_
     try:
         forms = build_tables([result])
     except Exception as exc:
-        return error_forms(result.source_file, f"its tables could not be built: {type(exc).__name__}: {exc}")
+        return error_forms(result.source_file, "E_FORM_FAILED",
+                           f"its tables could not be built: {type(exc).__name__}: {exc}")
     try:
         return derive_tables(forms, time_limit)
     except Exception as exc:
-        error = {"source_file": result.source_file,
+        error = {"source_file": result.source_file, "code": "E_DERIVED_FAILED",
                  "error": f"read, but cost_items/findings could not be computed: {type(exc).__name__}: {exc}"}
         return with_rows(forms, "errors", [error])
 

@@ -184,7 +184,9 @@ def _read_file_by_file(client: Any, batch: Batch, keep_provenance: bool, reader:
         try:
             parts.append(future.result())
         except Exception as exc:
-            parts.append(error_forms(name, _describe(exc) if _is_worker_death(exc) else
+            dead = _is_worker_death(exc)
+            parts.append(error_forms(name, "E_WORKER_DIED" if dead else "E_FORM_FAILED",
+                                     _describe(exc) if dead else
                                      f"reading failed on the cluster: {type(exc).__name__}: {exc}"))
     return concat_forms(parts)
 

@@ -135,8 +135,9 @@ def _read_file_by_file(
             parts.append(pool.submit(reader, [(path, name)], keep_provenance).result())
         except BrokenProcessPool:
             log.error("the worker reading %s died", name)
-            parts.append(error_forms(name, WORKER_DIED))
+            parts.append(error_forms(name, "E_WORKER_DIED", WORKER_DIED))
             pool = _fresh_pool(pool, jobs)
         except Exception as exc:
-            parts.append(error_forms(name, f"reading failed in its worker: {type(exc).__name__}: {exc}"))
+            parts.append(error_forms(name, "E_FORM_FAILED",
+                                     f"reading failed in its worker: {type(exc).__name__}: {exc}"))
     return concat_forms(parts), pool

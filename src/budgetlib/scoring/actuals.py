@@ -396,6 +396,7 @@ def apply_actuals(forms: Forms, actuals: pd.DataFrame) -> Forms:
     unmatched = given.iloc[[i for i, target in enumerate(targets) if target is None]]
     warnings = [
         {"form_id": row.form_id, "source_file": row.origin.split(",")[0], "location": row.origin,
+         "code": "W_ACTUAL_UNMATCHED",
          "message": f"actuals sheet: form {row.form_id} has no indicator {row.indicator_no}; "
                     f"actual {row.actual_text!r} not used"}
         for row in unmatched.itertuples()

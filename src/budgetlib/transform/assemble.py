@@ -9,6 +9,7 @@ from typing import Any
 
 from budgetlib import vocabulary
 from budgetlib.extract.document import Document, Table, TextLine
+from budgetlib.notices import Notice
 from budgetlib.transform.amounts import IMPLAUSIBLE_YUAN, parse_amount
 from budgetlib.transform.blocks import indicator_header
 from budgetlib.transform.context import FormContext
@@ -50,7 +51,12 @@ def title_rules() -> tuple[TitleRule, ...]:
 
 
 class NoFormFound(ValueError):
-    """A document with no recognisable form in it; the message names what was looked for."""
+    """A document with no recognisable form in it; the message names what was looked for, ``code`` is
+    E_NO_TABLE or E_NO_FORM (data/notices.csv)."""
+
+    def __init__(self, code: str, message: str) -> None:
+        super().__init__(message)
+        self.notice = Notice(code, message)
 
 
 @dataclass
@@ -60,7 +66,7 @@ class FormRecords:
     form_id: str
     source_file: str
     records: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
-    warnings: list[tuple[str, str]] = field(default_factory=list)
+    warnings: list[Notice] = field(default_factory=list)
 
 
 def _has_project_label(table: Table) -> bool:
@@ -140,9 +146,10 @@ def extract_form(
     tables = [block for block in blocks if isinstance(block, Table)]
     lines = [block for block in blocks if isinstance(block, TextLine)]
     if not tables:
-        raise NoFormFound("no table found in the file")
+        raise NoFormFound("E_NO_TABLE", "no table found in the file")
     if not _has_form_content(tables):
         raise NoFormFound(
+            "E_NO_FORM",
             "no budget form found: none of the tables has a 项目名称 label or an indicator table "
             "(一级指标/二级指标/指标值)"
         )
@@ -159,7 +166,7 @@ def extract_form(
     project = {"source_file": source_file, "form_type": form_type, **ctx.project}
     ctx.add("projects", project)
     if not project.get("project_name"):
-        ctx.warn("", "no project name (项目名称) found: project_name is empty")
+        ctx.warn("W_NO_PROJECT_NAME", "", "no project name (项目名称) found: project_name is empty")
     _amount_warnings(ctx, tables)
     _leftovers(ctx, tables, lines)
     result = FormRecords(form_id, source_file, ctx.records, ctx.warnings)
@@ -213,16 +220,18 @@ def _amount_warnings(ctx: FormContext, tables: list[Table]) -> None:
             what = f"{money.table}.{money.as_written} {_shown(text)}"
             where = (money.table, money.as_written, key, text)
             if amount.problem in ("not an amount", "not a finite number"):
-                ctx.warn(origin_of(*where), f"{what} is not an amount: kept as written, {money.yuan} is empty")
+                ctx.warn("W_NOT_AN_AMOUNT", origin_of(*where),
+                         f"{what} is not an amount: kept as written, {money.yuan} is empty")
             elif amount.problem == "negative amount":
-                ctx.warn(origin_of(*where), f"{what} is a negative amount")
+                ctx.warn("W_NEGATIVE_AMOUNT", origin_of(*where), f"{what} is a negative amount")
             elif yuan is not None and yuan > IMPLAUSIBLE_YUAN:
-                ctx.warn(origin_of(*where), f"{what} is implausibly large ({yuan:,.0f} 元)")
+                ctx.warn("W_IMPLAUSIBLE_AMOUNT", origin_of(*where), f"{what} is implausibly large ({yuan:,.0f} 元)")
             elif yuan is None and amount.number is not None:
                 no_unit.append(text)
     if no_unit:
-        ctx.warn("", f"no money unit (元/万元) stated for {len(no_unit)} amount(s) such as {_shown(no_unit[0])}: "
-                     "kept as written, their *_yuan columns are empty")
+        ctx.warn("W_NO_MONEY_UNIT", "",
+                 f"no money unit (元/万元) stated for {len(no_unit)} amount(s) such as {_shown(no_unit[0])}: "
+                 "kept as written, their *_yuan columns are empty")
 
 
 def _shown(text: str, limit: int = 40) -> str:

@@ -14,6 +14,7 @@ from functools import cache
 from typing import Any, NamedTuple
 
 from budgetlib.extract.document import Table, TextLine
+from budgetlib.notices import Notice
 from budgetlib.transform.amounts import Amount, parse_amount, unit_stated_in
 from budgetlib.transform.labels import is_any_label
 from budgetlib.transform.normalize import compact
@@ -114,7 +115,7 @@ class FormContext:
     claims: dict[CellKey, list[Destination]] = field(default_factory=dict)
     project: dict[str, Any] = field(default_factory=dict)
     records: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
-    warnings: list[tuple[str, str]] = field(default_factory=list)
+    warnings: list[Notice] = field(default_factory=list)
     indicator_layout: IndicatorLayout | None = None
     """The layout of the last indicator table read (None before the first)."""
     indicator_levels: dict[str, InheritedLevels] = field(default_factory=dict)
@@ -150,8 +151,9 @@ class FormContext:
     def rows_of(self, table: str) -> list[dict[str, Any]]:
         return self.records.get(table, [])
 
-    def warn(self, location: str, message: str) -> None:
-        self.warnings.append((location, message))
+    def warn(self, code: str, location: str, message: str) -> None:
+        """A warning of this form: a code from data/notices.csv, where (a cell, a table) and what."""
+        self.warnings.append(Notice(code, message, location))
 
     def set_project(self, column: str, value: Any, cell: CellKey | None = None) -> bool:
         """Set a project field once; a second, different value is refused (and stays unparsed)."""
@@ -160,7 +162,7 @@ class FormContext:
         current = self.project.get(column)
         if current not in (None, "") and current != value:
             where = f"table {cell.table_no} row {cell.row}" if cell and cell.table_no is not None else "text"
-            self.warn(where, f"second value for {column} ignored: {value!r} (kept {current!r})")
+            self.warn("W_SECOND_VALUE", where, f"second value for {column} ignored: {value!r} (kept {current!r})")
             return False
         self.project[column] = value
         if cell is not None:

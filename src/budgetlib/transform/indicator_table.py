@@ -120,7 +120,7 @@ def _warn_second_table(ctx: FormContext, table: Table, header_row: int, seen_bef
     else:
         message = (f"a second indicator heading row: the {len(new)} indicators under it are read as more "
                    "indicators of the same form (check that it is not a second form)")
-    ctx.warn(where, message)
+    ctx.warn("W_INDICATOR_TABLE_REPEATED", where, message)
 
 
 def _read_section(
@@ -157,7 +157,8 @@ def parse_continued_table(ctx: FormContext, table: Table) -> int:
     assert layout is not None
     end = indicator_table_end(table, 0, layout.label_col, layout.data_col)
     _read_section(ctx, table, range(0, end), layout.maps, carry_on=True)
-    ctx.warn(f"table {table.table_no}", "read as a continuation of the indicator table before it (no headings)")
+    ctx.warn("W_INDICATOR_TABLE_CONTINUED", f"table {table.table_no}",
+             "read as a continuation of the indicator table before it (no headings)")
     if end < len(table.rows):
         end = _read_total_row(ctx, table, end, layout.annual)
     return end
@@ -182,7 +183,7 @@ def _read_rows(ctx: FormContext, table: Table, rows: range, cmap: ColumnMap) -> 
         row_map = cmap.shifted(shift) if shift else cmap
         if shift:
             texts = {level: _cell(ctx, table, row, row_map.columns.get(f"level{level}")) for level in (1, 2)}
-            ctx.warn(f"{table.origin}, row {row + 1}".lstrip(", "),
+            ctx.warn("W_ROW_SHIFTED", f"{table.origin}, row {row + 1}".lstrip(", "),
                      f"indicator row shifted {shift:+d} column(s) from its headings; read by its level labels")
         else:
             texts = {1: level1_text.get(row), 2: level2_text.get(row)}

@@ -1,0 +1,64 @@
+"""Warnings and errors with stable codes: what a reader noticed, and why a file could not be read.
+
+Every warning row and every error row carries a ``code`` from ``data/notices.csv`` (``W_…`` for a
+warning, ``E_…`` for an error), so that a batch can be filtered, counted and acted upon by kind
+without parsing messages; the message says the particulars (which cell, which sheet, how many). The
+catalogue is listed in the data dictionary.
+
+>>> Notice("W_FORMULA", "sheet 'Sheet1': 2 cell(s) hold formulas").code
+'W_FORMULA'
+>>> Notice("W_NO_SUCH_THING", "?")
+Traceback (most recent call last):
+...
+ValueError: unknown notice code 'W_NO_SUCH_THING' (not in data/notices.csv)
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from functools import cache
+from types import MappingProxyType
+
+from budgetlib.vocabulary import table
+
+__all__ = ["Notice", "NoticeKind", "catalogue"]
+
+
+@dataclass(frozen=True, slots=True)
+class NoticeKind:
+    """One code of the catalogue: its severity (``error`` or ``warning``), a short title and what it means."""
+
+    code: str
+    severity: str
+    title: str
+    description: str
+
+
+@cache
+def catalogue() -> Mapping[str, NoticeKind]:
+    """Every notice code, from ``data/notices.csv``, by code."""
+    kinds = {row["code"]: NoticeKind(row["code"], row["severity"], row["title"], row["description"])
+             for row in table("notices.csv")}
+    for kind in kinds.values():
+        prefix = {"error": "E_", "warning": "W_"}.get(kind.severity)
+        if prefix is None or not kind.code.startswith(prefix):
+            raise ValueError(f"data/notices.csv: {kind.code}: severity {kind.severity!r} does not fit the code")
+    return MappingProxyType(kinds)
+
+
+@dataclass(frozen=True, slots=True)
+class Notice:
+    """Something a reader noticed (a warning) or the reason a file was not read (an error).
+
+    ``location`` says where, when the message does not (a sheet, a line, a table's row); '' when the
+    notice is about the whole file or form.
+    """
+
+    code: str
+    message: str
+    location: str = ""
+
+    def __post_init__(self) -> None:
+        if self.code not in catalogue():
+            raise ValueError(f"unknown notice code {self.code!r} (not in data/notices.csv)")
