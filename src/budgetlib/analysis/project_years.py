@@ -49,10 +49,12 @@ from budgetlib.transform.normalize import compact
 __all__ = [
     "BUDGET_FIELDS",
     "DEFAULT_POLICY",
+    "EVALUATION_FORM_TYPES",
     "FIELD_WORDS",
     "FORM_WORDS",
     "PROJECT_FORM_TYPES",
     "ProjectYearPolicy",
+    "evaluation_forms",
     "normalise_department",
     "normalise_name",
     "one_form_each",
@@ -389,6 +391,24 @@ def one_form_each(forms_of_years: pd.DataFrame, candidates: Iterable[str]) -> pd
     ordered = ordered.sort_values(["project_key", "fiscal_year", "_later"], kind="stable")
     picked = ordered.drop_duplicates(["project_key", "fiscal_year"]).drop(columns="_later")
     return picked.reset_index(drop=True)
+
+
+EVALUATION_FORM_TYPES: tuple[str, ...] = ("self_evaluation", "department_self_evaluation")
+
+
+def evaluation_forms(forms: Forms, policy: ProjectYearPolicy = DEFAULT_POLICY) -> list[str]:
+    """The self-evaluations to count (attainment, grades, scores), in the order of ``projects``: one
+    per project-year (:func:`one_form_each`; a project-year seldom has two, but a re-filed one must
+    not count twice), and every self-evaluation that belongs to no project-year (a department-wide
+    self-evaluation is an evaluation too, of the department's own targets)."""
+    projects = forms.projects
+    evaluations = projects.loc[projects["form_type"].isin(EVALUATION_FORM_TYPES), "form_id"].tolist()
+    if not evaluations:
+        return []
+    forms_of_years = project_year_forms(forms, policy)
+    picked = set(one_form_each(forms_of_years, evaluations)["form_id"])
+    outside = set(evaluations) - set(forms_of_years["form_id"])
+    return [form_id for form_id in evaluations if form_id in picked or form_id in outside]
 
 
 def _grouped(rows: list[dict[str, Any]]) -> Iterable[tuple[tuple[str, int], list[dict[str, Any]]]]:
