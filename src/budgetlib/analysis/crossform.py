@@ -87,6 +87,14 @@ def _where(row: dict[str, Any]) -> str:
 # C17: the budget
 
 
+def _by_project_year(year_forms: pd.DataFrame) -> dict[tuple[str, int], list[dict[str, Any]]]:
+    """The rows of :func:`project_year_forms` as records, per project-year (in precedence order)."""
+    grouped: dict[tuple[str, int], list[dict[str, Any]]] = {}
+    for row in year_forms.to_dict("records"):
+        grouped.setdefault((row["project_key"], int(row["fiscal_year"])), []).append(row)
+    return grouped
+
+
 def _agree(a: float, b: float, relative: float, absolute: float) -> bool:
     return abs(a - b) <= max(absolute, relative * max(abs(a), abs(b)))
 
@@ -95,14 +103,14 @@ def check_budgets(forms: Forms, years: pd.DataFrame, year_forms: pd.DataFrame, *
                   absolute: float) -> list[Hit]:
     """C17: each form whose own budget differs from the one the project-year uses."""
     hits = []
-    by_year = {key: group for key, group in year_forms.groupby(["project_key", "fiscal_year"], sort=False)}
+    by_year = _by_project_year(year_forms)
     for row in years.to_dict("records"):
         if row["n_forms"] < 2 or is_missing(row["budget_yuan"]):
             continue
         used = _Figure(row["budget_form_id"], "", row["budget_basis"], float(row["budget_yuan"]))
         initial = None if is_missing(row["self_evaluation_initial_budget_yuan"]) else float(
             row["self_evaluation_initial_budget_yuan"])
-        for other in by_year[(row["project_key"], row["fiscal_year"])].to_dict("records"):
+        for other in by_year[(row["project_key"], row["fiscal_year"])]:
             if other["form_id"] == used.form_id or is_missing(other["budget_yuan"]):
                 continue
             figure = float(other["budget_yuan"])
@@ -131,16 +139,21 @@ def _indicator_key(name: object) -> str:
     return _NAME_NOISE.sub("", compact(name)) if isinstance(name, str) else ""
 
 
-def _annual(indicators: pd.DataFrame) -> pd.DataFrame:
-    """The annual indicators of one form (all of them when it has no annual ones), placeholders left out."""
-    real = indicators[~indicators["has_placeholder"].fillna(False).astype(bool)]
-    annual = real[real["horizon"] == "annual"]
-    return annual if len(annual) else real
+def _annual_by_form(indicators: pd.DataFrame, form_ids: set[str]) -> dict[str, list[dict[str, Any]]]:
+    """The annual indicators of each of ``form_ids`` (all of a form's indicators when it has no annual
+    ones), placeholders left out, as records."""
+    rows = indicators[indicators["form_id"].isin(form_ids)]
+    real: dict[str, list[dict[str, Any]]] = {}
+    for row in rows.to_dict("records"):
+        if not is_missing(row["has_placeholder"]) and bool(row["has_placeholder"]):
+            continue
+        real.setdefault(row["form_id"], []).append(row)
+    return {form_id: [r for r in found if r["horizon"] == "annual"] or found for form_id, found in real.items()}
 
 
-def _by_name(indicators: pd.DataFrame) -> dict[str, list[dict[str, Any]]]:
+def _by_name(indicators: list[dict[str, Any]]) -> dict[str, list[dict[str, Any]]]:
     found: dict[str, list[dict[str, Any]]] = {}
-    for row in indicators.to_dict("records"):
+    for row in indicators:
         key = _indicator_key(row["name"])
         if key:
             found.setdefault(key, []).append(row)
@@ -206,17 +219,23 @@ def check_targets(forms: Forms, years: pd.DataFrame, year_forms: pd.DataFrame) -
     indicators = forms.indicators
     if indicators.empty:
         return []
-    by_form = {form_id: _annual(group) for form_id, group in indicators.groupby("form_id", sort=False)}
+    pairs = []
+    for (_, year), group in _by_project_year(year_forms).items():
+        plans = [r for t in PLANNING_FORM_TYPES for r in group if r["form_type"] == t]
+        evaluations = [r for r in group if r["form_type"] == "self_evaluation"]
+        if plans and evaluations:
+            pairs.append((year, plans, evaluations))
+    wanted = {r["form_id"] for _, plans, evaluations in pairs for r in (*plans, *evaluations)}
+    by_form = _annual_by_form(indicators, wanted)
     hits = []
-    for (_, year), group in year_forms.groupby(["project_key", "fiscal_year"], sort=False):
-        planned_forms = [r for t in PLANNING_FORM_TYPES for r in group.to_dict("records")
-                         if r["form_type"] == t and r["form_id"] in by_form]
-        if not planned_forms:
+    for year, plans, evaluations in pairs:
+        with_indicators = [r for r in plans if r["form_id"] in by_form]
+        if not with_indicators:
             continue
-        plan = planned_forms[0]
+        plan = with_indicators[0]
         planned = _by_name(by_form[plan["form_id"]])
         source = FORM_WORDS[str(plan["form_type"])]
-        for evaluation in group[group["form_type"] == "self_evaluation"].to_dict("records"):
+        for evaluation in evaluations:
             if evaluation["form_id"] not in by_form:
                 continue
             evaluated = _by_name(by_form[evaluation["form_id"]])

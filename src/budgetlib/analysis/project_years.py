@@ -250,7 +250,9 @@ def _total_lines(forms: Forms) -> dict[str, dict[str, Any]]:
     if execution.empty:
         return {}
     totals = execution[execution["is_total"].fillna(False).astype(bool)].drop_duplicates("form_id")
-    return {row["form_id"]: row for row in totals.to_dict("records")}
+    columns = ["form_id", "executed_yuan", *(c for table, *pair in BUDGET_FIELDS.values() if table == "budget_execution"
+                                             for c in pair)]
+    return {row["form_id"]: row for row in totals[columns].to_dict("records")}
 
 
 def _figure(entry: str, project: Mapping[str, Any], total: Mapping[str, Any] | None) -> tuple[float | None, str | None,
@@ -269,6 +271,10 @@ def _missing(value: object) -> bool:
     return value is None or (not isinstance(value, str) and bool(pd.isna(value)))
 
 
+_PROJECT_COLUMNS = ("form_id", "form_type", "fiscal_year", "project_code", "project_name", "department",
+                    "department_code", "current_year_budget_yuan", "budget_as_written")
+"""The columns of ``projects`` a project-year is made from (the long texts are left behind)."""
+
 _FORM_COLUMNS = ["project_key", "fiscal_year", "form_id", "form_type", "project_code", "project_name", "department",
                  "department_code", "budget_yuan", "budget_basis", "budget_as_written", "is_budget_form"]
 
@@ -279,7 +285,7 @@ def _form_rows(forms: Forms, policy: ProjectYearPolicy) -> list[dict[str, Any]]:
     projects = forms.projects
     if projects.empty:
         return []
-    projects = projects.assign(project_key=project_keys(projects))
+    projects = projects[list(_PROJECT_COLUMNS)].assign(project_key=project_keys(projects))
     keep = projects["form_type"].isin(policy.form_types) & projects["fiscal_year"].notna()
     projects = projects[keep]
     totals = _total_lines(forms)
