@@ -25,9 +25,3 @@ def expected_project_years(manifest: pd.DataFrame) -> pd.DataFrame:
         })
     return pd.DataFrame.from_records(records)
 
-
-def expected_totals(manifest: pd.DataFrame, by: list[str]) -> pd.Series:
-    """Sums of :func:`expected_project_years` by ``by`` (NA where a project-year's budget is unknown)."""
-    years = expected_project_years(manifest)
-    return years.groupby(by)["budget_yuan"].sum(min_count=1).where(
-        ~years["budget_yuan"].isna().groupby([years[c] for c in by]).any())
