@@ -189,3 +189,95 @@ def test_charts_leave_pyplot_alone() -> None:
     figures_before = plt.get_fignums()
     CHARTS["yoy_bars"]()
     assert plt.get_fignums() == figures_before
+
+
+# -- text, titles and a bar that dwarfs the others --------------------------------------------------------
+
+LONG_TITLE = ("预算最大的 12 个项目的年度预算：中江县农业水价综合改革精准补贴和节水奖励项目小型水库水标尺制作安装 "
+              "(the largest projects, one budget per project-year)")
+
+
+def _drawn(fig: Figure):
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+
+    canvas = FigureCanvasAgg(fig)
+    canvas.draw()
+    return canvas.get_renderer()
+
+
+def test_a_dollar_sign_in_a_name_is_text_not_mathtext(tmp_path: Path, caplog) -> None:
+    from matplotlib import cbook
+
+    data = pd.DataFrame({"label": ["设备 US$5 与 $2 件", "$x^2$ 维护"], "amount_yuan": [300_000.0, 200_000.0]})
+    fig = charts.amount_bars(data, title="采购 $ 与 $ 对比")
+    _render_strictly(fig, tmp_path / "dollar.png", caplog)  # a mathtext parse would fail on "$ 与 $"
+    texts = [t.get_text() for t in _texts(fig)]
+    assert not [t for t in texts if cbook.is_math_text(t)]
+    shown = [t.replace(r"\$", "$") for t in texts]  # what the reader sees: the escape is dropped when drawn
+    assert "设备US$5与$2件" in {"".join(s.split()) for s in shown}  # wrapped over lines
+    assert "采购 $ 与 $ 对比" in shown
+    assert cbook.is_math_text("设备 US$5 与 $2 件")  # the same text unescaped would be mathtext
+
+
+def _title_text(fig: Figure, title: str) -> Text:
+    """The text artist that shows ``title`` (however it is wrapped)."""
+    wanted = "".join(title.replace("$", r"\$").split())
+    (found,) = [t for t in _texts(fig) if "".join(t.get_text().split()) == wanted]
+    return found
+
+
+def _overlap(a, b) -> bool:
+    return min(a.x1, b.x1) > max(a.x0, b.x0) and min(a.y1, b.y1) > max(a.y0, b.y0)
+
+
+BUDGETS = pd.DataFrame({"label": ["武汉市青山区教育局", "青神县发展和改革局本级", "武汉市新洲区大数据中心", "中江县水利局"],
+                        "amount_yuan": [100_000_000.0, 2_518_900.0, 500_000.0, 200_000.0]})
+
+
+TITLED = {
+    "yoy_bars": lambda title: charts.yoy_bars(YOY, title=title),
+    "amount_bars": lambda title: charts.amount_bars(BUDGETS, title=title),
+    "cost_breakdown": lambda title: charts.cost_breakdown(COST_ITEMS, title=title),
+    "unit_cost_comparison": lambda title: charts.unit_cost_comparison(UNIT_COSTS, title=title),
+    "attainment": lambda title: charts.attainment(ATTAINMENT, title=title),
+    "tornado": lambda title: charts.tornado(TORNADO, base=500_000.0, title=title),
+}
+
+
+@pytest.mark.parametrize("name", sorted(TITLED))
+@pytest.mark.parametrize("title", [LONG_TITLE, "敏感性分析 (sensitivity)"], ids=["long", "short"])
+def test_the_title_overlaps_nothing_and_stays_on_the_page(name: str, title: str) -> None:
+    fig = TITLED[name](title)
+    renderer = _drawn(fig)
+    shown = _title_text(fig, title)
+    box = shown.get_window_extent(renderer)
+    page = fig.bbox
+    assert page.x0 <= box.x0 and box.x1 <= page.x1 and box.y1 <= page.y1, (name, box, page)
+    for text in _texts(fig):
+        if text is not shown and text.get_visible():
+            assert not _overlap(box, text.get_window_extent(renderer)), (name, text.get_text())
+
+
+def test_one_huge_bar_is_cut_and_labelled_so_the_others_stay_readable() -> None:
+    fig = charts.amount_bars(BUDGETS)
+    ax = fig.axes[0]
+    right = ax.get_xlim()[1]
+    # the axis ends a little beyond 2,518,900 (× 1.2 × 1.35), not at 100,000,000
+    assert right == pytest.approx(2_518_900.0 * 1.2 * 1.35)
+    widths = {round(p.get_width()) for p in ax.patches}
+    assert widths == {round(2_518_900.0 * 1.2), 2_518_900, 500_000, 200_000}
+    assert min(widths) / right > 0.04  # a visible bar (uncut it would be 0.2 % of the axis)
+    labels = [t.get_text() for t in ax.texts]
+    assert "10,000.00（截断）" in labels and "251.89" in labels  # the real amount, said to be cut
+    assert "截断" in ax.get_xlabel()
+    assert len([line for line in ax.lines if line.get_color() == "white"]) == 2  # the break mark
+
+
+def test_year_bars_cut_the_huge_one_too_and_leave_even_bars_alone() -> None:
+    long = pd.DataFrame({"label": ["青山区", "青山区", "中江县"], "fiscal_year": [2020, 2021, 2021],
+                         "amount_yuan": [100_000_000.0, 3_000_000.0, 200_000.0]})
+    ax = charts.yoy_bars(long).axes[0]
+    assert ax.get_xlim()[1] < 10_000_000 and "截断" in ax.get_xlabel()
+    assert any(t.get_text() == "10,000.00（截断）" for t in ax.texts)
+    even = charts.amount_bars(pd.DataFrame({"label": ["a", "b"], "amount_yuan": [440_000.0, 60_000.0]})).axes[0]
+    assert even.get_xlim()[1] > 440_000 and "截断" not in even.get_xlabel()

@@ -13,6 +13,7 @@ from openpyxl import load_workbook
 
 import budgetlib as bl
 from budgetlib.synth import DEFAULT_QUIRK_RATES, MARK, SyntheticCorpus, generate_corpus, main, read_manifest
+from tests.analysis.truth import expected_project_years
 
 ROOT = Path(__file__).resolve().parents[1]
 SAMPLE = ROOT / "data" / "raw" / "synthetic"
@@ -220,8 +221,8 @@ def test_outlying_prices_are_marked(tmp_path: Path) -> None:
 def test_yoy_by_department_matches_the_truth(multi_year: Corpus) -> None:
     forms, made = multi_year
     manifest = made.files
-    primary = manifest[manifest["is_primary"]]
-    known = primary.assign(amount=primary["budget_yuan"].where(primary["budget_unit"] != ""))
+    # one budget per project-year, by the documented precedence (self-evaluation, target form, declaration)
+    known = expected_project_years(manifest).rename(columns={"budget_yuan": "amount"})
 
     def total(department: str, year: int) -> float | None:
         rows = known[(known["department"] == department) & (known["fiscal_year"] == year)]

@@ -27,6 +27,8 @@ _LAZY: dict[str, str] = {
     "cost_items": "budgetlib.transform.costbasis",
     "parse_cost_basis": "budgetlib.transform.costbasis",
     # analyses
+    "project_years": "budgetlib.analysis.project_years",
+    "ProjectYearPolicy": "budgetlib.analysis.project_years",
     "yoy": "budgetlib.analysis.yoy",
     "review": "budgetlib.analysis.review",
     "ReviewConfig": "budgetlib.analysis.review",

@@ -12,6 +12,15 @@ Why this module exists:
   and money axes say their unit (元 or 万元) and use thousands separators.
 - **Tidy input.** Every chart takes a long DataFrame with documented column names (overridable by
   keyword), so an analysis result can be passed straight in.
+- **Text is text.** Names come from forms: a ``$`` in one is a dollar sign, not the start of
+  mathtext (every text a chart places goes through :func:`plain_text`). The title is the figure's
+  own (``suptitle``), wrapped to the page width, so the layout keeps it above everything the axes
+  hold: it never overlaps a label, a legend or an annotation.
+- **One huge bar does not flatten the others.** When the largest bars are more than
+  :data:`BREAK_FACTOR` times the next one, the money axis is cut just beyond the bars below them:
+  the cut bars end in a break mark (two white slashes), their labels give the real amount and say
+  "截断", and the axis label says so. The analyst reads every bar on one linear scale and the
+  outlier's value in figures (a log axis would make both hard to read).
 
 Figures are built as :class:`ChartFigure`, not with pyplot, so the library keeps no figure registry;
 a notebook shows a chart by returning it as the cell's last expression (it renders itself as PNG,
@@ -24,7 +33,9 @@ from __future__ import annotations
 
 import io
 import math
+import re
 import textwrap
+import unicodedata
 from collections.abc import Sequence
 from functools import cache
 from pathlib import Path
@@ -121,17 +132,66 @@ def _new_figure(height_in: float) -> tuple[Figure, Axes]:
     return fig, ax
 
 
+def plain_text(text: object) -> str:
+    r"""A text as matplotlib should draw it, literally: every ``$`` escaped, so that a name such as
+    "US$5 采购 $2 件" is not read as mathtext (with two ``$`` matplotlib would draw what is between
+    them as a formula, in italics, and fail on some texts).
+
+    >>> plain_text("US$5 与 $2"), plain_text(None)
+    ('US\\$5 与 \\$2', '')
+    """
+    if text is None or (isinstance(text, float) and math.isnan(text)):
+        return ""
+    return str(text).replace("$", r"\$")
+
+
+TITLE_WIDTH = 74
+"""Display columns a title line may take (a Chinese character takes two) at TITLE_FONT_PT across
+PAGE_WIDTH_IN: about 37 Chinese characters."""
+
+
+def _width(ch: str) -> int:
+    return 2 if unicodedata.east_asian_width(ch) in ("W", "F") else 1
+
+
+def wrap_display(text: str, width: int) -> str:
+    r"""Wrap ``text`` to lines of at most ``width`` display columns (a Chinese character takes two),
+    breaking between words of Latin text and between any two Chinese characters.
+
+    >>> wrap_display("各部门各年度预算 (budget by year)", 20)
+    '各部门各年度预算\n(budget by year)'
+    """
+    tokens = re.findall(r"[\x21-\x7e]+\s*|\s+|.", text)
+    lines: list[str] = []
+    line, used = "", 0
+    for token in tokens:
+        size = sum(_width(ch) for ch in token.rstrip())
+        if line and used + size > width:
+            lines.append(line.rstrip())
+            line, used = "", 0
+            token = token.lstrip()
+            size = sum(_width(ch) for ch in token.rstrip())
+        line += token
+        used += sum(_width(ch) for ch in token)
+    if line.strip():
+        lines.append(line.rstrip())
+    return "\n".join(lines)
+
+
 def _title(ax: Axes, title: str | None) -> None:
+    """The chart's title, as the figure's own title: the constrained layout places it above every
+    artist of the axes (tick labels, annotations, legends), so nothing overlaps it."""
     if title:
-        ax.set_title(title, fontsize=TITLE_FONT_PT, loc="left", wrap=True)
         figure = ax.get_figure(root=True)
+        figure.suptitle(wrap_display(plain_text(title), TITLE_WIDTH), fontsize=TITLE_FONT_PT, x=0.01,
+                        ha="left")
         if isinstance(figure, ChartFigure):
             figure.alt_text = title
 
 
 def _wrap(label: object, width: int = 14) -> str:
     """Wrap a (Chinese) label to lines of ``width`` characters; CJK text has no spaces to break at."""
-    text = "" if label is None or (isinstance(label, float) and math.isnan(label)) else str(label)
+    text = plain_text(label)
     return "\n".join(textwrap.wrap(text, width=width, break_long_words=True)) or "—"
 
 
@@ -179,11 +239,11 @@ class MoneyFormatter(Formatter):
         return f"{value:,.{places}f}"
 
 
-def _money_axis(ax: Axes, axis: str, unit: str, label: str = "金额") -> None:
+def _money_axis(ax: Axes, axis: str, unit: str, label: str = "金额", note: str = "") -> None:
     target = ax.xaxis if axis == "x" else ax.yaxis
     target.set_major_formatter(MoneyFormatter(unit))
     target.set_major_locator(MaxNLocator(nbins=6))
-    target.set_label_text(f"{label}（{unit}）", fontsize=BASE_FONT_PT)
+    target.set_label_text(f"{label}（{unit}）{note}", fontsize=BASE_FONT_PT)
 
 
 def _legend(fig: Figure, ax: Axes) -> None:
@@ -194,9 +254,52 @@ def _legend(fig: Figure, ax: Axes) -> None:
                    fontsize=VALUE_LABEL_PT)
 
 
-def _value_labels(ax: Axes, container, values: Sequence[float], unit: str) -> None:
-    labels = [format_money(v, unit) if not pd.isna(v) else "" for v in values]
+def _value_labels(ax: Axes, container, values: Sequence[float], unit: str, cap: float | None = None) -> None:
+    labels = [("" if pd.isna(v) else format_money(v, unit) + ("（截断）" if cap is not None and v > cap else ""))
+              for v in values]
     ax.bar_label(container, labels=labels, padding=2, fontsize=VALUE_LABEL_PT)
+
+
+BREAK_FACTOR = 10.0
+"""A bar more than this many times the next one is cut (see the module docstring)."""
+
+CUT_NOTE = "；标 // 的条形已截断，标签为实际金额"
+
+
+def axis_cap(values: Sequence[float] | np.ndarray, factor: float = BREAK_FACTOR) -> float | None:
+    """Where to cut the money axis, or None when no bar dwarfs the others.
+
+    The largest bars (at most a quarter of them, at least one) are cut when the smallest of them is
+    more than ``factor`` times the largest of the rest; the axis then ends a little beyond that one.
+
+    >>> axis_cap([100_000_000.0, 2_500_000.0, 500_000.0, 200_000.0])
+    3000000.0
+    >>> axis_cap([440_000.0, 60_000.0]) is None   # 7.3 times: every bar still readable
+    True
+    """
+    finite = np.asarray(values, dtype=float)
+    ordered = np.sort(finite[np.isfinite(finite) & (finite > 0)])[::-1]
+    for k in range(1, max(1, len(ordered) // 4) + 1):
+        if k < len(ordered) and ordered[k - 1] > factor * ordered[k]:
+            return float(ordered[k] * 1.2)
+    return None
+
+
+def _cut(values: np.ndarray, cap: float | None) -> np.ndarray:
+    return values if cap is None else np.minimum(values, cap)
+
+
+def _mark_breaks(ax: Axes, container, values: Sequence[float], cap: float) -> None:
+    """Two white slashes across the end of every bar cut at ``cap``, and the axis ended beyond it."""
+    step = cap * 0.015
+    for bar, value in zip(container, values, strict=True):
+        if pd.isna(value) or value <= cap:
+            continue
+        y, h = bar.get_y(), bar.get_height()
+        for x in (cap * 0.9, cap * 0.9 + 2 * step):
+            ax.plot([x - step, x + step], [y - 0.15 * h, y + 1.15 * h], color="white", linewidth=2.2,
+                    solid_capstyle="butt", zorder=bar.get_zorder() + 1)
+    ax.set_xlim(0, cap * 1.35)
 
 
 def _empty(title: str | None, message: str = "无数据 (no data)") -> Figure:
@@ -234,11 +337,16 @@ def amount_bars(
     unit = unit or money_unit(rows[value])
     fig, ax = _new_figure(_height_for(len(rows)))
     positions = np.arange(len(rows))
-    bars = ax.barh(positions, rows[value].to_numpy(dtype=float), color=RAMP[3], height=0.6)
+    values = rows[value].to_numpy(dtype=float)
+    cap = axis_cap(values)
+    bars = ax.barh(positions, _cut(values, cap), color=RAMP[3], height=0.6)
     ax.set_yticks(positions, [_wrap(v) for v in rows[label]])
-    _value_labels(ax, bars, rows[value].tolist(), unit)
-    _money_axis(ax, "x", unit)
-    ax.margins(x=0.15)
+    _value_labels(ax, bars, values.tolist(), unit, cap)
+    _money_axis(ax, "x", unit, note=CUT_NOTE if cap is not None else "")
+    if cap is None:
+        ax.margins(x=0.15)
+    else:
+        _mark_breaks(ax, bars, values.tolist(), cap)
     _title(ax, title)
     return fig
 
@@ -274,14 +382,20 @@ def yoy_bars(
     group = np.arange(len(labels))[::-1]
     height = 0.8 / n_years
     colours = _ramp(n_years)
-    for i, y in enumerate(years):
+    per_year = {}
+    for y in years:
         by_label = rows[rows[year] == y].groupby(label, sort=False)[value].sum(min_count=1)
-        values = [float(by_label.get(lab, np.nan)) for lab in labels]
+        per_year[y] = [float(by_label.get(lab, np.nan)) for lab in labels]
+    cap = axis_cap([v for values in per_year.values() for v in values])
+    for i, y in enumerate(years):
+        values = per_year[y]
         offsets = group + (n_years - 1) / 2 * height - i * height
-        bars = ax.barh(offsets, np.nan_to_num(values), height=height * 0.92, color=colours[i],
+        bars = ax.barh(offsets, _cut(np.nan_to_num(values), cap), height=height * 0.92, color=colours[i],
                        hatch=HATCHES[i % len(HATCHES)] if n_years > len(RAMP) else "",
                        edgecolor="#333333", linewidth=0.4, label=f"{y}年")
-        _value_labels(ax, bars, values, unit)
+        _value_labels(ax, bars, values, unit, cap)
+        if cap is not None:
+            _mark_breaks(ax, bars, values, cap)
     if change in rows.columns:
         changes = rows.dropna(subset=[change]).groupby(label, sort=False)[change].last()
         for pos, lab in zip(group, labels, strict=True):
@@ -289,8 +403,9 @@ def yoy_bars(
                 ax.annotate(format_change(changes[lab]), xy=(1.0, pos), xycoords=("axes fraction", "data"),
                             ha="right", va="center", fontsize=VALUE_LABEL_PT)
     ax.set_yticks(group, [_wrap(v) for v in labels])
-    _money_axis(ax, "x", unit)
-    ax.margins(x=0.18)
+    _money_axis(ax, "x", unit, note=CUT_NOTE if cap is not None else "")
+    if cap is None:
+        ax.margins(x=0.18)
     _legend(fig, ax)
     _title(ax, title)
     return fig
@@ -369,13 +484,13 @@ def unit_cost_comparison(
         part = rows[rows["_basis"] == b].sort_values(unit_cost, kind="stable")
         positions = np.arange(len(part))
         bars = ax.barh(positions, part[unit_cost].to_numpy(dtype=float), height=0.6, color=RAMP[3])
-        ax.bar_label(bars, labels=[f"{format_decimal(v)} {b}" for v in part[unit_cost]], padding=2,
+        ax.bar_label(bars, labels=[f"{format_decimal(v)} {plain_text(b)}" for v in part[unit_cost]], padding=2,
                      fontsize=VALUE_LABEL_PT)
         ax.set_yticks(positions, [_wrap(v) for v in part[label]])
         ax.tick_params(labelsize=BASE_FONT_PT)
         ax.xaxis.set_major_formatter(MoneyFormatter("元"))
         ax.xaxis.set_major_locator(MaxNLocator(nbins=5))
-        ax.set_xlabel(f"单位成本（{b}）", fontsize=BASE_FONT_PT)
+        ax.set_xlabel(f"单位成本（{plain_text(b)}）", fontsize=BASE_FONT_PT)
         ax.margins(x=0.3)
         for side in ("top", "right"):
             ax.spines[side].set_visible(False)
@@ -486,17 +601,21 @@ def _ramp(n: int) -> list[str]:
 
 
 __all__ = [
+    "BREAK_FACTOR",
     "CJK_FAMILY",
     "ChartFigure",
     "MoneyFormatter",
     "amount_bars",
     "attainment",
+    "axis_cap",
     "cjk_font_path",
     "cost_breakdown",
     "format_money",
     "money_unit",
+    "plain_text",
     "tornado",
     "unit_cost_comparison",
     "use_cjk_font",
+    "wrap_display",
     "yoy_bars",
 ]

@@ -440,7 +440,8 @@ FORM_TABLES = tuple(name for name in TABLES if name not in SCORE_TABLES)
 # results: what the analyses return and what the report sections count, declared for their units
 
 ANALYSIS_TABLES: dict[str, TableSpec] = {}
-"""Tables the analyses return (``bl.yoy``, ``bl.unit_costs``, ``bl.reprice``, ``bl.sensitivity``).
+"""Tables the analyses return (``bl.project_years``, ``bl.yoy``, ``bl.unit_costs``, ``bl.reprice``,
+``bl.sensitivity``).
 Not read or written with the forms; declared so that their columns have a type, a unit and a
 meaning in one place, like the tables above."""
 
@@ -450,6 +451,57 @@ def _analysis_table(name: str, row: str, *columns: Column) -> TableSpec:
     ANALYSIS_TABLES[name] = spec
     return spec
 
+
+_analysis_table(
+    "project_years",
+    "project × fiscal year (`bl.project_years`): the unit of every total, one budget per project-year however "
+    "many forms it has; department-wide forms have none",
+    _c("project_key", STR, "What follows a project across forms and years: code:<project code>, else "
+       "name:<department>|<name>, else form:<form_id>."),
+    _c("project_code", STR, "Project code (from the budget form, else another form of the project-year)."),
+    _c("project_name", STR, "Project name (from the budget form, else another form of the project-year)."),
+    _c("department", STR, "Supervising department."),
+    _c("department_code", STR, "Department code, a string."),
+    _c("fiscal_year", INT, "Budget year.", "year"),
+    _c("budget_yuan", FLOAT, "The project-year's budget, from the first source of the precedence its forms state "
+       "with a unit (ProjectYearPolicy); NA when none does.", "元"),
+    _c("budget_basis", STR, "Where budget_yuan comes from, form_type:field: self_evaluation:adjusted_budget "
+       "(调整后预算数), self_evaluation:full_year_budget (全年预算数), self_evaluation:current_year_budget, "
+       "target:current_year_budget (年度资金总额), declaration:current_year_budget (项目当年预算)."),
+    _c("budget_as_written", STR, "The budget as written in its form."),
+    _c("budget_form_id", STR, "The form the budget comes from."),
+    _c("budget_note", STR, "Why an earlier source of the precedence was passed over (its amount has no unit); NA "
+       "when the first source gave the budget."),
+    _c("form_ids", STR, "Every form of the project-year, ';'-separated, in precedence order."),
+    _c("form_types", STR, "Their form types, in the same order."),
+    _c("n_forms", INT, "Forms of the project-year."),
+    _c("declaration_budget_yuan", FLOAT, "The declaration's current-year budget; NA without one or its unit.", "元"),
+    _c("target_budget_yuan", FLOAT, "The target form's annual amount; NA without one or its unit.", "元"),
+    _c("self_evaluation_budget_yuan", FLOAT, "The self-evaluation's adjusted or full-year budget; NA without one or "
+       "its unit.", "元"),
+    _c("self_evaluation_initial_budget_yuan", FLOAT, "The self-evaluation's 年初预算数 (budget at the start of the "
+       "year).", "元"),
+    _c("executed_yuan", FLOAT, "The self-evaluation's 全年执行数 (what was spent).", "元"),
+)
+
+_analysis_table(
+    "project_year_forms",
+    "form of a project-year (`budgetlib.analysis.project_years.project_year_forms`): each form's own budget "
+    "figure beside the others of its project-year",
+    _c("project_key", STR, "The project (as in project_years)."),
+    _c("fiscal_year", INT, "Budget year.", "year"),
+    FORM_ID,
+    _c("form_type", STR, "declaration, target or self_evaluation."),
+    _c("project_code", STR, "Project code as the form states it."),
+    _c("project_name", STR, "Project name as the form states it."),
+    _c("department", STR, "Supervising department as the form states it."),
+    _c("department_code", STR, "Department code, a string."),
+    _c("budget_yuan", FLOAT, "The form's own budget (first source of its type it states with a unit); NA when "
+       "unknown.", "元"),
+    _c("budget_basis", STR, "Where the form's figure comes from (form_type:field)."),
+    _c("budget_as_written", STR, "The figure as written."),
+    _c("is_budget_form", BOOL, "The project-year's budget is this form's figure."),
+)
 
 _analysis_table(
     "yoy",
@@ -481,8 +533,10 @@ _analysis_table(
 
 _analysis_table(
     "unit_costs",
-    "cost item with a quantity and an amount, against the items of its kind (`bl.unit_costs`)",
+    "cost item with a quantity and an amount, against the items of its kind (`bl.unit_costs`; one form's items "
+    "per project-year)",
     FORM_ID,
+    _c("project_key", STR, "The project (as in project_years); NA for a form of no project-year."),
     _c("fiscal_year", INT, "Budget year of the form.", "year"),
     _c("department", STR, "Supervising department."),
     _c("project_name", STR, "Project name."),
@@ -542,6 +596,10 @@ REPORT_COLUMNS: tuple[Column, ...] = (
     _c("lines", INT, "Lines summed."),
     _c("unknown", INT, "Of the lines summed, those whose amount is unknown (no stated unit)."),
     _c("budget_unknown", INT, "Forms whose budget is unknown (no stated unit)."),
+    _c("declaration_forms", INT, "Declarations counted."),
+    _c("target_forms", INT, "Target forms counted."),
+    _c("self_evaluation_forms", INT, "Self-evaluations counted."),
+    _c("other_forms", INT, "Forms of no project (department-wide forms, other kinds): in no project's total."),
     _c("indicators", INT, "Indicators counted."),
     _c("quantitative", INT, "Indicators with a quantitative target."),
     _c("qualitative", INT, "Indicators with a qualitative target."),
@@ -648,7 +706,7 @@ def data_dictionary() -> str:
     for spec in TABLES.values():
         lines += [f"## {spec.name}", "", f"One row per {spec.row}.", "", *_column_rows(spec.columns), ""]
     lines += ["# Results of the analyses", "",
-              "What `bl.yoy`, `bl.unit_costs`, `bl.reprice` and `bl.sensitivity` return.", ""]
+              "What `bl.project_years`, `bl.yoy`, `bl.unit_costs`, `bl.reprice` and `bl.sensitivity` return.", ""]
     for spec in ANALYSIS_TABLES.values():
         lines += [f"## {spec.name}", "", f"One row per {spec.row}.", "", *_column_rows(spec.columns), ""]
     lines += ["# Columns of the report sections", "",

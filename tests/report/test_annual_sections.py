@@ -10,31 +10,79 @@ from budgetlib.report import annual_sections, data
 from tests.conftest import ZHONGJIANG, read_example
 
 
-def test_overview_counts_forms_and_sums_budgets(all_examples) -> None:
+def test_overview_counts_project_years_and_forms_per_year(all_examples) -> None:
     table = annual_sections.overview(all_examples)
+    assert list(table.columns) == list(annual_sections.OVERVIEW_COLUMNS)
+    # year, projects, budget, unknown, forms, declarations, targets, self-evaluations, other
     assert table.values.tolist() == [
-        [2020, "declaration", 1, 500_000.0, 0],
-        [2020, "target", 1, 100_000_000.0, 0],       # 10000万元
-        [2022, "self_evaluation", 1, 200_000.0, 0],  # 20 (万元)
-        [2023, "self_evaluation", 1, 2_518_900.0, 0],  # 251.89 (万元)
-        [2023, "target", 1, 2_500_000.0, 0],         # 250万
+        [2020, 2, 100_500_000.0, 0, 2, 1, 1, 0, 0],  # 10000万元 + 500,000
+        [2022, 1, 200_000.0, 0, 1, 0, 0, 1, 0],      # 20 (万元)
+        [2023, 2, 5_018_900.0, 0, 2, 0, 1, 1, 0],    # 251.89 (万元) + 250万
     ]
 
 
-def test_budget_breakdown_by_department_or_by_project(all_examples) -> None:
+def test_overview_counts_a_project_year_once_however_many_forms_it_has(shipped) -> None:
+    table = annual_sections.overview(shipped).set_index("fiscal_year")
+    # 2022: 16 forms of 11 project-years; 合成县环境卫生管理处's two projects each have a declaration and a
+    # self-evaluation, and count 946,800 + 1,219,400 = 2,166,200 once, not 4,332,400
+    assert (table.loc[2022, "forms"], table.loc[2022, "n_projects"]) == (16, 11)
+    env = annual_sections.budget_breakdown(data.select_forms(shipped, fiscal_year=2022)).set_index("label")
+    assert env.loc["合成县环境卫生管理处", "budget_yuan"] == 2_166_200.0
+    assert env.loc["合成县环境卫生管理处", ["n_projects", "forms"]].tolist() == [2, 4]
+
+
+def test_budget_breakdown_by_department_or_by_project_year_by_year(all_examples) -> None:
     by_department = annual_sections.budget_breakdown(all_examples)
-    assert by_department["label"].tolist()[0] == "武汉市青山区教育局"
-    assert by_department["current_year_budget_yuan"].sum() == 105_718_900.0  # 1e8 + 2,518,900 + 2.5e6 + 5e5 + 2e5
+    assert by_department[["label", "fiscal_year", "budget_yuan"]].values.tolist() == [
+        ["武汉市青山区教育局", 2020, 100_000_000.0], ["武汉市新洲区大数据中心", 2020, 500_000.0],
+        ["中江县水利局", 2022, 200_000.0], ["青神县发展和改革局本级", 2023, 2_518_900.0],
+        ["湘潭市环境卫生管理处", 2023, 2_500_000.0],
+    ]
     one = annual_sections.budget_breakdown(data.select_forms(all_examples, department="中江县水利局"), "中江县水利局")
     assert one["label"].tolist() == ["中江县农业水价综合改革精准补贴和节水奖励项目小型水库水标尺制作安装"]
+
+
+def test_budget_breakdown_never_adds_years_together(shipped) -> None:
+    table = annual_sections.budget_breakdown(shipped).set_index(["label", "fiscal_year"])
+    env = table.loc["合成县环境卫生管理处", "budget_yuan"]
+    assert env.to_dict() == {2020: 1_809_000.0, 2021: 2_032_200.0, 2022: 2_166_200.0, 2023: 2_233_000.0}
 
 
 def test_budget_breakdown_counts_unknown_budgets_instead_of_adding_zero(all_examples) -> None:
     projects = all_examples.projects.copy()
     projects["current_year_budget_yuan"] = np.nan
-    table = annual_sections.budget_breakdown(Forms({"projects": projects}))
-    assert table["current_year_budget_yuan"].isna().all() and table["budget_unknown"].sum() == 5
+    unknown = Forms({"projects": projects})  # no budget-execution lines either: every budget unknown
+    table = annual_sections.budget_breakdown(unknown)
+    assert table["budget_yuan"].isna().all() and table["n_unknown"].sum() == 5
     assert annual_sections.budget_breakdown_chart(table) is None
+
+
+def test_two_departments_projects_of_one_name_stay_apart(shipped) -> None:
+    largest = annual_sections.largest_projects(shipped, top=20)
+    fog = largest[largest["label"].str.startswith("雾炮车降尘抑尘服务")]
+    assert set(fog["label"]) == {"雾炮车降尘抑尘服务（湘潭市环境卫生管理处）", "雾炮车降尘抑尘服务（合成县环境卫生管理处）"}
+    in_2023 = fog[fog["fiscal_year"] == 2023].set_index("department")["budget_yuan"]
+    assert in_2023.to_dict() == {"湘潭市环境卫生管理处": 2_500_000.0, "合成县环境卫生管理处": 1_011_600.0}
+    chart = annual_sections.largest_projects_chart(largest)
+    ticks = {"".join(t.get_text().split()) for t in chart.axes[0].get_yticklabels()}
+    assert {"雾炮车降尘抑尘服务（湘潭市环境卫生管理处）", "雾炮车降尘抑尘服务（合成县环境卫生管理处）"} <= ticks
+
+
+def test_category_totals_take_one_form_per_project_year_and_its_own_year(shipped) -> None:
+    totals = annual_sections.category_totals(shipped).set_index(["economic_category", "fiscal_year"])
+    lines = category_lines_by_hand(shipped)
+    for key, amount in lines.items():
+        assert totals.loc[key, "amount_yuan"] == amount, key
+    assert set(totals.index) == set(lines)
+
+
+def category_lines_by_hand(forms: Forms) -> dict:
+    """The own-year expenditure columns of the declarations, one per project-year (no project-year of the
+    shipped data has two forms with an expenditure table)."""
+    exp = forms.expenditures.merge(forms.projects[["form_id", "fiscal_year"]].rename(columns={"fiscal_year": "y"}),
+                                   on="form_id")
+    own = exp[exp["fiscal_year"] == exp["y"]]
+    return own.groupby(["economic_category", "fiscal_year"])["amount_yuan"].sum().to_dict()
 
 
 def test_indicator_overview_counts_by_level_and_target_kind(all_examples) -> None:

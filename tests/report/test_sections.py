@@ -34,6 +34,9 @@ def _section_tables(all_examples):
         sections.score_overview(sections.scores(all_examples)),
         sections.indicator_scores(sections.scores(all_examples), all_examples).data,  # two self-evaluations
         sections.grade_distribution(sections.score_overview(sections.scores(all_examples))),
+        sections.project_year_table(all_examples), sections.project_year_list(all_examples),
+        sections.largest_projects(all_examples), sections.category_totals(all_examples),
+        sections.evaluated_project_years(all_examples),
     ]
 
 
@@ -71,9 +74,9 @@ def test_the_notebooks_call_the_sections_of_their_report() -> None:
     by_notebook = {p.name: {name for alias, name in _calls(p) if alias == "sections"} for p in NOTEBOOKS}
     assert {"project_facts", "funding_lines", "cost_basis", "score_totals", "findings_table"} <= by_notebook[
         "project_report.ipynb"]
-    assert {"overview", "budget_breakdown", "yoy_table", "unit_cost_table", "findings_summary"} <= by_notebook[
-        "annual_report.ipynb"]
-    assert {"attainment_by_level", "missed_indicators", "unscored_indicators"} <= by_notebook[
+    assert {"overview", "budget_breakdown", "yoy_table", "unit_cost_table", "findings_summary", "project_year_list",
+            "largest_projects", "category_totals"} <= by_notebook["annual_report.ipynb"]
+    assert {"attainment_by_level", "missed_indicators", "unscored_indicators", "evaluated_project_years"} <= by_notebook[
         "indicator_attainment.ipynb"]
     assert {"project_heading", "cost_basis", "table"} <= by_notebook["scenario_explorer.ipynb"]
 

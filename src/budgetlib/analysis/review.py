@@ -1,12 +1,16 @@
-"""Review findings (绩效目标审核): checks C1–C16 of the domain notes, as a rule table and functions.
+"""Review findings (绩效目标审核): checks C1–C16 of the domain notes and the cross-form checks C17–C19,
+as a rule table and functions.
 
 The rule table (``data/checks.csv``) holds each check's id, severity, review dimension (完整性, 相关性,
 适当性, 可行性) and Chinese message template; a check here only decides *whether* a form trips it and
 with which numbers. Thresholds live in :class:`ReviewConfig`, so that a bureau with other practice
 (a 20% growth threshold, satisfaction targets up to 98%) changes a parameter, not the code.
 
-Every check looks at one form at a time and only at that form's rows, so findings do not depend on
-which other forms were read with it (and a streamed batch gives the same findings as one read).
+Checks C1–C16 look at one form at a time and only at that form's rows, so their findings do not
+depend on which other forms were read with it (and a streamed batch gives the same findings as one
+read). C17–C19 (:mod:`budgetlib.analysis.crossform`) compare the forms of one project-year: they
+run over the whole set of forms given (``read_forms`` adds them once it has read every batch), and a
+form read alone gets only what it shows alone.
 
 A check with no data to check is **skipped, not failed**: a target form without an expenditure table
 is not reported under C10, a form without a cost basis not under C8, C9 or C11, a form without a
@@ -30,6 +34,8 @@ from typing import Any
 import pandas as pd
 
 from budgetlib import schema
+from budgetlib.analysis.crossform import CROSS_FORM_CHECK_IDS, Hit, cross_form_hits
+from budgetlib.analysis.project_years import DEFAULT_POLICY, ProjectYearPolicy
 from budgetlib.formatting import format_change as fmt_pct
 from budgetlib.formatting import format_number as fmt_number
 from budgetlib.formatting import format_yuan as fmt_yuan
@@ -42,7 +48,7 @@ from budgetlib.vocabulary import VocabularyError, table, unit_factors
 
 log = logging.getLogger(__name__)
 
-__all__ = ["CHECKS", "ReviewConfig", "review", "rules"]
+__all__ = ["CHECKS", "FORM_CHECKS", "ReviewConfig", "review", "review_across_forms", "review_each_form", "rules"]
 
 SATISFACTION_L2 = "服务对象满意度指标"
 COST_L2 = frozenset({"成本指标", "经济成本指标", "社会成本指标", "生态环境成本指标"})
@@ -73,6 +79,11 @@ class ReviewConfig:
         yoy_reason_threshold: a change above this fraction needs a stated reason (C13).
         reason_markers: words that show the change text gives a reason (C13).
         goal_min_shared_terms: how many two-character terms an indicator must share with the goal (C16).
+        budget_tolerance: relative gap below which the budgets two forms of a project-year state agree
+            (C17; never less than ``sum_tolerance_yuan``).
+        project_years: how the forms of a project-year are found and its budget chosen (C17–C19).
+        across_forms: run the cross-form checks C17–C19 over the forms given (False: C1–C16 only,
+            form by form, as a batch of a larger read does).
         checks: run only these check ids (None: all).
     """
 
@@ -94,6 +105,9 @@ class ReviewConfig:
         "标准", "纳入", "实施", "建设", "要求", "安排", "考虑", "升级", "到期", "一次性", "压减", "整合",
     )
     goal_min_shared_terms: int = 1
+    budget_tolerance: float = 0.005
+    project_years: ProjectYearPolicy = DEFAULT_POLICY
+    across_forms: bool = True
     checks: tuple[str, ...] | None = None
 
 
@@ -893,18 +907,22 @@ def check_c13(form: FormData, config: ReviewConfig) -> list[Finding]:
 
 CheckFunction = Callable[[FormData, ReviewConfig], list[Finding]]
 
-CHECKS: dict[str, CheckFunction] = {
+FORM_CHECKS: dict[str, CheckFunction] = {
     "C1": check_c1, "C2": check_c2, "C3": check_c3, "C4": check_c4, "C5": check_c5, "C6": check_c6,
     "C7": check_c7, "C8": check_c8, "C9": check_c9, "C10": check_c10, "C11": check_c11, "C12": check_c12,
     "C13": check_c13, "C14": check_c14, "C15": check_c15, "C16": check_c16,
 }
-"""Check id → function; the rule table gives each one's severity, dimension and messages."""
+"""Check id → function of one form; the rule table gives each one's severity, dimension and messages."""
+
+CHECKS: dict[str, CheckFunction | None] = {**FORM_CHECKS, **dict.fromkeys(CROSS_FORM_CHECK_IDS)}
+"""Every check id, C1–C19: the form checks with their function, the cross-form checks (C17–C19, run
+over a set of forms by :func:`review_across_forms`) with None."""
 
 
 def review_form(form: FormData, config: ReviewConfig = ReviewConfig()) -> list[Finding]:
-    """The findings of one form (see :func:`review`)."""
+    """The findings of one form (C1–C16; see :func:`review`)."""
     findings: list[Finding] = []
-    for check_id, check in CHECKS.items():
+    for check_id, check in FORM_CHECKS.items():
         if config.checks is not None and check_id not in config.checks:
             continue
         try:
@@ -914,29 +932,89 @@ def review_form(form: FormData, config: ReviewConfig = ReviewConfig()) -> list[F
     return findings
 
 
-def review(forms: Forms, config: ReviewConfig = ReviewConfig()) -> pd.DataFrame:
-    """The review findings (checks C1–C16) of every form, as the ``findings`` table.
+def _hit_finding(hit: Hit) -> Finding:
+    rule = _rule_index()[(hit.check_id, hit.variant)]
+    return {
+        "form_id": hit.form_id, "check_id": hit.check_id, "severity": rule.severity, "dimension": rule.dimension,
+        "message": rule.message.format(**hit.values), "location": hit.location,
+    }
 
-    ``forms.cost_items`` is used when present, else computed from the cost-basis text. Rows are
-    ordered by form, then check number; a form with nothing to report has no rows. Checks that have
-    no data to check are skipped, not failed (see the module docstring).
 
-    >>> import budgetlib as bl
-    >>> findings = bl.review(bl.read_form("seed.md"))                 # doctest: +SKIP
-    >>> findings[findings.severity == "error"][["check_id", "message"]]  # doctest: +SKIP
-    """
+def _cross_form_records(forms: Forms, config: ReviewConfig) -> list[Finding]:
+    try:
+        hits = cross_form_hits(forms, checks=config.checks, relative_tolerance=config.budget_tolerance,
+                               absolute_tolerance=config.sum_tolerance_yuan, policy=config.project_years)
+    except Exception:  # like a form check: a failing check must not stop the review
+        log.exception("the cross-form checks failed")
+        return []
+    return [_hit_finding(hit) for hit in hits]
+
+
+def _findings_table(records: list[Finding], form_order: Iterable[str] | None = None) -> pd.DataFrame:
+    """Findings in order: by form (in ``form_order``, else by form_id), then check number."""
+    findings = schema.frame("findings", records)
+    if findings.empty:
+        return findings
+    order = findings["check_id"].str[1:].astype(int)
+    if form_order is None:
+        findings = findings.assign(_order=order).sort_values(["form_id", "_order"], kind="stable")
+    else:
+        rank = {form_id: i for i, form_id in enumerate(dict.fromkeys(form_order))}
+        findings = findings.assign(_form=findings["form_id"].map(rank).fillna(len(rank)), _order=order)
+        findings = findings.sort_values(["_form", "_order"], kind="stable").drop(columns="_form")
+    return findings.drop(columns="_order").reset_index(drop=True)
+
+
+def review_each_form(forms: Forms, config: ReviewConfig = ReviewConfig()) -> pd.DataFrame:
+    """The findings of checks C1–C16, form by form: what a batch of a larger read computes (the same
+    rows whatever else is read with it)."""
     tables = dict(forms.tables)
     if tables.get("cost_items") is None or (tables["cost_items"].empty and forms.projects["cost_basis"].notna().any()):
         tables["cost_items"] = cost_items(forms)
     records: list[Finding] = []
     for form in _form_data(type(forms)(tables)):
         records.extend(review_form(form, config))
-    findings = schema.frame("findings", records)
-    if findings.empty:
-        return findings
-    order = findings["check_id"].str[1:].astype(int)
-    findings = findings.assign(_order=order).sort_values(["form_id", "_order"], kind="stable")
-    return findings.drop(columns="_order").reset_index(drop=True)
+    return _findings_table(records)
+
+
+def review_across_forms(forms: Forms, config: ReviewConfig = ReviewConfig()) -> pd.DataFrame:
+    """The findings of the cross-form checks C17–C19 over the forms given (see
+    :mod:`budgetlib.analysis.crossform`)."""
+    return _findings_table(_cross_form_records(forms, config))
+
+
+def with_cross_form_findings(forms: Forms, config: ReviewConfig = ReviewConfig()) -> Forms:
+    """``forms`` with the cross-form findings (C17–C19) of the whole set added to ``findings``, each
+    among its form's findings (forms in the order read, checks by number). What reading does once
+    every batch is read: a batch alone cannot see the other forms of its projects."""
+    extra = _cross_form_records(forms, config)
+    if not extra:
+        return forms
+    tables = dict(forms.tables)
+    combined = [*forms.findings.astype(object).where(forms.findings.notna(), None).to_dict("records"), *extra]
+    tables["findings"] = _findings_table(combined, form_order=forms.projects["form_id"])
+    return type(forms)(tables)
+
+
+def review(forms: Forms, config: ReviewConfig = ReviewConfig()) -> pd.DataFrame:
+    """The review findings (checks C1–C19) of the forms given, as the ``findings`` table.
+
+    C1–C16 form by form, C17–C19 over the set (``config.across_forms``). ``forms.cost_items`` is used
+    when present, else computed from the cost-basis text. Rows are ordered by form, then check
+    number; a form with nothing to report has no rows. Checks that have no data to check are
+    skipped, not failed (see the module docstring).
+
+    >>> import budgetlib as bl
+    >>> findings = bl.review(bl.read_form("seed.md"))                 # doctest: +SKIP
+    >>> findings[findings.severity == "error"][["check_id", "message"]]  # doctest: +SKIP
+    """
+    each = review_each_form(forms, config)
+    if not config.across_forms:
+        return each
+    extra = _cross_form_records(forms, config)
+    if not extra:
+        return each
+    return _findings_table([*each.astype(object).where(each.notna(), None).to_dict("records"), *extra])
 
 
 def worst_severity(findings: pd.DataFrame) -> str | None:

@@ -13,6 +13,13 @@ An item is an outlier when its unit cost is more than ``factor`` times (or less 
 its group's median **and** unusual for the group: a robust z-score (median and MAD of the log costs)
 above ``z_threshold``, or any such deviation when all the others agree exactly. Groups smaller than
 ``min_group`` have no outliers to speak of: ``is_outlier`` is NA there, not False.
+
+**One cost basis per project-year.** A declaration and a revised target form of the same project and
+year often repeat the same cost basis; compared as two items, one project would count twice in its
+group's median. Only the items of one form per project-year are compared
+(:func:`~budgetlib.analysis.project_years.one_form_each`: its budget form's when that form has a cost
+basis, else the first of its other forms in precedence order); forms that belong to no project-year
+(a department-wide form, a form without a year) keep their items.
 """
 
 from __future__ import annotations
@@ -23,13 +30,14 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 
+from budgetlib.analysis.project_years import DEFAULT_POLICY, ProjectYearPolicy, one_form_each, project_year_forms
 from budgetlib.forms import Forms
 from budgetlib.vocabulary import count_units
 
 __all__ = ["unit_costs"]
 
-COLUMNS = ["form_id", "fiscal_year", "department", "project_name", "item_no", "kind", "description", "quantity",
-           "quantity_unit", "unit_class", "time_basis", "bandwidth_mbps", "unit_price_yuan", "price_basis",
+COLUMNS = ["form_id", "project_key", "fiscal_year", "department", "project_name", "item_no", "kind", "description",
+           "quantity", "quantity_unit", "unit_class", "time_basis", "bandwidth_mbps", "unit_price_yuan", "price_basis",
            "unit_cost_yuan", "unit_basis", "group_size", "group_median_yuan", "ratio_to_median", "robust_z",
            "is_outlier"]
 
@@ -73,24 +81,40 @@ def _mark_outliers(group: pd.DataFrame, factor: float, z_threshold: float, min_g
                         is_outlier=outlier)
 
 
-def unit_costs(forms: Forms, *, group_by: Sequence[str] = ("kind", "unit_class", "time_basis"), factor: float = 2.0,
-               z_threshold: float = 3.5, min_group: int = 3) -> pd.DataFrame:
-    """One row per cost item with a quantity and an amount: its effective unit cost against its group.
+def one_basis_per_project_year(forms: Forms, items: pd.DataFrame,
+                                policy: ProjectYearPolicy = DEFAULT_POLICY) -> pd.DataFrame:
+    """``items`` (rows with a ``form_id``) of one form per project-year, and of every form that belongs
+    to none (see the module docstring)."""
+    if items.empty:
+        return items
+    forms_of_years = project_year_forms(forms, policy)
+    with_items = set(items["form_id"])
+    picked = set(one_form_each(forms_of_years, with_items)["form_id"])
+    outside = with_items - set(forms_of_years["form_id"])
+    return items[items["form_id"].isin(picked | outside)]
 
-    Columns: the item (form_id, fiscal_year, department, project_name, item_no, kind, description,
+
+def unit_costs(forms: Forms, *, group_by: Sequence[str] = ("kind", "unit_class", "time_basis"), factor: float = 2.0,
+               z_threshold: float = 3.5, min_group: int = 3,
+               policy: ProjectYearPolicy = DEFAULT_POLICY) -> pd.DataFrame:
+    """One row per cost item with a quantity and an amount (of one form per project-year): its
+    effective unit cost against its group.
+
+    Columns: the item (form_id, project_key, fiscal_year, department, project_name, item_no, kind, description,
     quantity, quantity_unit, unit_class, time_basis, bandwidth_mbps, unit_price_yuan, price_basis),
     ``unit_cost_yuan`` in ``unit_basis`` (元/处/年 …), and the comparison (group_size,
     group_median_yuan, ratio_to_median, robust_z, is_outlier). Items of unknown kind form their own
     group per unit class. Sorted by group, then unit cost.
     """
-    items = forms.cost_items
+    items = one_basis_per_project_year(forms, forms.cost_items, policy)
     if "is_total" in items.columns:
         items = items[~items["is_total"].fillna(False).astype(bool)]
     items = _with_unit_cost(items)
     if items.empty:
         return pd.DataFrame(columns=COLUMNS)
     projects = forms.projects[["form_id", "fiscal_year", "department", "project_name"]]
-    items = items.merge(projects, on="form_id", how="left")
+    keys = project_year_forms(forms, policy)[["form_id", "project_key"]]
+    items = items.merge(projects, on="form_id", how="left").merge(keys, on="form_id", how="left")
     keys = list(group_by)
     filled = items[keys].astype("str").fillna("")
     items = items.assign(_group=filled.agg("|".join, axis=1))

@@ -1,9 +1,10 @@
 """Year over year: how much each project, department and economic category grew, and on what basis.
 
-The same project is followed across forms of different years by its project code, else by its
-normalised name within its department (codes that carry the year, "036001-2020-BMZX-0001", change every
-year, so forms whose codes differ are still joined by name when their years do not collide). For each
-project-year one form gives the budget (a declaration before a target form before a self-evaluation).
+Every figure is a project-year's (:mod:`budgetlib.analysis.project_years`): the same project is
+followed across years by its project code, else by its normalised name within its department, and
+each project-year has one budget, chosen among its forms by a documented precedence (the
+self-evaluation's adjusted or full-year budget, then the target form's annual amount, then the
+declaration's current-year budget).
 
 The prior-year figure of a project comes, in order of preference, from
 
@@ -18,130 +19,27 @@ without a stated unit); ``n_unknown`` says how many.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable
 from typing import Literal
 
 import pandas as pd
 
+from budgetlib.analysis.project_years import (
+    DEFAULT_POLICY,
+    ProjectYearPolicy,
+    normalise_department,
+    normalise_name,
+    one_form_each,
+    project_keys,
+    project_year_forms,
+    project_years,
+)
 from budgetlib.forms import Forms
 from budgetlib.transform.normalize import compact
 
-__all__ = ["project_keys", "project_years", "yoy"]
+__all__ = ["normalise_name", "project_keys", "project_years", "yoy"]
 
-FORM_PRIORITY = {"declaration": 0, "target": 1, "self_evaluation": 2}
 PRIOR_BASES = ("earlier_form", "stated_in_text", "expenditure_column")
-
-_YEAR_PREFIX = re.compile(r"^(?:19|20)\d{2}年(?:度)?")
-_NAME_NOISE = re.compile(r"[\s\"'“”‘’《》「」()（）\[\]【】·,，。、:：;；]")
-
-
-def normalise_name(name: object) -> str:
-    """A project name as a join key: NFKC, no spaces or punctuation, no leading year or trailing 项目.
-
-    >>> normalise_name("2021年 区电子政务网络运行维护项目")
-    '区电子政务网络运行维护'
-    """
-    if not isinstance(name, str):
-        return ""
-    key = _NAME_NOISE.sub("", compact(name))
-    key = _YEAR_PREFIX.sub("", key)
-    return key.removesuffix("项目") or key
-
-
-def normalise_department(name: object) -> str:
-    return _NAME_NOISE.sub("", compact(name)) if isinstance(name, str) else ""
-
-
-class _UnionFind:
-    def __init__(self, n: int) -> None:
-        self.parent = list(range(n))
-
-    def find(self, i: int) -> int:
-        while self.parent[i] != i:
-            self.parent[i] = self.parent[self.parent[i]]
-            i = self.parent[i]
-        return i
-
-    def union(self, a: int, b: int) -> None:
-        ra, rb = self.find(a), self.find(b)
-        if ra != rb:
-            self.parent[max(ra, rb)] = min(ra, rb)
-
-
-def _code_years(members: Iterable[int], codes: list[str | None], years: list[int | None]) -> dict[str, set[int]]:
-    found: dict[str, set[int]] = {}
-    for i in members:
-        if codes[i] and years[i] is not None:
-            found.setdefault(codes[i], set()).add(years[i])  # type: ignore[index, arg-type]
-    return found
-
-
-def _conflict(a: dict[str, set[int]], b: dict[str, set[int]]) -> bool:
-    """Two groups are different projects when different codes claim the same year."""
-    return any(code_a != code_b and years_a & years_b for code_a, years_a in a.items() for code_b, years_b in b.items())
-
-
-def project_keys(projects: pd.DataFrame) -> pd.Series:
-    """A key per form (indexed like ``projects``) shared by the forms of the same project in all years."""
-    n = len(projects)
-    uf = _UnionFind(n)
-    codes = [c if isinstance(c, str) and c.strip() else None for c in projects["project_code"]]
-    years = [None if pd.isna(y) else int(y) for y in projects["fiscal_year"]]
-    names = [f"{normalise_department(d)}|{normalise_name(p)}" for d, p in
-             zip(projects["department"], projects["project_name"], strict=True)]
-    first_with_code: dict[str, int] = {}
-    for i, code in enumerate(codes):
-        if code is not None:
-            uf.union(first_with_code.setdefault(code, i), i)
-    by_name: dict[str, list[int]] = {}
-    for i, name in enumerate(names):
-        if name.split("|", 1)[1]:
-            by_name.setdefault(name, []).append(i)
-    for members in by_name.values():
-        components: dict[int, list[int]] = {}
-        for i in members:
-            components.setdefault(uf.find(i), []).append(i)
-        ordered = sorted(components.values(), key=lambda m: min((years[i] or 0) for i in m))
-        clusters: list[list[int]] = []
-        for component in ordered:
-            mine = _code_years(component, codes, years)
-            for cluster in clusters:
-                if not _conflict(mine, _code_years(cluster, codes, years)):
-                    uf.union(cluster[0], component[0])
-                    cluster.extend(component)
-                    break
-            else:
-                clusters.append(list(component))
-    roots = [uf.find(i) for i in range(n)]
-    label: dict[int, str] = {}
-    for i in sorted(range(n), key=lambda i: (-(years[i] or 0), i)):
-        root = roots[i]
-        if root not in label or (codes[i] and not label[root].startswith("code:")):
-            label[root] = f"code:{codes[i]}" if codes[i] else f"name:{names[i]}"
-    return pd.Series([label[r] for r in roots], index=projects.index, name="project_key", dtype="str")
-
-
-def project_years(forms: Forms) -> pd.DataFrame:
-    """One row per project and fiscal year: the form that gives the budget, and the budget.
-
-    Columns: project_key, fiscal_year, form_id, form_type, project_code, project_name, department,
-    current_yuan, current_as_written, form_ids (all forms of that project-year, ';'-separated).
-    """
-    projects = forms.projects
-    columns = ["project_key", "fiscal_year", "form_id", "form_type", "project_code", "project_name", "department",
-               "current_yuan", "current_as_written", "form_ids"]
-    if projects.empty:
-        return pd.DataFrame(columns=columns)
-    df = projects.assign(project_key=project_keys(projects))
-    df = df[df["fiscal_year"].notna()]
-    df = df.assign(_priority=df["form_type"].map(FORM_PRIORITY).fillna(9))
-    df = df.sort_values(["project_key", "fiscal_year", "_priority", "form_id"], kind="stable")
-    all_ids = df.groupby(["project_key", "fiscal_year"], sort=False)["form_id"].agg(";".join)
-    chosen = df.drop_duplicates(["project_key", "fiscal_year"], keep="first")
-    out = chosen.rename(columns={"current_year_budget_yuan": "current_yuan", "budget_as_written": "current_as_written"})
-    out = out.assign(form_ids=[all_ids[(k, y)] for k, y in zip(out["project_key"], out["fiscal_year"], strict=True)])
-    return out[columns].reset_index(drop=True)
 
 
 def _history_by_form(forms: Forms) -> dict[str, list[dict[str, object]]]:
@@ -171,9 +69,10 @@ def _change(prior: float | None, current: float | None) -> tuple[float | None, f
     return change, (change / prior if prior > 0 else None)
 
 
-def yoy_by_project(forms: Forms) -> pd.DataFrame:
-    """Per project and fiscal year: prior and current budget, change in 元 and as a fraction, basis."""
-    years = project_years(forms)
+def yoy_by_project(forms: Forms, policy: ProjectYearPolicy = DEFAULT_POLICY) -> pd.DataFrame:
+    """Per project and fiscal year (:func:`~budgetlib.analysis.project_years.project_years`): prior and
+    current budget, change in 元 and as a fraction, basis of the prior figure."""
+    years = project_years(forms, policy)
     history = _history_by_form(forms)
     lookup = {(k, int(y)): row for k, y, row in zip(years["project_key"], years["fiscal_year"],
                                                      years.to_dict("records"), strict=True)}
@@ -183,23 +82,23 @@ def yoy_by_project(forms: Forms) -> pd.DataFrame:
         prior: float | None = None
         basis = prior_form = prior_written = None
         earlier = lookup.get((row["project_key"], year - 1))
-        if earlier is not None and not pd.isna(earlier["current_yuan"]):
-            prior, basis, prior_form = float(earlier["current_yuan"]), "earlier_form", earlier["form_id"]
-            prior_written = earlier["current_as_written"]
+        if earlier is not None and not pd.isna(earlier["budget_yuan"]):
+            prior, basis, prior_form = float(earlier["budget_yuan"]), "earlier_form", earlier["budget_form_id"]
+            prior_written = earlier["budget_as_written"]
         else:
             for candidate in PRIOR_BASES[1:]:
                 found = _own_history(history, row["form_ids"], year - 1, candidate)
                 if found is not None:
                     (prior, prior_written), basis = found, candidate
                     break
-        current = None if pd.isna(row["current_yuan"]) else float(row["current_yuan"])
+        current = None if pd.isna(row["budget_yuan"]) else float(row["budget_yuan"])
         change, fraction = _change(prior, current)
         records.append({
             "project_key": row["project_key"], "project_code": row["project_code"],
             "project_name": row["project_name"], "department": row["department"], "fiscal_year": year,
             "prior_year": year - 1, "prior_yuan": prior, "current_yuan": current, "change_yuan": change,
             "change_fraction": fraction, "prior_basis": basis, "prior_as_written": prior_written,
-            "form_id": row["form_id"], "prior_form_id": prior_form,
+            "form_id": row["budget_form_id"], "prior_form_id": prior_form,
         })
     return _typed(pd.DataFrame.from_records(records, columns=_PROJECT_COLUMNS))
 
@@ -227,14 +126,14 @@ def _sum_or_na(values: Iterable[float | None]) -> tuple[float | None, int]:
     return (None if unknown or not values else float(sum(values))), unknown  # type: ignore[arg-type]
 
 
-def yoy_by_department(forms: Forms) -> pd.DataFrame:
+def yoy_by_department(forms: Forms, policy: ProjectYearPolicy = DEFAULT_POLICY) -> pd.DataFrame:
     """Per department and fiscal year: the sum of its project budgets against the year before.
 
     The prior total is that of the prior year's forms of the department (``earlier_form``) when there
     are any; otherwise the sum of what this year's forms say their projects had last year
     (``stated_in_text`` / ``expenditure_column``), when every project says so.
     """
-    by_project = yoy_by_project(forms)
+    by_project = yoy_by_project(forms, policy)
     if by_project.empty:
         return _typed(pd.DataFrame(columns=_GROUP_COLUMNS("department")))
     by_project = by_project.assign(_dept=by_project["department"].map(normalise_department))
@@ -269,39 +168,44 @@ def _GROUP_COLUMNS(key: str) -> list[str]:
             "prior_basis", "n_projects", "n_unknown", "n_prior_unknown", "n_new", "n_ended"]
 
 
-def _category_lines(forms: Forms) -> pd.DataFrame:
-    """Expenditure lines of one form per project-year (the first, by form priority, that has lines)."""
-    years = project_years(forms)
+_LINE_COLUMNS = ["project_key", "form_year", "form_id", "economic_category", "fiscal_year", "amount_yuan"]
+
+
+def category_lines(forms: Forms, policy: ProjectYearPolicy = DEFAULT_POLICY) -> pd.DataFrame:
+    """The expenditure lines of one form per project-year: its budget form's when that form has an
+    expenditure table, else the first of its other forms (in precedence order) that has one.
+
+    Never the lines of two forms of one project-year, so a category total counts each project-year
+    once. Only declarations usually break a budget down by economic category: when the budget comes
+    from a self-evaluation, the split is the declaration's (of its declared budget).
+    """
+    forms_of_years = project_year_forms(forms, policy)
     expenditures = forms.expenditures
-    if years.empty or expenditures.empty:
-        return pd.DataFrame(columns=["project_key", "form_year", "form_id", "economic_category", "fiscal_year",
-                                     "amount_yuan"])
+    if forms_of_years.empty or expenditures.empty:
+        return pd.DataFrame(columns=_LINE_COLUMNS)
     by_form = dict(iter(expenditures.groupby("form_id", sort=False)))
-    frames = []
-    for row in years.to_dict("records"):
-        form_id = next((f for f in row["form_ids"].split(";") if f in by_form), None)
-        if form_id is None:
-            continue
-        frames.append(by_form[form_id].assign(project_key=row["project_key"], form_year=int(row["fiscal_year"])))
+    ordered = one_form_each(forms_of_years, by_form)
+    frames = [by_form[row.form_id].assign(project_key=row.project_key, form_year=int(row.fiscal_year))
+              for row in ordered.itertuples()]
     if not frames:
-        return pd.DataFrame(columns=["project_key", "form_year", "form_id", "economic_category", "fiscal_year",
-                                     "amount_yuan"])
+        return pd.DataFrame(columns=_LINE_COLUMNS)
     lines = pd.concat(frames, ignore_index=True)
     return lines.assign(economic_category=lines["economic_category"].map(lambda c: compact(c) if isinstance(c, str)
                                                                           else c))
 
 
-def yoy_by_economic_category(forms: Forms) -> pd.DataFrame:
+def yoy_by_economic_category(forms: Forms, policy: ProjectYearPolicy = DEFAULT_POLICY) -> pd.DataFrame:
     """Per economic category (经济科目) and fiscal year: like for like, the year's projects against the
     same projects the year before.
 
     Only declarations break a budget down by category, so the projects compared in year Y are those
-    with an expenditure table in Y. For each, the current figure is its column of year Y; the prior
-    figure is its own column in its Y−1 form (``earlier_form``) when the set holds one, else the Y−1
-    column of its year-Y form (``expenditure_column``). A project without either leaves the prior of
+    with an expenditure table in Y (one form's lines per project-year: :func:`category_lines`). For
+    each, the current figure is its column of year Y; the prior figure is its own column in its Y−1
+    form (``earlier_form``) when the set holds one, else the Y−1 column of its year-Y form
+    (``expenditure_column``). A project without either leaves the prior of
     its categories unknown (NA). A category a project does not list counts 0 for that project.
     """
-    lines = _category_lines(forms)
+    lines = category_lines(forms, policy)
     if lines.empty:
         return _typed(pd.DataFrame(columns=_GROUP_COLUMNS("economic_category")))
     own = lines[lines["fiscal_year"] == lines["form_year"]]
@@ -354,20 +258,26 @@ def _float_or_none(value: object) -> float | None:
     return None if value is None or pd.isna(value) else float(value)  # type: ignore[arg-type]
 
 
-def yoy(forms: Forms, by: Literal["project", "department", "economic_category"] = "project") -> pd.DataFrame:
+def yoy(
+    forms: Forms,
+    by: Literal["project", "department", "economic_category"] = "project",
+    policy: ProjectYearPolicy = DEFAULT_POLICY,
+) -> pd.DataFrame:
     """Year-over-year change by project, department or economic category.
 
     Every row has fiscal_year, prior_year, prior_yuan, current_yuan, change_yuan, change_fraction
     (change / prior; NA when the prior is 0 or unknown) and prior_basis (earlier_form,
-    stated_in_text, expenditure_column). See the module docstring for how projects are joined.
+    stated_in_text, expenditure_column). Every figure is a project-year's
+    (:func:`~budgetlib.analysis.project_years.project_years`, its budget chosen by ``policy``), so a
+    project with a declaration and a self-evaluation in one year counts once.
 
     >>> import budgetlib as bl
     >>> bl.yoy(bl.read_forms(["data/raw"]), by="department")  # doctest: +SKIP
     """
     if by == "project":
-        return yoy_by_project(forms)
+        return yoy_by_project(forms, policy)
     if by == "department":
-        return yoy_by_department(forms)
+        return yoy_by_department(forms, policy)
     if by == "economic_category":
-        return yoy_by_economic_category(forms)
+        return yoy_by_economic_category(forms, policy)
     raise ValueError(f"by must be 'project', 'department' or 'economic_category', not {by!r}")

@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from budgetlib import limits
-from budgetlib.analysis.review import review
+from budgetlib.analysis.review import review_each_form
 from budgetlib.extract.document import UnreadableFileError
 from budgetlib.extract.load import load_document
 from budgetlib.forms import Forms, concat_forms, error_forms, forms_from_records, with_rows
@@ -158,9 +158,10 @@ def build_tables(results: Iterable[FileResult]) -> Forms:
 
 
 def add_derived_tables(forms: Forms) -> Forms:
-    """Fill ``cost_items`` (from ``projects.cost_basis``) and ``findings`` (checks C1–C16)."""
+    """Fill ``cost_items`` (from ``projects.cost_basis``) and ``findings`` (checks C1–C16, form by form;
+    the cross-form checks C17–C19 need every batch: :func:`budgetlib.read.local.read_forms` adds them)."""
     forms.tables["cost_items"] = cost_items(forms)
-    forms.tables["findings"] = review(forms)
+    forms.tables["findings"] = review_each_form(forms)
     return forms
 
 

@@ -24,6 +24,7 @@ from concurrent.futures.process import BrokenProcessPool
 from functools import partial
 
 from budgetlib import limits
+from budgetlib.analysis.review import with_cross_form_findings
 from budgetlib.forms import Forms, concat_forms, error_forms
 from budgetlib.read.batch import WORKER_DIED, Batch, BatchReader, prepare_reading_process, read_batch
 from budgetlib.read.files import InputFile, Paths, batches, default_batch_files, list_input_files
@@ -43,9 +44,11 @@ def read_forms(
     ``jobs`` > 1 reads files in that many processes (worth it from a few hundred files on).
     Never raises for a bad file: see ``forms.errors``. A file that takes longer than ``time_limit``
     seconds (None: no limit) is an ``errors`` row; see :mod:`budgetlib.limits` for the platforms.
+    ``findings`` holds checks C1–C16 of each form and the cross-form checks C17–C19 over all of them.
     """
     files = list_input_files(paths)
-    return concat_forms(read_batches(files, keep_provenance=keep_provenance, jobs=jobs, time_limit=time_limit))
+    forms = concat_forms(read_batches(files, keep_provenance=keep_provenance, jobs=jobs, time_limit=time_limit))
+    return with_cross_form_findings(forms)
 
 
 def read_form(path: str | os.PathLike[str]) -> Forms:

@@ -1,5 +1,6 @@
 """Sections of the indicator-attainment report (``notebooks/indicator_attainment.ipynb``): targets
-against actuals over the self-evaluations of a batch.
+against actuals over the self-evaluations of a batch, one per project-year (a project-year's
+re-filed self-evaluation does not count twice).
 
 Every indicator's target beside its actual with attainment and score, attainment by canonical
 level 1, the indicators short of target (worst first) and those that could not be scored, with the
@@ -13,6 +14,7 @@ import pandas as pd
 from matplotlib.figure import Figure
 
 from budgetlib import charts
+from budgetlib.analysis.project_years import evaluation_forms, project_years
 from budgetlib.forms import Forms
 from budgetlib.scoring.engine import ScoreResult
 
@@ -23,9 +25,11 @@ ATTAINMENT_COLUMNS: tuple[str, ...] = (
 
 
 def _with_projects(result: ScoreResult, forms: Forms) -> pd.DataFrame:
-    """Scored indicators of the self-evaluations, with their project and year."""
-    evaluations = forms.projects.loc[forms.projects["form_type"] == "self_evaluation",
-                                     ["form_id", "project_name", "fiscal_year"]]
+    """Scored indicators of the self-evaluations (one per project-year), with their project and year."""
+    counted = set(evaluation_forms(forms))
+    projects = forms.projects
+    evaluations = projects.loc[(projects["form_type"] == "self_evaluation") & projects["form_id"].isin(counted),
+                               ["form_id", "project_name", "fiscal_year"]]
     return result.indicators.merge(evaluations, on="form_id", how="inner")
 
 
@@ -78,3 +82,19 @@ def unscored_indicators(result: ScoreResult, forms: Forms) -> pd.DataFrame:
     table = table[table["status"] != "scored"].sort_values(["fiscal_year", "project_name", "indicator_no"],
                                                            kind="stable")
     return table[["project_name", "fiscal_year", "name", "target_text", "actual_text", "note"]].reset_index(drop=True)
+
+
+EVALUATED_COLUMNS: tuple[str, ...] = (
+    "project_name", "department", "fiscal_year", "budget_yuan", "budget_basis", "executed_yuan", "execution_rate",
+)
+
+
+def evaluated_project_years(forms: Forms) -> pd.DataFrame:
+    """The project-years the self-evaluations cover, each once: budget (by the project-year
+    precedence: the self-evaluation's adjusted or full-year budget first), what was spent and the
+    share spent (执行数 / 预算; NA when either is unknown)."""
+    years = project_years(forms)
+    years = years[years["form_types"].str.split(";").map(lambda types: "self_evaluation" in types)]
+    rate = years["executed_yuan"] / years["budget_yuan"].where(years["budget_yuan"] > 0)
+    table = years.assign(execution_rate=rate)
+    return table[list(EVALUATED_COLUMNS)].reset_index(drop=True)

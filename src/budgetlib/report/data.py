@@ -13,6 +13,7 @@ from pathlib import Path
 import pandas as pd
 
 from budgetlib import schema
+from budgetlib.analysis.project_years import project_years
 from budgetlib.forms import Forms
 from budgetlib.read import read_forms
 
@@ -58,6 +59,34 @@ def load_forms(data: str | os.PathLike[str]) -> Forms:
     if not path.exists():
         raise FileNotFoundError(f"no forms or tables at {path}")
     return read_forms([path])
+
+
+PROJECT_YEARS_FILE = "project_years.parquet"
+"""The project-years of a batch, written beside its tables (``reports/data/project_years.parquet``)."""
+
+
+def write_project_years(forms: Forms, data: str | os.PathLike[str]) -> Path:
+    """Write ``bl.project_years`` of all the batch's forms beside its tables, for readers outside the
+    reports (every total the reports show is a sum over these rows). Returns the file written.
+
+    The reports compute the same rows from the tables they load; this file is what an analyst opens
+    in pandas, DuckDB or Excel's Power Query to check a total.
+    """
+    folder = Path(data)
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / PROJECT_YEARS_FILE
+    years = project_years(forms)
+    years.to_parquet(path, index=False)
+    return path
+
+
+def load_project_years(data: str | os.PathLike[str]) -> pd.DataFrame:
+    """The project-years written by :func:`write_project_years` into a folder of tables, typed as the
+    schema declares them."""
+    table = pd.read_parquet(Path(data) / PROJECT_YEARS_FILE)
+    spec = schema.ANALYSIS_TABLES["project_years"]
+    types = {"str": "str", "Int64": "Int64", "float64": "float64", "boolean": "boolean"}
+    return table.reindex(columns=spec.column_names).astype({c.name: types[c.dtype] for c in spec.columns})
 
 
 def select_forms(forms: Forms, *, fiscal_year: int | None = None, department: str | None = None) -> Forms:

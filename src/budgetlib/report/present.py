@@ -60,8 +60,9 @@ def label(kind: str, key: object) -> str:
     return _labels().get((kind, str(key)), str(key))
 
 
-_CODE_KIND_OF = {"prior_basis": "basis"}
-"""Columns holding codes of a kind named otherwise (the basis of a year-over-year prior figure)."""
+_CODE_KIND_OF = {"prior_basis": "basis", "form_types": "form_type"}
+"""Columns holding codes of a kind named otherwise (the basis of a year-over-year prior figure, the
+form types of a project-year)."""
 
 _NOT_CODES = frozenset({"column", "flag"})
 """Kinds of ``report_labels.csv`` that label something other than a column's coded values."""
@@ -79,8 +80,13 @@ def code_kind(column: str) -> str | None:
 
 
 def _codes(kind: str) -> Callable[[object], object]:
-    """Coded values in Chinese; codes joined by '+' (a group's prior figures on several bases) each."""
-    return lambda v: MISSING if is_missing(v) else "+".join(label(kind, part) for part in str(v).split("+"))
+    """Coded values in Chinese; codes joined by '+' (a group's prior figures on several bases) each,
+    and lists joined by ';' (a project-year's form types) as '、'-separated labels."""
+    def shown(value: object) -> object:
+        if is_missing(value):
+            return MISSING
+        return "、".join("+".join(label(kind, part) for part in item.split("+")) for item in str(value).split(";"))
+    return shown
 
 
 def _flag(word: str) -> Callable[[object], object]:

@@ -14,6 +14,7 @@ from IPython.display import HTML
 from matplotlib.figure import Figure
 
 from budgetlib import charts
+from budgetlib.analysis.project_years import project_year_forms
 from budgetlib.analysis.yoy import yoy
 from budgetlib.formatting import format_money, format_percent, format_points, is_missing
 from budgetlib.forms import Forms
@@ -139,11 +140,14 @@ def project_yoy(forms: Forms, form: Forms) -> pd.DataFrame:
     """Year over year of the project ``form`` belongs to, over every year of it found in ``forms``.
 
     ``forms`` is all the data, not just the one form, so that the prior year's own form is found
-    when it is there (``bl.yoy`` prefers it over what this year's form says about last year).
+    when it is there (``bl.yoy`` prefers it over what this year's form says about last year). Each
+    year's figure is the project-year's (its budget form's, which may be another form of that year
+    than ``form``).
     """
     columns = ["project_name", *YOY_COLUMNS, "prior_as_written"]
     table = yoy(forms, by="project")
-    keys = set(table.loc[table["form_id"].isin(set(form.projects["form_id"])), "project_key"])
+    year_forms = project_year_forms(forms)
+    keys = set(year_forms.loc[year_forms["form_id"].isin(set(form.projects["form_id"])), "project_key"])
     rows = table[table["project_key"].isin(keys)].sort_values("fiscal_year", kind="stable")
     return rows[columns].reset_index(drop=True)
 

@@ -18,6 +18,7 @@ from IPython.display import HTML
 from matplotlib.figure import Figure
 
 from budgetlib import charts, schema
+from budgetlib.analysis.project_years import evaluation_forms
 from budgetlib.forms import Forms
 from budgetlib.report.present import heading, label
 from budgetlib.scoring.engine import ScoreResult, score
@@ -75,26 +76,22 @@ def budget_history(forms: Forms) -> pd.DataFrame:
     return hist.sort_values(["project_name", "fiscal_year", "basis"], kind="stable").reset_index(drop=True)
 
 
-def budget_history_chart(history: pd.DataFrame, *, by: str = "basis", top: int = 12) -> Figure | None:
-    """Bars per year, grouped by basis (one project) or by project (``by="project_name"``, using each
-    year's own form, basis ``this_form``; only the ``top`` projects with the largest budget, since a
-    chart of more is unreadable; the printed table has them all)."""
+def budget_history_chart(history: pd.DataFrame, *, by: str = "basis") -> Figure | None:
+    """Bars per year, grouped by basis: what one project's forms say each year's budget was.
+
+    Only ``by="basis"``: bars per project summed from this table would add a project's declaration
+    and self-evaluation of one year together and merge two departments' projects of one name; the
+    annual report's :func:`~budgetlib.report.annual_sections.largest_projects_chart` draws the
+    project-years instead.
+    """
+    if by != "basis":
+        raise ValueError(f"budget_history_chart draws one project's history by basis, not by {by!r}; for budgets "
+                         "by project use annual_sections.largest_projects_chart (one budget per project-year)")
     rows = history.dropna(subset=["amount_yuan"])
-    if by == "project_name":
-        rows = rows[rows["basis"] == "this_form"]
-        data = rows.groupby(["project_name", "fiscal_year"], sort=False)["amount_yuan"].sum().reset_index()
-        largest = data.groupby("project_name")["amount_yuan"].max().sort_values(ascending=False, kind="stable")
-        title = "各项目年度预算 (budget by project and year, each year's own form)"
-        if len(largest) > top:
-            data = data[data["project_name"].isin(largest.index[:top])]
-            title = f"预算最大的 {top} 个项目的年度预算 (the {top} largest projects, each year's own form)"
-        data = data.rename(columns={"project_name": "label"})
-    else:
-        data = rows.assign(label=[label("basis", b) for b in rows["basis"]])
-        title = "预算沿革：各依据所述年度预算 (budget history by basis)"
+    data = rows.assign(label=[label("basis", b) for b in rows["basis"]])
     if data.empty:
         return None
-    return charts.yoy_bars(data, title=title)
+    return charts.yoy_bars(data, title="预算沿革：各依据所述年度预算 (budget history by basis)")
 
 
 # ----------------------------------------------------------------------------------------------
@@ -158,10 +155,14 @@ SCORE_OVERVIEW_COLUMNS: tuple[str, ...] = (
 )
 
 
-def score_overview(result: ScoreResult) -> pd.DataFrame:
+def score_overview(result: ScoreResult, forms: Forms | None = None) -> pd.DataFrame:
     """The self-evaluations scored: execution rate, computed total and grade beside the published total.
-    A grade is only given when every indicator could be scored (``is_complete``)."""
+    A grade is only given when every indicator could be scored (``is_complete``). Given the
+    ``forms`` scored, one self-evaluation per project-year (``evaluation_forms``), so a re-filed
+    self-evaluation is not graded twice."""
     table = result.forms[result.forms["form_type"] == "self_evaluation"]
+    if forms is not None:
+        table = table[table["form_id"].isin(set(evaluation_forms(forms)))]
     table = table.sort_values(["fiscal_year", "project_name"], kind="stable")
     return table[list(SCORE_OVERVIEW_COLUMNS)].reset_index(drop=True)
 
