@@ -10,7 +10,7 @@ from typing import Any
 from budgetlib import vocabulary
 from budgetlib.extract.document import Document, Table, TextLine
 from budgetlib.notices import Notice
-from budgetlib.transform.amounts import IMPLAUSIBLE_YUAN, parse_amount
+from budgetlib.transform.amounts import CAPITAL_MISMATCH, IMPLAUSIBLE_YUAN, parse_amount
 from budgetlib.transform.blocks import indicator_header
 from budgetlib.transform.context import FormContext
 from budgetlib.transform.form import (
@@ -222,6 +222,9 @@ def _amount_warnings(ctx: FormContext, tables: list[Table]) -> None:
             if amount.problem in ("not an amount", "not a finite number"):
                 ctx.warn("W_NOT_AN_AMOUNT", origin_of(*where),
                          f"{what} is not an amount: kept as written, {money.yuan} is empty")
+            elif amount.problem == CAPITAL_MISMATCH:
+                ctx.warn("W_CAPITAL_MISMATCH", origin_of(*where),
+                         f"{what}: the amount in words (大写) and in figures (小写) disagree; {money.yuan} is empty")
             elif amount.problem == "negative amount":
                 ctx.warn("W_NEGATIVE_AMOUNT", origin_of(*where), f"{what} is a negative amount")
             elif yuan is not None and yuan > IMPLAUSIBLE_YUAN:
