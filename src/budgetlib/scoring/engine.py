@@ -112,7 +112,8 @@ def score(
 
 _SCORING_INPUTS = (
     "form_id", "indicator_no", "horizon", "level1_std", "level2_std", "name", "target_text", "comparator",
-    "target_kind", "target_value", "unit", "period_end", "actual_text", "actual_comparator", "actual_value",
+    "target_kind", "target_value", "unit", "period_end", "period_year_basis", "actual_text", "actual_comparator",
+    "actual_value",
     "actual_unit", "score", "weight_used", "weight_basis",
 )
 """The indicator columns scoring reads (converting only these to records keeps large batches fast)."""
@@ -120,7 +121,7 @@ _SCORING_INPUTS = (
 
 def score_indicators(indicators: pd.DataFrame, policy: ScoringPolicy) -> pd.DataFrame:
     """One ``score_indicators`` row per indicator: how it was read and what it scores."""
-    weighted = resolve_weights(indicators, policy)[list(_SCORING_INPUTS)]
+    weighted = resolve_weights(indicators, policy).reindex(columns=list(_SCORING_INPUTS))
     rows = []
     for record in weighted.to_dict("records"):
         outcome = score_indicator(record, policy)
