@@ -234,6 +234,8 @@ _table(
     _c("actual_comparator", STR, "Operator written in the actual ('≥266米' → '>=')."),
     _c("actual_value", FLOAT, "Number of the actual, in its unit; NA when empty or qualitative."),
     _c("actual_unit", STR, "Unit written in the actual."),
+    _c("actual_problem", STR, "Why the actual is not scored although it was given: an actuals-sheet cell that is a "
+       "formula, disagrees between sheets, or is words or a bare fraction against a numeric target; NA otherwise."),
     _c("score", FLOAT, "Score (得分) as published; NA when empty.", "points"),
     _c("deviation_reason", STR, "Reason for a deviation (偏差/未完成原因)."),
     _c("standard", STR, "Standard the target refers to (绩效标准), e.g. 计划标准."),

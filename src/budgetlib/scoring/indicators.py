@@ -331,6 +331,9 @@ def score_indicator(row: Mapping[str, Any], policy: ScoringPolicy) -> IndicatorS
     if text_of(row.get("horizon")) == "long_term":
         result.notes.append("中长期指标，不参与年度自评")
         return result
+    if text_of(row.get("actual_problem")):  # an actual the sheet gives but that must not be scored
+        result.notes.append(text_of(row.get("actual_problem")))
+        return result
     if is_na(row.get("weight_used")):
         result.notes.append("表中未写该指标分值，且无法由一级指标分值推出" if is_na(row.get("level1_std"))
                             else "表中未写该指标分值")
