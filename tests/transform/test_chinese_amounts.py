@@ -37,6 +37,8 @@ from tests.scoring.helpers import read_md
     ("3千元", 3_000.0),                # multi-character units after Arabic digits, as before
     ("1.5十万元", 150_000.0),
     ("¥500,000.00", 500_000.0),        # the yuan sign states 元
+    ("大写：伍拾万元整", 500_000.0),     # one writing, labelled
+    ("（小写）500000元", 500_000.0),
 ])
 def test_the_whole_numeral_run_is_the_number(text: str, yuan: float) -> None:
     amount = parse_amount(text)

@@ -61,6 +61,8 @@ _LABELLED_PAIR = re.compile(
 """One cell with both forms, each labelled: "大写：伍拾万元整 小写：¥500,000.00"."""
 
 _NOTE_LABEL = re.compile(r"^(?:大写|小写|金额|人民币)*[:：]?")
+_ONE_LABEL = re.compile(r"^(?:金额)?[(（]?(?:大写|小写)[)）]?[:：]?")
+"""One writing, labelled: "大写：伍拾万元整", "（小写）500000元"."""
 
 @cache
 def _unit_in_label() -> re.Pattern[str]:
@@ -125,7 +127,7 @@ def parse_amount(text: str, block_unit: str | None = None) -> Amount:
         first, second = parse_amount(pair.group("first")), parse_amount(pair.group("second"))
         if first.number is not None and second.number is not None:
             return _settled(text, reconcile(text, first, second), block_unit)
-    match = _amount_pattern().match(key)
+    match = _amount_pattern().match(_ONE_LABEL.sub("", key, count=1) or key)
     if not match:
         return Amount(text, None, None, None, None, "not an amount")
     note = match.group("note")
