@@ -23,7 +23,6 @@ IMPLAUSIBLE_YUAN = 1e13
 
 _NOT_APPLICABLE = frozenset({"/", "-", "—", "--", "——", "无", "/ ", "\\", "N/A", "n/a"})
 
-
 _JIAO_FEN_DIGITS = "零〇一二两三四五六七八九壹贰叁肆伍陆柒捌玖"
 
 
@@ -63,6 +62,7 @@ _LABELLED_PAIR = re.compile(
 _NOTE_LABEL = re.compile(r"^(?:大写|小写|金额|人民币)*[:：]?")
 _ONE_LABEL = re.compile(r"^(?:金额)?[(（]?(?:大写|小写)[)）]?[:：]?")
 """One writing, labelled: "大写：伍拾万元整", "（小写）500000元"."""
+
 
 @cache
 def _unit_in_label() -> re.Pattern[str]:
