@@ -225,13 +225,17 @@ _table(
     _c("target_value", FLOAT, "Number of a quantitative target, in its unit."),
     _c("unit", STR, "Unit of the target ('百分比' normalised to '%')."),
     _c("period_start", STR, "Start of a period target (ISO year[-month[-day]])."),
-    _c("period_end", STR, "End or deadline of a period target."),
+    _c("period_end", STR, "End or deadline of a period target (ISO; '--12' while a deadline lacks its year)."),
+    _c("period_year_basis", STR, "Where a period target's year comes from: stated (in the text), fiscal_year "
+       "(a deadline such as 12月底前 names none: the form's fiscal year, +1 for 次年) or missing (no year known)."),
     _c("has_placeholder", BOOL, "The name or target still carries template text ('**', '指标2', '……')."),
     _c("weight", FLOAT, "Points of the indicator (分值/权重) as written.", "points"),
     _c("actual_text", STR, "Actual (实际完成值) as written; NA when left empty."),
     _c("actual_comparator", STR, "Operator written in the actual ('≥266米' → '>=')."),
     _c("actual_value", FLOAT, "Number of the actual, in its unit; NA when empty or qualitative."),
     _c("actual_unit", STR, "Unit written in the actual."),
+    _c("actual_problem", STR, "Why the actual is not scored although it was given: an actuals-sheet cell that is a "
+       "formula, disagrees between sheets, or is words or a bare fraction against a numeric target; NA otherwise."),
     _c("score", FLOAT, "Score (得分) as published; NA when empty.", "points"),
     _c("deviation_reason", STR, "Reason for a deviation (偏差/未完成原因)."),
     _c("standard", STR, "Standard the target refers to (绩效标准), e.g. 计划标准."),

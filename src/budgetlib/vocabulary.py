@@ -48,6 +48,7 @@ REQUIRED_COLUMNS: Mapping[str, tuple[str, ...]] = MappingProxyType({
     "comparators.csv": ("word", "means", "where"),
     "cost_item_kinds.csv": ("kind", "label", "pattern", "economic_category", "economic_code", "check_category"),
     "count_units.csv": ("unit", "unit_class"),
+    "deadline_years.csv": ("word", "offset"),
     "form_types.csv": ("form_type", "pattern", "unless"),
     "horizons.csv": ("word", "horizon"),
     "indicator_level_overrides.csv": ("level1_std", "level2_std", "set_level1_std", "set_level2_std"),

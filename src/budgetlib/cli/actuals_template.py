@@ -6,7 +6,7 @@ import argparse
 import sys
 
 from budgetlib.read import read_forms
-from budgetlib.scoring.actuals import template_rows, write_actuals_template
+from budgetlib.scoring.actuals import ActualsSheetError, overwrite_problem, template_rows, write_actuals_template
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -18,12 +18,23 @@ def register(sub: argparse._SubParsersAction) -> None:
     )
     parser.add_argument("paths", nargs="+", metavar="FORM", help="form files or folders of forms")
     parser.add_argument("--out", required=True, metavar="XLSX", help="workbook to write, e.g. actuals.xlsx")
+    parser.add_argument("--force", action="store_true",
+                        help="write over --out even when it is a filled actuals sheet or another file")
     parser.set_defaults(handler=run)
 
 
 def run(args: argparse.Namespace) -> int:
+    problem = None if args.force else overwrite_problem(args.out)
+    if problem:  # checked before the forms are read: a refusal should not wait for them
+        print(f"budgetlib actuals-template: {args.out} {problem}: nothing written; choose another --out, "
+              "or add --force to overwrite it", file=sys.stderr)
+        return 2
     forms = read_forms(args.paths, keep_provenance=False)
-    path = write_actuals_template(forms, args.out)
+    try:
+        path = write_actuals_template(forms, args.out, overwrite=args.force)
+    except ActualsSheetError as error:  # filled in meanwhile
+        print(f"budgetlib actuals-template: {error}", file=sys.stderr)
+        return 2
     rows = template_rows(forms)
     print(f"{len(rows)} indicators of {rows['form_id'].nunique()} forms written to {path}")
     without = sorted(set(forms.projects["form_id"]) - set(rows["form_id"]))

@@ -12,6 +12,9 @@
 
 The content decides, the suffix only breaks ties: published files are often misnamed (an HTML page
 saved as .xls, a workbook without a suffix), and a misnamed file is read for what it is, with a warning.
+Among text formats the suffix wins: a .md/.markdown/.txt file is markdown whatever HTML its cells hold
+(``<table>`` inside a cell is cell text), unless it is a whole HTML page (it starts with ``<!DOCTYPE
+html>`` or ``<html>``), which is read as HTML with a warning.
 """
 
 from __future__ import annotations
@@ -81,9 +84,10 @@ def sniff_format(path: Path, head: bytes) -> str:
     """'markdown', 'html', 'xlsx', 'pdf' or 'ole', from the content first and the suffix second.
 
     Content wins because published files are often misnamed (an HTML page saved as .xls, a workbook
-    without a suffix). 'xlsx' stands for any zip package (docx and OpenDocument are told apart by
-    :func:`_package_kind`), 'ole' for any OLE2 compound file (.xls, .doc, .et, .wps, an encrypted
-    xlsx).
+    without a suffix); between the two text formats the suffix wins (a markdown cell may hold HTML
+    markup), unless a text-suffixed file is a whole HTML page (:func:`is_html_page`). 'xlsx' stands for
+    any zip package (docx and OpenDocument are told apart by :func:`_package_kind`), 'ole' for any OLE2
+    compound file (.xls, .doc, .et, .wps, an encrypted xlsx).
     """
     if head.startswith(_ZIP_MAGIC):
         return "xlsx"
@@ -92,6 +96,10 @@ def sniff_format(path: Path, head: bytes) -> str:
     if b"%PDF-" in head[:1024]:
         return "pdf"
     suffix = path.suffix.lower()
+    if suffix in MARKDOWN_SUFFIXES:
+        # A text suffix wins over markup inside the text: a markdown cell may hold inline HTML
+        # ("<table>" in a cell is cell text). Only a whole HTML page is read as HTML (with a warning).
+        return "html" if is_html_page(head) else "markdown"
     sample = head[:4096].lower()
     if b"<table" in sample or b"<html" in sample or b"<!doctype html" in sample:
         return "html"
@@ -103,6 +111,32 @@ def sniff_format(path: Path, head: bytes) -> str:
     if suffix in XLSX_SUFFIXES:
         return "xlsx"
     return "markdown"
+
+
+_BOMS = (b"\xef\xbb\xbf", b"\xff\xfe", b"\xfe\xff")
+
+
+def is_html_page(head: bytes) -> bool:
+    """True when the text begins as an HTML page does (``<!DOCTYPE html``, ``<html``, after an XML
+    declaration or comments), in UTF-8, GB18030 or UTF-16: what a page saved under a text suffix holds.
+
+    >>> is_html_page(b"<!DOCTYPE html><html>"), is_html_page(b"# form\\n| a | <table> |"), is_html_page(b"  <HTML>")
+    (True, False, True)
+    """
+    sample = head[:2048]
+    for bom in _BOMS:
+        if sample.startswith(bom):
+            sample = sample[len(bom):]
+            break
+    if b"\x00" in sample[:64]:
+        sample = sample.replace(b"\x00", b"")  # UTF-16: its ASCII markup is every other byte
+    text = sample.lstrip().lower()
+    while text.startswith((b"<?xml", b"<!--")):  # an XHTML page's declaration, a comment before the page
+        end = text.find(b"?>" if text.startswith(b"<?xml") else b"-->")
+        if end < 0:
+            return False
+        text = text[end + (2 if text.startswith(b"<?xml") else 3):].lstrip()
+    return text.startswith((b"<!doctype html", b"<html"))
 
 
 def load_document(path: Path | str, display_name: str | None = None) -> list[Document]:
@@ -236,6 +270,9 @@ def _too_large(size: int) -> str:
 def _misnamed(path: Path, kind: str) -> Notice | None:
     """A warning when the content is not what the suffix says (an HTML page saved as .xlsx)."""
     suffix = path.suffix.lower()
+    if suffix in MARKDOWN_SUFFIXES and kind == "html":
+        return Notice("W_SUFFIX_MISMATCH",
+                      f"the file is named {suffix} but holds a whole HTML page; it was read as HTML")
     named = _FAMILY_BY_SUFFIX.get(suffix)
     found = "text" if kind in ("html", "markdown") else kind
     if named is None or named == found:

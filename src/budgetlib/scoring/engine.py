@@ -112,7 +112,8 @@ def score(
 
 _SCORING_INPUTS = (
     "form_id", "indicator_no", "horizon", "level1_std", "level2_std", "name", "target_text", "comparator",
-    "target_kind", "target_value", "unit", "period_end", "actual_text", "actual_comparator", "actual_value",
+    "target_kind", "target_value", "unit", "period_end", "period_year_basis", "actual_text", "actual_comparator",
+    "actual_value", "actual_problem",
     "actual_unit", "score", "weight_used", "weight_basis",
 )
 """The indicator columns scoring reads (converting only these to records keeps large batches fast)."""
@@ -120,7 +121,7 @@ _SCORING_INPUTS = (
 
 def score_indicators(indicators: pd.DataFrame, policy: ScoringPolicy) -> pd.DataFrame:
     """One ``score_indicators`` row per indicator: how it was read and what it scores."""
-    weighted = resolve_weights(indicators, policy)[list(_SCORING_INPUTS)]
+    weighted = resolve_weights(indicators, policy).reindex(columns=list(_SCORING_INPUTS))
     rows = []
     for record in weighted.to_dict("records"):
         outcome = score_indicator(record, policy)
@@ -304,12 +305,16 @@ def level1_weight_flags(scored: pd.DataFrame, raw: pd.DataFrame) -> dict[str, li
 
 
 def indicator_flags(scored: pd.DataFrame, raw: pd.DataFrame, policy: ScoringPolicy) -> list[dict[str, Any]]:
-    """Flags on single indicators: a published score above the weight; a target missed with no 偏差原因 written."""
-    reasons = raw[["form_id", "indicator_no", "deviation_reason"]]
+    """Flags on single indicators: a published score above the weight; a target missed with no 偏差原因 written;
+    an actual from the actuals sheet that could not be used (its cell named)."""
+    reasons = raw.reindex(columns=["form_id", "indicator_no", "deviation_reason", "actual_problem"])
     rows = scored.merge(reasons, on=["form_id", "indicator_no"], how="left", sort=False)
     over = rows[rows["published_score"] > rows["weight"] + policy.score_tolerance]
     missed = rows[rows["credit"].lt(1.0 - 1e-9).fillna(False).astype(bool) & rows["deviation_reason"].isna()]
+    refused = rows[rows["actual_problem"].notna()]
     return [
+        *(_flag(row.form_id, "indicator", row.indicator_no, "warning",
+                f"指标{row.indicator_no}“{row.name}”：{row.actual_problem}") for row in refused.itertuples()),
         *(_flag(row.form_id, "indicator", row.indicator_no, "warning",
                 f"指标{row.indicator_no}“{row.name}”表中得分{number_text(row.published_score)}超过分值"
                 f"{number_text(row.weight)}") for row in over.itertuples()),

@@ -18,6 +18,7 @@ import pandas as pd
 
 from budgetlib.scoring.policy import BAND_NAMES, LowerIsBetterRule, ScoringPolicy, WordingRule, default_unit_factors
 from budgetlib.transform.normalize import compact
+from budgetlib.transform.targets import is_undated, parse_target, with_year
 
 HIGHER = "higher"
 LOWER = "lower"
@@ -272,22 +273,49 @@ def last_date_in(text: str) -> tuple[int, ...] | None:
     return found
 
 
+def date_done(actual: str, deadline: tuple[int, ...] | None) -> tuple[tuple[int, ...] | None, str | None]:
+    """The date an actual names, and a note when its year was taken from the deadline.
+
+    "2023年12月20日完成" names (2023, 12, 20); "11月20日完成" and "12月底前完成" name no year, which is
+    then the deadline's ("the deadline of the same year"), and the note says so.
+    """
+    found = last_date_in(actual)
+    if found is not None or deadline is None:
+        return found, None
+    parsed = parse_target(actual)
+    if parsed.kind != "period" or not is_undated(parsed.period_end):
+        return None, None
+    completed = _date_parts(with_year(parsed.period_end, deadline[0] + (parsed.year_offset or 0)) or "")
+    return completed, None if completed is None else f"实际值未写年份，按期限年份{deadline[0]}计"
+
+
 def period_outcome(row: Mapping[str, Any], policy: ScoringPolicy) -> tuple[str | None, str | None]:
-    """Band of a period target: met when the actual is a date by the period's end, or says so in words."""
+    """Band of a period target: met when the actual is a date by the period's end, or says so in words.
+
+    A deadline's year taken from the form's fiscal year ("12月底前", ``period_year_basis``
+    ``fiscal_year``) is said in the note; an actual without a date is read as words (按期完成 …).
+    """
     actual, target = text_of(row.get("actual_text")), text_of(row.get("target_text"))
     if compact(actual) == compact(target):
         return "achieved", "实际值与指标期限一致，判为按期完成"
-    end = _date_parts(text_of(row.get("period_end")))
-    done = last_date_in(actual)
+    deadline = text_of(row.get("period_end"))
+    end = _date_parts(deadline)
+    done, done_note = date_done(actual, end)
     if end and done:
         depth = min(len(end), len(done))
         on_time = done[:depth] <= end[:depth]
         shown = "-".join(f"{part:02d}" if i else str(part) for i, part in enumerate(done))
-        deadline = text_of(row.get("period_end"))
-        if on_time:
-            return "achieved", f"实际完成时间{shown}不晚于期限{deadline}"
-        return "late", f"实际完成时间{shown}晚于期限{deadline}"
+        notes = [note for note in (_year_note(row, end), done_note) if note]
+        said = f"实际完成时间{shown}{'不晚于' if on_time else '晚于'}期限{deadline}"
+        said += "".join(f"（{note}）" for note in notes)
+        return ("achieved" if on_time else "late"), said
     return band_from_words(actual, target, policy.wording_rules)
+
+
+def _year_note(row: Mapping[str, Any], end: tuple[int, ...]) -> str | None:
+    if text_of(row.get("period_year_basis")) == "fiscal_year":
+        return f"指标值未写年份，按表单年度计为{end[0]}年"
+    return None
 
 
 # --- one indicator ---------------------------------------------------------------------------------------
@@ -302,6 +330,9 @@ def score_indicator(row: Mapping[str, Any], policy: ScoringPolicy) -> IndicatorS
     actual = text_of(row.get("actual_text"))
     if text_of(row.get("horizon")) == "long_term":
         result.notes.append("中长期指标，不参与年度自评")
+        return result
+    if text_of(row.get("actual_problem")):  # an actual the sheet gives but that must not be scored
+        result.notes.append(text_of(row.get("actual_problem")))
         return result
     if is_na(row.get("weight_used")):
         result.notes.append("表中未写该指标分值，且无法由一级指标分值推出" if is_na(row.get("level1_std"))

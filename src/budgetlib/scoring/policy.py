@@ -141,7 +141,13 @@ class ScoringPolicy:
         map the words (达成预期指标/达到/完成/显著提升/明显改善 → achieved; 部分达成/基本达到 → partly;
         未达成/未完成 → not achieved); words no rule knows leave the indicator not scored, with a note.
         A period target ("2023.07-2024.01") is met when the actual is a date no later than its end, or
-        says so ("按期完成"); a late one gets ``late_credit`` (0).
+        says so ("按期完成"); a late one gets ``late_credit`` (0). Deadlines ("12月底前", "6月30日前完成",
+        "年底前", "第三季度末前") are periods with an end: met when the actual date is on or before it,
+        compared at the precision both are written with ("12月底前" is met by any day of December); a
+        deadline without a year ends in the form's fiscal year (次年: the year after) and an actual date
+        without a year takes the deadline's, both said in the note. An actual that names no date, and the
+        actual of a deadline whose date does not exist ("2月30日前", no end), are read as words like a
+        qualitative actual (按期完成 achieved, 未按期完成 not achieved, else ``wording_rules``).
 
     Rounding and grades
         ``rounding`` of every indicator and execution score: ``"none"``, ``"whole"`` points or ``"half"``

@@ -15,22 +15,53 @@ from dataclasses import dataclass
 from functools import cache, lru_cache
 
 from budgetlib.transform.normalize import compact
-from budgetlib.transform.numbers import ARABIC, CHINESE_DIGITS, arabic_number, chinese_number
-from budgetlib.vocabulary import money_unit_pattern, money_units
+from budgetlib.transform.numbers import ARABIC, CHINESE_DIGITS, LARGE_UNITS, arabic_number, chinese_number
+from budgetlib.vocabulary import alternation, money_unit_pattern, money_units
 
 #: Amounts above this (10 trillion 元, more than a province's annual budget) are reported as implausible.
 IMPLAUSIBLE_YUAN = 1e13
 
 _NOT_APPLICABLE = frozenset({"/", "-", "—", "--", "——", "无", "/ ", "\\", "N/A", "n/a"})
 
+_JIAO_FEN_DIGITS = "零〇一二两三四五六七八九壹贰叁肆伍陆柒捌玖"
+
+
+@cache
+def _units_after_chinese() -> str:
+    """The money units a Chinese numeral can be followed by: those that do not start with a numeral.
+
+    "千元", "十万元", "万元" begin with numeral characters, so after "一万五" they would be read into the
+    numeral ("一万五千元" is 15,000 元, not 一万五 千元); only units such as 元 and 人民币元 can follow.
+    A run that ends in 万 or 亿 states that unit itself ("伍拾万元" is 伍拾 万元).
+    """
+    return alternation([unit for unit in money_units() if unit[0] not in CHINESE_DIGITS])
+
 
 @cache
 def _amount_pattern() -> re.Pattern[str]:
-    """An amount cell: an optional 约/合计/¥, a number, a money unit (data/money_units.csv), a short note."""
+    """An amount cell: an optional 约/合计/¥, a number, a money unit (data/money_units.csv), 角/分, a short note.
+
+    An Arabic number takes any money unit; a Chinese numeral is read as one whole run (possessive
+    ``++``: never cut short to leave 千元 or 十万元 as its unit) followed by a unit that is no numeral.
+    """
+    jiao_fen = rf"(?:零?(?P<jiao>[{_JIAO_FEN_DIGITS}])角)?(?:零?(?P<fen>[{_JIAO_FEN_DIGITS}])分)?"
     return re.compile(
-        rf"^(?:约|共计|合计|计|人民币|¥|￥)?(?P<number>{ARABIC}|[{CHINESE_DIGITS}]+?)(?P<unit>{money_unit_pattern()})?"
-        r"(?:整|左右)?(?:[(（][^()（）]{0,30}[)）])?$"
+        r"^(?P<prefix>约|共计|合计|计|人民币|¥|￥)?"
+        rf"(?:(?P<number>{ARABIC})(?P<unit>{money_unit_pattern()})?"
+        rf"|(?P<chinese>[{CHINESE_DIGITS}]++)(?P<cn_unit>{_units_after_chinese()})?)"
+        rf"{jiao_fen}(?:整|正|左右)?(?:[(（](?P<note>[^()（）]{{0,30}})[)）])?$"
     )
+
+
+_LABELLED_PAIR = re.compile(
+    r"^(?:金额)?[(（]?(?P<first_label>大写|小写)[)）]?[:：]?(?P<first>.+?)[,，;；、]?"
+    r"[(（]?(?P<second_label>大写|小写)[)）]?[:：]?(?P<second>.+)$"
+)
+"""One cell with both forms, each labelled: "大写：伍拾万元整 小写：¥500,000.00"."""
+
+_NOTE_LABEL = re.compile(r"^(?:大写|小写|金额|人民币)*[:：]?")
+_ONE_LABEL = re.compile(r"^(?:金额)?[(（]?(?:大写|小写)[)）]?[:：]?")
+"""One writing, labelled: "大写：伍拾万元整", "（小写）500000元"."""
 
 
 @cache
@@ -67,42 +98,148 @@ class Amount:
         return not self.as_written.strip()
 
 
+CAPITAL_MISMATCH = "capital and figures disagree"
+"""The problem of an amount written twice (大写 and 小写) with two different values."""
+
+
 @lru_cache(maxsize=65536)
 def parse_amount(text: str, block_unit: str | None = None) -> Amount:
     """Read an amount; ``block_unit`` is the unit the surrounding block states, if any.
 
+    An amount written twice, in words and in figures ("人民币伍拾万元整（¥500,000.00）", "大写：伍拾万元
+    小写：500000元"), is read both ways: when the two agree it is that amount; when they disagree its
+    元 value is empty (neither is believed) and ``problem`` says so.
+
     >>> parse_amount("150万").yuan, parse_amount("500000.00", "元").yuan, parse_amount("20").yuan
     (1500000.0, 500000.0, None)
+    >>> parse_amount("一万五千元").yuan, parse_amount("人民币伍拾万元整（¥500,000.00）").yuan
+    (15000.0, 500000.0)
+    >>> parse_amount("人民币伍拾万元整（¥5,000,000.00）").problem
+    'capital and figures disagree'
     """
     key = compact(text)
     if not key:
         return Amount(text, None, None, None, None, None)
     if key in _NOT_APPLICABLE:
         return Amount(text, None, None, None, None, "not applicable")
-    match = _amount_pattern().match(key)
+    pair = _LABELLED_PAIR.match(key)
+    if pair and pair.group("first_label") != pair.group("second_label"):
+        first, second = parse_amount(pair.group("first")), parse_amount(pair.group("second"))
+        if first.number is not None and second.number is not None:
+            return _settled(text, reconcile(text, first, second), block_unit)
+    match = _amount_pattern().match(_ONE_LABEL.sub("", key, count=1) or key)
     if not match:
         return Amount(text, None, None, None, None, "not an amount")
-    raw_number = match.group("number")
-    number = chinese_number(raw_number) if raw_number[0] in CHINESE_DIGITS else arabic_number(raw_number)
-    if number is None:
+    note = match.group("note")
+    if note:
+        amount = _read_match(text, match, None)
+        restated = parse_amount(_NOTE_LABEL.sub("", note, count=1))
+        if amount.number is not None and restated.number is not None and restated.problem not in _UNREAD:
+            return _settled(text, reconcile(text, amount, restated), block_unit)
+    return _read_match(text, match, block_unit)
+
+
+_UNREAD = ("not an amount", "not a finite number")
+
+
+def _settled(text: str, amount: Amount, block_unit: str | None) -> Amount:
+    """An amount written twice, after :func:`reconcile`: the block's unit only when neither writing states one.
+
+    The two writings are compared on what the cell itself says ("500000（伍拾万元）" is 元 whatever
+    the block states), so the verdict does not depend on the block.
+    """
+    if amount.yuan is not None or amount.problem == CAPITAL_MISMATCH or not block_unit or amount.number is None:
+        return amount
+    entry = money_units()[block_unit]
+    yuan = amount.number * entry.factor
+    return Amount(text, amount.number, entry.stored_as, "block", yuan, _doubt(amount.number, yuan, entry.stored_as))
+
+
+def _read_match(text: str, match: re.Match[str], block_unit: str | None) -> Amount:
+    """The amount a match of :func:`_amount_pattern` holds, with its unit and what is doubtful about it."""
+    unit: str | None
+    if match.group("chinese"):
+        run = match.group("chinese")
+        figure = chinese_number(run)
+        unit = match.group("cn_unit")
+        if figure is not None and run[-1] in LARGE_UNITS and len(run) > 1:
+            # "伍拾万元", "五万": the run's last character is (part of) the unit stated in the cell
+            unit = run[-1] + (unit or "") if run[-1] + (unit or "") in money_units() else unit
+            figure = figure / money_units()[unit].factor if unit else figure
+    else:
+        figure = arabic_number(match.group("number"))
+        unit = match.group("unit")
+    if figure is None:
         return Amount(text, None, None, None, None, "not an amount")
-    if not math.isfinite(number):
+    if not math.isfinite(figure):
         return Amount(text, None, None, None, None, "not a finite number")
-    unit = match.group("unit")
+    if not unit and match.group("prefix") in ("¥", "￥"):
+        unit = "元"  # the yuan sign states the unit
     unit_source = "cell" if unit else None
     if not unit and block_unit:
         unit, unit_source = block_unit, "block"
     entry = money_units()[unit] if unit else None
     unit = entry.stored_as if entry else None
-    yuan = number * entry.factor if entry else None
-    problem = None
+    yuan = figure * entry.factor if entry else None
+    if match.group("jiao") or match.group("fen"):
+        if yuan is None:
+            return Amount(text, None, None, None, None, "not an amount")
+        yuan += _cents(match)
+        figure = yuan / entry.factor if entry else figure
+    return Amount(text, figure, unit, unit_source, yuan, _doubt(figure, yuan, unit))
+
+
+def _doubt(number: float, yuan: float | None, unit: str | None) -> str | None:
+    """What is doubtful about a figure that was read: negative, implausibly large, or without a unit."""
     if number < 0:
-        problem = "negative amount"
-    elif yuan is not None and yuan > IMPLAUSIBLE_YUAN:
-        problem = "implausibly large amount"
-    elif unit is None:
-        problem = "no unit stated"
-    return Amount(text, number, unit, unit_source, yuan, problem)
+        return "negative amount"
+    if yuan is not None and yuan > IMPLAUSIBLE_YUAN:
+        return "implausibly large amount"
+    if unit is None:
+        return "no unit stated"
+    return None
+
+
+def _cents(match: re.Match[str]) -> float:
+    """角 and 分 of an amount in 元: "伍角" 0.5, "零伍分" 0.05."""
+    jiao, fen = (chinese_number(match.group(part) or "零") or 0.0 for part in ("jiao", "fen"))
+    return jiao / 10 + fen / 100
+
+
+def _readings(amount: Amount, other: Amount) -> list[float]:
+    """The 元 values an amount may mean next to another: its own, or, with no unit, the other's unit."""
+    if amount.yuan is not None:
+        return [amount.yuan]
+    assert amount.number is not None
+    readings = [amount.number]
+    if other.unit is not None:
+        readings.append(amount.number * money_units()[other.unit].factor if other.unit in money_units()
+                        else amount.number)
+    return readings
+
+
+def _same_money(left: float, right: float) -> bool:
+    """Equal to the fen (0.01 元), the precision figures are written with (or to a float's precision)."""
+    return abs(left - right) <= max(0.005, 2 * math.ulp(max(abs(left), abs(right))))
+
+
+def reconcile(text: str, first: Amount, second: Amount) -> Amount:
+    """One amount from two writings of it (大写 and 小写: in one cell, or in two columns side by side).
+
+    Agreeing writings give the amount (the one that states a unit; a bare figure is read in the other's
+    unit or in 元); disagreeing ones give no 元 value and the problem :data:`CAPITAL_MISMATCH`:
+    contradictions are flagged, never settled by picking one.
+
+    >>> reconcile("", parse_amount("伍拾万元"), parse_amount("500,000.00")).yuan
+    500000.0
+    >>> reconcile("", parse_amount("伍拾万元"), parse_amount("50,000.00元")).problem
+    'capital and figures disagree'
+    """
+    agree = any(_same_money(left, right) for left in _readings(first, second) for right in _readings(second, first))
+    if not agree:
+        return Amount(text, first.number, first.unit, first.unit_source, None, CAPITAL_MISMATCH)
+    chosen = first if first.yuan is not None or second.yuan is None else second
+    return Amount(text, chosen.number, chosen.unit, chosen.unit_source, chosen.yuan, chosen.problem)
 
 
 @lru_cache(maxsize=16384)

@@ -10,7 +10,7 @@ from typing import Any
 from budgetlib import vocabulary
 from budgetlib.extract.document import Document, Table, TextLine
 from budgetlib.notices import Notice
-from budgetlib.transform.amounts import IMPLAUSIBLE_YUAN, parse_amount
+from budgetlib.transform.amounts import CAPITAL_MISMATCH, IMPLAUSIBLE_YUAN, parse_amount
 from budgetlib.transform.blocks import indicator_header
 from budgetlib.transform.context import FormContext
 from budgetlib.transform.form import (
@@ -23,6 +23,7 @@ from budgetlib.transform.form import (
 from budgetlib.transform.labels import match_label
 from budgetlib.transform.money import EXECUTION_AMOUNTS
 from budgetlib.transform.normalize import compact
+from budgetlib.transform.targets import complete_deadlines, is_undated, with_year
 
 FORM_TYPES = ("declaration", "target", "self_evaluation")
 """The form types a form of a project is read as (``projects.form_type``)."""
@@ -161,6 +162,7 @@ def extract_form(
         read_label_values(ctx, table)
     form_type = classify(ctx, ctx.project.get("form_title") or "")
     finish_project(ctx, form_type)
+    _finish_deadlines(ctx, tables)
     budget_history(ctx)
     ctx.project.pop("amount_unit_stated", None)
     project = {"source_file": source_file, "form_type": form_type, **ctx.project}
@@ -222,6 +224,9 @@ def _amount_warnings(ctx: FormContext, tables: list[Table]) -> None:
             if amount.problem in ("not an amount", "not a finite number"):
                 ctx.warn("W_NOT_AN_AMOUNT", origin_of(*where),
                          f"{what} is not an amount: kept as written, {money.yuan} is empty")
+            elif amount.problem == CAPITAL_MISMATCH:
+                ctx.warn("W_CAPITAL_MISMATCH", origin_of(*where),
+                         f"{what}: the amount in words (大写) and in figures (小写) disagree; {money.yuan} is empty")
             elif amount.problem == "negative amount":
                 ctx.warn("W_NEGATIVE_AMOUNT", origin_of(*where), f"{what} is a negative amount")
             elif yuan is not None and yuan > IMPLAUSIBLE_YUAN:
@@ -232,6 +237,21 @@ def _amount_warnings(ctx: FormContext, tables: list[Table]) -> None:
         ctx.warn("W_NO_MONEY_UNIT", "",
                  f"no money unit (元/万元) stated for {len(no_unit)} amount(s) such as {_shown(no_unit[0])}: "
                  "kept as written, their *_yuan columns are empty")
+
+
+def _finish_deadlines(ctx: FormContext, tables: list[Table]) -> None:
+    """Deadlines without a year ("12月底前") end in the form's fiscal year; dates that do not exist are warned of."""
+    notes = complete_deadlines(ctx.rows_of("indicators"), ctx.project.get("fiscal_year"))
+    if notes:
+        origins = _value_origins(ctx, tables)
+        texts = {str(r.get("indicator_no")): r.get("target_text") for r in ctx.rows_of("indicators")}
+        for note in notes:
+            key = str(note.indicator_no)
+            ctx.warn(note.code, origins.get(("indicators", "target_text", key, texts.get(key)), ""),
+                     f"indicators {key}: {note.message}")
+    end = ctx.project.get("period_end")
+    if is_undated(end) and isinstance(ctx.project.get("fiscal_year"), int):
+        ctx.project["period_end"] = with_year(end, ctx.project["fiscal_year"])
 
 
 def _shown(text: str, limit: int = 40) -> str:

@@ -63,7 +63,11 @@ TIME_UNITS: dict[str, str] = {"年": "年", "月": "月", "个月": "月", "天"
 
 _CN_DIGITS = CHINESE_DIGITS.replace("点", "")
 _ARABIC = r"\d+(?:,\d{3})*(?:\.\d+)?"
-_MONEY_UNIT = r"亿元|万元|千元|元|万(?![人户个家台套辆次件名张册份亩吨株棵])"
+_NOT_MONEY_AFTER_WAN = "[人户个家台套辆次件名张册份亩吨株棵]"
+"""What follows 万 when it counts people or things ("5万人"), not money."""
+_MONEY_UNIT = rf"亿元|万元|千元|元|万(?!{_NOT_MONEY_AFTER_WAN})"
+"""Money units after Arabic digits. After a Chinese numeral only 元 can follow, or the run ends in 万/亿:
+"一万五千元" is 15,000 元, never 一万五 × 千元 (the whole run is the numeral)."""
 _BANDWIDTH = re.compile(
     r"(?<![\d.])(?P<num>\d+(?:\.\d+)?)(?P<unit>Gbps|Mbps|Gb|Mb|GB|MB|G|M|兆)(?![A-Za-z])|(?P<word>万兆|千兆|百兆)"
 )
@@ -169,7 +173,9 @@ def _patterns() -> dict[str, re.Pattern[str]]:
     count = alternation(count_units())
     money = (
         rf"(?P<times>[×xX*])?(?P<pre>(?:每(?:{per_unit}))+)?(?P<filler>约|按|为|计|需|平均|均|单价|价格)?"
-        rf"(?<![\d.{_CN_DIGITS}])(?P<num>{_ARABIC}|[{_CN_DIGITS}]+)(?P<unit>{_MONEY_UNIT})"  # only at a run's start
+        rf"(?<![\d.{_CN_DIGITS}])"  # only at a run's start
+        rf"(?:(?P<num>{_ARABIC})(?P<unit>{_MONEY_UNIT})"
+        rf"|(?P<cn_num>[{_CN_DIGITS}]++)(?P<cn_unit>元|(?<=[万亿])(?!{_NOT_MONEY_AFTER_WAN})))"  # the whole run
         rf"(?P<per>(?:[/·](?:{per_unit}))*)"
     )
     return {
@@ -222,12 +228,13 @@ def _per_tokens(text: str) -> tuple[str, ...]:
 def _moneys(key: str) -> list[_Money]:
     found = []
     for match in _patterns()["money"].finditer(key):
-        amount = parse_amount(match.group("num") + match.group("unit"))
+        number = "num" if match.group("num") else "cn_num"
+        amount = parse_amount(match.group(number) + (match.group("unit") or match.group("cn_unit") or ""))
         if amount.yuan is None:
             continue
         pre = match.group("pre") or ""
         per = _per_tokens(pre.replace("每", " ")) + _per_tokens(match.group("per") or "")
-        written = match.group(0) if pre else key[match.start("num"):match.end()]
+        written = match.group(0) if pre else key[match.start(number):match.end()]
         hint = bool(match.group("times")) or match.group("filler") in ("单价", "价格")
         found.append(_Money(written, amount.yuan, per, match.start(), match.end(), hint))
     return found

@@ -45,19 +45,52 @@ def arabic_number(text: str) -> float | None:
     return float(text.replace(",", ""))
 
 
+LARGE_UNITS = {"亿": 1e8, "万": 1e4}
+"""The section units of a Chinese numeral, largest first: each multiplies the numeral before it."""
+
+
 @lru_cache(maxsize=4096)
 def chinese_number(text: str) -> float | None:
-    """The value of a run of Chinese numerals ("伍拾", "一百二十三", "两千"), else None.
+    """The value of a whole run of Chinese numerals ("伍拾", "一百二十三", "两千", "一万五千万"), else None.
 
-    >>> chinese_number("伍拾"), chinese_number("一百二十三"), chinese_number("十十十")
-    (50.0, 123.0, None)
+    The run is read as one numeral: "一万五千" is 15,000, never 一万五 × 千. What cn2an does not read
+    is read by its sections (:func:`_by_sections`), as numerals are written out for amounts in 万元
+    ("一万五千万" is 一万五千 × 万) or with a 零 left out ("六千零四十七亿九千三百零二").
+
+    >>> chinese_number("伍拾"), chinese_number("一百二十三"), chinese_number("十十十"), chinese_number("一万五千万")
+    (50.0, 123.0, None, 150000000.0)
     """
-    if len(text) > MAX_CHINESE_NUMERAL:
+    if not text or len(text) > MAX_CHINESE_NUMERAL:
         return None
     try:
         return float(cn2an.cn2an(text, "smart"))
     except (ValueError, KeyError, IndexError, TypeError, OverflowError):
-        return None
+        return _by_sections(text)
+
+
+def _by_sections(text: str) -> float | None:
+    """A numeral read as (numeral) × 亿/万 + (a lower section), at the last 亿, else the last 万.
+
+    "一万零五百万" is 10,500 × 万; "四千九百七十五亿一千" (as cn2an writes 497,500,001,000) is
+    4,975 × 亿 + 1,000. The lower section must be below its unit: "一亿二亿" is no numeral.
+
+    >>> _by_sections("一万零五百万"), _by_sections("四千九百七十五亿一千"), _by_sections("一亿二亿")
+    (105000000.0, 497500001000.0, None)
+    """
+    for unit, factor in LARGE_UNITS.items():
+        at = text.rfind(unit)
+        if at <= 0 or (unit == "亿" and "亿" in text[:at]):  # 万万 is how 万元 amounts are written; 亿亿 is not
+            continue
+        before = chinese_number(text[:at])
+        if before is None:
+            continue
+        rest = text[at + 1:].lstrip("零〇")
+        if not rest:
+            return before * factor
+        after = chinese_number(rest)
+        if after is not None and after < factor:
+            return before * factor + after
+    return None
 
 
 def parse_points(text: str) -> float | None:

@@ -2,22 +2,30 @@
 
 Targets come as "≥90%", "123 家", "100" (a bare number: direction unknown), "≤90万元",
 "≥100百分比" (百分比 is %), "90%以上", qualitative wording ("持续改善", "参照政府采购成本控制"),
-periods ("2023.07-2024.01", "202001-202012", "2021年全年"), or numbers inside prose
+periods ("2023.07-2024.01", "202001-202012", "2021年全年"), deadlines ("12月底前", "6月30日前完成",
+"年底前", "第三季度末前", "2023年12月底前": periods with an end), or numbers inside prose
 ("企业所得税减按15%征收", which is qualitative: the number is not the target). Only a text that is
 *entirely* comparator + number + short unit is quantitative.
+
+A deadline without a year ("12月底前") ends in the form's fiscal year: it is parsed with an end of
+"--12" (ISO 8601's month without a year) and :func:`complete_deadlines` puts the form's year in, saying
+so in ``period_year_basis``. A date that does not exist ("2023年2月30日前", "13月底前") is no end:
+``problem`` names it, and the form gets a warning.
 """
 
 from __future__ import annotations
 
+import calendar
 import re
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from functools import cache, lru_cache
 from types import MappingProxyType
+from typing import Any
 
 from budgetlib.transform.normalize import compact
 from budgetlib.transform.numbers import ARABIC, arabic_number, chinese_number
-from budgetlib.vocabulary import VocabularyError, table
+from budgetlib.vocabulary import VocabularyError, alternation, table
 
 QUANTITATIVE = "quantitative"
 QUALITATIVE = "qualitative"
@@ -73,6 +81,33 @@ _PERIOD_DEADLINE = re.compile(
     r"(?P<tail>全年|年内|年底|底|末|前|之前|以前|内|完成|底前|年底前|月底前|底完成|前完成)*$"
 )
 _YEAR_ONLY = re.compile(r"^(?P<by>(?:19|20)\d{2})年(?:度)?$")
+_CN_MONTH = "一二三四五六七八九十"
+
+
+@cache
+def deadline_years() -> Mapping[str, int]:
+    """``data/deadline_years.csv``: words naming a deadline's year against the fiscal year (次年 → +1)."""
+    years = {}
+    for row in table("deadline_years.csv"):
+        try:
+            years[row["word"]] = int(row["offset"])
+        except ValueError:
+            raise VocabularyError(f"data/deadline_years.csv: offset {row['offset']!r} of {row['word']!r} "
+                                  "is no whole number") from None
+    return MappingProxyType(years)
+
+
+@cache
+def _undated_deadline_pattern() -> re.Pattern[str]:
+    """A deadline that names no year: "12月底前", "6月30日前完成", "年底前", "第三季度末前", "次年3月底前"."""
+    return re.compile(
+        rf"^(?P<rel>{alternation(list(deadline_years()))})?"
+        rf"(?:(?P<m>\d{{1,2}}|[{_CN_MONTH}]{{1,3}})月份?(?:(?P<d>\d{{1,2}})[日号])?(?P<month_end>底|末|下旬)?"
+        r"|第?(?P<q>[一二三四1-4])季度(?:末|底)?"
+        r"|(?P<half>上|下)半年(?:末|底)?"
+        r"|(?P<year_end>年底|年末|年内|年度内))"
+        r"(?P<by>前|之前|以前|内|止|为止)?(?:完成|完工|结束|到位|交付|办结)?$"
+    )
 
 
 @dataclass(frozen=True, slots=True)
@@ -91,6 +126,11 @@ class Target:
     unit: str | None = None
     period_start: str | None = None
     period_end: str | None = None
+    year_offset: int | None = None
+    """For a deadline without a year ("12月底前", period_end "--12"): its year is the fiscal year plus this
+    (1 for "次年3月底前"); None when the text states its year."""
+    problem: str | None = None
+    """Why a date in the text is no date ("2023-02-30 does not exist"), else None."""
 
     @property
     def is_bare_number(self) -> bool:
@@ -105,6 +145,7 @@ def normalise_unit(unit: str | None) -> str | None:
 
 
 def _iso(year: str | None, month: str | None, day: str | None = None) -> str | None:
+    """ISO year[-month[-day]], or None when there is no year or the date does not exist."""
     if not year:
         return None
     if not month:
@@ -113,8 +154,20 @@ def _iso(year: str | None, month: str | None, day: str | None = None) -> str | N
     if not 1 <= month_no <= 12:
         return None
     if day:
-        return f"{year}-{month_no:02d}-{int(day):02d}"
+        day_no = int(day)
+        if not 1 <= day_no <= calendar.monthrange(int(year), month_no)[1]:
+            return None
+        return f"{year}-{month_no:02d}-{day_no:02d}"
     return f"{year}-{month_no:02d}"
+
+
+def _no_such_date(year: str | None, month: str | None, day: str | None = None) -> str:
+    """Why a written date is none: "month 13 does not exist", "2023-02-30 does not exist"."""
+    if month and not 1 <= int(month) <= 12:
+        return f"month {int(month)} does not exist"
+    shown = "-".join(part for part in (year or "", f"{int(month):02d}" if month else "",
+                                       f"{int(day):02d}" if day else "") if part)
+    return f"{shown} does not exist"
 
 
 def _period(key: str) -> Target | None:
@@ -125,16 +178,112 @@ def _period(key: str) -> Target | None:
         end = _iso(groups.get("by"), groups.get("bm"), groups.get("bd"))
         if start and end:
             return Target(key, PERIOD, period_start=start, period_end=end)
+        side = "a" if not start else "b"  # a range with a date that does not exist stays words
+        dates = (groups.get(f"{side}y"), groups.get(f"{side}m"), groups.get(f"{side}d"))
+        return Target(key, QUALITATIVE, problem=_no_such_date(*dates))
     match = _PERIOD_DEADLINE.match(key)
     if match and (match.group("tail") or match.group("bm")):
         end = _iso(match.group("by"), match.group("bm"), match.group("bd"))
         whole_year = match.group("tail") in ("全年", "年内") and not match.group("bm")
         if end:
             return Target(key, PERIOD, period_start=end if whole_year else None, period_end=end)
+        return Target(key, PERIOD, problem=_no_such_date(match.group("by"), match.group("bm"), match.group("bd")))
     match = _YEAR_ONLY.match(key)
     if match:
         return Target(key, PERIOD, period_start=match.group("by"), period_end=match.group("by"))
-    return None
+    return _undated_deadline(key)
+
+
+def _undated_deadline(key: str) -> Target | None:
+    """A deadline without a year: its end as ISO 8601 without the year ("--12", "--06-30").
+
+    A month alone ("12月") is no deadline (it may count months); with 底/末/前/a day it is one.
+    """
+    match = _undated_deadline_pattern().match(key)
+    if not match:
+        return None
+    offset = deadline_years().get(match.group("rel") or "", 0)
+    if match.group("m"):
+        if not (match.group("d") or match.group("month_end") or match.group("by")):
+            return None
+        month = match.group("m")
+        month_no = int(month) if month.isdigit() else int(chinese_number(month) or 0)
+        day = match.group("d")
+        if not 1 <= month_no <= 12 or (day and not 1 <= int(day) <= calendar.monthrange(2000, month_no)[1]):
+            return Target(key, PERIOD, year_offset=offset, problem=_no_such_date(None, str(month_no), day))
+        end = f"--{month_no:02d}" + (f"-{int(day):02d}" if day else "")
+    elif match.group("q"):
+        quarter = match.group("q")
+        end = f"--{3 * (int(quarter) if quarter.isdigit() else int(chinese_number(quarter) or 0)):02d}"
+    elif match.group("half"):
+        end = "--06" if match.group("half") == "上" else "--12"
+    else:
+        end = "--12"  # 年底前, 年内: by the end of the year
+    return Target(key, PERIOD, period_end=end, year_offset=offset)
+
+
+def with_year(undated: str, year: int) -> str | None:
+    """An end without its year ("--12", "--02-29") in a given year; None when that date does not exist.
+
+    >>> with_year("--12", 2023), with_year("--02-29", 2024), with_year("--02-29", 2023)
+    ('2023-12', '2024-02-29', None)
+    """
+    parts = undated.removeprefix("--").split("-")
+    return _iso(str(year), parts[0], parts[1] if len(parts) > 1 else None)
+
+
+def is_undated(end: object) -> bool:
+    """True for a deadline's end that still lacks its year ("--12")."""
+    return isinstance(end, str) and end.startswith("--")
+
+
+@dataclass(frozen=True, slots=True)
+class DeadlineNote:
+    """What :func:`complete_deadlines` has to say about one indicator's target: a notice code and message."""
+
+    indicator_no: object
+    code: str
+    message: str
+
+
+def complete_deadlines(indicators: Iterable[dict[str, Any]], fiscal_year: object) -> list[DeadlineNote]:
+    """Give deadlines without a year the form's fiscal year, in place; return what to warn about.
+
+    Each period target gets ``period_year_basis``: ``stated`` (the text names its year),
+    ``fiscal_year`` (taken from the form's fiscal year, plus one for 次年) or ``missing`` (the form
+    states no fiscal year either: ``period_end`` keeps the end without a year, "--12"). A date that does
+    not exist (2月30日, or 2月29日 in a year that has none) leaves ``period_end`` empty, with a warning.
+    """
+    year = int(fiscal_year) if isinstance(fiscal_year, int | float) and fiscal_year == fiscal_year else None
+    notes: list[DeadlineNote] = []
+    for record in indicators:
+        text = record.get("target_text")
+        if not text:
+            continue
+        target = parse_target(text)
+        if target.problem:
+            notes.append(DeadlineNote(record.get("indicator_no"), "W_IMPOSSIBLE_DATE",
+                                      f"target {text!r}: {target.problem}; it has no period end"))
+        if record.get("target_kind") != PERIOD:
+            continue
+        end = record.get("period_end")
+        if not is_undated(end):
+            record["period_year_basis"] = "stated" if end or target.problem else None
+            continue
+        if year is None:
+            record["period_year_basis"] = "missing"
+            notes.append(DeadlineNote(record.get("indicator_no"), "W_DEADLINE_WITHOUT_YEAR",
+                                      f"target {text!r} names no year and the form states no fiscal year: "
+                                      f"period_end is {end!r}"))
+            continue
+        completed = with_year(end, year + (target.year_offset or 0))
+        record["period_end"] = completed
+        record["period_year_basis"] = "fiscal_year"
+        if completed is None:
+            notes.append(DeadlineNote(record.get("indicator_no"), "W_IMPOSSIBLE_DATE",
+                                      f"target {text!r}: {end[2:]} does not exist in "
+                                      f"{year + (target.year_offset or 0)}; it has no period end"))
+    return notes
 
 
 @lru_cache(maxsize=65536)
@@ -148,8 +297,11 @@ def parse_target(text: str) -> Target:
     if not key:
         return Target(text, QUALITATIVE)
     period = _period(key)
+    if period is not None and period.kind == PERIOD:
+        return Target(text, PERIOD, period_start=period.period_start, period_end=period.period_end,
+                      year_offset=period.year_offset, problem=period.problem)
     if period is not None:
-        return Target(text, PERIOD, period_start=period.period_start, period_end=period.period_end)
+        return Target(text, QUALITATIVE, problem=period.problem)
     comparator = None
     rest = key
     for prefix, symbol in _comparator_words("before"):
