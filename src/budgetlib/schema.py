@@ -216,9 +216,12 @@ _table(
     _c("level1", STR, "一级指标 as written, cleaned (no numbering, spaces or points suffix)."),
     _c("level2", STR, "二级指标 as written, cleaned."),
     _c("name", STR, "三级指标 / 指标内容 as written."),
-    _c("level1_std", STR, "Canonical level 1 (产出指标, 效益指标, 满意度指标, 成本指标)."),
-    _c("level2_std", STR, "Canonical level 2 (数量指标, 质量指标, 时效指标, 成本指标, 社会效益指标, …)."),
-    _c("level1_weight", FLOAT, "Points of the level-1 block where stated ('产出指标(70分)', '产出指标[50]').", "points"),
+    _c("level1_std", STR, "Canonical level 1 (产出指标, 效益指标, 满意度指标, 成本指标; on scoring sheets also "
+                          "投入指标, 过程指标, 决策指标)."),
+    _c("level2_std", STR, "Canonical level 2 (数量指标, 质量指标, 时效指标, 成本指标, 社会效益指标, …; on scoring "
+                          "sheets the framework's labels: 预算编制, 预算执行, 履职效益 …)."),
+    _c("level1_weight", FLOAT, "Points of the level-1 block where stated ('产出指标(70分)', '产出指标[50]').",
+       "points"),
     _c("level2_weight", FLOAT, "Points of the level-2 block where stated ('预算编制（15分）').", "points"),
     _c("parent_indicator_no", INT, "indicator_no of the indicator this one is a part of ('其中：…', '(1)…' under it); "
                                    "NA for a top-level indicator."),

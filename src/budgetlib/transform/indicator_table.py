@@ -103,11 +103,12 @@ class _Heading:
 @dataclass(frozen=True, slots=True)
 class _HeadingRows:
     """What the rows around a heading row add: horizons and roles per column, the cells they came from,
-    and the row the data starts at."""
+    a section label left of the headings in the row above, and the row the data starts at."""
 
     horizons: Mapping[int, str]
     roles: Mapping[int, str]
     cells: tuple[tuple[int, int], ...]
+    section: tuple[int, int] | None
     data_start: int
 
 
@@ -129,33 +130,32 @@ def _span_col(table: Table, row: int, col: int) -> int | None:
         return col
     if any(r == row for (r, _) in table.anchors):
         return None  # the reader kept merged regions, and this empty cell is in none
-    left = next((c for c in range(col - 1, -1, -1) if table.cell(row, c)), None)
-    return left
+    return next((c for c in range(col - 1, -1, -1) if table.cell(row, c)), None)
 
 
-def _heading_rows(ctx: FormContext, table: Table, header_row: int, header: Mapping[int, IndicatorColumn],
-                  data_col: int) -> _HeadingRows:
+def _heading_rows(ctx: FormContext, table: Table, header_row: int, header: Mapping[int, IndicatorColumn]
+                  ) -> _HeadingRows:
     """A group row above the headings ("长期绩效指标 | | | 年度绩效指标"), which may also hold a heading merged
     down over an empty cell of the heading row ("一级指标"), and a row of horizon words below a heading
     that spans them ("指标值" over "长期 | 年度")."""
     horizons: dict[int, str] = {}
     roles: dict[int, str] = {}
     cells: list[tuple[int, int]] = []
+    section = None
     above = header_row - 1
-    if above >= 0:
-        found = _group_row(ctx, table, above, header_row)
-        if found is not None:
-            group_horizons, down_roles, down_horizons = found
-            roles.update(down_roles)
-            horizons.update(down_horizons)
-            cells.extend((above, col) for col in [*group_horizons, *down_roles])
-            for col in {*header, *down_roles} - set(down_horizons):
-                anchor = _span_col(table, above, col)
-                if anchor is not None and anchor in group_horizons:
-                    horizons[col] = group_horizons[anchor]
+    group = _group_row(ctx, table, above, header_row) if above >= 0 else None
+    if group is not None:
+        roles.update(group.down)
+        horizons.update(group.down_horizons)
+        cells.extend((above, col) for col in [*group.horizons, *group.down])
+        section = (above, group.section) if group.section is not None else None
+        for col in {*header, *group.down} - set(group.down_horizons):
+            anchor = _span_col(table, above, col)
+            if anchor is not None and anchor in group.horizons:
+                horizons[col] = group.horizons[anchor]
     below = header_row + 1
     data_start = below
-    words = _sub_heading_row(ctx, table, below, data_col)
+    words = _sub_heading_row(table, below, min(header))
     if words:
         for col, horizon in words.items():
             span = col if col in header else _span_col(table, header_row, col)
@@ -165,22 +165,31 @@ def _heading_rows(ctx: FormContext, table: Table, header_row: int, header: Mappi
             horizons[col] = horizon
             cells.append((below, col))
         data_start = below + 1
-    return _HeadingRows(horizons, roles, tuple(cells), data_start)
+    return _HeadingRows(horizons, roles, tuple(cells), section, data_start)
 
 
-def _group_row(
-    ctx: FormContext, table: Table, row: int, header_row: int
-) -> tuple[dict[int, str], dict[int, str], dict[int, str]] | None:
-    """(horizon per group cell, role per heading merged down, horizon of such a heading) when ``row`` is a
-    group row above the headings, else None. Every filled cell must be a horizon word over a heading
-    ("长期绩效指标", "年度目标") or a heading over an empty heading cell ("一级指标", "年度指标值"), and
-    some cell must name the long term."""
-    cells = table.rows[row]
+@dataclass(frozen=True, slots=True)
+class _GroupRow:
+    """A row above the headings: the horizon of each group cell, the headings merged down over empty
+    heading cells (and the horizon such a heading states), a section label left of them."""
+
+    horizons: Mapping[int, str]
+    down: Mapping[int, str]
+    down_horizons: Mapping[int, str]
+    section: int | None
+
+
+def _group_row(ctx: FormContext, table: Table, row: int, header_row: int) -> _GroupRow | None:
+    """The group row above the headings, or None when ``row`` is none. Every filled cell must be a
+    horizon word over a heading ("长期绩效指标", "年度目标"), a heading over an empty heading cell
+    ("一级指标", "年度指标值") or a section label left of them ("绩效指标"), and some cell must name the
+    long term."""
     header_first = first_filled(table.rows[header_row]) or 0
     groups: dict[int, str] = {}
     down: dict[int, str] = {}
     down_horizons: dict[int, str] = {}
-    for col, text in enumerate(cells):
+    section = None
+    for col, text in enumerate(table.rows[row]):
         if not text:
             continue
         if ctx.is_claimed(table.table_no, row, col) or len(compact(text)) > _MAX_HEADING:
@@ -194,16 +203,18 @@ def _group_row(
             down[col] = role
             if horizon is not None:
                 down_horizons[col] = horizon
-        elif col < header_first:
-            continue  # a section label left of the table ("绩效指标" merged down)
+        elif col < header_first and section is None and not below:
+            section = col  # a section label left of the table ("绩效指标" merged down)
         else:
             return None
     if "long_term" not in {*groups.values(), *down_horizons.values()}:
         return None
-    return groups, down, down_horizons
+    if section is not None and down and section > min(down):
+        return None
+    return _GroupRow(groups, down, down_horizons, section)
 
 
-def _sub_heading_row(ctx: FormContext, table: Table, row: int, data_col: int) -> dict[int, str]:
+def _sub_heading_row(table: Table, row: int, data_col: int) -> dict[int, str]:
     """The horizon of each cell of a row of horizon words alone ("长期 | 年度") under the headings, else {}."""
     if row >= len(table.rows):
         return {}
@@ -240,8 +251,17 @@ def _map(horizon: str, headings: Iterable[_Heading], unused: list[int]) -> Colum
 
 
 def _plan(headings: Sequence[_Heading], section_horizon: str | None) -> _Plan:
-    """Column maps for the headings: by stated horizon, by repeated groups, or one map."""
+    """Column maps for the headings: groups side by side, columns of stated horizons, or one map.
+
+    Groups come first (a level, name or target column repeated, as in qingshan's 二级/三级/指标值 twice):
+    each group takes the horizon one of its columns states, or the one the other group leaves; a level
+    column only one group has (一级指标 beside both) is shared. Without groups, columns that state a
+    horizon ("中长期指标值 | 年度指标值") go to it and the others are shared.
+    """
     unused: list[int] = []
+    groups = _groups(headings)
+    if len(groups) >= 2:
+        return _plan_groups(groups, unused)
     if any(heading.horizon == "long_term" for heading in headings):
         shared = [heading for heading in headings if heading.horizon is None]
         maps = []
@@ -252,25 +272,35 @@ def _plan(headings: Sequence[_Heading], section_horizon: str | None) -> _Plan:
         used = {col for cmap in maps for col in cmap.columns.values()}
         unused = sorted({*unused, *(h.col for h in headings if h.col not in used)})
         return _Plan(tuple(maps), tuple(unused))
-    groups = _groups(headings)
-    if len(groups) < 2:
-        return _Plan((_map(section_horizon or "annual", headings, unused),), tuple(unused))
-    counts: dict[str, int] = {}
-    for group in groups[:2]:
-        for role in {heading.role for heading in group}:
-            counts[role] = counts.get(role, 0) + 1
-    shared = [h for h in groups[0] if counts[h.role] == 1 and h.role in ("level1", "level2")]
-    stated = [next((h.horizon for h in group if h.horizon), None) for group in groups[:2]]
-    guessed = stated[0] is None and stated[1] is None
-    annual_first = stated[0] == "annual" or stated[1] == "long_term"
-    horizons = ("annual", "long_term") if annual_first else ("long_term", "annual")
+    return _Plan((_map(section_horizon or "annual", headings, unused),), tuple(unused))
+
+
+def _plan_groups(groups: list[list[_Heading]], unused: list[int]) -> _Plan:
+    first, second = groups[0], groups[1]
+    stated = [_stated_horizon(group) for group in (first, second)]
+    guessed = stated == [None, None]
+    if stated[0] is not None and stated[0] != stated[1]:
+        horizons = (stated[0], "annual" if stated[0] == "long_term" else "long_term")
+    elif stated[1] is not None:
+        horizons = ("annual" if stated[1] == "long_term" else "long_term", stated[1])
+    else:
+        horizons = ("long_term", "annual")
+    roles = [{heading.role for heading in group} for group in (first, second)]
+    shared = [h for group, own in zip((first, second), roles, strict=True) for h in group
+              if h.role in ("level1", "level2") and sum(h.role in found for found in roles) == 1]
     maps = []
-    for group, horizon in zip(groups[:2], horizons, strict=True):
-        own_roles = {heading.role for heading in group}
-        maps.append(_map(horizon, [*group, *(h for h in shared if h.role not in own_roles)], unused))
+    for group, own, horizon in zip((first, second), roles, horizons, strict=True):
+        mine = [h for h in group if h not in shared]
+        maps.append(_map(horizon, [*mine, *(h for h in shared if h.role not in own)], unused))
     maps.sort(key=lambda cmap: cmap.horizon != "long_term")
     unused.extend(h.col for group in groups[2:] for h in group)
     return _Plan(tuple(maps), tuple(sorted(set(unused))), guessed)
+
+
+def _stated_horizon(group: Sequence[_Heading]) -> str | None:
+    """The horizon the columns of a group state (the long term when any says so), else None."""
+    found = {heading.horizon for heading in group if heading.horizon}
+    return "long_term" if "long_term" in found else next(iter(found), None)
 
 
 def _groups(headings: Sequence[_Heading]) -> list[list[_Heading]]:
@@ -372,20 +402,9 @@ def parse_indicator_table(ctx: FormContext, table: Table, header_row: int) -> in
     cells = table.rows[header_row]
     header = indicator_header(cells)
     assert header is not None
-    data_col = min(header)
-    label_col = None
-    section_horizon = None
-    first = first_filled(cells)
-    if first is not None and first < data_col:
-        label_col = first
-        section_label = match_label(cells[first], "header")
-        _, weight = split_level_weight(cells[first])
-        section_horizon = _horizon_word(cells[first])
-        if section_label is not None or weight is not None or section_horizon is not None:
-            ctx.claim_label(table, header_row, first, "indicator section")
-            if weight is not None:
-                ctx.project.setdefault("indicator_section_weight", weight)
-    around = _heading_rows(ctx, table, header_row, header, data_col)
+    around = _heading_rows(ctx, table, header_row, header)
+    data_col = min({*header, *around.roles})
+    label_col, section_horizon = _section_label(ctx, table, header_row, data_col, around.section)
     end = indicator_table_end(table, around.data_start, label_col, data_col)
     rows = range(around.data_start, end)
     headings = [
@@ -427,6 +446,29 @@ def parse_indicator_table(ctx: FormContext, table: Table, header_row: int) -> in
     if end < len(table.rows):
         end = _read_total_row(ctx, table, end, layout.annual)
     return end
+
+
+def _section_label(ctx: FormContext, table: Table, header_row: int, data_col: int,
+                   above: tuple[int, int] | None) -> tuple[int | None, str | None]:
+    """(column, horizon) of the section label left of the headings ("绩效指标(90分)", "长期绩效指标"), in
+    the heading row or the group row above it; its points go to ``indicator_section_weight``."""
+    cells = table.rows[header_row]
+    first = first_filled(cells)
+    if first is not None and first < data_col:
+        row, col = header_row, first
+    elif above is not None:
+        row, col = above
+    else:
+        return None, None
+    text = table.cell(row, col)
+    section_label = match_label(text, "header")
+    _, weight = split_level_weight(text)
+    horizon = _horizon_word(text)
+    if section_label is not None or weight is not None or horizon is not None or row != header_row:
+        ctx.claim_label(table, row, col, "indicator section")
+        if weight is not None:
+            ctx.project.setdefault("indicator_section_weight", weight)
+    return col, horizon
 
 
 def _horizons(layout: IndicatorLayout) -> tuple[str, ...]:
