@@ -286,11 +286,12 @@ def _plan_groups(groups: list[list[_Heading]], unused: list[int]) -> _Plan:
     else:
         horizons = ("long_term", "annual")
     roles = [{heading.role for heading in group} for group in (first, second)]
-    shared = [h for group, own in zip((first, second), roles, strict=True) for h in group
+    shared = [h for group in (first, second) for h in group
               if h.role in ("level1", "level2") and sum(h.role in found for found in roles) == 1]
     maps = []
-    for group, own, horizon in zip((first, second), roles, horizons, strict=True):
+    for group, horizon in zip((first, second), horizons, strict=True):
         mine = [h for h in group if h not in shared]
+        own = {h.role for h in mine}
         maps.append(_map(horizon, [*mine, *(h for h in shared if h.role not in own)], unused))
     maps.sort(key=lambda cmap: cmap.horizon != "long_term")
     unused.extend(h.col for group in groups[2:] for h in group)
@@ -369,7 +370,7 @@ def _unread_reason(roles: Iterable[str]) -> str:
         missing.append("two level columns (一级指标, 二级指标, 三级指标 …)")
     if "target" not in found and not ("weight" in found and found & {"criteria", "explanation"}):
         missing.append("a target column (指标值 …)")
-    return "no " + " and no ".join(missing) if missing else "no column holds the indicators' names"
+    return "they lack " + " and ".join(missing) if missing else "no column holds the indicators' names"
 
 
 # -- reading a table --------------------------------------------------------------------------------
@@ -408,7 +409,8 @@ def parse_indicator_table(ctx: FormContext, table: Table, header_row: int) -> in
     end = indicator_table_end(table, around.data_start, label_col, data_col)
     rows = range(around.data_start, end)
     headings = [
-        _Heading(col, around.roles.get(col) or header[col].name, around.horizons.get(col) or header[col].horizon)
+        _Heading(col, around.roles.get(col) or header[col].name,
+                 around.horizons.get(col) or (header[col].horizon if col in header else None))
         for col in sorted({*header, *around.roles})
     ]
     plan = _plan(headings, section_horizon)
@@ -518,8 +520,13 @@ def _read_section(ctx: FormContext, table: Table, rows: range, layout: Indicator
                   carry_on: bool = False) -> None:
     if not carry_on:
         ctx.indicator_levels.clear()
+    used: dict[int, int] = {}
+    for cmap in layout.maps:
+        for col in set(cmap.columns.values()):
+            used[col] = used.get(col, 0) + 1
+    shared = frozenset(col for col, count in used.items() if count > 1)
     for column_map in layout.maps:
-        _read_rows(ctx, table, rows, column_map, layout)
+        _read_rows(ctx, table, rows, column_map, layout, shared)
 
 
 def continues_indicator_table(ctx: FormContext, table: Table) -> bool:
@@ -554,9 +561,14 @@ def parse_continued_table(ctx: FormContext, table: Table) -> int:
     return end
 
 
-def _cell(ctx: FormContext, table: Table, row: int, col: int | None) -> str:
+def _cell(ctx: FormContext, table: Table, row: int, col: int | None, shared: frozenset[int] = frozenset()) -> str:
+    """The cell's text when no reader has claimed it yet; a column both horizons share (the names beside a
+    long-term and an annual value column) is read by each, so there a claim by an indicator does not count."""
     if col is None:
         return ""
+    if col in shared:
+        destinations = ctx.claims.get((table.table_no, row, col), ())
+        return table.cell(row, col) if all(dest.table == "indicators" for dest in destinations) else ""
     return ctx.free_text(table, row, col)
 
 
@@ -569,8 +581,12 @@ class _Parent:
     has_target: bool
 
 
-def _read_rows(ctx: FormContext, table: Table, rows: range, cmap: ColumnMap, layout: IndicatorLayout) -> None:
+def _read_rows(ctx: FormContext, table: Table, rows: range, cmap: ColumnMap, layout: IndicatorLayout,
+               shared: frozenset[int] = frozenset()) -> None:
+    """Read the indicators of one horizon. Where the name column is shared with the other horizon, a row is
+    an indicator of this horizon only when it has a target here (a "—" or empty value means none)."""
     cols = cmap.columns
+    names_shared = cols.get("name") in shared
     level1_col, level2_col = cols.get("level1"), cols.get("level2")
     level1_text = _joined_labels(ctx, table, rows, level1_col, 1 if not layout.level1_holds_level2 else 2) \
         if level1_col is not None else {}
@@ -602,12 +618,12 @@ def _read_rows(ctx: FormContext, table: Table, rows: range, cmap: ColumnMap, lay
         group_text = _cell(ctx, table, row, row_map.columns.get("parent")).replace("\n", "")
         if group_text:
             group, group_no = LevelLabel(group_text, table.table_no, row, row_map.columns["parent"]), None
-        name = _cell(ctx, table, row, row_map.columns.get("name")).replace("\n", "")
+        name = _cell(ctx, table, row, row_map.columns.get("name"), shared).replace("\n", "")
         target = _cell(ctx, table, row, row_map.columns.get("target"))
         name_col, own = "name", False
         if not name and group_text:  # a 三级 cell with no 四级 name beside it: itself an indicator
             name, name_col, own = group_text, "parent", True
-        if not _is_indicator(name, target):
+        if not _is_indicator(name, target) or (names_shared and not _is_target(target)):
             continue
         record = _add_indicator(ctx, table, row, row_map, name, name_col, target, level1, level2, layout)
         number = record["indicator_no"]
@@ -677,10 +693,13 @@ def _row_shift(cells: list[str], cols: Mapping[str, int], previous: int) -> int:
     return 0
 
 
+def _is_target(target: str) -> bool:
+    return bool(target) and not _PLACEHOLDER_NAME.match(target.strip()) and not is_placeholder(target)
+
+
 def _is_indicator(name: str, target: str) -> bool:
     name_ok = bool(name) and not _PLACEHOLDER_NAME.match(name) and not is_placeholder(name)
-    target_ok = bool(target) and not _PLACEHOLDER_NAME.match(target.strip()) and not is_placeholder(target)
-    return name_ok or (target_ok and bool(name))
+    return name_ok or (_is_target(target) and bool(name))
 
 
 def _add_indicator(
@@ -859,15 +878,13 @@ def warn_unread_tables(ctx: FormContext, tables: Sequence[Table]) -> None:
                          "indicator headings were read but no row under them holds an indicator "
                          "(the rows are empty, placeholders or missing)")
             continue
-        row = max({r for r, _ in markers}, key=lambda r: (sum(1 for rr, _ in markers if rr == r), -r))
-        roles = [role for text in table.rows[row] if text and (role := heading_role(text)) is not None]
-        _warn_unread(ctx, table, row, roles, _unread_reason(roles) if is_indicator_marker_row(table.rows[row])
-                     else "no heading row (一级指标, 二级指标, 指标值 …) was found")
-
-
-def is_indicator_marker_row(cells: Sequence[str]) -> bool:
-    """True when a row holds an indicator word in a short cell (一级指标, 指标值 …)."""
-    return any(text and is_indicator_marker(text) for text in cells)
+        words = [r for r, c in markers if is_indicator_marker(table.rows[r][c])]
+        if words:  # the row with the most indicator words: the heading that could not be read
+            row = max(set(words), key=lambda r: (words.count(r), -r))
+            roles = [role for text in table.rows[row] if text and (role := heading_role(text)) is not None]
+            _warn_unread(ctx, table, row, roles, _unread_reason(roles))
+        else:
+            _warn_unread(ctx, table, markers[0][0], [], "no heading row (一级指标, 二级指标, 指标值 …) was found")
 
 
 def _warn_unread_heading_rows(ctx: FormContext, table: Table, markers: list[tuple[int, int]]) -> None:
