@@ -55,7 +55,7 @@ UNSEEN = [
     ("评分细则", "criteria"), ("计分方法", "criteria"), ("评价要点", "criteria"), ("扣分说明", "criteria"),
     ("指标释义", "explanation"), ("指标内涵", "explanation"),
     ("指标值确定依据", "standard"), ("评价依据", "standard"),
-    ("比较符号", "comparator"), ("运算符", "comparator"), ("单位名称", "unit"),
+    ("比较符号", "comparator"), ("运算符", "comparator"), ("计量单位名称", "unit"),
     ("一级指标名称", "level1"), ("二级指标内容", "level2"), ("三级指标名称", "name"), ("四级指标", "level4"),
     ("具体指标内容", "name"), ("指标项目", "name"),
     ("情况说明", "remark"),

@@ -432,7 +432,7 @@ def parse_indicator_table(ctx: FormContext, table: Table, header_row: int) -> in
     for row, col in around.cells:
         if not ctx.is_claimed(table.table_no, row, col):
             ctx.claim_label(table, row, col, "indicator column group")
-    _warn_unknown_columns(ctx, table, header_row, data_col, used, rows)
+    _warn_unknown_columns(ctx, table, header_row, used, rows)
     if plan.guessed:
         ctx.warn("W_HORIZON_GUESSED", _where(table, header_row),
                  "two groups of indicator columns side by side and no heading says which is long-term: "
@@ -477,11 +477,12 @@ def _horizons(layout: IndicatorLayout) -> tuple[str, ...]:
     return tuple(cmap.horizon for cmap in layout.maps)
 
 
-def _warn_unknown_columns(ctx: FormContext, table: Table, header_row: int, data_col: int, used: set[int],
-                          rows: range) -> None:
-    """A heading cell of the table that no column map uses: its column stays unparsed, and says so."""
+def _warn_unknown_columns(ctx: FormContext, table: Table, header_row: int, used: set[int], rows: range) -> None:
+    """A heading cell that no column map uses and no section label is: its column stays unparsed, and
+    says so (also left of the first known heading, where an unknown 一级 heading would otherwise pass for
+    a section label)."""
     for col, text in enumerate(table.rows[header_row]):
-        if col < data_col or not text or col in used:
+        if not text or col in used or ctx.is_claimed(table.table_no, header_row, col):
             continue
         filled = len(_column_cells(table, rows, col))
         role = heading_role(text)
