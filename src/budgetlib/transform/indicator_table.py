@@ -35,7 +35,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, lru_cache
 from typing import Any
 
 from budgetlib.extract.document import Table
@@ -839,9 +839,9 @@ def _is_indicator_claim(destinations: Iterable[Any]) -> bool:
     )
 
 
-def _taken(ctx: FormContext, table: Table) -> bool:
-    """True when the indicator reader took some cell of the table (a heading or an indicator's cell)."""
-    return any(key[0] == table.table_no and _is_indicator_claim(dests) for key, dests in ctx.claims.items())
+def _taken_tables(ctx: FormContext) -> set[int | None]:
+    """The tables of which the indicator reader took some cell (a heading or an indicator's cell)."""
+    return {key[0] for key, dests in ctx.claims.items() if _is_indicator_claim(dests)}
 
 
 def _marker_cells(table: Table) -> list[tuple[int, int]]:
@@ -850,14 +850,24 @@ def _marker_cells(table: Table) -> list[tuple[int, int]]:
     words: list[tuple[int, int]] = []
     levels: list[tuple[int, int]] = []
     for row, cells in enumerate(table.rows):
-        for col, text in enumerate(cells):
-            if not text or len(text) > 4 * _MAX_HEADING:
-                continue
-            if is_indicator_marker(text):
-                words.append((row, col))
-            elif len(compact(text)) <= _MAX_HEADING and is_level_label(text):
-                levels.append((row, col))
+        row_words, row_levels = _row_markers(tuple(cells))
+        words.extend((row, col) for col in row_words)
+        levels.extend((row, col) for col in row_levels)
     return words + levels if words or len(levels) >= 2 else []
+
+
+@lru_cache(maxsize=8192)
+def _row_markers(cells: tuple[str, ...]) -> tuple[tuple[int, ...], tuple[int, ...]]:
+    """(columns of indicator words, columns of level labels) of one row; cached: template rows recur."""
+    words, levels = [], []
+    for col, text in enumerate(cells):
+        if not text or len(text) > 4 * _MAX_HEADING:
+            continue
+        if is_indicator_marker(text):
+            words.append(col)
+        elif len(compact(text)) <= _MAX_HEADING and is_level_label(text):
+            levels.append(col)
+    return tuple(words), tuple(levels)
 
 
 def warn_unread_tables(ctx: FormContext, tables: Sequence[Table]) -> None:
@@ -868,11 +878,14 @@ def warn_unread_tables(ctx: FormContext, tables: Sequence[Table]) -> None:
     not take). The message names the heading cells seen and, for headings, what they lack.
     """
     has_indicators = bool(ctx.rows_of("indicators"))
+    taken: set[int | None] | None = None
     for table in tables:
         markers = _marker_cells(table)
         if not markers:
             continue
-        if _taken(ctx, table):
+        if taken is None:
+            taken = _taken_tables(ctx)
+        if table.table_no in taken:
             _warn_unread_heading_rows(ctx, table, markers)
             if not has_indicators:
                 ctx.warn("W_TABLE_UNREAD", _where(table, markers[0][0]),
