@@ -10,8 +10,10 @@ from functools import cache
 from pathlib import Path
 
 import pandas as pd
+import pytest
 
 import budgetlib as bl
+from budgetlib.testing import markdown_to_html, markdown_to_xlsx
 from tests.conftest import FIXTURES
 
 SHAPES = FIXTURES / "indicator_shapes"
@@ -184,3 +186,21 @@ def test_department_scoring_sheet_rows_are_indicators_scored_by_criteria() -> No
     assert forms.unparsed.empty
     # no target and no project levels: the target and level checks leave a scoring sheet alone
     assert not set(forms.findings["check_id"]) & {"C1", "C2", "C3", "C4", "C7"}
+
+
+@pytest.mark.parametrize("name", sorted(p.name for p in SHAPES.glob("*.md")))
+@pytest.mark.parametrize("fmt", ["html", "html-merged", "xlsx-merged"])
+def test_the_shapes_read_the_same_as_html_and_xlsx_with_merged_cells(tmp_path: Path, name: str, fmt: str) -> None:
+    """Group rows, spanning headings and merged level cells written as rowspan/colspan or merged ranges."""
+    source = SHAPES / name
+    merge = fmt.endswith("merged")
+    if fmt.startswith("html"):
+        path = tmp_path / f"{source.stem}.html"
+        path.write_text(markdown_to_html(source, merge=merge), encoding="utf-8")
+    else:
+        path = tmp_path / f"{source.stem}.xlsx"
+        path.write_bytes(markdown_to_xlsx(source, merge=merge))
+    columns = [c for c in read(source).indicators.columns if c not in ("form_id", "table_no", "row")]
+    expected = read(source).indicators[columns].reset_index(drop=True)
+    got = bl.read_form(path).indicators[columns].reset_index(drop=True)
+    pd.testing.assert_frame_equal(got, expected)

@@ -38,6 +38,7 @@ from budgetlib.transform.amounts import parse_amount
 from budgetlib.transform.costbasis import bandwidths_in, cost_item_kinds, cost_items, quantities_in
 from budgetlib.transform.labels import apply_level_overrides, level2_parent, match_level
 from budgetlib.transform.normalize import compact
+from budgetlib.transform.targets import CRITERIA
 from budgetlib.vocabulary import VocabularyError, table, unit_factors
 
 log = logging.getLogger(__name__)
@@ -45,7 +46,7 @@ log = logging.getLogger(__name__)
 __all__ = ["CHECKS", "ReviewConfig", "review", "rules"]
 
 SATISFACTION_L2 = "服务对象满意度指标"
-CRITERIA_KIND = "criteria"
+CRITERIA_KIND = CRITERIA
 """target_kind of a scoring-sheet row (see :attr:`FormData.is_scoring_sheet`)."""
 COST_L2 = frozenset({"成本指标", "经济成本指标", "社会成本指标", "生态环境成本指标"})
 SEVERITY_ORDER = {severity: rank for rank, severity in enumerate(schema.SEVERITIES)}

@@ -66,10 +66,7 @@ from budgetlib.transform.context import (
 from budgetlib.transform.labels import match_label, standard_levels
 from budgetlib.transform.normalize import compact, label_key
 from budgetlib.transform.numbers import parse_points
-from budgetlib.transform.targets import QUALITATIVE, QUANTITATIVE, nature_comparators, parse_target
-
-CRITERIA = "criteria"
-"""target_kind of a scoring-sheet row: scored by its criteria, with no target."""
+from budgetlib.transform.targets import CRITERIA, QUALITATIVE, QUANTITATIVE, nature_comparators, parse_target
 
 _PLACEHOLDER_NAME = re.compile(r"^(?:指标\d*|三级指标\d*|\d+|…+|\.+|\*+|无|/|-+)$")
 _TEMPLATE_MARK = re.compile(r"\*\*|＊＊|XX|xx|××")
@@ -93,7 +90,7 @@ def _where(table: Table, row: int, col: int | None = None) -> str:
 
 @dataclass(frozen=True, slots=True)
 class _Heading:
-    """One column of a heading: where, its role and horizon, and the heading cells that named it."""
+    """One column of a heading: where it is, its role and its horizon (None: shared by both horizons)."""
 
     col: int
     role: str

@@ -22,6 +22,8 @@ from budgetlib.vocabulary import VocabularyError, table
 QUANTITATIVE = "quantitative"
 QUALITATIVE = "qualitative"
 PERIOD = "period"
+CRITERIA = "criteria"
+"""The kind of a scoring-sheet row: no target, scored by its criteria text (评分标准)."""
 
 COMPARATORS = (">=", "<=", ">", "<", "=")
 """The comparators a target or actual can carry, as the tables store them."""
