@@ -216,12 +216,21 @@ _table(
     _c("level1", STR, "一级指标 as written, cleaned (no numbering, spaces or points suffix)."),
     _c("level2", STR, "二级指标 as written, cleaned."),
     _c("name", STR, "三级指标 / 指标内容 as written."),
-    _c("level1_std", STR, "Canonical level 1 (产出指标, 效益指标, 满意度指标, 成本指标)."),
-    _c("level2_std", STR, "Canonical level 2 (数量指标, 质量指标, 时效指标, 成本指标, 社会效益指标, …)."),
-    _c("level1_weight", FLOAT, "Points of the level-1 block where stated ('产出指标(70分)').", "points"),
+    _c("level1_std", STR, "Canonical level 1 (产出指标, 效益指标, 满意度指标, 成本指标; on scoring sheets also "
+                          "投入指标, 过程指标, 决策指标)."),
+    _c("level2_std", STR, "Canonical level 2 (数量指标, 质量指标, 时效指标, 成本指标, 社会效益指标, …; on scoring "
+                          "sheets the framework's labels: 预算编制, 预算执行, 履职效益 …)."),
+    _c("level1_weight", FLOAT, "Points of the level-1 block where stated ('产出指标(70分)', '产出指标[50]').",
+       "points"),
+    _c("level2_weight", FLOAT, "Points of the level-2 block where stated ('预算编制（15分）').", "points"),
+    _c("parent_indicator_no", INT, "indicator_no of the indicator this one is a part of ('其中：…', '(1)…' under it); "
+                                   "NA for a top-level indicator."),
+    _c("parent_name", STR, "Name of the parent indicator: the one above a '其中' or numbered row, or the 三级 cell "
+                           "above a 四级 name."),
     _c("target_text", STR, "Target (指标值) cell as written."),
     _c("comparator", STR, ">=, <=, >, <, = or NA (a bare number, or not quantitative)."),
-    _c("target_kind", STR, "quantitative, qualitative or period."),
+    _c("target_kind", STR, "quantitative, qualitative or period; criteria for a scoring-sheet row (a weight, "
+                           "criteria text and a score, no target)."),
     _c("target_value", FLOAT, "Number of a quantitative target, in its unit."),
     _c("unit", STR, "Unit of the target ('百分比' normalised to '%')."),
     _c("period_start", STR, "Start of a period target (ISO year[-month[-day]])."),
@@ -238,7 +247,9 @@ _table(
        "formula, disagrees between sheets, or is words or a bare fraction against a numeric target; NA otherwise."),
     _c("score", FLOAT, "Score (得分) as published; NA when empty.", "points"),
     _c("deviation_reason", STR, "Reason for a deviation (偏差/未完成原因)."),
-    _c("standard", STR, "Standard the target refers to (绩效标准), e.g. 计划标准."),
+    _c("standard", STR, "Standard the target refers to (绩效标准), e.g. 计划标准, or a sentence describing it."),
+    _c("criteria", STR, "Scoring criteria of the row (评分标准, 评价标准) as written."),
+    _c("explanation", STR, "What the indicator means (指标解释, 指标说明) as written."),
     _c("remark", STR, "Remark (备注)."),
     _c("table_no", INT, "Source table of the indicator row."),
     _c("row", INT, "Source row of the indicator."),

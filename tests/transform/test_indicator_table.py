@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from budgetlib.transform.form import read_blocks
 from budgetlib.transform.indicator_table import (
     continues_indicator_table,
     parse_continued_table,
     parse_indicator_table,
+    warn_unread_tables,
 )
-from tests.transform.grids import claimed, context, grid, pick
+from tests.transform.grids import claimed, context, filled, grid, pick
 
 ZHONGJIANG = [
     ["绩效指标", "一级指标", "二级指标", "三级指标", "分值", "年度指标值", "全年实际值", "得分", "未完成原因及拟采取的改进措施"],
@@ -213,3 +215,232 @@ def test_seed_satisfaction_row_under_benefit() -> None:
         ("产出指标", "产出指标", "质量指标", 100.0, "%"),
         ("效益指标", "满意度指标", "服务对象满意度指标", 100.0, "%"),
     ]
+
+
+# -- shapes beyond the thirteen examples ------------------------------------------------------------------
+
+
+def test_ezhou_two_level_table_names_in_the_level_two_column() -> None:
+    """ezhou 2022: 一级 holds 数量/质量/成本指标, the names sit under 二级指标, 绩效标准 describes, 当年预期实现值 is the target."""
+    table = grid(
+        ["一级指标", "二级指标", "绩效标准", "当年预期实现值"],
+        ["数量指标", "办公大楼日常维修维护次数", "反映办公大楼全年维修维护情况", "2280次"],
+        ["", "大楼安检巡察次数", "反映大楼保卫巡检情况", "200次"],
+        ["质量指标", "办公大楼日常维修维护验收合格率", "反映办公大楼全年维修维护质量情况", ">92%"],
+        ["成本指标", "成本控制率", "", "不超预算"],
+        ["", "水电气消耗下降率", "反映水电气消耗比上年下降情况", ">"],
+    )
+    ctx = context(table)
+    assert parse_indicator_table(ctx, table, 0) == 6
+    assert pick(ctx.rows_of("indicators"), "level1", "level2", "name", "level1_std", "level2_std", "standard",
+                "target_text", "comparator", "target_kind", "target_value") == [
+        ("数量指标", None, "办公大楼日常维修维护次数", "产出指标", "数量指标", "反映办公大楼全年维修维护情况", "2280次", None,
+         "quantitative", 2280.0),
+        ("数量指标", None, "大楼安检巡察次数", "产出指标", "数量指标", "反映大楼保卫巡检情况", "200次", None, "quantitative", 200.0),
+        ("质量指标", None, "办公大楼日常维修维护验收合格率", "产出指标", "质量指标", "反映办公大楼全年维修维护质量情况", ">92%",
+         ">", "quantitative", 92.0),
+        # 成本指标 beside 数量/质量 is the output's cost, not the level-1 成本指标 of 2021
+        ("成本指标", None, "成本控制率", "产出指标", "成本指标", None, "不超预算", None, "qualitative", None),
+        # the published copy is cut after the sign: the direction is known, the number is not
+        ("成本指标", None, "水电气消耗下降率", "产出指标", "成本指标", "反映水电气消耗比上年下降情况", ">", ">", "quantitative", None),
+    ]
+    assert filled(table) == claimed(ctx, table)
+    assert ctx.warnings == []
+
+
+def test_two_level_table_with_level_one_labels_keeps_its_levels() -> None:
+    """一级 holds 产出/效益/满意度指标 and 二级 the names: level 2 stays empty, level 1 is level 1."""
+    table = grid(
+        ["一级指标", "二级指标", "指标值"],
+        ["产出指标", "完成道路保洁面积", "≥120万平方米"],
+        ["效益指标", "城区环境卫生状况", "持续改善"],
+        ["满意度指标", "市民满意度", "≥90%"],
+    )
+    ctx = context(table)
+    parse_indicator_table(ctx, table, 0)
+    assert pick(ctx.rows_of("indicators"), "level1", "level2", "name", "level1_std", "level2_std") == [
+        ("产出指标", None, "完成道路保洁面积", "产出指标", None),
+        ("效益指标", None, "城区环境卫生状况", "效益指标", None),
+        ("满意度指标", None, "市民满意度", "满意度指标", None),
+    ]
+
+
+def test_no_name_column_when_the_deepest_level_holds_labels() -> None:
+    """三级指标 renamed to an unknown word: 二级指标 holds 数量指标 …, so no column holds names: nothing is read."""
+    table = grid(
+        ["一级指标", "二级指标", "甲乙丙", "指标值"],
+        ["产出指标", "数量指标", "保障政务外网到各委办局", "123 家"],
+        ["", "质量指标", "处理各委办局外网保障率", "100%"],
+    )
+    ctx = context(table)
+    assert parse_indicator_table(ctx, table, 0) == 3
+    assert ctx.rows_of("indicators") == []
+    assert [(n.code, n.location) for n in ctx.warnings] == [("W_TABLE_UNREAD", "table 0, row 1")]
+    assert "一级指标, 二级指标, 甲乙丙, 指标值" in ctx.warnings[0].message
+    assert "no column holds the indicators' names" in ctx.warnings[0].message
+    assert claimed(ctx, table) == set()
+
+
+def test_an_unknown_heading_leaves_its_column_unparsed_and_says_so() -> None:
+    """分值 renamed to an unknown word in the zhongjiang table: the indicators are read, the column is not."""
+    header = list(ZHONGJIANG[0])
+    header[4] = "甲乙丙"
+    table = grid(header, *ZHONGJIANG[1:3])
+    ctx = context(table)
+    parse_indicator_table(ctx, table, 0)
+    assert [record.get("weight") for record in ctx.rows_of("indicators")] == [None, None]
+    assert [record["target_text"] for record in ctx.rows_of("indicators")] == ["≥266米", "≥50厘米"]
+    assert [(n.code, n.location) for n in ctx.warnings] == [("W_COLUMN_UNREAD", "table 0, row 1, column 5")]
+    assert "'甲乙丙' is no known indicator heading" in ctx.warnings[0].message
+    assert "2 filled cell(s)" in ctx.warnings[0].message
+    assert {(0, 4), (1, 4), (2, 4)}.isdisjoint(claimed(ctx, table))
+
+
+def test_stacked_long_term_and_annual_sections() -> None:
+    """Two headings one under the other, each with its section label (长期绩效指标, 年度绩效指标)."""
+    table = grid(
+        ["长期绩效指标", "一级指标", "二级指标", "三级指标", "指标值"],
+        ["", "产出指标", "数量指标", "累计改造农村危房", "≥3000户"],
+        ["年度绩效指标", "一级指标", "二级指标", "三级指标", "指标值"],
+        ["", "产出指标", "数量指标", "当年改造农村危房", "≥600户"],
+        ["", "满意度指标", "服务对象满意度指标", "住户满意度", "≥90%"],
+    )
+    ctx = context(table)
+    row = parse_indicator_table(ctx, table, 0)
+    assert row == 2
+    parse_indicator_table(ctx, table, row)
+    assert pick(ctx.rows_of("indicators"), "indicator_no", "horizon", "name", "target_value") == [
+        (1, "long_term", "累计改造农村危房", 3000.0), (2, "annual", "当年改造农村危房", 600.0), (3, "annual", "住户满意度", 90.0),
+    ]
+    assert ctx.warnings == []   # two horizons, not a repeated table
+    assert filled(table) == claimed(ctx, table)
+
+
+def test_two_groups_side_by_side_whose_horizon_nothing_states() -> None:
+    """二级/三级/指标值 twice and no word of horizon: long-term then annual, by position, with a warning."""
+    table = grid(
+        ["一级指标", "二级指标", "三级指标", "指标值", "二级指标", "三级指标", "指标值"],
+        ["产出指标", "数量指标", "累计培训人数", "≥5000人", "数量指标", "年度培训人数", "≥1000人"],
+    )
+    ctx = context(table)
+    parse_indicator_table(ctx, table, 0)
+    assert pick(ctx.rows_of("indicators"), "horizon", "level1", "level2", "name", "target_value") == [
+        ("long_term", "产出指标", "数量指标", "累计培训人数", 5000.0), ("annual", "产出指标", "数量指标", "年度培训人数", 1000.0),
+    ]
+    assert [n.code for n in ctx.warnings] == ["W_HORIZON_GUESSED"]
+
+
+def test_groups_with_their_own_level_one_columns() -> None:
+    """Each group has its own 一级指标; the horizon is written in the value headings only (长期指标值, 年度指标值)."""
+    table = grid(
+        ["一级指标", "二级指标", "三级指标", "年度指标值", "一级指标", "二级指标", "三级指标", "长期指标值"],
+        ["产出指标", "数量指标", "年度培训人数", "≥1000人", "产出指标", "数量指标", "累计培训人数", "≥5000人"],
+        ["满意度指标", "服务对象满意度指标", "学员满意度", "≥90%", "效益指标", "社会效益指标", "技能人才占比", "提高"],
+    )
+    ctx = context(table)
+    parse_indicator_table(ctx, table, 0)
+    assert pick(ctx.rows_of("indicators"), "horizon", "level1", "level2", "name") == [
+        ("long_term", "产出指标", "数量指标", "累计培训人数"), ("long_term", "效益指标", "社会效益指标", "技能人才占比"),
+        ("annual", "产出指标", "数量指标", "年度培训人数"), ("annual", "满意度指标", "服务对象满意度指标", "学员满意度"),
+    ]
+    assert ctx.warnings == []
+    assert filled(table) == claimed(ctx, table)
+
+
+def test_a_fourth_level_holds_the_name_and_the_third_its_parent() -> None:
+    table = grid(
+        ["一级指标", "二级指标", "三级指标", "四级指标", "指标值"],
+        ["产出指标", "数量指标", "培训人次", "线上培训人次", "≥1200人次"],
+        ["", "", "", "线下培训人次", "≥800人次"],
+        ["", "质量指标", "培训考核合格率", "", "≥95%"],
+    )
+    ctx = context(table)
+    parse_indicator_table(ctx, table, 0)
+    assert pick(ctx.rows_of("indicators"), "indicator_no", "level2", "name", "target_text", "parent_indicator_no",
+                "parent_name") == [
+        (1, "数量指标", "线上培训人次", "≥1200人次", None, "培训人次"),
+        (2, "数量指标", "线下培训人次", "≥800人次", None, "培训人次"),
+        (3, "质量指标", "培训考核合格率", "≥95%", None, None),     # a 三级 row with no 四级: itself the indicator
+    ]
+    assert filled(table) == claimed(ctx, table)
+
+
+def test_numbered_rows_under_an_indicator_with_a_target_are_not_its_parts() -> None:
+    """"(1)…" rows are parts only of an indicator without a value of its own (or ending in a colon)."""
+    table = grid(
+        ["一级指标", "二级指标", "三级指标", "指标值"],
+        ["产出指标", "数量指标", "(1)新建道路", "≥10公里"],
+        ["", "", "(2)改造道路", "≥20公里"],
+    )
+    ctx = context(table)
+    parse_indicator_table(ctx, table, 0)
+    assert pick(ctx.rows_of("indicators"), "name", "parent_indicator_no") == [("(1)新建道路", None), ("(2)改造道路", None)]
+
+
+def test_scoring_sheet_grid() -> None:
+    """A scoring sheet's heading has a weight and criteria and no target; its rows are of target_kind criteria."""
+    table = grid(
+        ["一级指标", "二级指标", "三级指标", "分值", "指标解释", "评分标准", "得分"],
+        ["投入（15分）", "预算编制（15分）", "预算编制科学性", "5", "部门预算编制是否符合规定，测算是否合理",
+         "编制规范、测算合理得5分，否则酌情扣分", "4"],
+        ["过程（35分）", "预算执行（20分）", "预算完成率", "5", "预算完成数/预算数×100%", "完成率×分值", "4.8"],
+        ["", "", "预算调整率", "5", "预算调整数/预算数×100%", "调整率≤5%得满分，每超1个百分点扣0.5分", "5"],
+        ["合计", "", "", "100", "", "", "89.5"],
+    )
+    ctx = context(table)
+    assert parse_indicator_table(ctx, table, 0) == 5
+    assert pick(ctx.rows_of("indicators"), "level1", "level1_weight", "level2", "level2_weight", "name", "weight",
+                "score", "target_kind", "criteria") == [
+        ("投入", 15.0, "预算编制", 15.0, "预算编制科学性", 5.0, 4.0, "criteria", "编制规范、测算合理得5分，否则酌情扣分"),
+        ("过程", 35.0, "预算执行", 20.0, "预算完成率", 5.0, 4.8, "criteria", "完成率×分值"),
+        ("过程", 35.0, "预算执行", 20.0, "预算调整率", 5.0, 5.0, "criteria", "调整率≤5%得满分，每超1个百分点扣0.5分"),
+    ]
+    assert (ctx.project["stated_total_weight"], ctx.project["official_total_score"]) == (100.0, 89.5)
+    assert filled(table) == claimed(ctx, table)
+
+
+# -- tables the reader did not take ------------------------------------------------------------------
+
+
+def test_a_heading_without_a_target_column_is_reported() -> None:
+    """ezhou 2022 before 当年预期实现值 was known: one W_TABLE_UNREAD naming the headings and what they lack."""
+    table = grid(
+        ["一级指标", "二级指标", "绩效标准", "甲乙丙"],
+        ["数量指标", "办公大楼日常维修维护次数", "反映办公大楼全年维修维护情况", "2280次"],
+    )
+    ctx = context(table)
+    read_blocks(ctx, table)
+    warn_unread_tables(ctx, [table])
+    assert [(n.code, n.location) for n in ctx.warnings] == [("W_TABLE_UNREAD", "table 0, row 1")]
+    assert ctx.warnings[0].message == (
+        "indicator headings 一级指标, 二级指标, 绩效标准, 甲乙丙 seen, but no indicator was read from them: "
+        "they lack a target column (指标值 …)")
+
+
+def test_level_labels_without_a_heading_are_reported() -> None:
+    """Rows of an indicator table cut from their heading, in a table of another width: not silently lost."""
+    heading = grid(["一级指标", "二级指标", "三级指标", "指标值"], ["产出指标", "数量指标", "新建道路", "≥10公里"])
+    rest = grid(["", "", "质量指标", "工程验收合格率", "100%"], ["", "效益指标", "社会效益指标", "通行条件", "改善"], table_no=1)
+    ctx = context(heading, rest)
+    read_blocks(ctx, heading)
+    read_blocks(ctx, rest)
+    warn_unread_tables(ctx, [heading, rest])
+    assert [(n.code, n.location) for n in ctx.warnings] == [("W_TABLE_UNREAD", "table 1, row 1")]
+    assert "no heading row (一级指标, 二级指标, 指标值 …) was found" in ctx.warnings[0].message
+
+
+def test_a_heading_with_no_indicator_under_it_is_reported() -> None:
+    table = grid(["一级指标", "二级指标", "三级指标", "指标值"], ["", "", "指标2", ""], ["", "", "……", ""])
+    ctx = context(table)
+    read_blocks(ctx, table)
+    warn_unread_tables(ctx, [table])
+    assert [n.code for n in ctx.warnings] == ["W_TABLE_UNREAD"]
+    assert "no row under them holds an indicator" in ctx.warnings[0].message
+
+
+def test_tables_read_in_full_get_no_warning() -> None:
+    table = grid(*ZHONGJIANG)
+    ctx = context(table)
+    read_blocks(ctx, table)
+    warn_unread_tables(ctx, [table])
+    assert ctx.warnings == []

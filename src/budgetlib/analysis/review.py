@@ -44,6 +44,7 @@ from budgetlib.transform.amounts import parse_amount
 from budgetlib.transform.costbasis import bandwidths_in, cost_item_kinds, cost_items, quantities_in
 from budgetlib.transform.labels import apply_level_overrides, level2_parent, match_level
 from budgetlib.transform.normalize import compact
+from budgetlib.transform.targets import CRITERIA
 from budgetlib.vocabulary import VocabularyError, table, unit_factors
 
 log = logging.getLogger(__name__)
@@ -51,6 +52,8 @@ log = logging.getLogger(__name__)
 __all__ = ["CHECKS", "FORM_CHECKS", "ReviewConfig", "review", "review_across_forms", "review_each_form", "rules"]
 
 SATISFACTION_L2 = "服务对象满意度指标"
+CRITERIA_KIND = CRITERIA
+"""target_kind of a scoring-sheet row (see :attr:`FormData.is_scoring_sheet`)."""
 COST_L2 = frozenset({"成本指标", "经济成本指标", "社会成本指标", "生态环境成本指标"})
 SEVERITY_ORDER = {severity: rank for rank, severity in enumerate(schema.SEVERITIES)}
 
@@ -182,6 +185,24 @@ class FormData:
         """The indicators that are not template placeholders."""
         return [row for row in self.indicators() if row.has_placeholder is not True]
 
+    def targeted_indicators(self) -> list[Row]:
+        """The real indicators that carry a target: not the rows of a scoring sheet (target_kind
+        ``criteria``: a weight, criteria text and a score), which the target and level checks leave alone."""
+        return [row for row in self.real_indicators() if row.target_kind != CRITERIA_KIND]
+
+    @property
+    def is_scoring_sheet(self) -> bool:
+        """True for a scoring sheet: indicators, all of them scored by criteria with no target.
+
+        The form's type does not decide it alone: a scoring sheet is read as a department form
+        (部门整体支出绩效评价评分表), but a department self-evaluation may carry targeted indicators, which
+        are checked like a project's. The levels of a scoring sheet are those of the evaluation
+        framework (投入, 过程, 产出, 效益 and 预算编制, 预算执行 … under them), so C1–C3 and C7, which
+        judge the levels of a project's targets, and C4, which judges targets, do not apply.
+        """
+        rows = self.real_indicators()
+        return bool(rows) and all(row.target_kind == CRITERIA_KIND for row in rows)
+
 
 _FORM_TABLES = ("indicators", "cost_items", "expenditures", "funding", "budget_history", "budget_execution",
                 "stated_totals")
@@ -272,7 +293,9 @@ def check_c1(form: FormData, config: ReviewConfig) -> list[Finding]:
     Levels are counted by their canonical level 1 (``level1_std``), so a satisfaction row written under
     效益指标 counts as satisfaction, and the 效益 block it sat in may be left empty.
     """
-    indicators = form.real_indicators()
+    if form.is_scoring_sheet:
+        return []
+    indicators = form.targeted_indicators()
     if not indicators:
         return [_finding(form, "C1", "no_indicators", "indicators", required="、".join(config.required_level1))]
     required = list(config.required_level1)
@@ -303,7 +326,7 @@ def check_c1(form: FormData, config: ReviewConfig) -> list[Finding]:
 
 def check_c2(form: FormData, config: ReviewConfig) -> list[Finding]:
     """C2: the output indicators include 时效 and 成本 ones (or the form has a level-1 成本 block)."""
-    indicators = form.real_indicators()
+    indicators = form.targeted_indicators()
     if not indicators:
         return []
     level2 = {row.level2_std for row in indicators if row.level1_std == "产出指标" and row.level2_std}
@@ -344,7 +367,7 @@ def check_c3(form: FormData, config: ReviewConfig) -> list[Finding]:
     """C3: each level 2 is valid under the level 1 it is written under (one finding per wrong pair)."""
     pairs: dict[tuple[str, str], list[Row]] = {}
     for row in form.indicators():
-        if row.level1 and row.level2:
+        if row.level1 and row.level2 and row.target_kind != CRITERIA_KIND:
             pairs.setdefault((row.level1, row.level2), []).append(row)
     findings = []
     for (level1, level2), rows in pairs.items():
@@ -366,7 +389,9 @@ def _target_problems(row: Any) -> list[str]:
         problems.append("仍为模板占位内容")
     kind = _text(row.target_kind)
     if kind == "quantitative":
-        if not _text(row.comparator):
+        if row.target_value is None:
+            problems.append("只写了比较符，缺少数值")
+        elif not _text(row.comparator):
             problems.append("未写比较符（≥、≤ 或 =），方向不明")
         if not _text(row.unit):
             problems.append("缺少计量单位")
@@ -383,6 +408,8 @@ def check_c4(form: FormData, config: ReviewConfig) -> list[Finding]:
     """
     findings = []
     for row in form.indicators():
+        if row.target_kind == CRITERIA_KIND:
+            continue  # a scoring-sheet row: scored by its criteria, it has no target to check
         problems = _target_problems(row)
         if problems:
             findings.append(_finding(form, "C4", "target", _indicator_location(row), name=_text(row.name),
@@ -459,13 +486,14 @@ def check_c7(form: FormData, config: ReviewConfig) -> list[Finding]:
     """C7: the level-3 text fits its level 2: a satisfaction row mentions 满意, a 满意 row sits under
     satisfaction, a 时效 row speaks of time and a 成本 row of cost (data/level2_aspects.csv)."""
     findings = []
-    for row in form.real_indicators():
+    for row in form.targeted_indicators():
         name = _text(row.name)
         level2_std = _text(row.level2_std)
         location = _indicator_location(row)
+        written = _text(row.level2) or _text(row.level1)  # a two-level table writes its level 2 in the 一级 column
         if level2_std == SATISFACTION_L2:
             if "满意" not in name:
-                findings.append(_finding(form, "C7", "not_satisfaction", location, level2=_text(row.level2), name=name))
+                findings.append(_finding(form, "C7", "not_satisfaction", location, level2=written, name=name))
             continue
         if "满意" in name and _text(row.level2):
             findings.append(_finding(form, "C7", "satisfaction_elsewhere", location, level2=_text(row.level2),
@@ -481,7 +509,7 @@ def check_c7(form: FormData, config: ReviewConfig) -> list[Finding]:
             continue
         if label == "成本" and _text(row.unit) in unit_factors():
             continue
-        findings.append(_finding(form, "C7", "aspect", location, level2=_text(row.level2), name=name, aspect=label,
+        findings.append(_finding(form, "C7", "aspect", location, level2=written, name=name, aspect=label,
                                  examples=examples))
     return findings
 

@@ -20,6 +20,7 @@ from budgetlib.transform.form import (
     read_label_values,
     read_text_lines,
 )
+from budgetlib.transform.indicator_table import warn_unread_tables
 from budgetlib.transform.labels import match_label
 from budgetlib.transform.money import EXECUTION_AMOUNTS
 from budgetlib.transform.normalize import compact
@@ -158,6 +159,7 @@ def extract_form(
     read_text_lines(ctx, blocks)
     for table in tables:
         read_blocks(ctx, table)
+    warn_unread_tables(ctx, tables)
     for table in tables:
         read_label_values(ctx, table)
     form_type = classify(ctx, ctx.project.get("form_title") or "")

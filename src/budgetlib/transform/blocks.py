@@ -7,29 +7,41 @@ starts another block. The block readers (:mod:`~budgetlib.transform.money`,
 all ask this module, so "does this row open a block?" and "does it end this one?" have one answer.
 
 The words of a block's lines (合计 and the other total-line words, 其中, the words of a funding source)
-are ``data/block_words.csv``; the headings are the column contexts of ``data/labels.csv``. Recognisers
-are cached on the row's texts: the same template rows recur across thousands of forms.
+are ``data/block_words.csv``; the headings are the column contexts of ``data/labels.csv``. An indicator
+table's headings are read by meaning as well: a heading no row of labels.csv lists takes its role from
+the classes of its words (``data/indicator_words.csv``) through ordered rules
+(``data/indicator_heading_rules.csv``), so that 年度目标值, 预计完成值 or 目标值（年度） read as what they
+say. Recognisers are cached on the row's texts: the same template rows recur across thousands of forms.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from functools import cache, lru_cache
 from types import MappingProxyType
 
 from budgetlib.extract.document import Table
 from budgetlib.transform.context import first_filled
-from budgetlib.transform.labels import Label, horizon_of, match_label
+from budgetlib.transform.labels import Label, Level, column_key, horizon_of, horizon_words, match_label, match_level
 from budgetlib.transform.normalize import compact, split_numbering
-from budgetlib.vocabulary import alternation, words
+from budgetlib.vocabulary import VocabularyError, alternation, table, words
 
 _YEAR = re.compile(r"((?:19|20)\d{2})")
 _MAX_HEADING = 30
 """Longer cells are text, never a column heading."""
 
 INDICATOR_LEVEL_COLUMNS = frozenset({"level1", "level2", "name"})
+LEVEL_ROLES = frozenset({"level1", "level2", "name", "level4"})
+"""Roles of the columns that place an indicator: its levels and its name (三级, or a 四级 below it)."""
+HEADING_ROLES = frozenset({
+    "level1", "level2", "name", "level4", "target", "actual", "weight", "score", "deviation_reason", "comparator",
+    "unit", "standard", "criteria", "explanation", "remark",
+})
+"""Every role an indicator-table column can have."""
+CRITERIA_ROLES = frozenset({"criteria", "explanation"})
+"""Columns of a scoring sheet (评分标准, 指标解释): with a weight and no target, the rows are scored, not targeted."""
 EXECUTION_BUDGETS = frozenset({"initial_budget", "full_year_budget", "adjusted_budget"})
 LINE_LABEL_ROLES = frozenset({"funding_total", "funding_line", "total"})
 """Roles of labels that are lines of a block (合计, 资金总额, 上级资金), not the start of something else."""
@@ -70,7 +82,11 @@ class LabelAt:
 def indicator_header(cells: Sequence[str]) -> dict[int, IndicatorColumn] | None:
     """The indicator columns of a heading row, or None when the row is not one.
 
-    A heading row names at least two of 一级/二级/三级 (or 指标内容) and a target column.
+    A heading row names at least two level columns (一级/二级/三级, 指标内容 …) and a target column, or,
+    on a scoring sheet, a weight and a criteria column (分值, 评分标准) instead of the target. Headings
+    are read by :func:`heading_role`; a column's horizon comes from a marker in parentheses
+    ("指标值(长期)"), or from a horizon word anywhere in the heading when some heading of the row names
+    the long term ("中长期指标值 | 年度指标值").
 
     >>> header = indicator_header(["一级指标", "二级指标", "三级指标", "指标值(年度)"])
     >>> [(col, column.name, column.horizon) for col, column in header.items()]
@@ -84,17 +100,195 @@ def indicator_header(cells: Sequence[str]) -> dict[int, IndicatorColumn] | None:
 
 @lru_cache(maxsize=8192)
 def _indicator_header(cells: tuple[str, ...]) -> tuple[tuple[int, IndicatorColumn], ...] | None:
-    found: dict[int, IndicatorColumn] = {}
+    roles: dict[int, str] = {}
     for index, text in enumerate(cells):
-        if not text or len(text) > _MAX_HEADING:
-            continue
-        label = match_label(text, "indicator_col")
-        if label is not None:
-            found[index] = IndicatorColumn(label, horizon_of(text))
-    names = {column.name for column in found.values()}
-    if len(names & INDICATOR_LEVEL_COLUMNS) >= 2 and "target" in names:
-        return tuple(found.items())
+        if text and len(text) <= _MAX_HEADING:
+            role = heading_role(text)
+            if role is not None:
+                roles[index] = role
+    if not is_indicator_heading(roles.values()):
+        return None
+    by_words = not any(horizon_of(cells[index]) == "long_term" for index in roles) and any(
+        _horizon_by_words(cells[index]) == "long_term" for index in roles)
+    return tuple(
+        (index, IndicatorColumn(Label("indicator_col", "column", role), heading_horizon(cells[index], by_words)))
+        for index, role in roles.items()
+    )
+
+
+def is_indicator_heading(roles: Iterable[str]) -> bool:
+    """True when columns of these roles make an indicator table: two level columns and a target, or (a
+    scoring sheet) two level columns, a weight and criteria text.
+
+    >>> is_indicator_heading(["level1", "level2", "target"]), is_indicator_heading(["level1", "name", "actual"])
+    (True, False)
+    >>> is_indicator_heading(["level1", "level2", "name", "weight", "criteria", "score"])
+    True
+    """
+    found = set(roles)
+    if len(found & LEVEL_ROLES) < 2:
+        return False
+    return "target" in found or ("weight" in found and bool(found & CRITERIA_ROLES))
+
+
+def heading_horizon(text: str, by_words: bool = False) -> str | None:
+    """The horizon a heading names: a marker in parentheses ("指标值(长期)"), or with ``by_words`` a
+    horizon word anywhere in it ("中长期指标值", "年度指标值").
+
+    >>> heading_horizon("指标值(长期)"), heading_horizon("年度指标值"), heading_horizon("年度指标值", by_words=True)
+    ('long_term', None, 'annual')
+    """
+    found = horizon_of(text)
+    if found is not None or not by_words:
+        return found
+    return _horizon_by_words(text)
+
+
+def _horizon_by_words(text: str) -> str | None:
+    key = compact(text)
+    for horizon in ("long_term", "annual"):
+        if any(word in key for word in horizon_words(horizon)):
+            return horizon
     return None
+
+
+# -- heading roles by meaning ---------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class HeadingRule:
+    """A row of ``data/indicator_heading_rules.csv``: a heading holding words of every ``requires`` class
+    and of no ``excludes`` class has ``role``."""
+
+    role: str
+    requires: frozenset[str]
+    excludes: frozenset[str]
+
+
+@cache
+def _word_classes() -> Mapping[str, tuple[str, ...]]:
+    found: dict[str, list[str]] = {}
+    for row in table("indicator_words.csv"):
+        found.setdefault(row["class"], []).append(compact(row["word"]))
+    return MappingProxyType({name: tuple(sorted(ws, key=len, reverse=True)) for name, ws in found.items()})
+
+
+def indicator_words(word_class: str) -> tuple[str, ...]:
+    """The words of one class of ``data/indicator_words.csv`` (longest first).
+
+    >>> indicator_words("weight")
+    ('标准分', '分值', '权重', '满分')
+    """
+    return _word_classes().get(word_class, ())
+
+
+@cache
+def heading_rules() -> tuple[HeadingRule, ...]:
+    """``data/indicator_heading_rules.csv`` in file order, checked: known roles, known word classes."""
+    classes = set(_word_classes())
+    rules = []
+    for row in table("indicator_heading_rules.csv"):
+        requires, excludes = frozenset(row["requires"].split()), frozenset(row["excludes"].split())
+        unknown = sorted((requires | excludes) - classes)
+        if row["role"] not in HEADING_ROLES or unknown or not requires:
+            what = f"word class(es) {', '.join(unknown)}" if unknown else f"role {row['role']!r}"
+            if not requires:
+                what = "no required word class"
+            raise VocabularyError(f"data/indicator_heading_rules.csv: rule {row['role']} {row['requires']!r}: {what} "
+                                  "(roles: see HEADING_ROLES; classes: data/indicator_words.csv)")
+        rules.append(HeadingRule(row["role"], requires, excludes))
+    return tuple(rules)
+
+
+@lru_cache(maxsize=16384)
+def heading_classes(text: str) -> frozenset[str]:
+    """The word classes whose words occur in a heading's key (without horizon marker or formula suffix).
+
+    >>> sorted(heading_classes("当年预期实现值"))
+    ['actual', 'plan', 'value']
+    """
+    key = column_key(text)
+    return frozenset(name for name, ws in _word_classes().items() if any(word in key for word in ws))
+
+
+@lru_cache(maxsize=16384)
+def rule_role(text: str) -> str | None:
+    """The role the heading rules give a heading (None when no rule fits), without the exact list.
+
+    >>> rule_role("年度目标值"), rule_role("预计完成值"), rule_role("全年实际值"), rule_role("实际得分")
+    ('target', 'target', 'actual', 'score')
+    >>> rule_role("绩效标准"), rule_role("三级指标内容"), rule_role("指标解释"), rule_role("甲乙丙") is None
+    ('standard', 'name', 'explanation', True)
+    """
+    if not column_key(text) or len(compact(text)) > _MAX_HEADING:
+        return None
+    classes = heading_classes(text)
+    for rule in heading_rules():
+        if rule.requires <= classes and not rule.excludes & classes:
+            return rule.role
+    return None
+
+
+@lru_cache(maxsize=16384)
+def heading_role(text: str) -> str | None:
+    """The role of an indicator-table column heading: its row in data/labels.csv (context ``indicator_col``)
+    when it has one, else what the heading rules make of its words.
+
+    >>> heading_role("指标值(年度)"), heading_role("目标值（年度）"), heading_role("本年度指标值")
+    ('target', 'target', 'target')
+    """
+    label = match_label(text, "indicator_col")
+    if label is not None:
+        return label.name
+    return rule_role(text)
+
+
+def is_indicator_marker(text: str) -> bool:
+    """True for a short cell that makes a table look like an indicator table (一级指标, 指标值 …).
+
+    >>> is_indicator_marker("年度指标值"), is_indicator_marker("一级指标分值"), is_indicator_marker("得分")
+    (True, True, False)
+    """
+    key = compact(text)
+    return 0 < len(key) <= _MAX_HEADING and any(word in key for word in indicator_words("marker"))
+
+
+# -- level labels with their points ---------------------------------------------------------------
+
+_LEVEL_WEIGHT = re.compile(
+    r"(?:[(\[【]\s*(?:权重|分值)?[:：]?\s*(?P<inside>[0-9]+(?:\.[0-9]+)?)\s*(?:分|%)?\s*[)\]】]"
+    r"|(?P<bare>[0-9]+(?:\.[0-9]+)?)\s*(?:分|%))$"
+)
+
+
+@lru_cache(maxsize=65536)
+def split_level_weight(text: str) -> tuple[str, float | None]:
+    """A level label and the points written with it, in any bracket style (on the compact text).
+
+    >>> [split_level_weight(t) for t in ("产出指标(50分)", "产出指标（50分）", "产出指标[50]", "产出指标50分")]
+    [('产出指标', 50.0), ('产出指标', 50.0), ('产出指标', 50.0), ('产出指标', 50.0)]
+    >>> split_level_weight("产出指标 50%"), split_level_weight("【效益指标】"), split_level_weight("50分")
+    (('产出指标', 50.0), ('【效益指标】', None), ('50分', None))
+    """
+    key = compact(text)
+    match = _LEVEL_WEIGHT.search(key)
+    if match is None or match.start() == 0:
+        return key, None
+    return key[: match.start()], float(match.group("inside") or match.group("bare"))
+
+
+def match_level_label(text: str, level: int) -> Level | None:
+    """:func:`~budgetlib.transform.labels.match_level` on a label without the points written with it.
+
+    >>> match_level_label("产出指标[50]", 1).std, match_level_label("预算执行（20分）", 2).std
+    ('产出指标', '预算执行')
+    """
+    return match_level(split_level_weight(text)[0], level)
+
+
+def is_level_label(text: str) -> bool:
+    """True for a level-1 or level-2 label (产出指标, 数量指标, 投入（15分） …)."""
+    return bool(text) and (match_level_label(text, 1) is not None or match_level_label(text, 2) is not None)
 
 
 def execution_header(cells: Sequence[str]) -> dict[int, str] | None:
@@ -225,6 +419,9 @@ def indicator_table_end(table: Table, start: int, label_col: int | None, data_co
     """
     for row in range(start, len(table.rows)):
         cells = table.rows[row]
+        first = first_filled(cells)
+        if first is not None and first >= data_col and is_level_label(cells[first]):
+            continue  # a level label, even one that is also a section label (预算执行 on a scoring sheet)
         if is_section_start(cells):
             return row
         found = first_label(cells)

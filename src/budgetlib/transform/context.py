@@ -70,12 +70,16 @@ class IndicatorLayout:
 
     ``label_col`` is the column of a section label left of the data ("绩效指标" spanning the rows), or None;
     ``data_col`` the first column with a heading; ``maps`` one column map per horizon, the annual one last.
+    ``level1_holds_level2``: the 一级 column holds level-2 labels (数量指标, 质量指标: a two-level table whose
+    names sit in the 二级 column); ``scored``: a scoring sheet, whose rows carry criteria and no target.
     """
 
     width: int
     label_col: int | None
     data_col: int
     maps: tuple[ColumnMap, ...]
+    level1_holds_level2: bool = False
+    scored: bool = False
 
     @property
     def annual(self) -> ColumnMap:

@@ -30,6 +30,8 @@ from budgetlib.vocabulary import VocabularyError, alternation, table
 QUANTITATIVE = "quantitative"
 QUALITATIVE = "qualitative"
 PERIOD = "period"
+CRITERIA = "criteria"
+"""The kind of a scoring-sheet row: no target, scored by its criteria text (评分标准)."""
 
 COMPARATORS = (">=", "<=", ">", "<", "=")
 """The comparators a target or actual can carry, as the tables store them."""
@@ -69,6 +71,7 @@ def unit_aliases() -> Mapping[str, str]:
 _NUMBER = re.compile(rf"^(?P<number>{ARABIC})(?P<unit>.*)$")
 _CHINESE_NUMBER = re.compile(r"^(?P<number>[零〇一二三四五六七八九十百千两]+)(?P<unit>.*)$")
 _UNIT_OK = re.compile(r"^[^\d,，。;；:：、()（）\[\]]{0,8}$")
+_SYMBOLS = re.compile(r"[<>=≤≥≦≧]+")
 _PROSE_HINT = re.compile(r"[，,。；;：:]|按|征收|减|实现|完成|确保|保障|提高|提升|降低|不断")
 
 _DATE = r"(?P<{n}y>(?:19|20)\d{{2}})(?:[.\-/年]\s*(?P<{n}m>\d{{1,2}})月?(?:[.\-/]?(?P<{n}d>\d{{1,2}})日?)?)?"
@@ -292,6 +295,11 @@ def parse_target(text: str) -> Target:
 
     >>> parse_target("≥90%").comparator, parse_target("123 家").unit, parse_target("持续改善").kind
     ('>=', '家', 'qualitative')
+
+    A sign alone (a copy cut off after it) says the direction and no number: quantitative, value None.
+
+    >>> parse_target(">")
+    Target(text='>', kind='quantitative', comparator='>', value=None, unit=None, period_start=None, period_end=None)
     """
     key = compact(text)
     if not key:
@@ -308,6 +316,8 @@ def parse_target(text: str) -> Target:
         if rest.startswith(prefix):
             comparator, rest = symbol, rest[len(prefix):]
             break
+    if comparator is not None and not rest and _SYMBOLS.fullmatch(key):
+        return Target(text, QUANTITATIVE, comparator=comparator)  # a target cut off after its sign (">")
     match = _NUMBER.match(rest)
     value: float | None = None
     if match:
