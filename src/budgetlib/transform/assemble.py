@@ -24,7 +24,7 @@ from budgetlib.transform.form import (
     read_text_lines,
 )
 from budgetlib.transform.labels import match_label
-from budgetlib.transform.money import EXECUTION_AMOUNTS, TASK_AMOUNTS
+from budgetlib.transform.money import EXECUTION_AMOUNTS, TASK_AMOUNTS, split_labelled_amount
 from budgetlib.transform.normalize import compact
 from budgetlib.vocabulary import words
 
@@ -238,19 +238,42 @@ def _money_words() -> tuple[str, ...]:
     return words("money_table")
 
 
+BLOCK_HEADINGS = ("execution column", "cost column", "funding column", "expenditure year heading",
+                  "expenditure category heading", "task column")
+"""How the money blocks claim their heading cells (``labels`` destinations): a row with one is a block's heading row."""
+
+
+def _heading_rows(ctx: FormContext) -> set[tuple[int, int]]:
+    """(table_no, row) of every heading row a money block read."""
+    return {
+        (table_no, row) for (table_no, row, _), dests in ctx.claims.items()
+        if table_no is not None and any(dest.column.startswith(BLOCK_HEADINGS) for dest in dests)
+    }
+
+
+def _is_unread_money(text: str) -> bool:
+    """A figure ("3,000.00", "83.5%") or a funds line with its amount ("年度资金总额:16") left unparsed."""
+    if looks_numeric(text) and parse_amount(text).number is not None:
+        return True
+    labelled = split_labelled_amount(text)
+    return labelled is not None and bool(labelled.amount)
+
+
 def _unread_tables(ctx: FormContext, tables: list[Table]) -> None:
-    """W_TABLE_UNREAD for each table that holds money words (资金, 预算, 金额, 执行数 …) beside figures that
-    no block reader took: a funds or budget table whose headings the vocabulary does not know is said
-    so, never dropped in silence. The message names the money headings seen and counts the figures."""
+    """W_TABLE_UNREAD for each table that holds money words (资金, 预算, 金额, 执行数 …) and left unread
+    figures, funds lines with their amounts, or cells of a money block's heading row: a funds or budget
+    table whose headings the vocabulary does not know is said so, never dropped in silence. The message
+    names the money headings seen and counts what was left."""
+    heading_rows = _heading_rows(ctx)
     unread: dict[int, list[str]] = {}
     for record in ctx.rows_of("unparsed"):
         table_no = record.get("table_no")
         text = record.get("text") or ""
-        if table_no is not None and looks_numeric(text) and parse_amount(text).number is not None:
+        if table_no is not None and ((table_no, record.get("row")) in heading_rows or _is_unread_money(text)):
             unread.setdefault(table_no, []).append(text)
     for table in tables:
-        figures = unread.get(table.table_no)
-        if not figures:
+        left = unread.get(table.table_no)
+        if not left:
             continue
         headings = list(dict.fromkeys(
             text for cells in table.rows for text in cells
@@ -260,8 +283,8 @@ def _unread_tables(ctx: FormContext, tables: list[Table]) -> None:
             continue
         shown = "、".join(headings[:6]) + ("…" if len(headings) > 6 else "")
         ctx.warn("W_TABLE_UNREAD", table.origin or f"table {table.table_no}",
-                 f"a table with money headings ({shown}) has {len(figures)} figure(s) no table took, such as "
-                 f"{figures[0]!r}: see unparsed")
+                 f"a table with money headings ({shown}) has {len(left)} cell(s) no table took, such as "
+                 f"{left[0]!r}: see unparsed")
 
 
 @dataclass(frozen=True, slots=True)
