@@ -88,10 +88,15 @@ def _table(name: str, row: str, *columns: Column) -> TableSpec:
     return spec
 
 
-FORM_TYPES: tuple[str, ...] = (
-    "declaration", "target", "self_evaluation", "department_target", "department_self_evaluation",
-)
-"""The values of ``projects.form_type``: three kinds of form about a project, two about a whole department."""
+PROJECT_FORM_TYPES: tuple[str, ...] = ("declaration", "target", "self_evaluation")
+"""The form types of a form about one project."""
+
+DEPARTMENT_FORM_TYPES: tuple[str, ...] = ("department_target", "department_self_evaluation")
+"""The form types of a whole-department form (部门整体支出绩效目标表, 自评表, 评价评分表): about a department's
+funds and tasks in a year, not about a project (``project_name`` is empty)."""
+
+FORM_TYPES: tuple[str, ...] = PROJECT_FORM_TYPES + DEPARTMENT_FORM_TYPES
+"""The values of ``projects.form_type``."""
 
 _table(
     "projects",

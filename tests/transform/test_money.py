@@ -423,3 +423,10 @@ def test_cost_block_with_a_unit_gives_yuan_exact_to_the_fen() -> None:
     assert actual == [1_910_000.0, 990_000.0, 3_728_800.0]  # a unit in a heading is the table's, as in other blocks
     assert [row["stated_amount_yuan"] for row in ctx.rows_of("cost_items")] == [1_910_000.0, 990_000.0, 5_240_000.0,
                                                                                  8_140_000.0]
+
+
+def test_a_tasks_label_beside_text_is_no_task_table() -> None:
+    table = grid(["年度主要任务", "保障机关正常运转，完成城市管理各项任务"], ["年度总体目标", "市容环境明显改善"])
+    ctx = context(table)
+    assert parse_tasks(ctx, table, 0, 0) == 1
+    assert ctx.rows_of("tasks") == [] and claimed(ctx, table) == set()

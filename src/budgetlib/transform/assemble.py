@@ -10,6 +10,7 @@ from typing import Any
 from budgetlib import vocabulary
 from budgetlib.extract.document import Document, Table, TextLine
 from budgetlib.notices import Notice
+from budgetlib.schema import DEPARTMENT_FORM_TYPES, FORM_TYPES, PROJECT_FORM_TYPES
 from budgetlib.transform.amounts import IMPLAUSIBLE_YUAN, parse_amount
 from budgetlib.transform.blocks import indicator_header
 from budgetlib.transform.context import FormContext, looks_numeric
@@ -27,16 +28,6 @@ from budgetlib.transform.labels import match_label
 from budgetlib.transform.money import EXECUTION_AMOUNTS, TASK_AMOUNTS, split_labelled_amount
 from budgetlib.transform.normalize import compact
 from budgetlib.vocabulary import words
-
-PROJECT_FORM_TYPES = ("declaration", "target", "self_evaluation")
-"""The form types of a form about one project."""
-
-DEPARTMENT_FORM_TYPES = ("department_target", "department_self_evaluation")
-"""The form types of a whole-department form (部门整体支出绩效目标表, 自评表, 评价评分表): about a department's
-funds and tasks in a year, not about a project (``project_name`` is empty)."""
-
-FORM_TYPES = PROJECT_FORM_TYPES + DEPARTMENT_FORM_TYPES
-"""The form types a form is read as (``projects.form_type``)."""
 
 OPENING_LABELS = frozenset({"project_name", "department_unit"})
 """The labels a form's header block starts with: where a file's next form begins."""

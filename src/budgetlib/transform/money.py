@@ -629,26 +629,22 @@ def parse_tasks(ctx: FormContext, table: Table, start: int, label_col: int) -> i
     预算金额 (总额 | 财政拨款 | 其他资金). A total row (金额合计, 合计) is kept as a task row marked
     ``is_total``; when the form states no other budget, its amount is the department's budget.
     """
-    ctx.claim_label(table, start, label_col, "tasks")
     columns = _task_columns(table.rows[start], label_col + 1)
-    row = start + 1
-    if row < len(table.rows) and "task_name" in columns.values():
-        below = _task_columns(table.rows[row], label_col + 1)
-        name_col = next(col for col, name in columns.items() if name == "task_name")
-        if below and not table.cell(row, name_col) and set(below.values()) <= set(TASK_AMOUNTS):
-            for col, name in below.items():
-                ctx.claim_label(table, row, col, f"task column {name}")
-            heading_amount = [col for col, name in columns.items() if name == "amount"]
-            columns = {col: name for col, name in columns.items() if name != "amount"} | below
-            row += 1
-            unit_hints = [table.cell(start, col) for col in heading_amount]
-        else:
-            unit_hints = []
-    else:
-        unit_hints = []
-    for col, name in _task_columns(table.rows[start], label_col + 1).items():
+    if "task_name" not in columns.values():  # "主要任务 | <text>": a label with its text, no task table
+        return start + 1
+    ctx.claim_label(table, start, label_col, "tasks")
+    for col, name in columns.items():
         ctx.claim_label(table, start, col, f"task column {name}")
-    unit_hints += [table.cell(start, col) for col in columns] + [table.cell(start, label_col)]
+    unit_hints = [table.cell(start, col) for col in columns] + [table.cell(start, label_col)]
+    row = start + 1
+    below = _task_columns(table.rows[row], label_col + 1) if row < len(table.rows) else {}
+    name_col = next(col for col, name in columns.items() if name == "task_name")
+    if below and not table.cell(row, name_col) and set(below.values()) <= set(TASK_AMOUNTS):
+        # 预算金额 spans a second heading row: 总额 | 财政拨款 | 其他资金
+        for col, name in below.items():
+            ctx.claim_label(table, row, col, f"task column {name}")
+        columns = {col: name for col, name in columns.items() if name != "amount"} | below
+        row += 1
     task_no = 0
     while row < len(table.rows):
         cells = table.rows[row]
@@ -680,7 +676,10 @@ def parse_tasks(ctx: FormContext, table: Table, start: int, label_col: int) -> i
             else:
                 record[name] = text
                 ctx.claim(table.table_no, row, col, "tasks", name, task_no or "total")
-        ctx.add("tasks", record)
+        if len(record) > 2 or is_total:  # a row with nothing in the task columns is no task
+            ctx.add("tasks", record)
+        else:
+            task_no -= 1
         if is_total and record.get("amount_as_written") and not ctx.project.get("budget_as_written"):
             ctx.project["budget_as_written"] = record["amount_as_written"]
             ctx.project["current_year_budget_yuan"] = record.get("amount_yuan")
