@@ -88,31 +88,53 @@ def _table(name: str, row: str, *columns: Column) -> TableSpec:
     return spec
 
 
+PROJECT_FORM_TYPES: tuple[str, ...] = ("declaration", "target", "self_evaluation")
+"""The form types of a form about one project."""
+
+DEPARTMENT_FORM_TYPES: tuple[str, ...] = ("department_target", "department_self_evaluation")
+"""The form types of a whole-department form (部门整体支出绩效目标表, 自评表, 评价评分表): about a department's
+funds and tasks in a year, not about a project (``project_name`` is empty)."""
+
+FORM_TYPES: tuple[str, ...] = PROJECT_FORM_TYPES + DEPARTMENT_FORM_TYPES
+"""The values of ``projects.form_type``."""
+
 _table(
     "projects",
-    "form (one project's declaration, target form or self-evaluation)",
+    "form (one project's declaration, target form or self-evaluation, or a whole department's target form or "
+    "self-evaluation)",
     FORM_ID,
     SOURCE_FILE,
     _c("form_index", INT, "Index of the form within its file (0 for the first)."),
-    _c("form_type", STR, "declaration, target or self_evaluation."),
+    _c("form_type", STR, "declaration, target or self_evaluation (a project's form); department_target or "
+       "department_self_evaluation (a whole department's: 部门整体支出绩效目标表, 自评表, and the 部门整体支出绩效评价 "
+       "scoring sheets, which are self-evaluations)."),
     _c("form_title", STR, "The form's title as written."),
     _c("form_number", STR, "Report number printed on the form (报表编号), as written."),
     _c("fiscal_year", INT, "Budget year the form is about (from its title, else its code or period).", "year"),
-    _c("project_name", STR, "Project name (项目名称), without a code prefix."),
+    _c("project_name", STR, "Project name (项目名称), without a code prefix; NA on a whole-department form."),
     _c("project_name_as_written", STR, "Project name cell as written (may carry a code prefix)."),
     _c("project_code", STR, "Project code (项目代码) as a string, e.g. 036001-2020-BMZX-0001."),
-    _c("department", STR, "Supervising department (主管部门), without its code."),
+    _c("department", STR, "Supervising department (主管部门), without its code; on a whole-department form the "
+       "department it is about (部门（单位）名称). Never taken from the page a form was published on."),
     _c("department_code", STR, "Department code such as 015001 (from '[015001]…'), a string."),
-    _c("implementing_unit", STR, "Implementing unit (执行/实施单位)."),
+    _c("implementing_unit", STR, "Implementing unit (执行/实施单位), without its code."),
+    _c("implementing_unit_code", STR, "Implementing unit's code such as 219001 (from '219001-池州市…'), a string."),
+    _c("publishing_unit", STR, "The unit that published the page the form came on (发文单位 of the page's "
+       "metadata, see page_metadata); not the form's department."),
     _c("manager", STR, "Project manager (项目负责人)."),
     _c("phone", STR, "Contact telephone as written."),
     _c("category", STR, "Project category or attribute (项目类别/项目属性)."),
     _c("period", STR, "Implementation period as written (项目起止时间/实施期)."),
     _c("period_start", STR, "Start of the period, ISO year-month where stated."),
     _c("period_end", STR, "End of the period, ISO year-month where stated."),
-    _c("total_budget_yuan", FLOAT, "Total project budget (项目总预算/资金总额).", "元"),
+    _c("total_budget_yuan", FLOAT, "Total project budget (项目总预算/资金总额); a form that states only this year's "
+       "total has that (see total_budget_basis).", "元"),
     _c("total_budget_as_written", STR, "Total budget as written."),
-    _c("current_year_budget_yuan", FLOAT, "This year's budget (项目当年预算/年度资金总额/全年预算数).", "元"),
+    _c("total_budget_basis", STR, "stated (the form states a total budget) or current_year (it states only this "
+       "year's total, which is taken as the total); NA without a budget."),
+    _c("current_year_budget_yuan", FLOAT, "This year's budget (项目当年预算/年度资金总额/全年预算数); on a "
+       "whole-department form its year's funds (预算支出总额, or the 金额合计 of its main tasks); on a form whose "
+       "only budget is a cost-composition table, that table's 合计.", "元"),
     _c("budget_as_written", STR, "This year's budget as written."),
     _c("amount_unit", STR, "Money unit the budget was read in (元, 万元, …); NA when the form states none."),
     _c("application_reason", STR, "Reason for the application (项目申请理由)."),
@@ -121,6 +143,7 @@ _table(
     _c("budget_change_text", STR, "Text on the budgets of earlier years and this year's change."),
     _c("overall_goal", STR, "Overall or medium-term performance goal (绩效总目标/中期目标)."),
     _c("annual_goal", STR, "Annual performance goal (年度目标)."),
+    _c("duties", STR, "Whole-department forms: the department's functions and duties (职能职责概述)."),
     _c("goal_completion", STR, "Self-evaluation: how the annual goal was met (完成情况)."),
     _c("implementation_summary", STR, "Self-evaluation: summary of what was done (实施内容及过程概述)."),
     _c("evaluation_conclusion", STR, "Self-evaluation conclusion (评价结论)."),
@@ -136,6 +159,9 @@ _table(
     _c("stated_total_weight", FLOAT, "Total of the weights as the form states it (合计/总分 row).", "points"),
     _c("official_total_score", FLOAT, "Total score the form publishes (总分 row), as written.", "points"),
     _c("encoding", STR, "Text encoding the file was read with (NA for xlsx)."),
+    _c("coverage", FLOAT, "Share of the form's non-empty cells and text lines that went to a table other than "
+       "unparsed (a label that structured the form counts as read): 1.0 when nothing is left unparsed.",
+       "fraction"),
 )
 
 _table(
@@ -159,8 +185,12 @@ _table(
     FORM_ID,
     _c("line_no", INT, "Order of the category line in the form, from 1."),
     _c("economic_code", STR, "Economic classification code where the form gives one (e.g. 30213)."),
-    _c("economic_category", STR, "Economic classification (经济科目), e.g. 维修(护)费."),
+    _c("economic_category", STR, "Economic classification (经济科目), e.g. 维修(护)费; a line of a cost-composition "
+       "table (保安服务费); on a whole-department form an expenditure type (基本支出, 人员经费, 公用经费, 项目支出)."),
+    _c("parent_category", STR, "For a part of another line (人员经费 under 基本支出): the line it belongs to; such "
+       "lines are not summed with their parent."),
     _c("fiscal_year", INT, "Year of the column.", "year"),
+    _c("amount_basis", STR, "budget (what the form plans for the year) or actual (a prior year's 实际执行数)."),
     _c("amount_yuan", FLOAT, "Amount in 元; NA without a stated unit.", "元"),
     _c("amount_as_written", STR, "Amount cell as written."),
     _c("amount_unit", STR, "Unit the amount was read in."),
@@ -177,7 +207,8 @@ _table(
     _c("fiscal_year", INT, "Budget year.", "year"),
     _c("amount_yuan", FLOAT, "Budget of that year in 元; NA without a stated unit.", "元"),
     _c("amount_as_written", STR, "The figure as written."),
-    _c("basis", STR, "this_form, stated_in_text, expenditure_column or earlier_form."),
+    _c("basis", STR, "this_form, stated_in_text, expenditure_column, actual (what a prior year's spending was, from a "
+       "实际执行数 column: its stated 合计, else the sum of its lines) or earlier_form."),
     _c("note", STR, "Where the figure comes from (the sentence, the column heading)."),
 )
 
@@ -189,6 +220,8 @@ _table(
     _c("fund_line", STR, "Fund line name as written, cleaned."),
     _c("parent_line", STR, "For a 其中 row: the line it belongs to."),
     _c("is_total", BOOL, "True for the total line (总额/年度资金总额/合计)."),
+    _c("breakdown", STR, "On a whole-department form: income_source (the funds by 收入性质: 财政拨款, 其他资金 …) or "
+       "expenditure_type (by 支出性质: 基本支出, 人员经费 …); each breakdown's top lines add up to the total."),
     _c("initial_budget_yuan", FLOAT, "年初预算数.", "元"),
     _c("full_year_budget_yuan", FLOAT, "全年预算数.", "元"),
     _c("adjusted_budget_yuan", FLOAT, "调整后预算数.", "元"),
@@ -259,7 +292,8 @@ _table(
     "stated_totals",
     "total row a form states (合计, 总计, 总分), kept to check against the sum of its lines",
     FORM_ID,
-    _c("of_table", STR, "The table whose lines the total sums: funding, expenditures, indicators, budget_execution."),
+    _c("of_table", STR, "The table whose lines the total sums: funding, expenditures (also a cost-composition "
+       "table's columns), indicators, budget_execution."),
     _c("label", STR, "The total's label as written."),
     _c("fiscal_year", INT, "Year of the column, for expenditure totals.", "year"),
     _c("quantity", STR, "amount, weight or score."),
@@ -273,7 +307,10 @@ _table(
     "cost-basis (测算依据) item",
     FORM_ID,
     _c("item_no", INT, "Order of the item, from 1."),
-    _c("description", STR, "The item's text as written."),
+    _c("description", STR, "The item's text as written (a cost-composition table: the line's name)."),
+    _c("source", STR, "text (an item of the 测算依据 text) or table (a line of a cost-composition table: 成本构成 | "
+       "金额 | 测算依据)."),
+    _c("calculation_basis", STR, "The 测算依据 written beside a line of a cost-composition table, as written."),
     _c("quantity", FLOAT, "Quantity (123 家, 655 个)."),
     _c("quantity_unit", STR, "Unit of the quantity (家, 个, …)."),
     _c("unit_price_yuan", FLOAT, "Unit price.", "元", per_unit=True),
@@ -291,6 +328,33 @@ _table(
     _c("attributes", STR, "Other attributes as written (bandwidths …), '; '-separated."),
     _c("kind", STR, "Kind of cost (broadband, maintenance, training …) from data/cost_item_kinds.csv."),
     _c("is_total", BOOL, "True for a 合计/总计 line of the cost basis (not an item; kept to compare)."),
+)
+
+_table(
+    "tasks",
+    "main task of a whole-department form's year (年度主要任务), and its total row",
+    FORM_ID,
+    _c("task_no", INT, "Order of the task, from 1; NA on the total row."),
+    _c("task_name", STR, "Task name (任务名称) as written."),
+    _c("content", STR, "What the task is (主要内容) as written."),
+    _c("amount_yuan", FLOAT, "The task's funds (预算金额, 总额).", "元"),
+    _c("amount_as_written", STR, "The task's funds as written."),
+    _c("fiscal_amount_yuan", FLOAT, "Of which 财政拨款, where the form splits the funds.", "元"),
+    _c("fiscal_amount_as_written", STR, "财政拨款 as written."),
+    _c("other_amount_yuan", FLOAT, "Of which 其他资金, where the form splits the funds.", "元"),
+    _c("other_amount_as_written", STR, "其他资金 as written."),
+    _c("amount_unit", STR, "Unit the amounts were read in."),
+    _c("is_total", BOOL, "True for the row that states the tasks' total (金额合计); kept to compare, not a task."),
+)
+
+_table(
+    "page_metadata",
+    "label of the page a form was published on (索引号, 发文单位, 发布日期 …), printed before the form",
+    FORM_ID,
+    _c("item_no", INT, "Order of the label on the page, from 1."),
+    _c("key", STR, "What the label is: index_no, publisher, published, document_no, subject, validity, disclosure."),
+    _c("label", STR, "The label as written."),
+    _c("text", STR, "Its value as written; NA when empty."),
 )
 
 _table(

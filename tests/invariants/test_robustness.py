@@ -102,9 +102,14 @@ def form_rows(forms: bl.Forms, table: str, name: str, drop: tuple[str, ...] = ()
 
 
 def assert_reads_like_seed(forms: bl.Forms, name: str) -> None:
-    """The file gave the same projects, funding, expenditure and indicator rows as the seed form."""
+    """The file gave the same projects, funding, expenditure and indicator rows as the seed form.
+
+    ``coverage`` is left out with ``encoding``: it counts the cells these files add to the seed on purpose
+    (thousands of cells no table takes), so it is rightly lower than the seed's.
+    """
     seed = read_example(SEED)
-    for table, drop in (("projects", ("encoding",)), ("funding", ()), ("expenditures", ()), ("indicators", ())):
+    for table, drop in (("projects", ("encoding", "coverage")), ("funding", ()), ("expenditures", ()),
+                        ("indicators", ())):
         assert form_rows(forms, table, name, drop) == form_rows(seed, table, SEED, drop), table
 
 

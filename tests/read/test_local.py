@@ -281,3 +281,28 @@ def test_a_file_whose_derived_tables_fail_keeps_its_parsed_tables(corpus: Path, 
     assert seed_id not in set(forms.findings["form_id"]) and seed_id not in set(forms.cost_items["form_id"])
     others = whole["findings"][whole["findings"]["form_id"] != seed_id].reset_index(drop=True)
     pd.testing.assert_frame_equal(forms.findings, others)
+
+
+@pytest.mark.parametrize("fmt", ["parquet", "csv", "xlsx"])
+def test_parse_command_lists_the_forms_read_with_low_coverage(tmp_path: Path, fmt: str,
+                                                              capsys: pytest.CaptureFixture[str]) -> None:
+    folder = tmp_path / "forms"
+    folder.mkdir()
+    shutil.copy(EXAMPLES / SEED, folder / SEED)  # read whole
+    (folder / "odd.md").write_text(  # a 项目名称 and three rows of words no vocabulary knows: 2 of 8 cells read
+        "| 项目名称 | 测试项目 |\n|---|---|\n| 甲 | 乙 |\n| 丙 | 丁 |\n| 戊 | 己 |\n", encoding="utf-8")
+    assert cli_main(["parse", str(folder), "--out", str(tmp_path / "out"), "--format", fmt]) == 0
+    err = capsys.readouterr().err
+    assert err.splitlines() == [
+        "1 form(s) read with under 80% of their cells in a table (the rest is in unparsed; warnings say why):",
+        "  odd.md#0: 25.0%",
+    ]
+    assert cli_main(["parse", str(folder), "--out", str(tmp_path / "none"), "--format", fmt,
+                     "--min-coverage", "0"]) == 0
+    assert capsys.readouterr().err == ""
+
+
+def test_parse_command_refuses_a_coverage_outside_zero_to_one(tmp_path: Path,
+                                                             capsys: pytest.CaptureFixture[str]) -> None:
+    assert cli_main(["parse", str(EXAMPLES / SEED), "--out", str(tmp_path), "--min-coverage", "80"]) == 2
+    assert "--min-coverage must be between 0 and 1" in capsys.readouterr().err

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from budgetlib.transform.amounts import IMPLAUSIBLE_YUAN, parse_amount, unit_stated_in
+from budgetlib.transform.amounts import IMPLAUSIBLE_YUAN, parse_amount, to_yuan, unit_stated_in
 
 
 @pytest.mark.parametrize(("text", "block_unit", "number", "unit", "unit_source", "yuan", "problem"), [
@@ -68,3 +68,35 @@ def test_implausible_means_above_ten_trillion_yuan() -> None:
 ])
 def test_unit_stated_in(text: str, unit: str | None) -> None:
     assert unit_stated_in(text) == unit
+
+
+# -- scaled amounts exact to the fen ---------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(("text", "block_unit", "yuan"), [
+    # tangxi village subsidies: 年初预算数 202.64 万元 (a float product gives 2026399.9999999998)
+    ("202.64", "万元", 2_026_400.0),
+    ("132.912", "万元", 1_329_120.0),
+    ("132.912067", "万元", 1_329_120.67),   # the text's 1329120.67 元, in 万元
+    ("89.974", "万元", 899_740.0),
+    ("0.07", "万元", 700.0),
+    ("1,186.40", "万元", 11_864_000.0),
+    ("33.3333", "万元", 333_333.0),
+    ("1.005", "万元", 10_050.0),
+    ("0.000005", "万元", 0.05),               # half a fen rounds up
+    ("1.23亿元", None, 123_000_000.0),
+    ("0.125", "元", 0.125),                  # 元 is not scaled: as written
+])
+def test_scaled_amounts_are_exact_to_the_fen(text: str, block_unit: str | None, yuan: float) -> None:
+    assert parse_amount(text, block_unit).yuan == yuan  # exactly, not approximately
+
+
+def test_every_scaled_figure_with_two_decimals_in_wan_is_a_whole_number_of_yuan() -> None:
+    for cents in range(0, 100_000, 7):
+        text = f"{cents // 100}.{cents % 100:02d}"
+        assert parse_amount(text, "万元").yuan == (cents * 100), text
+
+
+def test_to_yuan_keeps_huge_figures_as_floats() -> None:
+    assert to_yuan(1e300, 10_000) == 1e300 * 10_000  # beyond the fen: the float product, no Decimal overflow
+    assert to_yuan(float("inf"), 10_000) == float("inf")

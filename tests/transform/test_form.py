@@ -5,8 +5,17 @@ from __future__ import annotations
 import pytest
 
 from budgetlib.extract.document import TextLine
-from budgetlib.transform.form import inline_pairs, read_blocks, read_label_values, read_text_lines
-from tests.transform.grids import context, grid
+from budgetlib.transform.form import (
+    inline_pairs,
+    is_page_metadata,
+    is_title_text,
+    read_blocks,
+    read_label_values,
+    read_page_metadata,
+    read_text_lines,
+    title_year,
+)
+from tests.transform.grids import context, grid, pick
 
 
 @pytest.mark.parametrize(("text", "pairs"), [
@@ -86,3 +95,48 @@ def test_block_pass_finds_each_block_in_one_table() -> None:
     read_blocks(ctx, table)
     assert [line["fund_line"] for line in ctx.rows_of("budget_execution")] == ["年度资金总额"]
     assert "project_name" not in ctx.project   # fields are the next pass's
+
+
+@pytest.mark.parametrize(("text", "is_title", "year"), [
+    ("2021年度项目支出绩效自评表", True, 2021),
+    ("项目支出绩效目标表2022年", True, 2022),
+    ("项目支出绩效目标表（2023年度）", True, 2023),
+    ("部门整体支出绩效目标表(2024)", True, 2024),
+    ("( 2021 年度)", True, 2021),
+    ("2019年度)", True, 2019),
+    ("绩效指标", False, None),
+    ("注：本表金额单位为万元", False, None),
+])
+def test_titles_with_their_year_glued_on(text: str, is_title: bool, year: int | None) -> None:
+    assert (is_title_text(text), title_year(text)) == (is_title, year)
+
+
+def test_a_title_after_a_page_metadata_table() -> None:
+    """ezhou 2021: 索引号 … before the title, then "( 2021 年度)"."""
+    page = grid(["索 引 号:", "011217651/2022-01866", "发文字号:", "无"], ["发文单位:", "鄂州市行政审批局", "", ""])
+    form = grid(["项目名称", "市民中心运行维护费"], table_no=1)
+    blocks = [page, TextLine(0, "项目支出绩效自评表", heading=1), TextLine(1, "( 2021 年度)"), form]
+    ctx = context(page, form)
+    assert is_page_metadata(page) and not is_page_metadata(form)
+    read_page_metadata(ctx, page)
+    read_text_lines(ctx, blocks, frozenset({0}))
+    assert (ctx.project["form_title"], ctx.project["fiscal_year"]) == ("项目支出绩效自评表 / ( 2021 年度)", 2021)
+    assert ctx.project["publishing_unit"] == "鄂州市行政审批局" and "department" not in ctx.project
+    assert pick(ctx.rows_of("page_metadata"), "key", "text") == [
+        ("index_no", "011217651/2022-01866"), ("document_no", "无"), ("publisher", "鄂州市行政审批局")]
+
+
+def test_a_title_after_a_first_table_that_is_no_metadata() -> None:
+    unit = grid(["填报单位：某区教育局", "单位：万元"])
+    blocks = [unit, TextLine(0, "项目支出绩效目标表"), TextLine(1, "（2022年度）"), TextLine(2, "绩效目标")]
+    ctx = context(unit)
+    read_text_lines(ctx, blocks)
+    assert (ctx.project["form_title"], ctx.project["fiscal_year"]) == ("项目支出绩效目标表 / （2022年度）", 2022)
+
+
+def test_implementing_unit_with_its_code() -> None:
+    """tangxi self-evaluations: "219001-池州市贵池区棠溪镇人民政府"."""
+    table = grid(["实施单位", "219001-池州市贵池区棠溪镇人民政府"])
+    ctx = context(table)
+    read_label_values(ctx, table)
+    assert (ctx.project["implementing_unit"], ctx.project["implementing_unit_code"]) == ("池州市贵池区棠溪镇人民政府", "219001")

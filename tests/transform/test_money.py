@@ -4,7 +4,20 @@ from __future__ import annotations
 
 import pytest
 
-from budgetlib.transform.money import parse_execution, parse_expenditures, parse_funding_sources, parse_project_funds
+from budgetlib.transform.money import (
+    CostColumns,
+    LabelledAmount,
+    breakdown_heading,
+    cost_block_header,
+    parse_cost_block,
+    parse_department_funds,
+    parse_execution,
+    parse_expenditures,
+    parse_funding_sources,
+    parse_project_funds,
+    parse_tasks,
+    split_labelled_amount,
+)
 from tests.transform.grids import claimed, context, filled, grid, pick
 
 # -- funding sources: the xinzhou declaration ("资金单位：元" above the table) ------------------------------
@@ -219,3 +232,201 @@ def test_expenditures_with_codes_and_a_total() -> None:
     assert pick(ctx.rows_of("stated_totals"), "of_table", "fiscal_year", "value_yuan") == [
         ("expenditures", 2023, 440_000.0),
     ]
+
+
+# -- cells that hold a line's name and its amount --------------------------------------------------------
+
+
+@pytest.mark.parametrize(("text", "label", "amount"), [
+    ("年度资金总额:16", "年度资金总额", "16"),                  # qingshan 2020 rural schools
+    ("其中 :上级资金16", "其中 :上级资金", "16"),               # the same form: no colon before the figure
+    ("一般公共预算：1,186.40", "一般公共预算", "1,186.40"),       # department target form
+    ("其中：人员经费：812.60", "其中:人员经费", "812.60"),
+    ("资金总额10000万元", "资金总额", "10000万元"),
+    ("其他资金：", "其他资金", ""),                              # the name with its amount left empty
+])
+def test_a_cell_with_a_funds_line_and_its_amount(text: str, label: str, amount: str) -> None:
+    assert split_labelled_amount(text) == LabelledAmount(label, amount)
+
+
+@pytest.mark.parametrize("text", ["150万", "2021年", "指标1:安置小区物业费", "预算支出总额", "维护123家", "合计"])
+def test_a_cell_that_is_no_funds_line_with_an_amount(text: str) -> None:
+    assert split_labelled_amount(text) is None
+
+
+def test_project_funds_written_name_and_amount_in_one_cell() -> None:
+    """qingshan 2020 rural schools: "年度资金总额:16" / "其中 :上级资金16" under 资金情况(万元)."""
+    table = grid(
+        ["资金情况\n(万元)", "年度资金总额:16", "", ""],
+        ["", "其中 :上级资金16", "", ""],
+        ["总体目标", "年度目标", "", ""],
+    )
+    ctx = context(table)
+    assert parse_project_funds(ctx, table, 0, 0) == 2
+    assert (ctx.project["budget_as_written"], ctx.project["current_year_budget_yuan"]) == ("16", 160_000.0)
+    assert pick(ctx.rows_of("funding"), "source_name", "source_as_written", "scope", "amount_as_written",
+                "amount_yuan") == [("上级资金", "其中 :上级资金16", "current_year", "16", 160_000.0)]
+    assert claimed(ctx, table) == filled(table) - {(2, 0), (2, 1)}
+
+
+# -- whole-department funds -------------------------------------------------------------------------------
+
+DEPARTMENT_FUNDS = grid(
+    ["部门（单位）总体资金情况", "预算支出总额", "1,386.40", "", ""],
+    ["", "按收入性质分", "", "按支出性质分", ""],
+    ["", "一般公共预算：1,186.40", "", "基本支出：986.40", ""],
+    ["", "政府性基金拨款：150.00", "", "其中：人员经费：812.60", ""],
+    ["", "纳入专户管理的非税收入拨款：50.00", "", "公用经费：173.80", ""],
+    ["", "其他资金：", "", "项目支出：400.00", ""],
+    ["部门（单位）职能职责概述", "负责全市市容环境卫生", "", "", ""],
+)
+
+
+def test_department_funds_by_income_source_and_by_expenditure_type() -> None:
+    ctx = context(DEPARTMENT_FUNDS, unit="万元")
+    ctx.project["fiscal_year"] = 2022
+    assert parse_department_funds(ctx, DEPARTMENT_FUNDS, 0, 0) == 6
+    assert (ctx.project["budget_as_written"], ctx.project["current_year_budget_yuan"]) == ("1,386.40", 13_864_000.0)
+    assert pick(ctx.rows_of("funding"), "source_name", "parent_source", "amount_yuan") == [
+        ("一般公共预算", None, 11_864_000.0), ("政府性基金拨款", None, 1_500_000.0),
+        ("纳入专户管理的非税收入拨款", None, 500_000.0), ("其他资金", None, None),
+    ]
+    assert pick(ctx.rows_of("expenditures"), "economic_category", "parent_category", "fiscal_year", "amount_yuan") == [
+        ("基本支出", None, 2022, 9_864_000.0), ("人员经费", "基本支出", 2022, 8_126_000.0),
+        ("公用经费", "基本支出", 2022, 1_738_000.0), ("项目支出", None, 2022, 4_000_000.0),
+    ]
+    assert claimed(ctx, DEPARTMENT_FUNDS) == filled(DEPARTMENT_FUNDS) - {(6, 0), (6, 1)}
+
+
+def test_department_funds_names_and_figures_side_by_side_without_headings() -> None:
+    """The same block with each figure in the cell after its name and no 按…分 headings: the names decide."""
+    table = grid(
+        ["部门整体资金情况", "资金总额", "520", "", ""],
+        ["", "财政拨款", "500", "基本支出", "320"],
+        ["", "其他资金", "20", "其中：人员经费", "260"],
+        ["", "", "", "公用经费", "60"],
+        ["", "", "", "项目支出", "200"],
+    )
+    ctx = context(table, unit="万元")
+    parse_department_funds(ctx, table, 0, 0)
+    assert ctx.project["current_year_budget_yuan"] == 5_200_000.0
+    assert pick(ctx.rows_of("funding"), "source_name", "amount_yuan") == [("财政拨款", 5_000_000.0), ("其他资金", 200_000.0)]
+    assert pick(ctx.rows_of("expenditures"), "economic_category", "parent_category") == [
+        ("基本支出", None), ("人员经费", "基本支出"), ("公用经费", "基本支出"), ("项目支出", None)]
+    assert claimed(ctx, table) == filled(table)
+
+
+@pytest.mark.parametrize(("text", "kind"), [
+    ("按收入性质分：", "income_source"), ("按支出性质分", "expenditure_type"), ("按资金来源划分", "income_source"),
+    ("基本支出", None), ("资金来源", None), ("一般公共预算", None),
+])
+def test_breakdown_headings(text: str, kind: str | None) -> None:
+    assert breakdown_heading(text) == kind
+
+
+def test_department_execution_lines_by_source_and_by_type() -> None:
+    """A whole-department self-evaluation: each breakdown's lines under the total, 其中 parts under their line."""
+    table = grid(
+        ["年度预算执行情况（万元）", "", "年初预算数", "全年预算数", "全年执行数"],
+        ["", "年度资金总额", "2,450.00", "2,630.00", "2,498.50"],
+        ["", "按收入性质分：", "", "", ""],
+        ["", "其中：财政拨款", "2,300.00", "2,480.00", "2,360.00"],
+        ["", "其他资金", "150.00", "150.00", "138.50"],
+        ["", "按支出性质分：", "", "", ""],
+        ["", "基本支出", "1,650.00", "1,700.00", "1,690.00"],
+        ["", "其中：人员经费", "1,420.00", "1,460.00", "1,455.00"],
+        ["", "公用经费", "230.00", "240.00", "235.00"],
+        ["", "项目支出", "800.00", "930.00", "808.50"],
+    )
+    ctx = context(table)
+    parse_execution(ctx, table, 0)
+    assert pick(ctx.rows_of("budget_execution"), "fund_line", "parent_line", "breakdown", "executed_yuan") == [
+        ("年度资金总额", None, None, 24_985_000.0),
+        ("财政拨款", "年度资金总额", "income_source", 23_600_000.0),
+        ("其他资金", "年度资金总额", "income_source", 1_385_000.0),
+        ("基本支出", "年度资金总额", "expenditure_type", 16_900_000.0),
+        ("人员经费", "基本支出", "expenditure_type", 14_550_000.0),
+        ("公用经费", "基本支出", "expenditure_type", 2_350_000.0),
+        ("项目支出", "年度资金总额", "expenditure_type", 8_085_000.0),
+    ]
+    assert claimed(ctx, table) == filled(table)
+
+
+# -- the year's main tasks ------------------------------------------------------------------------------------
+
+
+def test_tasks_under_a_two_row_heading_with_their_total() -> None:
+    table = grid(
+        ["年度主要任务", "任务名称", "主要内容", "预算金额（万元）", "", ""],
+        ["", "", "", "总额", "财政拨款", "其他资金"],
+        ["", "高标准农田建设", "新建高标准农田2万亩", "3,000.00", "2,600.00", "400.00"],
+        ["", "机关运转", "人员经费和日常公用经费", "1,219.50", "1,219.50", ""],
+        ["金额合计", "", "", "4,219.50", "3,819.50", "400.00"],
+        ["年度总体目标", "建成高标准农田2万亩。", "", "", "", ""],
+    )
+    ctx = context(table)
+    assert parse_tasks(ctx, table, 0, 0) == 5
+    assert pick(ctx.rows_of("tasks"), "task_no", "task_name", "content", "amount_yuan", "fiscal_amount_yuan",
+                "other_amount_yuan", "is_total") == [
+        (1, "高标准农田建设", "新建高标准农田2万亩", 30_000_000.0, 26_000_000.0, 4_000_000.0, False),
+        (2, "机关运转", "人员经费和日常公用经费", 12_195_000.0, 12_195_000.0, None, False),
+        (None, "金额合计", None, 42_195_000.0, 38_195_000.0, 4_000_000.0, True),
+    ]
+    assert (ctx.project["budget_as_written"], ctx.project["current_year_budget_yuan"]) == ("4,219.50", 42_195_000.0)
+    assert claimed(ctx, table) == filled(table) - {(5, 0), (5, 1)}
+
+
+# -- a cost-composition table (ezhou 2022) -----------------------------------------------------------------------
+
+COST_BLOCK = grid(
+    ["项目预算成本构成", "金额", "测算(公式)依据", "2020年实际执行数", "2021年实际执行数"],
+    ["保安服务费", "191", "依据招标文件", "191", "191"],
+    ["保洁服务费", "99", "依据招标文件", "99", "99"],
+    ["水电气、维修维护费", "524", "根据三定方案,各项费用据实结算", "372.88", "504.55"],
+    ["合计", "814", "", "662.98", "794.55"],
+)
+
+
+def test_cost_block_header() -> None:
+    assert cost_block_header(tuple(COST_BLOCK.rows[0])) == CostColumns(0, 1, 2, {3: 2020, 4: 2021})
+    assert cost_block_header(("成本构成", "金额")) is None            # lines and amounts alone: no basis, no actuals
+    assert cost_block_header(("经济科目", "2019年", "2020年")) is None
+
+
+def test_cost_block_lines_actuals_and_the_stated_totals_checked() -> None:
+    ctx = context(COST_BLOCK)
+    ctx.project["fiscal_year"] = 2022
+    assert parse_cost_block(ctx, COST_BLOCK, 0) == 5
+    assert pick(ctx.rows_of("cost_items"), "item_no", "description", "calculation_basis", "stated_amount_as_written",
+                "stated_amount_yuan", "is_total") == [
+        (1, "保安服务费", "依据招标文件", "191", None, False),
+        (2, "保洁服务费", "依据招标文件", "99", None, False),
+        (3, "水电气、维修维护费", "根据三定方案,各项费用据实结算", "524", None, False),
+        (None, "合计", None, "814", None, True),
+    ]
+    assert pick(ctx.rows_of("expenditures"), "line_no", "fiscal_year", "amount_basis", "amount_as_written")[:3] == [
+        (1, 2022, "budget", "191"), (1, 2020, "actual", "191"), (1, 2021, "actual", "191")]
+    assert pick(ctx.rows_of("stated_totals"), "fiscal_year", "value", "as_written") == [
+        (2022, 814.0, "814"), (2020, 662.98, "662.98"), (2021, 794.55, "794.55")]
+    assert [(n.code, n.message) for n in ctx.warnings] == [
+        ("W_TOTAL_MISMATCH", "the stated 合计 of column '2020年实际执行数' is 662.98, but its 3 lines add up to "
+                             "662.88: both kept as written")]
+    assert ctx.project["budget_as_written"] == "814"
+    assert claimed(ctx, COST_BLOCK) == filled(COST_BLOCK)
+
+
+def test_cost_block_with_a_unit_gives_yuan_exact_to_the_fen() -> None:
+    table = grid(*([cell.replace("金额", "金额(万元)") for cell in COST_BLOCK.rows[0]],), *COST_BLOCK.rows[1:])
+    ctx = context(table)
+    parse_cost_block(ctx, table, 0)
+    actual = [row["amount_yuan"] for row in ctx.rows_of("expenditures") if row["fiscal_year"] == 2020]
+    assert actual == [1_910_000.0, 990_000.0, 3_728_800.0]  # a unit in a heading is the table's, as in other blocks
+    assert [row["stated_amount_yuan"] for row in ctx.rows_of("cost_items")] == [1_910_000.0, 990_000.0, 5_240_000.0,
+                                                                                 8_140_000.0]
+
+
+def test_a_tasks_label_beside_text_is_no_task_table() -> None:
+    table = grid(["年度主要任务", "保障机关正常运转，完成城市管理各项任务"], ["年度总体目标", "市容环境明显改善"])
+    ctx = context(table)
+    assert parse_tasks(ctx, table, 0, 0) == 1
+    assert ctx.rows_of("tasks") == [] and claimed(ctx, table) == set()

@@ -676,7 +676,8 @@ def _kind_table() -> dict[str, tuple[str, str, str, bool]]:
 def _current_expenditures(form: FormData) -> list[Row] | None:
     """The expenditure lines of the form's own year, None when there are none or one is unknown."""
     year = form.fiscal_year
-    current = [row for row in form.table("expenditures") if year is not None and row.fiscal_year == year]
+    current = [row for row in form.table("expenditures") if year is not None and row.fiscal_year == year
+               and getattr(row, "parent_category", None) is None and getattr(row, "amount_basis", None) != "actual"]
     if not current or any(row.amount_yuan is None for row in current):
         return None
     return current
@@ -785,8 +786,8 @@ def _stated_totals(form: FormData, tolerance: float) -> list[Finding]:
                      if line.parent_source is None and line.scope == "current_year"]
             block = "资金来源"
         elif row.of_table == "expenditures":
-            lines = [line for line in form.table("expenditures")
-                     if row.fiscal_year is None or line.fiscal_year == row.fiscal_year]
+            lines = [line for line in form.table("expenditures") if getattr(line, "parent_category", None) is None
+                     and (row.fiscal_year is None or line.fiscal_year == row.fiscal_year)]
             block = "项目支出明细"
         else:
             continue
@@ -814,16 +815,21 @@ def _execution_lines(form: FormData, tolerance: float) -> list[Finding]:
         if total.is_total is not True:
             continue
         children = [row for row in execution if row.parent_line == total.fund_line]
-        for column, label in _EXECUTION_COLUMNS.items():
-            stated = getattr(total, column)
-            values = [getattr(row, column) for row in children if getattr(row, column) is not None]
-            if stated is None or not values:
-                continue
-            summed = float(sum(values))
-            if not _agree(summed, float(stated), tolerance):
-                findings.append(_finding(form, "C10", "execution_lines", f"budget_execution #{total.line_no}: {column}",
-                                         total_line=total.fund_line, column=label, stated=fmt_yuan(float(stated)),
-                                         lines=fmt_yuan(summed), difference=fmt_yuan(abs(summed - float(stated)))))
+        groups: dict[str | None, list[Row]] = {}
+        for row in children:  # a whole department's funds by income source and by type: each adds up alone
+            groups.setdefault(getattr(row, "breakdown", None), []).append(row)
+        for group in groups.values():
+            for column, label in _EXECUTION_COLUMNS.items():
+                stated = getattr(total, column)
+                values = [getattr(row, column) for row in group if getattr(row, column) is not None]
+                if stated is None or not values:
+                    continue
+                summed = float(sum(values))
+                if not _agree(summed, float(stated), tolerance):
+                    findings.append(_finding(
+                        form, "C10", "execution_lines", f"budget_execution #{total.line_no}: {column}",
+                        total_line=total.fund_line, column=label, stated=fmt_yuan(float(stated)),
+                        lines=fmt_yuan(summed), difference=fmt_yuan(abs(summed - float(stated)))))
     return findings
 
 

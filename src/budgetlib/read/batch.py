@@ -35,9 +35,10 @@ log = logging.getLogger(__name__)
 
 PARSED_TABLES: tuple[str, ...] = (
     "projects", "funding", "expenditures", "budget_history", "budget_execution", "indicators",
-    "stated_totals", "unparsed", "provenance", "warnings",
+    "stated_totals", "tasks", "page_metadata", "unparsed", "provenance", "warnings",
 )
-"""Tables filled straight from the forms; cost_items and findings are derived from them."""
+"""Tables filled straight from the forms; cost_items (beyond the lines of a cost-composition table, which the
+forms give) and findings are derived from them."""
 
 Batch = list[tuple[str, str]]
 """Files to read together: (path, source name) as plain strings, cheap to send to another process."""

@@ -12,6 +12,7 @@ from __future__ import annotations
 import math
 import re
 from dataclasses import dataclass
+from decimal import ROUND_HALF_UP, Decimal
 from functools import cache, lru_cache
 
 from budgetlib.transform.normalize import compact
@@ -20,6 +21,12 @@ from budgetlib.vocabulary import alternation, money_unit_pattern, money_units
 
 #: Amounts above this (10 trillion 元, more than a province's annual budget) are reported as implausible.
 IMPLAUSIBLE_YUAN = 1e13
+
+FEN = Decimal("0.01")
+"""The smallest amount of money (一分): scaled amounts are rounded to it."""
+
+_EXACT_BELOW = 1e15
+"""Amounts are scaled in decimal below this (beyond it a float has no fen left to keep)."""
 
 _NOT_APPLICABLE = frozenset({"/", "-", "—", "--", "——", "无", "/ ", "\\", "N/A", "n/a"})
 
@@ -180,11 +187,11 @@ def _read_match(text: str, match: re.Match[str], block_unit: str | None) -> Amou
         unit, unit_source = block_unit, "block"
     entry = money_units()[unit] if unit else None
     unit = entry.stored_as if entry else None
-    yuan = figure * entry.factor if entry else None
+    yuan = to_yuan(figure, entry.factor) if entry else None
     if match.group("jiao") or match.group("fen"):
         if yuan is None:
             return Amount(text, None, None, None, None, "not an amount")
-        yuan += _cents(match)
+        yuan = round(yuan + _cents(match), 2)  # 角 and 分: to the fen
         figure = yuan / entry.factor if entry else figure
     return Amount(text, figure, unit, unit_source, yuan, _doubt(figure, yuan, unit))
 
@@ -240,6 +247,23 @@ def reconcile(text: str, first: Amount, second: Amount) -> Amount:
         return Amount(text, first.number, first.unit, first.unit_source, None, CAPITAL_MISMATCH)
     chosen = first if first.yuan is not None or second.yuan is None else second
     return Amount(text, chosen.number, chosen.unit, chosen.unit_source, chosen.yuan, chosen.problem)
+
+
+def to_yuan(number: float, factor: float) -> float:
+    """``number`` of a unit worth ``factor`` 元, in 元 exact to the fen (一分).
+
+    Scaling in binary floating point gives 202.64 万元 as 2026399.9999999998 元; the figure is scaled as
+    the decimal it was written as and rounded to the fen, so it is 2026400.0 (half a fen rounds up).
+
+    >>> to_yuan(202.64, 10000), to_yuan(132.912067, 10000), to_yuan(0.125, 1)
+    (2026400.0, 1329120.67, 0.125)
+    """
+    if factor == 1:
+        return number  # not scaled: as written
+    if not math.isfinite(number) or abs(number * factor) >= _EXACT_BELOW:
+        return number * factor
+    exact = Decimal(repr(number)) * Decimal(repr(factor))
+    return float(exact.quantize(FEN, rounding=ROUND_HALF_UP))
 
 
 @lru_cache(maxsize=16384)

@@ -10,24 +10,29 @@ from typing import Any
 from budgetlib import vocabulary
 from budgetlib.extract.document import Document, Table, TextLine
 from budgetlib.notices import Notice
+from budgetlib.schema import DEPARTMENT_FORM_TYPES, FORM_TYPES, PROJECT_FORM_TYPES
 from budgetlib.transform.amounts import CAPITAL_MISMATCH, IMPLAUSIBLE_YUAN, parse_amount
 from budgetlib.transform.blocks import indicator_header
-from budgetlib.transform.context import FormContext
+from budgetlib.transform.context import FormContext, looks_numeric
 from budgetlib.transform.form import (
     budget_history,
     finish_project,
+    is_page_metadata,
+    is_title_text,
     read_blocks,
     read_label_values,
+    read_page_metadata,
     read_text_lines,
 )
 from budgetlib.transform.indicator_table import warn_unread_tables
 from budgetlib.transform.labels import match_label
-from budgetlib.transform.money import EXECUTION_AMOUNTS
+from budgetlib.transform.money import EXECUTION_AMOUNTS, TASK_AMOUNTS, split_labelled_amount
 from budgetlib.transform.normalize import compact
 from budgetlib.transform.targets import complete_deadlines, is_undated, with_year
+from budgetlib.vocabulary import words
 
-FORM_TYPES = ("declaration", "target", "self_evaluation")
-"""The form types a form of a project is read as (``projects.form_type``)."""
+OPENING_LABELS = frozenset({"project_name", "department_unit"})
+"""The labels a form's header block starts with: where a file's next form begins."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -71,35 +76,38 @@ class FormRecords:
     warnings: list[Notice] = field(default_factory=list)
 
 
-def _has_project_label(table: Table) -> bool:
+def _opens_form(table: Table) -> bool:
+    """True when the table holds a form's header block: a 项目名称 or 部门（单位）名称 label near its top left."""
     for cells in table.rows[:12]:
         for text in cells[:6]:
             if text:
                 label = match_label(text, "header")
-                if label is not None and label.name == "project_name":
+                if label is not None and label.role == "field" and label.name in OPENING_LABELS:
                     return True
     return False
 
 
-def _has_form_content(tables: list[Table]) -> bool:
+def _has_form_content(tables: list[Table], lines: list[TextLine]) -> bool:
     for table in tables:
-        if _has_project_label(table):
+        if _opens_form(table):
             return True
         if any(indicator_header(cells) for cells in table.rows):
             return True
-    return False
+    return any(_title_type(line.text) in DEPARTMENT_FORM_TYPES for line in lines if is_title_text(line.text))
 
 
 def segment(document: Document) -> list[list[Table | TextLine]]:
-    """Split a document into forms: a new form starts at a table with a 项目名称 label after the first.
+    """Split a document into forms: a new form starts at a table with a 项目名称 (or 部门（单位）名称) label
+    after the first.
 
     Text lines between two forms go to the next form when they look like its title (a heading or a
-    line ending in 表), otherwise they stay with the form before (notes, signatures).
+    line ending in 表, with or without its year), otherwise they stay with the form before (notes,
+    signatures); so does a page-metadata table (索引号, 发文单位 …) just before the next form's title.
     """
     starts = []
     seen_project = False
     for index, block in enumerate(document.blocks):
-        if isinstance(block, Table) and _has_project_label(block):
+        if isinstance(block, Table) and _opens_form(block):
             if seen_project:
                 starts.append(index)
             seen_project = True
@@ -111,6 +119,8 @@ def segment(document: Document) -> list[list[Table | TextLine]]:
         cut = start
         while cut - 1 > begin and _title_like(document.blocks[cut - 1]):
             cut -= 1
+        if cut - 1 > begin and cut < start and _is_metadata_block(document.blocks[cut - 1]):
+            cut -= 1
         forms.append(list(document.blocks[begin:cut]))
         begin = cut
     forms.append(list(document.blocks[begin:]))
@@ -121,20 +131,44 @@ def _title_like(block: Table | TextLine) -> bool:
     if not isinstance(block, TextLine):
         return False
     key = compact(block.text)
-    return bool(block.heading) or key.endswith("表") or bool(re.match(r"^[(（]?(?:19|20)\d{2}年", key))
+    return (bool(block.heading) or key.endswith("表") or is_title_text(block.text)
+            or bool(re.match(r"^[(（]?(?:19|20)\d{2}年", key)))
 
 
-def classify(ctx: FormContext, title: str) -> str:
-    """declaration, target or self_evaluation: from the title first, then from what the form holds."""
+def _is_metadata_block(block: Table | TextLine) -> bool:
+    return isinstance(block, Table) and is_page_metadata(block)
+
+
+def _title_type(title: str) -> str | None:
+    """The form type ``data/form_types.csv`` gives a title, or None when no rule fits it."""
     key = compact(title)
     for rule in title_rules():
         if rule.pattern.search(key) and not (rule.unless and rule.unless.search(key)):
             return rule.form_type
-    if ctx.rows_of("budget_execution") or any(r.get("actual_text") for r in ctx.rows_of("indicators")):
+    return None
+
+
+def classify(ctx: FormContext, title: str) -> str:
+    """The form type (:data:`FORM_TYPES`): from the title first, then from what the form holds.
+
+    A form without a title that names a department (部门（单位）名称) and no project is a whole-department form.
+    """
+    by_title = _title_type(title)
+    if by_title is not None:
+        return by_title
+    evaluated = bool(ctx.rows_of("budget_execution") or any(r.get("actual_text") for r in ctx.rows_of("indicators")))
+    if _names_department(ctx) and not ctx.project.get("project_name"):
+        return "department_self_evaluation" if evaluated else "department_target"
+    if evaluated:
         return "self_evaluation"
     if ctx.rows_of("expenditures") or ctx.project.get("cost_basis") or ctx.project.get("application_reason"):
         return "declaration"
     return "target"
+
+
+def _names_department(ctx: FormContext) -> bool:
+    """True when the form has a 部门（单位）名称 label (the label of a whole-department form)."""
+    return any(dest.column == "department_unit" for dests in ctx.claims.values() for dest in dests)
 
 
 def extract_form(
@@ -149,18 +183,23 @@ def extract_form(
     lines = [block for block in blocks if isinstance(block, TextLine)]
     if not tables:
         raise NoFormFound("E_NO_TABLE", "no table found in the file")
-    if not _has_form_content(tables):
+    metadata = frozenset(table.table_no for table in tables if is_page_metadata(table))
+    form_tables = [table for table in tables if table.table_no not in metadata]
+    if not _has_form_content(form_tables, lines):
         raise NoFormFound(
             "E_NO_FORM",
             "no budget form found: none of the tables has a 项目名称 label or an indicator table "
             "(一级指标/二级指标/指标值)"
         )
     ctx = FormContext(form_id=form_id, source_file=source_file, tables=tables, text_lines=lines)
-    read_text_lines(ctx, blocks)
     for table in tables:
+        if table.table_no in metadata:
+            read_page_metadata(ctx, table)
+    read_text_lines(ctx, blocks, metadata)
+    for table in form_tables:
         read_blocks(ctx, table)
-    warn_unread_tables(ctx, tables)
-    for table in tables:
+    unread_indicator_tables = warn_unread_tables(ctx, form_tables)
+    for table in form_tables:
         read_label_values(ctx, table)
     form_type = classify(ctx, ctx.project.get("form_title") or "")
     finish_project(ctx, form_type)
@@ -169,14 +208,78 @@ def extract_form(
     ctx.project.pop("amount_unit_stated", None)
     project = {"source_file": source_file, "form_type": form_type, **ctx.project}
     ctx.add("projects", project)
-    if not project.get("project_name"):
+    if not project.get("project_name") and form_type in PROJECT_FORM_TYPES:
         ctx.warn("W_NO_PROJECT_NAME", "", "no project name (项目名称) found: project_name is empty")
     _amount_warnings(ctx, tables)
     _leftovers(ctx, tables, lines)
+    project["coverage"] = coverage(ctx, tables, lines)
+    _unread_tables(ctx, [table for table in form_tables if table.table_no not in unread_indicator_tables])
     result = FormRecords(form_id, source_file, ctx.records, ctx.warnings)
     if keep_provenance:
         result.records["provenance"] = _provenance(ctx, tables, lines)
     return result
+
+
+def coverage(ctx: FormContext, tables: list[Table], lines: list[TextLine]) -> float | None:
+    """The share of the form's non-empty cells and text lines that went to a table other than ``unparsed``
+    (labels that structured the form count as read); None for a form with nothing in it."""
+    filled = sum(1 for table in tables for cells in table.rows for text in cells if text) + len(lines)
+    if not filled:
+        return None
+    return round(1 - len(ctx.rows_of("unparsed")) / filled, 4)
+
+
+def _money_words() -> tuple[str, ...]:
+    return words("money_table")
+
+
+BLOCK_HEADINGS = ("execution column", "cost column", "funding column", "expenditure year heading",
+                  "expenditure category heading", "task column")
+"""How the money blocks claim their heading cells (``labels`` destinations): a row with one is a block's heading row."""
+
+
+def _heading_rows(ctx: FormContext) -> set[tuple[int, int]]:
+    """(table_no, row) of every heading row a money block read."""
+    return {
+        (table_no, row) for (table_no, row, _), dests in ctx.claims.items()
+        if table_no is not None and any(dest.column.startswith(BLOCK_HEADINGS) for dest in dests)
+    }
+
+
+def _is_unread_money(text: str) -> bool:
+    """A figure ("3,000.00", "83.5%") or a funds line with its amount ("年度资金总额:16") left unparsed."""
+    if looks_numeric(text) and parse_amount(text).number is not None:
+        return True
+    labelled = split_labelled_amount(text)
+    return labelled is not None and bool(labelled.amount)
+
+
+def _unread_tables(ctx: FormContext, tables: list[Table]) -> None:
+    """W_TABLE_UNREAD for each table that holds money words (资金, 预算, 金额, 执行数 …) and left unread
+    figures, funds lines with their amounts, or cells of a money block's heading row: a funds or budget
+    table whose headings the vocabulary does not know is said so, never dropped in silence. The message
+    names the money headings seen and counts what was left."""
+    heading_rows = _heading_rows(ctx)
+    unread: dict[int, list[str]] = {}
+    for record in ctx.rows_of("unparsed"):
+        table_no = record.get("table_no")
+        text = record.get("text") or ""
+        if table_no is not None and ((table_no, record.get("row")) in heading_rows or _is_unread_money(text)):
+            unread.setdefault(table_no, []).append(text)
+    for table in tables:
+        left = unread.get(table.table_no)
+        if not left:
+            continue
+        headings = list(dict.fromkeys(
+            text for cells in table.rows for text in cells
+            if text and len(compact(text)) <= 20 and any(word in text for word in _money_words())
+        ))
+        if not headings:
+            continue
+        shown = "、".join(headings[:6]) + ("…" if len(headings) > 6 else "")
+        ctx.warn("W_TABLE_UNREAD", table.origin or f"table {table.table_no}",
+                 f"a table with money headings ({shown}) has {len(left)} cell(s) no table took, such as "
+                 f"{left[0]!r}: see unparsed")
 
 
 @dataclass(frozen=True, slots=True)
@@ -194,6 +297,8 @@ MONEY_COLUMNS: tuple[MoneyColumn, ...] = (
     MoneyColumn("funding", "amount_as_written", "amount_yuan"),
     MoneyColumn("expenditures", "amount_as_written", "amount_yuan"),
     *(MoneyColumn("budget_execution", f"{column}_as_written", f"{column}_yuan") for column in EXECUTION_AMOUNTS),
+    *(MoneyColumn("tasks", f"{column}_as_written", f"{column}_yuan") for column in TASK_AMOUNTS),
+    MoneyColumn("cost_items", "stated_amount_as_written", "stated_amount_yuan"),
 )
 """Every amount read from a form."""
 
@@ -220,7 +325,8 @@ def _amount_warnings(ctx: FormContext, tables: list[Table]) -> None:
                 continue
             amount = parse_amount(text)
             yuan = record.get(money.yuan)
-            key = None if money.table == "projects" else str(record.get("line_no"))
+            key = None if money.table == "projects" else str(
+                record.get("line_no") or record.get("task_no") or record.get("item_no") or "total")
             what = f"{money.table}.{money.as_written} {_shown(text)}"
             where = (money.table, money.as_written, key, text)
             if amount.problem in ("not an amount", "not a finite number"):

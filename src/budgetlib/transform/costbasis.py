@@ -416,10 +416,15 @@ def _shallow_dict(item: CostItem) -> dict[str, Any]:
 def cost_items(forms: Forms | pd.DataFrame) -> pd.DataFrame:
     """The ``cost_items`` table of a set of forms (or of a ``projects`` table): one row per item.
 
-    Reads ``projects.cost_basis`` only, so it works per form and per chunk of a streamed batch.
+    The items of each ``projects.cost_basis`` text, after the lines of the forms' cost-composition tables
+    (``source`` table), which the reader took from the form itself and are kept as read. Per form, so it
+    works per chunk of a streamed batch.
     """
     projects = forms if isinstance(forms, pd.DataFrame) else forms.projects
     records = []
+    if not isinstance(forms, pd.DataFrame) and "cost_items" in forms.tables:
+        read = forms.tables["cost_items"]
+        records.extend(read[read["source"] == "table"].to_dict("records"))
     if "cost_basis" in projects.columns:
         with_text = projects[projects["cost_basis"].notna()]
         for form_id, text in zip(with_text["form_id"], with_text["cost_basis"], strict=True):
@@ -428,7 +433,7 @@ def cost_items(forms: Forms | pd.DataFrame) -> pd.DataFrame:
             except Exception:  # one odd text must not cost the other forms their items
                 log.exception("cost basis of form %s could not be split into items", form_id)
                 continue
-            records.extend({"form_id": form_id, **_shallow_dict(item)} for item in items)
+            records.extend({"form_id": form_id, "source": "text", **_shallow_dict(item)} for item in items)
     return schema.frame("cost_items", records)
 
 

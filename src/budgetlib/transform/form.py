@@ -15,19 +15,30 @@ from typing import Any
 from budgetlib.extract.document import Table, TextLine
 from budgetlib.transform.amounts import parse_amount, unit_stated_in
 from budgetlib.transform.blocks import execution_header, expenditure_header, indicator_header, section_start
-from budgetlib.transform.context import CellKey, FormContext, first_filled, is_label_text, is_placeholder
+from budgetlib.transform.context import CellKey, FormContext, first_filled, is_label_text, is_placeholder, looks_numeric
 from budgetlib.transform.indicator_table import (
     continues_indicator_table,
     parse_continued_table,
     parse_indicator_table,
 )
 from budgetlib.transform.labels import match_label
-from budgetlib.transform.money import parse_execution, parse_expenditures, parse_funding_sources, parse_project_funds
-from budgetlib.transform.normalize import compact
+from budgetlib.transform.money import (
+    cost_block_header,
+    parse_cost_block,
+    parse_department_funds,
+    parse_execution,
+    parse_expenditures,
+    parse_funding_sources,
+    parse_project_funds,
+    parse_tasks,
+)
+from budgetlib.transform.normalize import compact, label_key
 from budgetlib.transform.targets import PERIOD, parse_target
-from budgetlib.vocabulary import money_unit_pattern
+from budgetlib.vocabulary import money_unit_pattern, words
 
 _YEAR_IN_TITLE = re.compile(r"((?:19|20)\d{2})\s*年")
+_YEAR_IN_PARENS = re.compile(r"[(（]\s*((?:19|20)\d{2})\s*[)）]")
+_TRAILING_YEAR = re.compile(r"[(（]?\s*(?:19|20)\d{2}\s*(?:年度?)?\s*[)）]?$")
 _TRAILING_PAREN = re.compile(r"[(（][^()（）]{0,12}[)）]$")
 _YEAR_LINE = re.compile(r"^[(（]?\s*(?:19|20)\d{2}\s*年度?\s*[)）]?$")
 _FORM_WORDS = re.compile(r"绩效|申报|自评|目标|预算|支出")
@@ -62,22 +73,31 @@ TEXT_FIELDS = frozenset({
     "application_reason", "main_content", "cost_basis", "budget_change_text", "overall_goal", "annual_goal",
     "goal_completion", "implementation_summary", "evaluation_conclusion", "problems", "improvements",
     "audit_opinion", "category", "implementing_unit", "finance_manager", "form_filler", "fill_date",
-    "unit_head", "phone",
+    "unit_head", "phone", "duties",
 })
 
 
 # -- text lines -----------------------------------------------------------------------------------
 
 
-def read_text_lines(ctx: FormContext, blocks: list[Table | TextLine]) -> None:
-    """Titles, the fiscal year, unit lines (which scope the tables after them) and report numbers."""
+def read_text_lines(ctx: FormContext, blocks: list[Table | TextLine], skip: frozenset[int] = frozenset()) -> None:
+    """Titles, the fiscal year, unit lines (which scope the tables after them) and report numbers.
+
+    The title is the title-like lines before the form's first table (tables in ``skip``, a page's
+    metadata, do not count); a form with none there takes the first title-like line after its first
+    table, with the year line right after it ("项目支出绩效自评表" / "( 2021 年度)" under a table of 索引号,
+    发文单位 …).
+    """
     unit: str | None = None
     titles: list[TextLine] = []
+    late: list[TextLine] = []
+    late_closed = False
     seen_table = False
     for block in blocks:
         if isinstance(block, Table):
             ctx.block_units[block.table_no] = unit
-            seen_table = True
+            seen_table = seen_table or block.table_no not in skip
+            late_closed = late_closed or bool(late)
             continue
         text = block.text
         stated = unit_stated_in(text)
@@ -93,33 +113,129 @@ def read_text_lines(ctx: FormContext, blocks: list[Table | TextLine]) -> None:
             continue
         if not seen_table and _is_title(block):
             titles.append(block)
-        elif (":" in text or "：" in text) and _read_inline(ctx, None, block.line_no, None, text):
             continue
-        elif _CONTINUED.match(compact(text)) or _is_section_heading(text):
+        if seen_table and not titles and not late_closed:
+            if _takes_late_title(late, block):
+                late.append(block)
+                continue
+            late_closed = bool(late)
+        if (":" in text or "：" in text) and _read_inline(ctx, None, block.line_no, None, text):
+            continue
+        if _CONTINUED.match(compact(text)) or _is_section_heading(text):
             ctx.claim(None, block.line_no, None, "labels", "section heading")
+    titles = titles or late
     if titles:
         ctx.project["form_title"] = " / ".join(line.text for line in titles)
         for line in titles:
             ctx.claim(None, line.line_no, None, "projects", "form_title")
-            year = _YEAR_IN_TITLE.search(compact(line.text))
-            if year and "fiscal_year" not in ctx.project:
-                ctx.project["fiscal_year"] = int(year.group(1))
+            year = title_year(line.text)
+            if year is not None and "fiscal_year" not in ctx.project:
+                ctx.project["fiscal_year"] = year
+
+
+def _takes_late_title(late: list[TextLine], line: TextLine) -> bool:
+    """Whether ``line`` is (part of) the title of a form that had none before its first table: the first
+    title-like line, then year lines right after it."""
+    if not late:
+        return _is_title(line)
+    return bool(_YEAR_LINE.match(_year_line_key(line.text)))
+
+
+def _year_line_key(text: str) -> str:
+    key = compact(text)
+    return "(" + key if key.endswith(")") and not key.startswith("(") else key
+
+
+def title_year(text: str) -> int | None:
+    """The fiscal year a title names: "2021年度项目支出绩效自评表", "项目支出绩效目标表2022年", "…（2023）".
+
+    >>> title_year("2021年度项目支出绩效自评表"), title_year("项目支出绩效目标表2022年"), title_year("自评表(2023)")
+    (2021, 2022, 2023)
+    """
+    key = compact(text)
+    found = _YEAR_IN_TITLE.search(key) or _YEAR_IN_PARENS.search(key)
+    return int(found.group(1)) if found else None
+
+
+def is_title_text(text: str) -> bool:
+    """A form title or its year line, judged by wording alone (xlsx has no heading levels).
+
+    >>> is_title_text("项目支出绩效目标表2022年"), is_title_text("2021年度项目支出绩效自评表")
+    (True, True)
+    >>> is_title_text("绩效指标")
+    False
+    """
+    key = compact(text)
+    if len(key) > 60 or key.startswith(("附件", "注", "填表人", "说明")):
+        return False
+    if _YEAR_LINE.match(_year_line_key(text)):
+        return True
+    core = _TRAILING_YEAR.sub("", _TRAILING_PAREN.sub("", key))  # "…自评表(2023年度)", "…目标表2022年"
+    core = _TRAILING_PAREN.sub("", core)
+    return core.endswith(("表", "申报书")) and bool(_FORM_WORDS.search(core))
 
 
 def _is_title(line: TextLine) -> bool:
-    """A form title or its year line, judged by wording alone (xlsx has no heading levels)."""
-    key = compact(line.text)
-    if len(key) > 60 or key.startswith(("附件", "注", "填表人", "说明")):
-        return False
-    if _YEAR_LINE.match(key) or (key.endswith(")") and _YEAR_LINE.match("(" + key)):
-        return True
-    core = _TRAILING_PAREN.sub("", key)  # "…自评表(2023年度)", "…目标表（样表）"
-    return core.endswith(("表", "申报书")) and bool(_FORM_WORDS.search(core))
+    return is_title_text(line.text)
 
 
 def _is_section_heading(text: str) -> bool:
     key = compact(text)
     return len(key) <= 20 and ":" not in key and "：" not in key and bool(_SECTION_HEADING.search(key))
+
+
+# -- a page's metadata (索引号, 发文单位, 发布日期 …) -----------------------------------------------------
+
+
+def _page_label(text: str) -> str | None:
+    if not text or len(text) > 12:
+        return None
+    label = match_label(text, "page")
+    return label.name if label is not None else None
+
+
+def is_page_metadata(table: Table) -> bool:
+    """True for the table a disclosure page prints about itself (索引号 | 发文单位 | 发布日期 …), not a form's.
+
+    It holds at least two page labels, no form label, and is small.
+    """
+    if len(table.rows) > 8:
+        return False
+    found = 0
+    for cells in table.rows:
+        for text in cells:
+            if _page_label(text):
+                found += 1
+            elif text and len(text) <= 20:
+                label = match_label(text, "header")
+                if label is not None and label.role == "field" and label.name in ("project_name", "department_unit"):
+                    return False
+    return found >= 2
+
+
+def read_page_metadata(ctx: FormContext, table: Table) -> None:
+    """Each label of a page-metadata table with its value into ``page_metadata``; the publishing unit
+    (发文单位) also into ``projects.publishing_unit``, never into ``department``: the form's 主管部门 is
+    the form's to state (a form that leaves it empty keeps it empty)."""
+    for row, cells in enumerate(table.rows):
+        col = 0
+        while col < len(cells):
+            name = _page_label(cells[col])
+            if name is None:
+                col += 1
+                continue
+            ctx.claim_label(table, row, col, f"page {name}")
+            value_col = next((c for c in range(col + 1, len(cells)) if cells[c]), None)
+            value = cells[value_col] if value_col is not None and not _page_label(cells[value_col]) else ""
+            record_no = len(ctx.rows_of("page_metadata")) + 1
+            ctx.add("page_metadata", {"item_no": record_no, "key": name, "label": cells[col], "text": value or None})
+            if value_col is not None and value:
+                ctx.claim(table.table_no, row, value_col, "page_metadata", "text", record_no)
+                if name == "publisher":
+                    ctx.project.setdefault("publishing_unit", value)
+                col = value_col + 1
+            else:
+                col += 1
 
 
 # -- label / value pairs --------------------------------------------------------------------------
@@ -192,6 +308,8 @@ def read_label_values(ctx: FormContext, table: Table) -> None:
                 value_col = _value_right(ctx, table, row, col)
                 if value_col is not None:
                     _add_funding_line(ctx, table, row, col, value_col)
+            elif label.role == "container" and _is_goal_label(text):
+                _read_goal(ctx, table, row, col)
             elif label.role in ("container", "section"):
                 ctx.claim_label(table, row, col, f"{label.role} {label.name}")
             elif label.role == "funding_total":
@@ -200,6 +318,26 @@ def read_label_values(ctx: FormContext, table: Table) -> None:
                 if value_col is not None:
                     column = "current_year_budget" if label.name == "current_year" else "total_budget"
                     _set_budget(ctx, table, row, value_col, column, text)
+
+
+def _is_goal_label(text: str) -> bool:
+    return label_key(text) in words("goal_label")
+
+
+def _read_goal(ctx: FormContext, table: Table, row: int, col: int) -> None:
+    """"绩效目标 | <text>": the label of the indicator block written beside a goal is the form's year goal.
+
+    Only when the cell to its right holds text that is no label (a heading row of the indicator table
+    to its right was taken by the indicator reader before this pass).
+    """
+    ctx.claim_label(table, row, col, "container indicators")
+    value_col = _value_right(ctx, table, row, col)
+    if value_col is None:
+        return
+    value = table.rows[row][value_col]
+    if looks_numeric(value) or is_placeholder(value) or len(compact(value)) < 6:
+        return
+    ctx.set_project("annual_goal", value, CellKey(table.table_no, row, value_col))
 
 
 def _value_right(ctx: FormContext, table: Table, row: int, col: int) -> int | None:
@@ -286,18 +424,27 @@ def _project_name(ctx: FormContext, value: str, cell: CellKey | None) -> None:
         ctx.project.setdefault("project_name", value.replace("\n", ""))
 
 
-def _department(ctx: FormContext, value: str, cell: CellKey | None) -> None:
+def _coded(ctx: FormContext, column: str, value: str, cell: CellKey | None) -> None:
+    """A unit's name with its code in front ("[015001]武汉市青山区教育局", "219001-池州市…"): name and code apart."""
     text = value.replace("\n", "").strip()
     match = _DEPT_CODE.match(text)
     if match:
         code = match.group(1) or match.group(3)
         name = match.group(2) or match.group(4)
-        if ctx.set_project("department", name.strip(), cell):
-            ctx.project.setdefault("department_code", code)
+        if ctx.set_project(column, name.strip(), cell):
+            ctx.project.setdefault(f"{column}_code", code)
             if cell is not None:
-                ctx.claim(cell.table_no, cell.row, cell.col, "projects", "department_code")
+                ctx.claim(cell.table_no, cell.row, cell.col, "projects", f"{column}_code")
         return
-    ctx.set_project("department", text, cell)
+    ctx.set_project(column, text, cell)
+
+
+def _department(ctx: FormContext, value: str, cell: CellKey | None) -> None:
+    _coded(ctx, "department", value, cell)
+
+
+def _implementing_unit(ctx: FormContext, value: str, cell: CellKey | None) -> None:
+    _coded(ctx, "implementing_unit", value, cell)
 
 
 def _manager(ctx: FormContext, value: str, cell: CellKey | None) -> None:
@@ -330,6 +477,8 @@ FieldHandler = Callable[[FormContext, str, CellKey | None], None]
 _FIELD_HANDLERS: dict[str, FieldHandler] = {
     "project_name": _project_name,
     "department": _department,
+    "department_unit": _department,
+    "implementing_unit": _implementing_unit,
     "manager": _manager,
     "project_code": _project_code,
     "period": _period,
@@ -352,6 +501,9 @@ def read_blocks(ctx: FormContext, table: Table) -> None:
         if execution_header(cells):
             row = parse_execution(ctx, table, row)
             continue
+        if cost_block_header(tuple(cells)):
+            row = parse_cost_block(ctx, table, row)
+            continue
         if expenditure_header(cells):
             row = parse_expenditures(ctx, table, row)
             continue
@@ -362,14 +514,25 @@ def read_blocks(ctx: FormContext, table: Table) -> None:
         if section is not None and section.label.name == "project_funds":
             row = parse_project_funds(ctx, table, row, section.col)
             continue
+        if section is not None and section.label.name == "department_funds":
+            row = parse_department_funds(ctx, table, row, section.col)
+            continue
+        if section is not None and section.label.name == "tasks":
+            row = parse_tasks(ctx, table, row, section.col)
+            continue
         row += 1
 
 
 # -- the project row and its history --------------------------------------------------------------
 
 
+SELF_EVALUATIONS = frozenset({"self_evaluation", "department_self_evaluation"})
+"""The form types whose budget block is a budget-execution block."""
+
+
 def finish_project(ctx: FormContext, form_type: str) -> dict[str, Any]:
-    """Derive what the form implies but does not state in one cell: year, budget of a self-evaluation."""
+    """Derive what the form implies but does not state in one cell: year, budget of a self-evaluation,
+    the total of a form that states only the year's, the total score a budget row carries."""
     project = ctx.project
     if "fiscal_year" not in project:
         code = project.get("project_code") or ""
@@ -378,10 +541,40 @@ def finish_project(ctx: FormContext, form_type: str) -> dict[str, Any]:
             project["fiscal_year"] = int(match.group(1))
         elif project.get("period_start"):
             project["fiscal_year"] = int(str(project["period_start"])[:4])
-    if form_type == "self_evaluation" and project.get("current_year_budget_yuan") is None:
+    if form_type in SELF_EVALUATIONS and project.get("current_year_budget_yuan") is None:
         _budget_from_execution(ctx)
+    if form_type in SELF_EVALUATIONS and project.get("official_total_score") is None:
+        _total_score_in_execution_row(ctx)
+    _total_budget(project)
     project.setdefault("project_name", None)
     return project
+
+
+def _total_budget(project: dict[str, Any]) -> None:
+    """A form that states only this year's total (年度资金总额, 年度本级预算金额, a self-evaluation's 全年预算数)
+    has that as its total budget: a one-year form's total is its year's (``total_budget_basis`` says which)."""
+    if project.get("total_budget_as_written"):
+        project["total_budget_basis"] = "stated"
+    elif project.get("budget_as_written"):
+        project["total_budget_as_written"] = project["budget_as_written"]
+        project["total_budget_yuan"] = project.get("current_year_budget_yuan")
+        project["total_budget_basis"] = "current_year"
+
+
+def _total_score_in_execution_row(ctx: FormContext) -> None:
+    """A budget-execution total line worth 100 points holds the form's total score, not the execution's.
+
+    Some published self-evaluations put the overall 分值 100 and 得分 in the 年度资金总额 row (the budget
+    part of a form is worth 10 points, never the whole 100); when the form states no 总分 elsewhere, that
+    score is its official total, and a warning says where it was read.
+    """
+    total = next((line for line in ctx.rows_of("budget_execution") if line.get("is_total")), None)
+    if total is None or total.get("weight") != 100 or total.get("score") is None:
+        return
+    ctx.project["official_total_score"] = total["score"]
+    ctx.warn("W_SCORE_IN_EXECUTION_ROW", f"budget_execution line {total.get('line_no')}",
+             f"the budget line {total.get('fund_line')!r} carries 分值 100 and 得分 {total['score']:g}: read as the "
+             "form's total score (official_total_score), as the form states no 总分 row")
 
 
 def _budget_from_execution(ctx: FormContext) -> None:
@@ -399,7 +592,8 @@ def _budget_from_execution(ctx: FormContext) -> None:
 
 
 def budget_history(ctx: FormContext) -> None:
-    """What this form says each year's budget was: its own year, the year columns, the text."""
+    """What this form says each year's budget was: its own year, the year columns, the text, and what a
+    prior year's spending actually was (a cost-composition table's 实际执行数 columns, basis ``actual``)."""
     project = ctx.project
     base = {
         "project_code": project.get("project_code"),
@@ -413,22 +607,47 @@ def budget_history(ctx: FormContext) -> None:
             "amount_as_written": project.get("budget_as_written"), "basis": "this_form",
             "note": "this year's budget as stated on the form",
         })
-    by_year: dict[int, list[dict[str, Any]]] = {}
+    by_year: dict[tuple[int, str], list[dict[str, Any]]] = {}
     for line in ctx.rows_of("expenditures"):
-        if line.get("fiscal_year") is not None:
-            by_year.setdefault(line["fiscal_year"], []).append(line)
-    for column_year, lines in sorted(by_year.items(), reverse=True):
+        if line.get("fiscal_year") is not None and line.get("parent_category") is None:
+            by_year.setdefault((line["fiscal_year"], line.get("amount_basis") or "budget"), []).append(line)
+    for (column_year, basis), lines in sorted(by_year.items(), key=lambda item: (-item[0][0], item[0][1])):
+        if basis == "actual":
+            _actual_history(ctx, base, column_year, lines)
+            continue
         amounts = [line.get("amount_yuan") for line in lines]
-        total = None if any(a is None for a in amounts) else float(sum(amounts))
+        total = None if any(a is None for a in amounts) else round(float(sum(amounts)), 2)
         ctx.add("budget_history", {
             **base, "fiscal_year": column_year, "amount_yuan": total,
             "amount_as_written": " + ".join(str(line.get("amount_as_written")) for line in lines),
             "basis": "expenditure_column",
-            "note": f"sum of {len(lines)} expenditure lines in column {lines[0].get('column_label')}",
+            "note": f"sum of {len(lines)} expenditure lines" + (
+                f" in column {lines[0]['column_label']}" if lines[0].get("column_label") else ""),
         })
     text = project.get("budget_change_text") or ""
     if text:
         _history_from_text(ctx, text, base, year)
+
+
+def _actual_history(ctx: FormContext, base: dict[str, Any], year: int, lines: list[dict[str, Any]]) -> None:
+    """A prior year's actual spending: the 合计 the form states for the column, else the sum of its lines."""
+    stated = next((total for total in ctx.rows_of("stated_totals")
+                   if total.get("of_table") == "expenditures" and total.get("fiscal_year") == year), None)
+    column = lines[0].get("column_label")
+    if stated is not None:
+        ctx.add("budget_history", {
+            **base, "fiscal_year": year, "amount_yuan": stated.get("value_yuan"),
+            "amount_as_written": stated.get("as_written"), "basis": "actual",
+            "note": f"the stated {stated.get('label')} of column {column} ({len(lines)} lines)",
+        })
+        return
+    amounts = [line.get("amount_yuan") for line in lines]
+    ctx.add("budget_history", {
+        **base, "fiscal_year": year,
+        "amount_yuan": None if any(a is None for a in amounts) else round(float(sum(amounts)), 2),
+        "amount_as_written": " + ".join(str(line.get("amount_as_written")) for line in lines), "basis": "actual",
+        "note": f"sum of {len(lines)} lines in column {column}",
+    })
 
 
 def _history_from_text(ctx: FormContext, text: str, base: dict[str, Any], year: int | None) -> None:

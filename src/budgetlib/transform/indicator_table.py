@@ -867,13 +867,15 @@ def _row_markers(cells: tuple[str, ...]) -> tuple[tuple[int, ...], tuple[int, ..
     return tuple(words), tuple(levels)
 
 
-def warn_unread_tables(ctx: FormContext, tables: Sequence[Table]) -> None:
+def warn_unread_tables(ctx: FormContext, tables: Sequence[Table]) -> set[int]:
     """``W_TABLE_UNREAD`` for every table that looks like an indicator table but gave the form no
     indicator: no heading was recognised in it, or headings were but no row under them holds one.
 
     Also for a row of indicator headings inside a table that was read (a second heading the reader could
-    not take). The message names the heading cells seen and, for headings, what they lack.
+    not take). The message names the heading cells seen and, for headings, what they lack. Returns the
+    tables warned about as a whole, so that no other reader warns about them a second time.
     """
+    warned: set[int] = set()
     has_indicators = bool(ctx.rows_of("indicators"))
     taken: set[int | None] | None = None
     for table in tables:
@@ -885,10 +887,12 @@ def warn_unread_tables(ctx: FormContext, tables: Sequence[Table]) -> None:
         if table.table_no in taken:
             _warn_unread_heading_rows(ctx, table, markers)
             if not has_indicators:
+                warned.add(table.table_no)
                 ctx.warn("W_TABLE_UNREAD", _where(table, markers[0][0]),
                          "indicator headings were read but no row under them holds an indicator "
                          "(the rows are empty, placeholders or missing)")
             continue
+        warned.add(table.table_no)
         words = [r for r, c in markers if is_indicator_marker(table.rows[r][c])]
         if words:  # the row with the most indicator words: the heading that could not be read
             row = max(set(words), key=lambda r: (words.count(r), -r))
@@ -896,6 +900,7 @@ def warn_unread_tables(ctx: FormContext, tables: Sequence[Table]) -> None:
             _warn_unread(ctx, table, row, roles, _unread_reason(roles))
         else:
             _warn_unread(ctx, table, markers[0][0], [], "no heading row (一级指标, 二级指标, 指标值 …) was found")
+    return warned
 
 
 def _warn_unread_heading_rows(ctx: FormContext, table: Table, markers: list[tuple[int, int]]) -> None:

@@ -9,10 +9,13 @@ it. A total line (合计 …) is kept as a stated total, never as one more line;
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from functools import cache, lru_cache
 from typing import Any
 
 from budgetlib.extract.document import Table
-from budgetlib.transform.amounts import Amount
+from budgetlib.transform.amounts import Amount, parse_amount
 from budgetlib.transform.blocks import (
     ends_block,
     execution_header,
@@ -23,13 +26,66 @@ from budgetlib.transform.blocks import (
 )
 from budgetlib.transform.context import CellKey, FormContext, first_filled, looks_numeric
 from budgetlib.transform.labels import horizon_words, match_label
-from budgetlib.transform.normalize import compact, split_numbering, split_weight_suffix
-from budgetlib.transform.numbers import parse_points, parse_rate
+from budgetlib.transform.normalize import compact, nfkc, split_numbering, split_weight_suffix
+from budgetlib.transform.numbers import ARABIC, parse_points, parse_rate
+from budgetlib.vocabulary import money_unit_pattern, words
 
 _ECONOMIC_CODE = re.compile(r"^(\d{3,7})\s*[-_、.． ]?\s*(.+)$")
 
 EXECUTION_AMOUNTS = ("initial_budget", "full_year_budget", "adjusted_budget", "executed")
 """The amount columns of a budget-execution line (each with ``*_as_written`` and ``*_yuan``)."""
+
+
+# -- a cell that holds a line's name and its amount ---------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class LabelledAmount:
+    """A funds line written in one cell: its name and its amount ("年度资金总额:16", "一般公共预算：1,186.40").
+
+    ``amount`` is '' when the cell names the line and leaves the amount out ("其他资金：").
+    """
+
+    label: str
+    amount: str
+
+
+@cache
+def _labelled_amount() -> re.Pattern[str]:
+    return re.compile(
+        rf"^(?P<label>.*?[^\d\s:：,.+\-])\s*(?P<colon>[:：])?\s*"
+        rf"(?P<amount>{ARABIC}\s*(?:{money_unit_pattern()})?)?$"
+    )
+
+
+_FUNDS_WORDS = ("资金", "拨款", "收入", "预算", "经费", "支出", "总额", "合计", "结转", "结余", "基金")
+"""Words that make a name glued to a figure ("上级资金16") a funds line; with a colon any name is one."""
+
+
+@lru_cache(maxsize=16384)
+def split_labelled_amount(text: str) -> LabelledAmount | None:
+    """A funds line and its amount written in one cell, or None when the cell is not one.
+
+    A name and a figure glued together count only when the name is a funds word (资金, 拨款, 收入 …);
+    with a colon between them any name does. A figure alone ("150万") is no labelled amount.
+
+    >>> split_labelled_amount("年度资金总额:16"), split_labelled_amount("其中 :上级资金16")
+    (LabelledAmount(label='年度资金总额', amount='16'), LabelledAmount(label='其中 :上级资金', amount='16'))
+    >>> split_labelled_amount("其他资金："), split_labelled_amount("150万"), split_labelled_amount("指标1:安置小区")
+    (LabelledAmount(label='其他资金', amount=''), None, None)
+    """
+    key = nfkc(text).strip()
+    match = _labelled_amount().match(key)
+    if match is None:
+        return None
+    label, amount = match.group("label").strip(), (match.group("amount") or "").strip()
+    if not re.search(r"[\u4e00-\u9fff]", label):
+        return None
+    if match.group("colon") is None and not (amount and any(word in label for word in _FUNDS_WORDS)):
+        return None
+    if amount and parse_amount(amount).number is None:
+        return None
+    return LabelledAmount(label, amount)
 
 
 # -- funding sources (declaration) ----------------------------------------------------------------
@@ -121,6 +177,12 @@ def parse_project_funds(ctx: FormContext, table: Table, start: int, label_col: i
             if not name or looks_numeric(name):
                 col += 1
                 continue
+            inline = split_labelled_amount(name)
+            if inline is not None and inline.amount:  # "年度资金总额:16": the name and its amount in one cell
+                _add_fund_pair(ctx, table, row, col, name, col, inline.amount, unit_hints, row, scope_by_col,
+                               label_text=inline.label)
+                col += 1
+                continue
             value_col = col + 1
             while value_col < len(cells) and not cells[value_col]:
                 if value_col + 1 < len(cells) and cells[value_col + 1] and not looks_numeric(cells[value_col + 1]):
@@ -140,17 +202,19 @@ def parse_project_funds(ctx: FormContext, table: Table, start: int, label_col: i
 
 def _add_fund_pair(ctx: FormContext, table: Table, row: int, col: int, name: str, value_col: int | None,
                    value_text: str, unit_hints: list[str], value_row: int | None = None,
-                   scope_by_col: dict[int, str] | None = None) -> None:
+                   scope_by_col: dict[int, str] | None = None, label_text: str | None = None) -> None:
     """One label/amount pair of a funds block: a total goes to projects, a source to funding.
 
     A source takes the scope (current_year or total) of the total heading its column, else of its own
-    wording (当年/本年/年度 mean this year's funds).
+    wording (当年/本年/年度 mean this year's funds). ``label_text`` is the name part of a cell that holds
+    the amount too (``name`` is then the whole cell, as written).
     """
     value_row = row if value_row is None else value_row
     scope_by_col = {} if scope_by_col is None else scope_by_col
-    amount = ctx.amount(value_text, table, name, *unit_hints) if value_text else None
-    label = match_label(name, "header")
-    key = compact(name)
+    label_text = name if label_text is None else label_text
+    amount = ctx.amount(value_text, table, label_text, *unit_hints) if value_text else None
+    label = match_label(label_text, "header")
+    key = compact(label_text)
     current = any(word in key for word in horizon_words("annual"))
     if label is not None and label.role == "funding_total":
         column = "current_year_budget" if label.name == "current_year" else "total_budget"
@@ -163,7 +227,7 @@ def _add_fund_pair(ctx: FormContext, table: Table, row: int, col: int, name: str
                 if column == "current_year_budget":
                     ctx.project.setdefault("amount_unit", amount.unit)
         return
-    _, rest = split_numbering(name)
+    _, rest = split_numbering(label_text)
     _, source_name = split_of_which(rest)
     line_no = len(ctx.rows_of("funding")) + 1
     ctx.add("funding", {
@@ -175,6 +239,75 @@ def _add_fund_pair(ctx: FormContext, table: Table, row: int, col: int, name: str
     ctx.claim(table.table_no, row, col, "funding", "source_as_written", line_no)
     if value_col is not None:
         ctx.claim(table.table_no, value_row, value_col, "funding", "amount_as_written", line_no)
+
+
+# -- breakdowns: the funds of a whole department by income source and by expenditure type -----------
+
+INCOME_SOURCE = "income_source"
+EXPENDITURE_TYPE = "expenditure_type"
+BREAKDOWNS = (INCOME_SOURCE, EXPENDITURE_TYPE)
+"""How a whole-department form breaks its funds down (``budget_execution.breakdown``)."""
+
+
+@cache
+def _breakdown_words() -> Mapping[str, tuple[str, ...]]:
+    return {INCOME_SOURCE: words("by_income_source"), EXPENDITURE_TYPE: words("by_expenditure_type")}
+
+
+@lru_cache(maxsize=8192)
+def breakdown_heading(text: str) -> str | None:
+    """``income_source`` or ``expenditure_type`` when a line opens a breakdown of the funds, else None.
+
+    >>> breakdown_heading("按收入性质分："), breakdown_heading("按支出性质分"), breakdown_heading("基本支出")
+    ('income_source', 'expenditure_type', None)
+    """
+    key = compact(text).rstrip(":：")
+    core = key.removeprefix("按").removesuffix("划分").removesuffix("分")
+    if not key or len(core) > 8 or (core == key and not key.endswith("分")):
+        return None
+    for kind, found in _breakdown_words().items():
+        if any(word in core for word in found):
+            return kind
+    return None
+
+
+def is_expenditure_type(name: str) -> bool:
+    """True when a funds line names an expenditure type (基本支出, 人员经费 …; data/block_words.csv)."""
+    key = compact(name)
+    return any(word in key for word in words("expenditure_type"))
+
+
+def is_part_of(name: str, parent: str) -> bool:
+    """True when ``name`` is a known part of the line ``parent`` (人员经费 and 公用经费 of 基本支出)."""
+    return "基本支出" in compact(parent) and any(word in compact(name) for word in words("basic_expenditure_part"))
+
+
+@dataclass
+class Breakdown:
+    """The lines of one breakdown read so far, to tell which line each belongs to.
+
+    A 其中 line belongs to the line above it, or to the total when it opens the breakdown ("按收入性质分 /
+    其中：财政拨款"); a line after a run of 其中 lines belongs where they do when it continues them (其他资金
+    after 其中：财政拨款; 公用经费 after 其中：人员经费, a known part of 基本支出), else it is a line of its own
+    under the total (项目支出).
+    """
+
+    kind: str
+    total: str | None
+    top: str | None = None
+    parts_of: str | None = None
+
+    def parent(self, name: str, of_which: bool) -> str | None:
+        """The line ``name`` belongs to (None when it belongs to none), and remember it for the next line."""
+        if of_which:
+            self.parts_of = self.top or self.total
+            return self.parts_of
+        if self.parts_of is not None and self.parts_of != self.total and is_part_of(name, self.parts_of):
+            return self.parts_of
+        if self.parts_of is not None and self.parts_of == self.total:
+            return self.total
+        self.top, self.parts_of = name, None
+        return self.total
 
 
 # -- budget execution (self-evaluations) ----------------------------------------------------------
@@ -204,6 +337,7 @@ def parse_execution(ctx: FormContext, table: Table, start: int) -> int:
         ctx.claim_label(table, start, name_col, "execution line heading")
     parent: str | None = None
     seen_of_which = False
+    breakdown: Breakdown | None = None
     row = start + 1
     while row < len(table.rows):
         cells = table.rows[row]
@@ -212,7 +346,14 @@ def parse_execution(ctx: FormContext, table: Table, start: int) -> int:
         offset = _row_offset(cells, name_col, value_cols)
         name_at = (name_col + offset) if name_col is not None else None
         name = cells[name_at] if name_at is not None and 0 <= name_at < len(cells) else ""
-        if not name and not any(cells[c + offset] for c in value_cols if 0 <= c + offset < len(cells)):
+        has_figures = any(cells[c + offset] for c in value_cols if 0 <= c + offset < len(cells))
+        if not name and not has_figures:
+            row += 1
+            continue
+        kind = breakdown_heading(name) if not has_figures else None
+        if kind is not None:  # "按收入性质分：": the lines below are the funds by income source
+            breakdown = Breakdown(kind, total=_total_line_name(ctx))
+            ctx.claim_label(table, row, name_at or 0, f"execution breakdown {kind}")
             row += 1
             continue
         of_which, fund_line = split_of_which(name)
@@ -222,8 +363,11 @@ def parse_execution(ctx: FormContext, table: Table, start: int) -> int:
             "fund_line": fund_line.rstrip(":：") or None,
             "parent_line": parent if of_which else None,
             "is_total": is_total_line(fund_line.rstrip(":：")),
+            "breakdown": breakdown.kind if breakdown is not None else None,
         }
-        if record["is_total"] or (not of_which and parent is None):
+        if breakdown is not None and not record["is_total"]:
+            record["parent_line"] = breakdown.parent(record["fund_line"] or "", of_which)
+        elif record["is_total"] or (not of_which and parent is None):
             parent = record["fund_line"]
         elif not of_which and parent is not None and seen_of_which:
             record["parent_line"] = parent
@@ -241,6 +385,12 @@ def parse_execution(ctx: FormContext, table: Table, start: int) -> int:
         ctx.add("budget_execution", record)
         row += 1
     return row
+
+
+def _total_line_name(ctx: FormContext) -> str | None:
+    """The fund line of the last total line read (年度资金总额): what a breakdown's lines are parts of."""
+    totals = [line for line in ctx.rows_of("budget_execution") if line.get("is_total")]
+    return totals[-1].get("fund_line") if totals else None
 
 
 def _name_column(table: Table, start: int, value_cols: list[int], label_col: int | None) -> int | None:
@@ -342,3 +492,347 @@ def _split_economic_code(name: str) -> tuple[str | None, str]:
         return match.group(1), match.group(2).strip()
     return None, name.strip()
 
+
+
+# -- whole-department funds (部门（单位）总体资金情况) ------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class _FundsCell:
+    """A funds line found in a cell: the name (as written), the amount and where the amount is."""
+
+    col: int
+    name: str
+    label: str
+    amount: str
+    amount_col: int | None
+
+
+def _funds_cell(ctx: FormContext, table: Table, row: int, col: int) -> _FundsCell | None:
+    """The funds line a cell starts: "一般公共预算：1,186.40" in one cell, or a name with its figure beside it."""
+    text = ctx.free_text(table, row, col)
+    if not text or looks_numeric(text):
+        return None
+    inline = split_labelled_amount(text)
+    if inline is not None:
+        amount_col = col if inline.amount else None
+        if not inline.amount and looks_numeric(ctx.free_text(table, row, col + 1)):
+            return _FundsCell(col, text, inline.label, table.cell(row, col + 1), col + 1)
+        return _FundsCell(col, text, inline.label, inline.amount, amount_col)
+    if looks_numeric(ctx.free_text(table, row, col + 1)):
+        return _FundsCell(col, text, text, table.cell(row, col + 1), col + 1)
+    return _FundsCell(col, text, text, "", None)
+
+
+def parse_department_funds(ctx: FormContext, table: Table, start: int, label_col: int) -> int:
+    """The funds block of a whole-department target form; returns the row after it.
+
+    Its total (预算支出总额, 资金总额 …) is the department's budget for the year; under it the funds by
+    income source (一般公共预算, 政府性基金拨款, 其他资金 …) go to ``funding`` and the funds by expenditure
+    type (基本支出 with 人员经费 and 公用经费 under it, 项目支出) to ``expenditures`` in the form's year,
+    each 其中 line with its parent. A heading (按收入性质分, 按支出性质分) says what the lines below it in its
+    column are; without one, a line is an expenditure type when its name says so. Lines are written as
+    "name：amount" in one cell, or a name with its figure in the next cell.
+    """
+    ctx.claim_label(table, start, label_col, "department funds")
+    unit_hints = [table.rows[start][label_col]]
+    kind_by_col: dict[int, str] = {}
+    breakdowns: dict[tuple[int, str], Breakdown] = {}
+    row = start
+    while row < len(table.rows):
+        cells = table.rows[row]
+        if row > start and ends_block(cells, label_col):
+            break
+        col = label_col + 1
+        while col < len(cells):
+            text = ctx.free_text(table, row, col)
+            kind = breakdown_heading(text) if text else None
+            if kind is not None:
+                kind_by_col[col] = kind
+                ctx.claim_label(table, row, col, f"funds breakdown {kind}")
+                col += 1
+                continue
+            found = _funds_cell(ctx, table, row, col)
+            if found is None:
+                col += 1
+                continue
+            _add_department_line(ctx, table, row, found, kind_by_col, breakdowns, unit_hints)
+            col = (found.amount_col or found.col) + 1
+        row += 1
+    return row
+
+
+def _add_department_line(ctx: FormContext, table: Table, row: int, found: _FundsCell,
+                         kind_by_col: dict[int, str], breakdowns: dict[tuple[int, str], Breakdown],
+                         unit_hints: list[str]) -> None:
+    amount = ctx.amount(found.amount, table, found.label, *unit_hints) if found.amount else None
+    _, rest = split_numbering(found.label)
+    of_which, name = split_of_which(rest)
+    name = name.rstrip(":：")
+    label = match_label(found.label, "header")
+    if is_total_line(name) or (label is not None and label.role == "funding_total"):
+        ctx.claim_label(table, row, found.col, "department budget")
+        cell = CellKey(table.table_no, row, found.amount_col) if found.amount_col is not None else None
+        if cell is not None and amount is not None and ctx.set_project("budget_as_written", found.amount, cell):
+            ctx.project["current_year_budget_yuan"] = amount.yuan
+            ctx.project.setdefault("amount_unit", amount.unit)
+        return
+    kind = kind_by_col.get(found.col) or (EXPENDITURE_TYPE if is_expenditure_type(name) else INCOME_SOURCE)
+    breakdown = breakdowns.setdefault((found.col, kind), Breakdown(kind, total=None))
+    parent = breakdown.parent(name, of_which)
+    values = {
+        "amount_as_written": found.amount or None,
+        "amount_yuan": amount.yuan if amount else None,
+        "amount_unit": amount.unit if amount else None,
+    }
+    if kind == EXPENDITURE_TYPE:
+        line_no = len(ctx.rows_of("expenditures")) + 1
+        ctx.add("expenditures", {
+            "line_no": line_no, "economic_category": name, "parent_category": parent,
+            "fiscal_year": ctx.project.get("fiscal_year"), "amount_basis": "budget", **values,
+            "column_label": None,
+        })
+        ctx.claim(table.table_no, row, found.col, "expenditures", "economic_category", line_no)
+        if found.amount_col is not None:
+            ctx.claim(table.table_no, row, found.amount_col, "expenditures", "amount_as_written", line_no)
+        return
+    line_no = len(ctx.rows_of("funding")) + 1
+    ctx.add("funding", {
+        "line_no": line_no, "source_name": name, "source_as_written": found.name, "parent_source": parent,
+        "scope": "current_year", **values,
+    })
+    ctx.claim(table.table_no, row, found.col, "funding", "source_as_written", line_no)
+    if found.amount_col is not None:
+        ctx.claim(table.table_no, row, found.amount_col, "funding", "amount_as_written", line_no)
+
+
+# -- the year's main tasks of a whole-department form (年度主要任务) ------------------------------------
+
+TASK_AMOUNTS = ("amount", "fiscal_amount", "other_amount")
+"""The amount columns of a task (each with ``*_as_written`` and ``*_yuan``): in all, 财政拨款, 其他资金."""
+
+
+def _task_columns(cells: Sequence[str], start_col: int) -> dict[int, str]:
+    found: dict[int, str] = {}
+    for col in range(start_col, len(cells)):
+        text = cells[col]
+        label = match_label(text, "task_col") if text and len(text) <= 30 else None
+        if label is not None and label.name not in found.values():
+            found[col] = label.name
+    return found
+
+
+def parse_tasks(ctx: FormContext, table: Table, start: int, label_col: int) -> int:
+    """The year's main tasks (年度主要任务 | 任务名称 | 主要内容 | 预算金额 …) into ``tasks``; returns the row after.
+
+    The headings stand beside the section label, sometimes with a second heading row under a spanning
+    预算金额 (总额 | 财政拨款 | 其他资金). A total row (金额合计, 合计) is kept as a task row marked
+    ``is_total``; when the form states no other budget, its amount is the department's budget.
+    """
+    columns = _task_columns(table.rows[start], label_col + 1)
+    if "task_name" not in columns.values():  # "主要任务 | <text>": a label with its text, no task table
+        return start + 1
+    ctx.claim_label(table, start, label_col, "tasks")
+    for col, name in columns.items():
+        ctx.claim_label(table, start, col, f"task column {name}")
+    unit_hints = [table.cell(start, col) for col in columns] + [table.cell(start, label_col)]
+    row = start + 1
+    below = _task_columns(table.rows[row], label_col + 1) if row < len(table.rows) else {}
+    name_col = next(col for col, name in columns.items() if name == "task_name")
+    if below and not table.cell(row, name_col) and set(below.values()) <= set(TASK_AMOUNTS):
+        # 预算金额 spans a second heading row: 总额 | 财政拨款 | 其他资金
+        for col, name in below.items():
+            ctx.claim_label(table, row, col, f"task column {name}")
+        columns = {col: name for col, name in columns.items() if name != "amount"} | below
+        row += 1
+    task_no = 0
+    while row < len(table.rows):
+        cells = table.rows[row]
+        first = first_filled(cells)
+        if first is None:
+            row += 1
+            continue
+        is_total = is_total_line(cells[first])
+        if not is_total and ends_block(cells, label_col):
+            break
+        record: dict[str, Any] = {"is_total": is_total}
+        if is_total:
+            record["task_name"] = cells[first]
+            ctx.claim(table.table_no, row, first, "tasks", "task_name", "total")
+        else:
+            task_no += 1
+            record["task_no"] = task_no
+        for col, name in columns.items():
+            text = ctx.free_text(table, row, col)
+            if not text or (is_total and col == first):
+                continue
+            if name in TASK_AMOUNTS:
+                amount = ctx.amount(text, table, table.cell(start, col), *unit_hints)
+                record[f"{name}_as_written"] = text
+                record[f"{name}_yuan"] = amount.yuan
+                if amount.unit:
+                    record.setdefault("amount_unit", amount.unit)
+                ctx.claim(table.table_no, row, col, "tasks", f"{name}_as_written", task_no or "total")
+            else:
+                record[name] = text
+                ctx.claim(table.table_no, row, col, "tasks", name, task_no or "total")
+        if len(record) > 2 or is_total:  # a row with nothing in the task columns is no task
+            ctx.add("tasks", record)
+        else:
+            task_no -= 1
+        if is_total and record.get("amount_as_written") and not ctx.project.get("budget_as_written"):
+            ctx.project["budget_as_written"] = record["amount_as_written"]
+            ctx.project["current_year_budget_yuan"] = record.get("amount_yuan")
+            ctx.project.setdefault("amount_unit", record.get("amount_unit"))
+        row += 1
+        if is_total:
+            break
+    return row
+
+
+# -- a cost-composition table (成本构成 | 金额 | 测算依据 | N年实际执行数) --------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class CostColumns:
+    """The columns of a cost-composition heading row: the line names, this year's amount, the 测算依据
+    text, and each prior year's actuals (column → year)."""
+
+    line_col: int
+    amount_col: int
+    basis_col: int | None
+    actual_cols: Mapping[int, int]
+
+
+_HEADING_YEAR = re.compile(r"((?:19|20)\d{2})\s*年")
+
+
+@lru_cache(maxsize=8192)
+def cost_block_header(cells: tuple[str, ...]) -> CostColumns | None:
+    """The columns of a cost-composition heading row, or None when the row is not one.
+
+    It names the cost lines (成本构成, 费用项目 …) and an amount, and a 测算依据 or a prior year's actuals.
+
+    >>> cost_block_header(("项目预算成本构成", "金额", "测算(公式)依据", "2020年实际执行数", "2021年实际执行数"))
+    CostColumns(line_col=0, amount_col=1, basis_col=2, actual_cols={3: 2020, 4: 2021})
+    >>> cost_block_header(("经济科目", "2019年", "2020年")) is None
+    True
+    """
+    found: dict[str, int] = {}
+    actual: dict[int, int] = {}
+    for col, text in enumerate(cells):
+        if not text or len(text) > 30:
+            continue
+        label = match_label(text, "cost_col")
+        if label is None:
+            continue
+        if label.name == "actual":
+            year = _HEADING_YEAR.search(compact(text))
+            if year:
+                actual[col] = int(year.group(1))
+        else:
+            found.setdefault(label.name, col)
+    if "line" not in found or "amount" not in found or not ("basis" in found or actual):
+        return None
+    return CostColumns(found["line"], found["amount"], found.get("basis"), actual)
+
+
+def parse_cost_block(ctx: FormContext, table: Table, start: int) -> int:
+    """A cost-composition table: each line into ``cost_items`` (its 测算依据 kept) and ``expenditures``
+    (this year's amount and each prior year's actuals, basis ``actual``); returns the row after it.
+
+    The 合计 row is kept as a stated total per column and checked against the sum of the lines in the
+    column's own unit: a difference is reported (W_TOTAL_MISMATCH), never corrected. When the form
+    states no other budget, the 合计 of this year's amounts is the project's budget.
+    """
+    header = cost_block_header(tuple(table.rows[start]))
+    assert header is not None
+    heading = table.rows[start]
+    columns = {header.line_col: "line", header.amount_col: "amount", **dict.fromkeys(header.actual_cols, "actual")}
+    if header.basis_col is not None:
+        columns[header.basis_col] = "basis"
+    for col, name in columns.items():
+        ctx.claim_label(table, start, col, f"cost column {name}")
+    unit_hints = [text for text in heading if text]
+    year = ctx.project.get("fiscal_year")
+    years = {header.amount_col: year, **header.actual_cols}
+    sums: dict[int, list[float]] = {col: [] for col in years}
+    item_no = 0
+    row = start + 1
+    while row < len(table.rows):
+        cells = table.rows[row]
+        name = table.cell(row, header.line_col)
+        if not name or ends_block(cells, header.line_col):
+            if not name and not any(table.cell(row, col) for col in years):
+                row += 1
+                continue
+            break
+        if is_total_line(name):
+            _cost_totals(ctx, table, row, heading, header, years, sums, unit_hints)
+            row += 1
+            continue
+        item_no += 1
+        _cost_line(ctx, table, row, heading, item_no, header, years, sums, unit_hints)
+        row += 1
+    return row
+
+
+def _cost_line(ctx: FormContext, table: Table, row: int, heading: list[str], item_no: int, header: CostColumns,
+               years: Mapping[int, int | None], sums: dict[int, list[float]], unit_hints: list[str]) -> None:
+    name = table.cell(row, header.line_col)
+    basis = table.cell(row, header.basis_col) if header.basis_col is not None else ""
+    line_no = len({r.get("line_no") for r in ctx.rows_of("expenditures")}) + 1
+    written = table.cell(row, header.amount_col)
+    amount = ctx.amount(written, table, *unit_hints) if written else None
+    ctx.add("cost_items", {
+        "item_no": item_no, "description": name, "calculation_basis": basis or None, "source": "table",
+        "stated_amount_as_written": written or None, "stated_amount_yuan": amount.yuan if amount else None,
+        "amount_yuan": amount.yuan if amount else None, "is_total": False,
+    })
+    ctx.claim(table.table_no, row, header.line_col, "cost_items", "description", item_no)
+    if basis:
+        ctx.claim(table.table_no, row, header.basis_col, "cost_items", "calculation_basis", item_no)
+    for col, column_year in years.items():
+        text = table.cell(row, col)
+        if not text:
+            continue
+        value = ctx.amount(text, table, *unit_hints)
+        if value.number is not None:
+            sums[col].append(value.number)
+        ctx.add("expenditures", {
+            "line_no": line_no, "economic_category": compact(name), "fiscal_year": column_year,
+            "amount_basis": "budget" if col == header.amount_col else "actual",
+            "amount_yuan": value.yuan, "amount_as_written": text, "amount_unit": value.unit,
+            "column_label": heading[col],
+        })
+        ctx.claim(table.table_no, row, col, "expenditures", "amount_as_written", line_no)
+        if col == header.amount_col:
+            ctx.claim(table.table_no, row, col, "cost_items", "stated_amount_as_written", item_no)
+    ctx.claim(table.table_no, row, header.line_col, "expenditures", "economic_category", line_no)
+
+
+def _cost_totals(ctx: FormContext, table: Table, row: int, heading: list[str], header: CostColumns,
+                 years: Mapping[int, int | None], sums: dict[int, list[float]], unit_hints: list[str]) -> None:
+    name = table.cell(row, header.line_col)
+    ctx.claim_label(table, row, header.line_col, "cost total")
+    for col, column_year in years.items():
+        text = table.cell(row, col)
+        if not text:
+            continue
+        amount = ctx.amount(text, table, *unit_hints)
+        _add_total(ctx, table, row, header.line_col, col, "expenditures", name, text, amount, column_year)
+        if col == header.amount_col:
+            ctx.add("cost_items", {
+                "item_no": None, "description": name, "source": "table", "stated_amount_as_written": text,
+                "stated_amount_yuan": amount.yuan, "amount_yuan": amount.yuan, "is_total": True,
+            })
+            ctx.claim(table.table_no, row, col, "cost_items", "stated_amount_as_written", "total")
+            if not ctx.project.get("budget_as_written"):
+                ctx.project["budget_as_written"] = text
+                ctx.project["current_year_budget_yuan"] = amount.yuan
+                ctx.project.setdefault("amount_unit", amount.unit)
+        summed = round(sum(sums[col]), 6)
+        if amount.number is not None and sums[col] and abs(summed - amount.number) > 0.005:
+            ctx.warn("W_TOTAL_MISMATCH", f"{table.origin}, row {row + 1}, column {col + 1}".lstrip(", "),
+                     f"the stated {compact(name)} of column {compact(heading[col])!r} is {text}, but its "
+                     f"{len(sums[col])} lines add up to {summed:g}: both kept as written")
