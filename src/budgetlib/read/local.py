@@ -26,7 +26,7 @@ from functools import partial
 from budgetlib import limits
 from budgetlib.forms import Forms, concat_forms, error_forms
 from budgetlib.read.batch import WORKER_DIED, Batch, BatchReader, prepare_reading_process, read_batch
-from budgetlib.read.files import InputFile, Paths, batches, default_batch_files, list_input_files
+from budgetlib.read.files import InputFile, Paths, batches, default_batch_files, list_inputs
 
 log = logging.getLogger(__name__)
 
@@ -43,9 +43,12 @@ def read_forms(
     ``jobs`` > 1 reads files in that many processes (worth it from a few hundred files on).
     Never raises for a bad file: see ``forms.errors``. A file that takes longer than ``time_limit``
     seconds (None: no limit) is an ``errors`` row; see :mod:`budgetlib.limits` for the platforms.
+    Every file under a folder given is in ``projects``, ``errors`` or ``skipped`` (files that are no
+    form: hidden, lock, temporary and system files, other formats; see :mod:`budgetlib.read.files`).
     """
-    files = list_input_files(paths)
-    return concat_forms(read_batches(files, keep_provenance=keep_provenance, jobs=jobs, time_limit=time_limit))
+    listing = list_inputs(paths)
+    read = read_batches(listing.files, keep_provenance=keep_provenance, jobs=jobs, time_limit=time_limit)
+    return concat_forms([listing.tables(), *read])
 
 
 def read_form(path: str | os.PathLike[str]) -> Forms:
