@@ -70,6 +70,7 @@ _LZW = ("LZWDecode", "LZW")
 _TABLE_SETTINGS = {"vertical_strategy": "lines", "horizontal_strategy": "lines"}
 
 logging.getLogger("pdfminer").setLevel(logging.ERROR)
+log = logging.getLogger(__name__)
 
 
 @dataclass(slots=True)
@@ -149,7 +150,7 @@ def read_pdf(data: bytes, source_file: str) -> list[Document]:
             ) from error
         raise UnreadableFileError("E_BROKEN_FILE", f"not a readable PDF ({_describe(error)})") from error
     finally:
-        pdf.close()
+        _close(pdf)
     blocks = _join_pages(pages)
     if not blocks and notes:
         raise UnreadableFileError("E_NO_TEXT_LAYER",
@@ -161,6 +162,16 @@ def read_pdf(data: bytes, source_file: str) -> list[Document]:
             "ask for the original .xlsx/.docx or a PDF saved from it"
         )
     return [Document(source_file, blocks, encoding=None, warnings=notes)]
+
+
+def _close(pdf: Any) -> None:
+    """Close the PDF. pdfplumber closes it page by page, walking the page tree again, and a broken tree
+    that already made the file an error (a page's /MediaBox pointing at a stream) raises once more
+    there: that second exception must not replace the first, nor escape as one of its own."""
+    try:
+        pdf.close()
+    except Exception:
+        log.debug("closing a broken PDF failed", exc_info=True)
 
 
 def _describe(error: BaseException) -> str:
