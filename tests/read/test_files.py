@@ -173,6 +173,8 @@ def test_links_broken_links_and_folders_that_cannot_be_listed(tmp_path: Path, mo
     assert errors.loc["gone.md", "code"] == "E_FILE_NOT_FOUND"
     assert errors.loc["private/", "code"] == "E_READ_FAILED"
     assert "could not be listed (Permission denied)" in errors.loc["private/", "error"]
+    forms = bl.read_forms([root / "private"])  # the folder given itself
+    assert forms.errors[["source_file", "code"]].values.tolist() == [["private/", "E_READ_FAILED"]]
 
 
 def test_read_and_skipped_files_share_one_set_of_names(tmp_path: Path) -> None:

@@ -119,7 +119,8 @@ def _inputs(paths: Paths) -> Iterator[tuple[str, str | Path, str, Notice | None]
             yield "read", root, _unique(root.name, root.parent.name, seen), None
             continue
         for parts, path, entry_kind, failure in sorted(_walk(root), key=lambda item: item[0]):
-            name = _unique("/".join(parts) + ("/" if entry_kind == "unlisted" else ""), root.name, seen)
+            relative = "/".join(parts) if parts else root.name  # () is the folder given, when it is unlisted
+            name = _unique(relative + ("/" if entry_kind == "unlisted" else ""), root.name, seen)
             if entry_kind == "unlisted":
                 yield "error", path, name, Notice(
                     "E_READ_FAILED", f"the folder could not be listed ({failure}); the files in it were not read")
