@@ -8,12 +8,18 @@ of the budget-execution total line. A field is right when the value read equals 
 
 Run ``python -m benchmarks.field_score [FOLDER]`` (default ``tests/fixtures/examples``) to print the score
 per form, the total, and every field read wrong. Forms in other formats of the same examples are scored
-with ``--suffix .xlsx`` (the file ``a.md``'s truth is used for ``a.xlsx``).
+with ``--suffix .xlsx`` (the file ``a.md``'s truth is used for ``a.xlsx``; without ``--suffix`` the
+suffix of the folder's example files is taken, and without ``--expected`` the examples' truth when the
+folder has none). An example missing from the folder, or a file that could not be read, scores its
+fields as wrong and is named, so a format cannot look better by losing forms. ``--all-formats`` scores
+the examples in every format the repository has them in (markdown, and the office-made xls, xlsx, docx
+and pdf) and prints one summary line per format.
 """
 
 from __future__ import annotations
 
 import argparse
+import glob
 import json
 import math
 import sys
@@ -24,7 +30,16 @@ from typing import Any
 
 import pandas as pd
 
-DEFAULT_FOLDER = Path(__file__).resolve().parents[1] / "tests" / "fixtures" / "examples"
+FIXTURES = Path(__file__).resolve().parents[1] / "tests" / "fixtures"
+DEFAULT_FOLDER = FIXTURES / "examples"
+DEFAULT_EXPECTED = DEFAULT_FOLDER / "expected.json"
+FORMAT_FOLDERS = {
+    ".md": DEFAULT_FOLDER,
+    **{f".{name}": FIXTURES / "office" / name for name in ("xls", "xlsx", "docx", "pdf")},
+}
+"""Where the examples are in each format (the office-made ones by tests/fixtures/office/make_fixtures.py)."""
+MISSING = "(file missing)"
+UNREAD = "(file not read)"
 
 PROJECT_FIELDS = (
     "form_type", "project_name", "fiscal_year", "department", "implementing_unit", "project_code",
@@ -182,22 +197,53 @@ def fields_of(file: str, truth: Mapping[str, Any], forms: Any) -> list[Field]:
     return fields
 
 
-def score_folder(folder: Path, expected: Path | None = None, suffix: str = ".md") -> pd.DataFrame:
-    """One row per ground-truth field of every example in ``folder``: file, field, expected, got, ok."""
+def truth_of(folder: Path, expected: Path | None = None) -> dict[str, Any]:
+    """The ground truth for ``folder``: ``expected``, else the folder's expected.json, else the examples'."""
+    path = expected or (folder / "expected.json" if (folder / "expected.json").exists() else DEFAULT_EXPECTED)
+    return json.loads(path.read_text(encoding="utf-8"))
+
+
+def path_of(folder: Path, stem: str, suffix: str | None) -> Path:
+    """The folder's copy of one example: FOLDER/STEM.SUFFIX, or without a suffix the file named STEM
+    with any suffix (the first by name when there are several)."""
+    if suffix is not None:
+        return folder / (stem + "." + suffix.lstrip("."))
+    found = sorted(path for path in folder.glob(f"{glob.escape(stem)}.*") if path.is_file() and path.stem == stem)
+    return found[0] if found else folder / (stem + ".md")
+
+
+def score_folder(folder: Path, expected: Path | None = None, suffix: str | None = None) -> pd.DataFrame:
+    """One row per ground-truth field of every example: file, field, expected, got, ok.
+
+    An example missing from ``folder`` or one whose file gives no form scores all its fields wrong
+    (``got`` says which), so that every format is scored over the same fields.
+    """
     import budgetlib as bl
 
-    truth = json.loads((expected or folder / "expected.json").read_text(encoding="utf-8"))
     rows = []
-    for name, form_truth in truth.items():
-        path = folder / (Path(name).stem + suffix)
-        if not path.exists():
-            continue
-        forms = bl.read_form(path)
-        rows += [
-            {"file": path.name, "field": f.field, "expected": f.expected, "got": f.got, "ok": f.ok}
-            for f in fields_of(path.name, form_truth, forms)
-        ]
+    for name, form_truth in truth_of(folder, expected).items():
+        path = path_of(folder, Path(name).stem, suffix)
+        forms = bl.read_form(path) if path.is_file() else bl.Forms()
+        fields = fields_of(path.name, form_truth, forms)
+        if forms.projects.empty:
+            reason = MISSING if not path.is_file() else UNREAD
+            fields = [Field(f.file, f.field, f.expected, reason) for f in fields]
+        rows += [{"file": path.name, "field": f.field, "expected": f.expected, "got": f.got, "ok": f.ok}
+                 for f in fields]
     return pd.DataFrame(rows, columns=["file", "field", "expected", "got", "ok"])
+
+
+def format_summary(expected: Path | None = None, folders: Mapping[str, Path] | None = None) -> pd.DataFrame:
+    """One line per format: fields right, fields in all, share, and files missing or not read."""
+    lines = []
+    for suffix, folder in (folders or FORMAT_FOLDERS).items():
+        scored = score_folder(folder, expected or DEFAULT_EXPECTED, suffix)
+        lost = scored[scored["got"].isin([MISSING, UNREAD])]["file"].nunique()
+        right, fields = int(scored["ok"].sum()), len(scored)
+        lines.append({"format": suffix.lstrip("."), "right": right, "fields": fields,
+                      "share": round(right / fields, 4) if fields else float("nan"),
+                      "files": scored["file"].nunique(), "files_not_read": lost})
+    return pd.DataFrame(lines).set_index("format")
 
 
 def summary(scored: pd.DataFrame) -> pd.DataFrame:
@@ -212,12 +258,20 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("folder", nargs="?", type=Path, default=DEFAULT_FOLDER)
     parser.add_argument("--expected", type=Path, default=None, help="ground truth (default FOLDER/expected.json)")
-    parser.add_argument("--suffix", default=".md", help="read FILE.SUFFIX for each example (default .md)")
+    parser.add_argument("--suffix", default=None,
+                        help="read FILE.SUFFIX for each example (default: the file named FILE, any suffix)")
     parser.add_argument("--quiet", action="store_true", help="only the summary")
+    parser.add_argument("--all-formats", action="store_true",
+                        help="score the examples in every format (markdown, xls, xlsx, docx, pdf): one line each")
     args = parser.parse_args(argv)
-    scored = score_folder(args.folder, args.expected, args.suffix)
     pd.set_option("display.width", 200)
     pd.set_option("display.max_colwidth", 60)
+    if args.all_formats:
+        print(format_summary(args.expected).to_string())
+        return 0
+    if not args.folder.is_dir():
+        parser.error(f"{args.folder} is not a folder")
+    scored = score_folder(args.folder, args.expected, args.suffix)
     print(summary(scored).to_string())
     if not args.quiet:
         wrong = scored[~scored["ok"]]

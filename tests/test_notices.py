@@ -1,4 +1,5 @@
-"""The notice codes: every code the package writes is in the catalogue, and every catalogue code is used."""
+"""The notice codes (warnings, errors, skips): every code the package writes is in the catalogue, and every
+catalogue code is used."""
 
 from __future__ import annotations
 
@@ -12,7 +13,7 @@ from budgetlib.notices import Notice, catalogue
 from tests.conftest import FIXTURES
 
 SRC = Path(__file__).resolve().parents[1] / "src" / "budgetlib"
-_CODE = re.compile(r'"([EW]_[A-Z0-9_]+)"')
+_CODE = re.compile(r'"([EWS]_[A-Z0-9_]+)"')
 
 
 def codes_in_source() -> set[str]:
@@ -29,7 +30,7 @@ def test_every_catalogue_code_is_written_somewhere() -> None:
 
 def test_severity_fits_the_code_prefix() -> None:
     for kind in catalogue().values():
-        assert kind.code.startswith({"error": "E_", "warning": "W_"}[kind.severity])
+        assert kind.code.startswith({"error": "E_", "warning": "W_", "skipped": "S_"}[kind.severity])
         assert kind.title and kind.description
 
 

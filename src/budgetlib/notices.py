@@ -1,7 +1,9 @@
-"""Warnings and errors with stable codes: what a reader noticed, and why a file could not be read.
+"""Warnings, errors and skips with stable codes: what a reader noticed, why a file could not be read,
+and why a file of a folder was not read at all.
 
-Every warning row and every error row carries a ``code`` from ``data/notices.csv`` (``W_…`` for a
-warning, ``E_…`` for an error), so that a batch can be filtered, counted and acted upon by kind
+Every warning row, error row and ``skipped`` row carries a ``code`` from ``data/notices.csv`` (``W_…``
+for a warning, ``E_…`` for an error, ``S_…`` for a file of a folder that is no form: hidden, a lock or
+temporary file, not a form format), so that a batch can be filtered, counted and acted upon by kind
 without parsing messages; the message says the particulars (which cell, which sheet, how many). The
 catalogue is listed in the data dictionary.
 
@@ -22,12 +24,16 @@ from types import MappingProxyType
 
 from budgetlib.vocabulary import table
 
-__all__ = ["Notice", "NoticeKind", "catalogue"]
+__all__ = ["SEVERITY_PREFIXES", "Notice", "NoticeKind", "catalogue"]
+
+SEVERITY_PREFIXES: Mapping[str, str] = MappingProxyType({"error": "E_", "warning": "W_", "skipped": "S_"})
+"""The severities of the catalogue and the prefix of their codes."""
 
 
 @dataclass(frozen=True, slots=True)
 class NoticeKind:
-    """One code of the catalogue: its severity (``error`` or ``warning``), a short title and what it means."""
+    """One code of the catalogue: its severity (``error``, ``warning`` or ``skipped``), a short title and
+    what it means."""
 
     code: str
     severity: str
@@ -41,7 +47,7 @@ def catalogue() -> Mapping[str, NoticeKind]:
     kinds = {row["code"]: NoticeKind(row["code"], row["severity"], row["title"], row["description"])
              for row in table("notices.csv")}
     for kind in kinds.values():
-        prefix = {"error": "E_", "warning": "W_"}.get(kind.severity)
+        prefix = SEVERITY_PREFIXES.get(kind.severity)
         if prefix is None or not kind.code.startswith(prefix):
             raise ValueError(f"data/notices.csv: {kind.code}: severity {kind.severity!r} does not fit the code")
     return MappingProxyType(kinds)
@@ -49,7 +55,8 @@ def catalogue() -> Mapping[str, NoticeKind]:
 
 @dataclass(frozen=True, slots=True)
 class Notice:
-    """Something a reader noticed (a warning) or the reason a file was not read (an error).
+    """Something a reader noticed (a warning), the reason a file could not be read (an error) or was not
+    read at all (skipped).
 
     ``location`` says where, when the message does not (a sheet, a line, a table's row); '' when the
     notice is about the whole file or form.

@@ -507,6 +507,15 @@ _table(
     _c("location", STR, "Where in the file, where known."),
 )
 
+_table(
+    "skipped",
+    "file under a folder given that was not read because it is no form (hidden, an office lock file, a "
+    "temporary or system file, not a form format); a file named on its own is never skipped",
+    SOURCE_FILE,
+    _c("code", STR, "Stable code of the reason (S_…, listed with the notices in the data dictionary)."),
+    _c("reason", STR, "Why the file was not read, in words."),
+)
+
 
 SCORE_TABLES = frozenset({"score_indicators", "score_forms", "score_execution", "score_flags"})
 """Tables of scoring results (budgetlib.score), not of reading: read_forms and parse leave them out."""
@@ -791,8 +800,9 @@ def data_dictionary() -> str:
     lines += ["# Columns of the report sections", "",
               "What the report tables count beside the columns above.", "", *_column_rows(REPORT_COLUMNS), ""]
     lines += ["# Units", "", "| unit | meaning |", "|---|---|", *(f"| {u} | {m} |" for u, m in UNITS.items()), ""]
-    lines += ["# Warning and error codes", "",
-              "The `code` of every row of `warnings` (W_…) and `errors` (E_…), from `data/notices.csv`.", "",
+    lines += ["# Warning, error and skip codes", "",
+              "The `code` of every row of `warnings` (W_…), `errors` (E_…) and `skipped` (S_…), from "
+              "`data/notices.csv`.", "",
               "| code | severity | title | meaning |", "|---|---|---|---|",
               *(f"| {k.code} | {k.severity} | {k.title} | {k.description} |" for k in catalogue().values()), ""]
     return "\n".join(lines)

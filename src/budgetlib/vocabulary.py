@@ -63,6 +63,7 @@ REQUIRED_COLUMNS: Mapping[str, tuple[str, ...]] = MappingProxyType({
     "qualitative_bands.csv": ("band", "pattern"),
     "report_labels.csv": ("kind", "key", "label"),
     "score_units.csv": ("unit", "dimension", "factor"),
+    "skipped_names.csv": ("match", "pattern", "code"),
     "unit_aliases.csv": ("alias", "unit"),
 })
 """Every CSV file under ``data/`` and the columns its readers need (a ``note`` column is optional everywhere)."""

@@ -154,3 +154,21 @@ def test_no_files_still_give_every_table(client, tmp_path: Path) -> None:
     assert set(counts.values()) == {0}
     projects = pd.read_parquet(tmp_path / "projects.parquet")
     assert len(projects) == 0 and list(projects.columns) == schema.TABLES["projects"].column_names
+
+
+@pytest.mark.parametrize("files", [1, 0])
+def test_parse_on_a_scheduler_writes_the_skipped_files(client, tmp_path: Path, files: int,
+                                                       capsys: pytest.CaptureFixture[str]) -> None:
+    folder = tmp_path / "in"
+    folder.mkdir()
+    if files:
+        shutil.copy(EXAMPLES / SEED, folder / "good.md")
+    (folder / "~$good.xlsx").write_bytes(b"\x08analyst" + bytes(154))
+    (folder / "photo.jpg").write_bytes(b"\xff\xd8\xff\xe0")
+    status = cli_main(["parse", str(folder), "--out", str(tmp_path / "pq"), "--scheduler", client.scheduler.address])
+    assert status == 0
+    assert "2 file(s) skipped" in capsys.readouterr().out
+    skipped = pd.read_parquet(tmp_path / "pq" / "skipped.parquet")
+    assert list(skipped["source_file"]) == ["photo.jpg", "~$good.xlsx"]
+    assert list(skipped["code"]) == ["S_NOT_A_FORM_FORMAT", "S_LOCK_FILE"]
+    assert len(pd.read_parquet(tmp_path / "pq" / "projects.parquet")) == files

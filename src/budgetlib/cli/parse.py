@@ -5,18 +5,19 @@ from __future__ import annotations
 import argparse
 import sys
 from collections.abc import Iterable, Sequence
+from itertools import chain
 from pathlib import Path
 
 import pandas as pd
 
 from budgetlib import limits
 from budgetlib.forms import Forms, concat_forms
-from budgetlib.output import FORMATS, csv_original_text, error_sources, stream_tables, write_tables
+from budgetlib.output import FORMATS, csv_original_text, error_sources, stream_tables, write_part, write_tables
 from budgetlib.read import (
-    InputFile,
+    Listing,
     batches,
     default_batch_files,
-    list_input_files,
+    list_inputs,
     prepare_reading_process,
     read_batches,
 )
@@ -68,29 +69,33 @@ def run(args: argparse.Namespace) -> int:
         return 2
     out = Path(args.out)
     keep = not args.no_provenance
-    files = list_input_files(args.paths)
+    listing = list_inputs(args.paths)  # the files to read; the skipped ones and unlisted folders as rows
     if args.scheduler:
-        return _run_on_cluster(args, files, out, keep)
+        return _run_on_cluster(args, listing, out, keep)
     prepare_reading_process()
-    tables = read_batches(files, keep_provenance=keep, jobs=args.jobs or 1, batch_files=args.batch_files,
+    tables = read_batches(listing.files, keep_provenance=keep, jobs=args.jobs or 1, batch_files=args.batch_files,
                           time_limit=args.time_limit)
-    return _write(tables, out, args.format, args.min_coverage)
+    return _write(chain([listing.tables()], tables), out, args.format, args.min_coverage)
 
 
-def _run_on_cluster(args: argparse.Namespace, files: Sequence[InputFile], out: Path, keep: bool) -> int:
+def _run_on_cluster(args: argparse.Namespace, listing: Listing, out: Path, keep: bool) -> int:
+    files = listing.files
     try:
         with cluster_client(args.scheduler, workers=args.jobs) as client:
             work = batches(files, args.batch_files or default_batch_files(len(files), worker_threads(client)))
             if args.format != "parquet":
-                return _write(read_batches_on_cluster(client, work, keep_provenance=keep), out, args.format,
-                              args.min_coverage)
+                tables = chain([listing.tables()], read_batches_on_cluster(client, work, keep_provenance=keep))
+                return _write(tables, out, args.format, args.min_coverage)
             counts = write_parts_on_cluster(client, work, out, keep_provenance=keep)
+            if listing.skipped or listing.errors:  # one more part, after the batches'
+                for name, rows in write_part(listing.tables(), out, max(len(work), 1)).items():
+                    counts[name] += rows
     except (RuntimeError, OSError) as exc:
         where = "a local cluster" if args.scheduler == LOCAL else args.scheduler
         print(f"could not run on {where}: {exc}", file=sys.stderr)
         return 2
     _print_low_coverage(_written_coverage(out, "parquet"), args.min_coverage)
-    return _summary(counts["projects"], out, error_sources(out, "parquet"))
+    return _summary(counts["projects"], out, error_sources(out, "parquet"), counts["skipped"])
 
 
 def _write(tables: Iterable[Forms], out: Path, fmt: str, min_coverage: float = DEFAULT_MIN_COVERAGE) -> int:
@@ -99,10 +104,10 @@ def _write(tables: Iterable[Forms], out: Path, fmt: str, min_coverage: float = D
         write_tables(forms, out, "xlsx")
         failures = [f"{row.source_file}: {row.error}" for row in forms.errors.itertuples()]
         _print_low_coverage(forms.projects[["form_id", "coverage"]], min_coverage)
-        return _summary(len(forms.projects), out, failures)
+        return _summary(len(forms.projects), out, failures, len(forms.skipped))
     counts = stream_tables(tables, out, fmt)
     _print_low_coverage(_written_coverage(out, fmt), min_coverage)
-    return _summary(counts["projects"], out, error_sources(out, fmt))
+    return _summary(counts["projects"], out, error_sources(out, fmt), counts["skipped"])
 
 
 def _written_coverage(out: Path, fmt: str) -> pd.DataFrame:
@@ -134,8 +139,10 @@ def _print_low_coverage(projects: pd.DataFrame, min_coverage: float) -> None:
         print(f"  {row.form_id}: {row.coverage:.1%}", file=sys.stderr)
 
 
-def _summary(forms_read: int, out: Path, failures: Sequence[str]) -> int:
-    print(f"{forms_read} forms read into {out}/")
+def _summary(forms_read: int, out: Path, failures: Sequence[str], skipped: int) -> int:
+    """The three counts (forms read, files that could not be read, files skipped), then the failures."""
+    print(f"{forms_read} forms read into {out}/, {len(failures)} file(s) could not be read, "
+          f"{skipped} file(s) skipped as no form (see the skipped table)")
     if failures:
         print(f"{len(failures)} file(s) could not be read:", file=sys.stderr)
         for line in failures:

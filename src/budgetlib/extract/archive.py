@@ -37,7 +37,8 @@ def open_package(data: bytes, kind: str, names_check: Callable[[set[str]], None]
         archive = zipfile.ZipFile(io.BytesIO(data))
     except zipfile.BadZipFile as error:
         raise UnreadableFileError("E_BROKEN_FILE", f"not a readable {kind} (broken zip archive: {error})") from error
-    except (OSError, ValueError, EOFError) as error:
+    except (OSError, ValueError, EOFError, NotImplementedError) as error:
+        # NotImplementedError: a "version needed to extract" that zipfile does not know
         raise UnreadableFileError("E_BROKEN_FILE", f"not a readable {kind} ({error})") from error
     try:
         infos = archive.infolist()

@@ -196,11 +196,12 @@ def _read(kind: str, data: bytes, name: str, suffix: str) -> list[Document]:
 
 def _package_kind(data: bytes, suffix: str) -> str:
     """'docx' or 'opendocument' for those zip packages; 'xlsx' for everything else (the xlsx reader
-    says what a zip that is no workbook is). A zip too broken to list is taken for what its suffix says."""
+    says what a zip that is no workbook is). A zip too broken to list (zipfile refuses some with
+    NotImplementedError: a "version needed" it does not know) is taken for what its suffix says."""
     try:
         with zipfile.ZipFile(BytesIO(data)) as archive:
             names = set(archive.namelist()[:10_000])
-    except (zipfile.BadZipFile, OSError, ValueError, EOFError):
+    except (zipfile.BadZipFile, OSError, ValueError, EOFError, NotImplementedError, RuntimeError):
         return "docx" if suffix in DOCX_SUFFIXES else "xlsx"
     if "xl/workbook.xml" in names or any(name.endswith("workbook.xml") for name in names):
         return "xlsx"

@@ -29,6 +29,7 @@ import logging
 import re
 import warnings
 import zlib
+from bisect import bisect_left
 from dataclasses import dataclass, field
 from itertools import islice, pairwise
 from typing import Any
@@ -52,17 +53,24 @@ MAX_PAGE_CHARS = 50_000
 """Characters of one page (a dense A4 page has about 5,000); a page with more is skipped."""
 MAX_SPLIT_ROWS = 60
 """Rows of a ruled area beyond which touching tables are not told apart (a form's tables have dozens;
-the search is quadratic in rows and linear in cells, about a second at this size)."""
+the search is cubic in rows, a quarter of a second at this size for an area cut into one-row tables)."""
 MAX_PAGE_POINTS = 14_400
 """The largest page side PDF allows (200 inches); a larger page is read with a warning."""
 
 _EDGE_TOLERANCE = 1.5  # points: cell edges closer than this are one grid line
 _ASCII_WORD = re.compile(r"[0-9A-Za-z]")
+_NO_LINE_START = frozenset("。，、；：？！）」』】〕〉》”’…・·%％‰,.;:?!)]}")
+"""Closing punctuation, which line breakers (CJK kinsoku rules) never put at the start of a line."""
+_NO_LINE_END = frozenset("（(「『【〔〈《“‘[{")
+"""Opening brackets, which line breakers never leave at the end of a line."""
+_INFIX = frozenset(",.:;")
+"""Separators that line breakers keep together with the digits that follow them ("中:30")."""
 _FLATE = ("FlateDecode", "Fl")
 _LZW = ("LZWDecode", "LZW")
 _TABLE_SETTINGS = {"vertical_strategy": "lines", "horizontal_strategy": "lines"}
 
 logging.getLogger("pdfminer").setLevel(logging.ERROR)
+log = logging.getLogger(__name__)
 
 
 @dataclass(slots=True)
@@ -142,7 +150,7 @@ def read_pdf(data: bytes, source_file: str) -> list[Document]:
             ) from error
         raise UnreadableFileError("E_BROKEN_FILE", f"not a readable PDF ({_describe(error)})") from error
     finally:
-        pdf.close()
+        _close(pdf)
     blocks = _join_pages(pages)
     if not blocks and notes:
         raise UnreadableFileError("E_NO_TEXT_LAYER",
@@ -154,6 +162,16 @@ def read_pdf(data: bytes, source_file: str) -> list[Document]:
             "ask for the original .xlsx/.docx or a PDF saved from it"
         )
     return [Document(source_file, blocks, encoding=None, warnings=notes)]
+
+
+def _close(pdf: Any) -> None:
+    """Close the PDF. pdfplumber closes it page by page, walking the page tree again, and a broken tree
+    that already made the file an error (a page's /MediaBox pointing at a stream) raises once more
+    there: that second exception must not replace the first, nor escape as one of its own."""
+    try:
+        pdf.close()
+    except Exception:
+        log.debug("closing a broken PDF failed", exc_info=True)
 
 
 def _describe(error: BaseException) -> str:
@@ -316,7 +334,7 @@ def _read_page(page: Any, chars: list[dict[str, Any]]) -> _Page:
                 and _wrapped(previous, line, right)):
             _, block = result.items[-1]
             assert isinstance(block, TextLine)
-            block.text += _separator(previous, block.text, text, spaced) + text
+            block.text += _separator(previous, line, block.text, text, spaced) + text
         else:
             result.items.append((line.top, TextLine(0, text, origin=f"page {page.page_number}")))
         previous = line
@@ -359,7 +377,13 @@ def _logical_columns(cells: list[Box], rows: list[float]) -> list[float] | None:
 
 
 def _index(edges: list[float], value: float) -> int:
-    return min(range(len(edges)), key=lambda i: abs(edges[i] - value))
+    """The index of the edge nearest to ``value`` (the lower one of two as near) in sorted ``edges``."""
+    at = bisect_left(edges, value)
+    if at == 0:
+        return 0
+    if at == len(edges) or value - edges[at - 1] <= edges[at] - value:
+        return at - 1
+    return at
 
 
 Box = tuple[float, float, float, float]
@@ -369,15 +393,19 @@ def _touching_tables(cells: list[Box]) -> list[list[Box]]:
     """The cells of one ruled area, split into the tables drawn one right under the other.
 
     Two tables without a gap between them are one area of ruling lines. A table has columns (see
-    :func:`_logical_columns`); an area that has none is cut, where no cell crosses, into bands that
-    each have their own, preferring cuts whose two sides share the fewest column edges (then longer
-    first bands). Dynamic programming over the row lines keeps this quadratic; areas of more than
+    :func:`_logical_columns`) on which its cells' edges lie. An area that has them is still two tables
+    where column lines begin at a row line and run on to the bottom of the area (:func:`_border_row`):
+    a table with more columns drawn right under one with fewer. An area that has no columns, or whose
+    cells lie off them (:func:`_off_grid`: a row of another table snapped onto the nearest edges), is
+    cut where no cell crosses into bands: the fewest cell edges off their band's columns, then the
+    fewest bands, then the fewest column edges shared by neighbouring bands, then longer first bands.
+    Dynamic programming over the row lines keeps this quadratic; areas of more than
     :data:`MAX_SPLIT_ROWS` rows are not cut.
     """
     if not cells:
         return []
     rows = _clusters([c[1] for c in cells] + [c[3] for c in cells])
-    if len(rows) < 3 or len(rows) > MAX_SPLIT_ROWS or _logical_columns(cells, rows) is not None:
+    if len(rows) < 3 or len(rows) > MAX_SPLIT_ROWS:
         return [cells]
     n = len(rows) - 1
     cuttable = [i == 0 or i == n or not any(c[1] < rows[i] - _EDGE_TOLERANCE and c[3] > rows[i] + _EDGE_TOLERANCE
@@ -386,7 +414,40 @@ def _touching_tables(cells: list[Box]) -> list[list[Box]]:
     def band(i: int, j: int) -> list[Box]:
         return [c for c in cells if c[1] >= rows[i] - _EDGE_TOLERANCE and c[3] <= rows[j] + _EDGE_TOLERANCE]
 
-    best: dict[int, tuple[int, list[list[Box]], list[float]] | None] = {n: (0, [], [])}
+    columns = _logical_columns(cells, rows)
+    if columns is not None and not _off_grid(cells, columns):
+        border = _border_row(cells, rows, columns, cuttable)
+        return [cells] if border is None else [band(0, border), *_touching_tables(band(border, n))]
+    return _bands(cells, rows, cuttable)
+
+
+def _bands(cells: list[Box], rows: list[float], cuttable: list[bool]) -> list[list[Box]]:
+    """The cut of an area into bands that have columns (see :func:`_touching_tables` for the order of
+    preference), by dynamic programming over the row lines.
+
+    A band between two lines no cell crosses holds the cells whose top row is in it; its columns are
+    those of its row with the most cells (the top-most of them), so whether a row fits a band and how
+    many of its edges lie off depends only on the row and that widest row, and is computed once for
+    each such pair: a 60-row area takes milliseconds.
+    """
+    n = len(rows) - 1
+    by_top: list[list[Box]] = [[] for _ in range(n)]
+    for cell in cells:
+        by_top[min(_index(rows, cell[1]), n - 1)].append(cell)
+    edges = [_clusters([c[0] for c in row] + [max(c[2] for c in row)]) if row else [] for row in by_top]
+    fits: dict[tuple[int, int], int | None] = {}
+
+    def off(r: int, widest: int) -> int | None:
+        """Edges of row ``r`` off the columns of row ``widest``; None when the row does not fit them."""
+        key = (r, widest)
+        if key not in fits:
+            columns = edges[widest]
+            fits[key] = (_off_grid(by_top[r], columns) if len(columns) >= 2 and _fits(by_top[r], columns)
+                         else None)
+        return fits[key]
+
+    # best[i]: (edges off the grid, bands, shared edges, the bands' first rows, the first band's columns)
+    best: dict[int, tuple[int, int, int, list[int], list[float]] | None] = {n: (0, 0, 0, [], [])}
     for i in range(n - 1, -1, -1):
         best[i] = None
         if not cuttable[i]:
@@ -395,14 +456,78 @@ def _touching_tables(cells: list[Box]) -> list[list[Box]]:
             rest = best.get(j)
             if not cuttable[j] or rest is None:
                 continue
-            part = band(i, j)
-            columns = _columns_of(part) if part else None
-            if columns is None:
+            filled = [r for r in range(i, j) if by_top[r]]
+            if not filled:
                 continue
-            shared = sum(_near(edge, rest[2][1:-1]) for edge in columns[1:-1]) if rest[1] else 0
-            if best[i] is None or shared < best[i][0]:
-                best[i] = (shared, [part, *rest[1]], columns)
-    return best[0][1] if best[0] is not None else [cells]
+            widest = max(filled, key=lambda r: (len(by_top[r]), -r))
+            counts = [off(r, widest) for r in filled]
+            if any(count is None for count in counts):
+                continue
+            own = edges[widest]
+            shared = sum(_near(edge, rest[4][1:-1]) for edge in own[1:-1]) if rest[3] else 0
+            score = (rest[0] + sum(c for c in counts if c is not None), rest[1] + 1, rest[2] + shared)
+            if best[i] is None or score < best[i][:3]:
+                best[i] = (*score, [i, *rest[3]], own)
+    if best[0] is None:
+        return [cells]
+    starts = [*best[0][3], n]
+    return [[cell for r in range(a, b) for cell in by_top[r]] for a, b in pairwise(starts)]
+
+
+def _fits(row: list[Box], columns: list[float]) -> bool:
+    """True when a row's cells snap onto ``columns`` each over one column or more, no two on the same."""
+    taken: set[int] = set()
+    for x0, _, x1, _ in row:
+        c0, c1 = _index(columns, x0), _index(columns, x1)
+        if c1 <= c0 or taken.intersection(range(c0, c1)):
+            return False
+        taken.update(range(c0, c1))
+    return True
+
+
+def _off_grid(cells: list[Box], columns: list[float]) -> int:
+    """How many cell edges lie off the columns: farther from the nearest column edge than a quarter of
+    the column they fall in (and than 3 points).
+
+    The cells of one table lie on its columns (rows drawn at their own widths stray by a point or
+    two); a row of another table has edges of its own, which the nearest-edge snap of
+    :func:`_logical_columns` would silently move by tens of points.
+    """
+    off = 0
+    for x0, _, x1, _ in cells:
+        for x in (x0, x1):
+            nearest = _index(columns, x)
+            distance = abs(columns[nearest] - x)
+            if distance <= 3.0:
+                continue
+            inside = nearest - 1 if x < columns[nearest] else nearest
+            inside = min(max(inside, 0), len(columns) - 2)
+            if distance > 0.25 * (columns[inside + 1] - columns[inside]):
+                off += 1
+    return off
+
+
+def _border_row(cells: list[Box], rows: list[float], columns: list[float], cuttable: list[bool]) -> int | None:
+    """The row line where a second table begins inside a ruled area that has columns, or None.
+
+    That is a line no cell crosses, with at least two rows above and below it, where some column line
+    of the area begins and from which it runs in every row to the area's bottom: the rows above never
+    use that column line, every row below does. Within one table a column line that only some rows
+    use is used here and there, or stops before the bottom (a 总分 row, a merged remark).
+    """
+    n = len(rows) - 1
+    found: list[int] = []
+    for edge in columns[1:-1]:
+        used: set[int] = set()
+        for x0, top, x1, bottom in cells:
+            if abs(x0 - edge) <= 2 * _EDGE_TOLERANCE or abs(x1 - edge) <= 2 * _EDGE_TOLERANCE:
+                used.update(range(_index(rows, top), _index(rows, bottom)))
+        if not used:
+            continue
+        first = min(used)
+        if 2 <= first <= n - 2 and cuttable[first] and used == set(range(first, n)):
+            found.append(first)
+    return min(found) if found else None
 
 
 def _columns_of(cells: list[Box]) -> list[float] | None:
@@ -494,27 +619,52 @@ def _cell_text(chars: list[dict[str, Any]], box: Box, spaced: bool) -> tuple[str
     out = lines[0].text.strip()
     for previous, line in pairwise(lines):
         text = line.text.strip()
-        out += _separator(previous, out, text, spaced) + text if _wrapped(previous, line, right) else "\n" + text
+        out += _separator(previous, line, out, text, spaced) + text if _wrapped(previous, line, right) else "\n" + text
     last = lines[-1]
     return clean_text(out), last.x1 + 1.25 * last.size > right
 
 
-def _separator(previous: _Line, before: str, after: str, spaced: bool) -> str:
+def _separator(previous: _Line, line: _Line, before: str, after: str, spaced: bool) -> str:
     """What joins a wrapped line to the next: where the producer writes spaces as characters, a space
-    exactly where the line ended with one (a long number broken at the edge stays one number);
-    otherwise the rule of :func:`join_wrapped`."""
+    exactly where the line ended with one or the next began with one (a long number broken at the
+    edge stays one number); otherwise the rule of :func:`join_wrapped`."""
     if spaced:
-        return " " if previous.ends_with_space else ""
+        return " " if previous.ends_with_space or line.text.startswith(" ") else ""
     return join_wrapped(before, after)[: -len(after)] if after else ""
 
 
 def _wrapped(previous: _Line, line: _Line, right: float) -> bool:
-    """True when ``line`` goes on where ``previous`` was wrapped: its first word (a Chinese character,
-    or an ASCII word) would not have fitted before the right edge."""
-    text = line.text.strip()
-    first = text.split(" ", 1)[0]
-    unit = line.size if not _ASCII_WORD.match(first[:1]) else 0.55 * line.size * len(first)
-    return previous.x1 + unit + 0.25 * line.size > right
+    """True when ``line`` goes on where ``previous`` was wrapped: its first unit (see
+    :func:`_first_unit_width`) would not have fitted before the right edge."""
+    return previous.x1 + _first_unit_width(line) + 0.25 * line.size > right
+
+
+def _first_unit_width(line: _Line) -> float:
+    """The width of what a line breaker moves to a new line as a whole, measured on the page.
+
+    That is a Chinese character or a run of ASCII letters, digits and signs ("2022-01866"), with an
+    opening bracket before it and the punctuation that may not begin a line after it (。，、；）…), and
+    after an ASCII separator (, . : ;) the number it runs on into: "环\n境。" and "其\n中:30万元"
+    were wrapped because 境。 and 中:30 did not fit, though 境 and 中 alone would have (the line
+    breaking rules of Unicode's UAX #14 that office suites follow, as far as forms need them).
+    """
+    chars = [char for char in line.chars if char["text"].strip()]
+    if not chars:
+        return 0.0
+    end = 1
+    while end < len(chars) and chars[end - 1]["text"] in _NO_LINE_END:
+        end += 1
+    ascii_run = bool(_ASCII_WORD.match(chars[end - 1]["text"]))
+    while end < len(chars) and chars[end]["x0"] - chars[end - 1]["x1"] <= 0.45 * line.size:
+        text, before = chars[end]["text"], chars[end - 1]["text"]
+        if (ascii_run and text.isascii()) or text in _NO_LINE_START:
+            end += 1
+        elif before in _INFIX and _ASCII_WORD.match(text):
+            ascii_run = True
+            end += 1
+        else:
+            break
+    return chars[end - 1]["x1"] - chars[0]["x0"]
 
 
 def join_wrapped(before: str, after: str) -> str:

@@ -28,10 +28,13 @@ from budgetlib.read.batch import (
 from budgetlib.read.files import (
     DEFAULT_BATCH_FILES,
     InputFile,
+    Listing,
     batches,
     default_batch_files,
     iter_input_files,
     list_input_files,
+    list_inputs,
+    skip_reason,
     text_name,
 )
 from budgetlib.read.local import read_batches, read_batches_parallel, read_form, read_forms
@@ -44,12 +47,14 @@ __all__ = [
     "DerivationTimeout",
     "FileResult",
     "InputFile",
+    "Listing",
     "batches",
     "build_tables",
     "default_batch_files",
     "derive_tables",
     "iter_input_files",
     "list_input_files",
+    "list_inputs",
     "parse_file",
     "prepare_reading_process",
     "read_batch",
@@ -57,5 +62,6 @@ __all__ = [
     "read_batches_parallel",
     "read_form",
     "read_forms",
+    "skip_reason",
     "text_name",
 ]

@@ -27,7 +27,7 @@ from budgetlib import limits
 from budgetlib.analysis.review import with_cross_form_findings
 from budgetlib.forms import Forms, concat_forms, error_forms
 from budgetlib.read.batch import WORKER_DIED, Batch, BatchReader, prepare_reading_process, read_batch
-from budgetlib.read.files import InputFile, Paths, batches, default_batch_files, list_input_files
+from budgetlib.read.files import InputFile, Paths, batches, default_batch_files, list_inputs
 
 log = logging.getLogger(__name__)
 
@@ -44,11 +44,13 @@ def read_forms(
     ``jobs`` > 1 reads files in that many processes (worth it from a few hundred files on).
     Never raises for a bad file: see ``forms.errors``. A file that takes longer than ``time_limit``
     seconds (None: no limit) is an ``errors`` row; see :mod:`budgetlib.limits` for the platforms.
+    Every file under a folder given is in ``projects``, ``errors`` or ``skipped`` (files that are no
+    form: hidden, lock, temporary and system files, other formats; see :mod:`budgetlib.read.files`).
     ``findings`` holds checks C1–C16 of each form and the cross-form checks C17–C19 over all of them.
     """
-    files = list_input_files(paths)
-    forms = concat_forms(read_batches(files, keep_provenance=keep_provenance, jobs=jobs, time_limit=time_limit))
-    return with_cross_form_findings(forms)
+    listing = list_inputs(paths)
+    read = read_batches(listing.files, keep_provenance=keep_provenance, jobs=jobs, time_limit=time_limit)
+    return with_cross_form_findings(concat_forms([listing.tables(), *read]))
 
 
 def read_form(path: str | os.PathLike[str]) -> Forms:
