@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
+import importlib.util
 import json
 import os
 import random
@@ -29,6 +30,8 @@ import subprocess
 import sys
 import time
 from collections import Counter
+from collections.abc import Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -48,37 +51,45 @@ CODE = "import sys; from budgetlib.cli import main; sys.exit(main(sys.argv[1:]))
 
 
 def kill_plan(count: int, rng: random.Random) -> list[tuple[bool, float]]:
-    """``count`` kill moments as (early, fraction) of a :class:`Timing`: a fifth before the first output
-    (start-up, reading), the rest spread evenly, one at random in each slice, from the first output to a
-    little past the end."""
+    """``count`` kill moments as (early, fraction) of a :class:`Timing`: a fifth before the run writes
+    anything (start-up, reading), the rest spread evenly, one at random in each slice, from its first
+    output to a little past its end."""
     early = max(1, count // 5)
     late = count - early
-    return [(True, rng.random()) for _ in range(early)] + [(False, 1.2 * (i + rng.random()) / late)
+    return [(True, rng.random()) for _ in range(early)] + [(False, 1.1 * (i + rng.random()) / late)
                                                            for i in range(late)]
 
 
 @dataclass
 class Timing:
-    """When a run's staging folder appeared, when its first output did, and when it ended (seconds);
-    the end is lowered to what later runs that ended before their kill took (the first run of a kind
-    pays for cold caches)."""
+    """When a run's staging folder appeared and when its first output did (seconds from its start), and
+    how long it went on from there. A late kill is timed from the moment the run being killed writes
+    its first output, so that a busy machine (other tests, other kinds of run side by side) shifts
+    nothing; the tail follows what the runs that ended before their kill took."""
 
     staged: float
     writing: float
-    total: float
+    tail: float
 
-    def moment(self, early: bool, fraction: float) -> float:
-        """The moment of a :func:`kill_plan` entry in this run's time."""
-        if early:
-            return self.staged * 0.5 + (self.writing - self.staged * 0.5) * fraction
-        return self.writing + (self.total - self.writing) * fraction
+    def observe(self, tail: float) -> None:
+        """A run ended ``tail`` seconds after its first output."""
+        self.tail = (self.tail + tail) / 2
 
-    def observe(self, ended_after: float) -> None:
-        self.total = max(self.writing, min(self.total, ended_after))
+    def outlived(self, fraction: float) -> None:
+        """A run was still going ``fraction`` of the tail after its first output, past the end it was
+        expected to reach: the machine is slower now."""
+        if fraction > 1:
+            self.tail *= fraction
 
 
 def _command(*args: str) -> list[str]:
     return [sys.executable, "-c", CODE, *args]
+
+
+def _first_output(out: Path) -> bool:
+    """Whether a staging folder of ``out`` holds a file yet."""
+    return any(p.is_file() for staging in out.parent.glob(f".{out.name}.budgetlib-partial-*")
+               for p in staging.rglob("*"))
 
 
 def timed_run(args: list[str], cwd: Path, out: Path) -> tuple[subprocess.CompletedProcess[str], Timing]:
@@ -87,34 +98,42 @@ def timed_run(args: list[str], cwd: Path, out: Path) -> tuple[subprocess.Complet
     process = subprocess.Popen(_command(*args), cwd=cwd, text=True, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                                start_new_session=True)
     staged = writing = None
-    pattern = f".{out.name}.budgetlib-partial-*"
     while process.poll() is None:
-        stagings = list(out.parent.glob(pattern))
-        if staged is None and stagings:
+        if staged is None and list(out.parent.glob(f".{out.name}.budgetlib-partial-*")):
             staged = time.monotonic() - started
-        if writing is None and any(p.is_file() for s in stagings for p in s.rglob("*")):
+        if writing is None and _first_output(out):
             writing = time.monotonic() - started
         time.sleep(0.01)
     stdout, stderr = process.communicate()
     total = time.monotonic() - started
     staged = staged if staged is not None else total * 0.3
     writing = writing if writing is not None else max(staged, total * 0.5)
-    return subprocess.CompletedProcess(process.args, process.returncode, stdout, stderr), Timing(staged, writing, total)
+    return (subprocess.CompletedProcess(process.args, process.returncode, stdout, stderr),
+            Timing(staged, writing, total - writing))
 
 
-def killed_run(args: list[str], cwd: Path, after: float, timing: Timing) -> int | None:
-    """Start a run and SIGKILL its whole process group ``after`` seconds in (None); when it ended
-    first, its exit status (and ``timing`` learns how long it took)."""
-    started = time.monotonic()
+def killed_run(args: list[str], cwd: Path, out: Path, timing: Timing, early: bool, fraction: float) -> int | None:
+    """Start a run into ``out`` and SIGKILL its whole process group at the moment ``(early, fraction)``
+    of ``timing`` (None); when it ended first, its exit status."""
     process = subprocess.Popen(_command(*args), cwd=cwd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
                                start_new_session=True)
     try:
-        process.wait(timeout=after)
-        timing.observe(time.monotonic() - started)
+        if early:
+            process.wait(timeout=timing.staged * 0.5 + (timing.writing - timing.staged * 0.5) * fraction)
+            return process.returncode
+        while not _first_output(out):
+            if process.poll() is not None:
+                return process.returncode
+            time.sleep(0.005)
+        writing = time.monotonic()
+        process.wait(timeout=timing.tail * fraction)
+        timing.observe(time.monotonic() - writing)
         return process.returncode
     except subprocess.TimeoutExpired:
         os.killpg(process.pid, signal.SIGKILL)
         process.wait()
+        if not early:
+            timing.outlived(fraction)
         return None
     finally:
         _kill_group_leftovers(process.pid)
@@ -183,18 +202,19 @@ def check_after_kill(out: Path, before: dict[str, str], tally: Tally) -> dict:
     from budgetlib.outdir import lock_output_folder, recover
 
     after = snapshot(out)
+    has_manifest = (out / MANIFEST_FILE).is_file()
+    pending = [p for p in out.parent.glob(f".{out.name}.budgetlib-partial-*") if (p / MANIFEST_FILE).is_file()]
     if after == before:
         tally.seen["left as it was"] += 1
-    elif (out / MANIFEST_FILE).is_file():
+    elif has_manifest:
         tally.seen["completed before the kill"] += 1
     else:
         tally.seen["killed while moving, finished by the next run"] += 1
-    pending = [p for p in out.parent.glob(f".{out.name}.budgetlib-partial-*") if (p / MANIFEST_FILE).is_file()]
+    if after != before:  # only a run that completed may have changed the folder: published, or being moved
+        changed = sorted(k for k in after.keys() | before.keys() if after.get(k) != before.get(k))
+        assert has_manifest != bool(pending), f"changed, but by no completed run: {changed}"
     with lock_output_folder(out, "check"):
         recover(out)
-    if after != before:  # only a run that completed may have changed the folder
-        changed = sorted(k for k in after.keys() | before.keys() if after.get(k) != before.get(k))
-        assert (out / MANIFEST_FILE).is_file() != bool(pending), f"changed, but by no completed run: {changed}"
     assert leftovers(out) == []
     return verified_manifest(out)
 
@@ -203,19 +223,15 @@ def check_after_kill(out: Path, before: dict[str, str], tally: Tally) -> dict:
 # parse
 
 
-@pytest.fixture(scope="module")
-def parse_inputs(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict[str, Path]]:
-    root = tmp_path_factory.mktemp("kill-parse")
+def _parse_inputs(root: Path) -> dict[str, Path]:
     inputs = {"A": root / "A", "B": root / "B"}
     shutil.copytree(SYNTHETIC / "2020", inputs["A"])  # markdown, HTML and xlsx forms
     shutil.copytree(SYNTHETIC / "2022", inputs["B"])
-    return root, inputs
+    return inputs
 
 
-@pytest.fixture(scope="module")
-def parse_references(parse_inputs) -> dict[tuple[str, str], tuple[dict[str, pd.DataFrame], Timing, str]]:
+def _parse_references(root: Path, inputs: dict[str, Path]) -> dict[tuple[str, str], tuple[dict, Timing, str]]:
     """Clean local runs: (input, format) → (tables, timing, input digest)."""
-    root, inputs = parse_inputs
     references = {}
     for fmt in ("parquet", "csv", "xlsx"):
         for key, folder in inputs.items():
@@ -228,7 +244,7 @@ def parse_references(parse_inputs) -> dict[tuple[str, str], tuple[dict[str, pd.D
 
 
 def _exercise_parse(name: str, extra: list[str], root: Path, inputs: dict[str, Path], references: dict,
-                    timings: dict[str, Timing]) -> Tally:
+                    timings: dict[str, Timing], kills: int = KILLS) -> Tally:
     rng = random.Random(f"{SEED_OF_MOMENTS}-{name}")
     out = root / f"{name}-out"
     formats = ("parquet", "csv", "xlsx")
@@ -237,12 +253,12 @@ def _exercise_parse(name: str, extra: list[str], root: Path, inputs: dict[str, P
     first = subprocess.run(_command("parse", str(inputs["A"]), "--out", out.name, *extra), cwd=root, check=False,
                            capture_output=True, text=True)
     assert first.returncode == 0, first.stderr
-    for index, (early, fraction) in enumerate(kill_plan(KILLS, rng)):
+    for index, (early, fraction) in enumerate(kill_plan(kills, rng)):
         fmt = formats[index % 3]
         key = "B" if index % 2 == 0 else "A"
         before = snapshot(out)
-        ended = killed_run(["parse", str(inputs[key]), "--out", out.name, "--format", fmt, *extra], root,
-                           timings[fmt].moment(early, fraction), timings[fmt])
+        ended = killed_run(["parse", str(inputs[key]), "--out", out.name, "--format", fmt, *extra], root, out,
+                           timings[fmt], early, fraction)
         assert ended in (None, 0)
         manifest = check_after_kill(out, before, tally)
         made_from = digests[manifest["inputs"]["digest"]]
@@ -251,7 +267,7 @@ def _exercise_parse(name: str, extra: list[str], root: Path, inputs: dict[str, P
         written_as = manifest["arguments"]["format"]
         for table, frame in read_tables(out, written_as).items():
             pd.testing.assert_frame_equal(frame, references[made_from, written_as][0][table], obj=table)
-    fmt = formats[KILLS % 3]  # the next run, to the end: equal to a clean run
+    fmt = formats[kills % 3]  # the next run, to the end: equal to a clean run
     done = subprocess.run(_command("parse", str(inputs["B"]), "--out", out.name, "--format", fmt, *extra),
                           cwd=root, check=False, capture_output=True, text=True)
     assert done.returncode == 0, done.stderr
@@ -259,37 +275,35 @@ def _exercise_parse(name: str, extra: list[str], root: Path, inputs: dict[str, P
     for table, frame in read_tables(out, fmt).items():
         pd.testing.assert_frame_equal(frame, references["B", fmt][0][table], obj=table)
     assert leftovers(out) == []
-    print(f"kill moments seed {SEED_OF_MOMENTS}; {tally.report()}")
     return tally
 
 
-def test_killed_local_parses_leave_the_previous_output_intact(parse_inputs, parse_references) -> None:
-    root, inputs = parse_inputs
-    timings = {fmt: parse_references["B", fmt][1] for fmt in ("parquet", "csv", "xlsx")}
-    tally = _exercise_parse("local", ["--jobs", "1"], root, inputs, parse_references, timings)
-    assert sum(tally.seen.values()) == KILLS
+def _exercise_local(root: Path, inputs: dict[str, Path], references: dict) -> Tally:
+    timings = {fmt: references["B", fmt][1] for fmt in ("parquet", "csv", "xlsx")}
+    return _exercise_parse("local", ["--jobs", "1"], root, inputs, references, timings)
 
 
-def test_killed_dask_parses_leave_the_previous_output_intact(parse_inputs, parse_references) -> None:
-    pytest.importorskip("distributed")
-    root, inputs = parse_inputs
-    extra = ["--scheduler", "local", "--jobs", "1", "--batch-files", "3"]
+DASK = ["--scheduler", "local", "--jobs", "1", "--batch-files", "3"]
+
+
+def _dask_timing(root: Path, inputs: dict[str, Path], references: dict) -> Timing:
     out = root / "dask-timing"
-    proc, timing = timed_run(["parse", str(inputs["B"]), "--out", out.name, *extra], root, out)
+    proc, timing = timed_run(["parse", str(inputs["B"]), "--out", out.name, *DASK], root, out)
     assert proc.returncode == 0, proc.stderr
     for table, frame in read_tables(out, "parquet").items():  # a cluster gives the tables of a local parse
-        pd.testing.assert_frame_equal(frame, parse_references["B", "parquet"][0][table], obj=table)
-    timings = {fmt: Timing(timing.staged, timing.writing, timing.total) for fmt in ("parquet", "csv", "xlsx")}
-    tally = _exercise_parse("dask", extra, root, inputs, parse_references, timings)
-    assert sum(tally.seen.values()) == KILLS
+        pd.testing.assert_frame_equal(frame, references["B", "parquet"][0][table], obj=table)
+    return timing
 
 
-# ----------------------------------------------------------------------------------------------
-# report
+def _exercise_dask(chain: int, kills: int, root: Path, inputs: dict[str, Path], references: dict,
+                   timing: Timing) -> Tally:
+    timings = {fmt: Timing(timing.staged, timing.writing, timing.tail) for fmt in ("parquet", "csv", "xlsx")}
+    return _exercise_parse(f"dask-{chain}", DASK, root, inputs, references, timings, kills)
 
 
-def test_killed_report_runs_leave_the_previous_reports_intact(tmp_path: Path) -> None:
-    inputs = {"A": tmp_path / "A", "B": tmp_path / "B"}
+def _report_references(root: Path) -> tuple[dict[str, Path], dict[str, tuple]]:
+    """Two inputs (the seed, and the seed with another budget) and their clean reports."""
+    inputs = {"A": root / "A", "B": root / "B"}
     seed = (EXAMPLES / SEED).read_text(encoding="utf-8")
     for key, budget in (("A", "500000.00"), ("B", "600000.00")):  # the same reports, other numbers
         inputs[key].mkdir()
@@ -298,38 +312,91 @@ def test_killed_report_runs_leave_the_previous_reports_intact(tmp_path: Path) ->
             f"| 项目总预算 | {budget} | 项目当年预算 | {budget} |"), encoding="utf-8")
     references = {}
     for key, folder in inputs.items():
-        out = tmp_path / f"clean-{key}"
-        proc, timing = timed_run(["report", str(folder), "--out", out.name, "--no-progress"], tmp_path, out)
+        out = root / f"clean-{key}"
+        proc, timing = timed_run(["report", str(folder), "--out", out.name, "--no-progress"], root, out)
         assert proc.returncode == 0, proc.stderr
         manifest = verified_manifest(out)
         references[key] = (pd.read_parquet(out / "data" / "projects.parquet"), timing, manifest["inputs"]["digest"],
                            sorted(entry["stem"] for entry in manifest["reports"]))
     assert references["A"][3] == references["B"][3]  # same names: a mix could only show in the contents
+    return inputs, references
+
+
+def _exercise_report(chain: int, kills: int, root: Path, inputs: dict[str, Path], references: dict) -> Tally:
     digests = {references[key][2]: key for key in inputs}
-    rng = random.Random(f"{SEED_OF_MOMENTS}-report")
-    out = tmp_path / "out"
-    first = subprocess.run(_command("report", str(inputs["A"]), "--out", "out", "--no-progress"), cwd=tmp_path,
+    rng = random.Random(f"{SEED_OF_MOMENTS}-report-{chain}")
+    out = root / f"out-{chain}"
+    first = subprocess.run(_command("report", str(inputs["A"]), "--out", out.name, "--no-progress"), cwd=root,
                            check=False, capture_output=True, text=True)
     assert first.returncode == 0, first.stderr
-    tally = Tally("report")
-    timing = references["B"][1]
-    for index, (early, fraction) in enumerate(kill_plan(KILLS, rng)):
+    tally = Tally(f"report-{chain}")
+    reference = references["B"][1]
+    timing = Timing(reference.staged, reference.writing, reference.tail)
+    for index, (early, fraction) in enumerate(kill_plan(kills, rng)):
         key = "B" if index % 2 == 0 else "A"
         before = snapshot(out)
-        ended = killed_run(["report", str(inputs[key]), "--out", "out", "--no-progress"], tmp_path,
-                           timing.moment(early, fraction), timing)
+        ended = killed_run(["report", str(inputs[key]), "--out", out.name, "--no-progress"], root, out, timing,
+                           early, fraction)
         assert ended in (None, 0)
         manifest = check_after_kill(out, before, tally)
         made_from = digests[manifest["inputs"]["digest"]]
         if snapshot(out) != before:
             assert made_from == key
         _assert_reports_of(out, manifest, references[made_from])
-    done = subprocess.run(_command("report", str(inputs["B"]), "--out", "out", "--no-progress"), cwd=tmp_path,
+    done = subprocess.run(_command("report", str(inputs["B"]), "--out", out.name, "--no-progress"), cwd=root,
                           check=False, capture_output=True, text=True)
     assert done.returncode == 0, done.stderr
     _assert_reports_of(out, verified_manifest(out), references["B"])
-    print(f"kill moments seed {SEED_OF_MOMENTS}; {tally.report()}")
-    assert sum(tally.seen.values()) == KILLS
+    return tally
+
+
+CHAINS = 2
+"""Dask and report runs are killed in two folders side by side, half the kills each: they wait on
+their subprocesses most of the time, so the kills take about half as long."""
+
+
+def _halves(kills: int) -> list[int]:
+    return [kills // CHAINS + (1 if chain < kills % CHAINS else 0) for chain in range(CHAINS)]
+
+
+@pytest.fixture(scope="module")
+def kill_runs(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, list[Future[Tally]]]]:
+    """Every kind of killed run, side by side."""
+    with ThreadPoolExecutor(max_workers=1 + 2 * CHAINS) as pool:
+        report_root = tmp_path_factory.mktemp("kill-report")
+        report_inputs = pool.submit(_report_references, report_root)
+        root = tmp_path_factory.mktemp("kill-parse")
+        inputs = _parse_inputs(root)
+        references = _parse_references(root, inputs)
+        runs = {"local": [pool.submit(_exercise_local, root, inputs, references)]}
+        if importlib.util.find_spec("distributed") is not None:
+            timing = _dask_timing(root, inputs, references)
+            runs["dask"] = [pool.submit(_exercise_dask, chain, kills, root, inputs, references, timing)
+                            for chain, kills in enumerate(_halves(KILLS))]
+        runs["report"] = [pool.submit(_exercise_report, chain, kills, report_root, *report_inputs.result())
+                          for chain, kills in enumerate(_halves(KILLS))]
+        yield runs
+
+
+def _finished(runs: dict[str, list[Future[Tally]]], name: str) -> None:
+    if name not in runs:
+        pytest.skip("needs the [dask] extra")
+    tallies = [future.result() for future in runs[name]]
+    for tally in tallies:
+        print(f"kill moments seed {SEED_OF_MOMENTS}; {tally.report()}")
+    assert sum(sum(tally.seen.values()) for tally in tallies) == KILLS
+
+
+def test_killed_local_parses_leave_the_previous_output_intact(kill_runs) -> None:
+    _finished(kill_runs, "local")
+
+
+def test_killed_dask_parses_leave_the_previous_output_intact(kill_runs) -> None:
+    _finished(kill_runs, "dask")
+
+
+def test_killed_report_runs_leave_the_previous_reports_intact(kill_runs) -> None:
+    _finished(kill_runs, "report")
 
 
 def _assert_reports_of(out: Path, manifest: dict, reference: tuple) -> None:

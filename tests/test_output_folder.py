@@ -424,3 +424,11 @@ def test_visible_escapes_exactly_the_invisible_characters() -> None:
             assert code in hidden, hex(code)
         elif code in hidden:
             assert category == "Cn", hex(code)  # assigned only by a newer Unicode than this Python's
+
+
+def test_check_shows_names_escaped_too(tmp_path: Path, capsys) -> None:
+    shutil.copy(EXAMPLES / SEED, tmp_path / "new\nline\u202e.md")
+    assert cli_main(["check", str(tmp_path)]) == 1  # the seed has error-level findings
+    out = capsys.readouterr().out
+    assert out.splitlines()[0] == "new\\nline\\u202e.md#0"
+    assert "\u202e" not in out and "new\nline" not in out

@@ -13,7 +13,8 @@ def register(sub: argparse._SubParsersAction) -> None:
         "report", help="build the report notebooks and HTML pages for forms",
         description="Parse forms once, then run the report notebooks (papermill): a project report per form, "
                     "an annual report per department and one overall, each as an executed .ipynb and an HTML "
-                    "page without code, and DIR/index.html linking them all.")
+                    "page without code, and DIR/index.html linking them all. DIR changes only when the batch is "
+                    "complete (a manifest, budgetlib-manifest.json, lists every report and file); one run at a time.")
     parser.add_argument("paths", nargs="+", metavar="PATH", help="form files or folders of forms")
     parser.add_argument("--out", required=True, metavar="DIR", help="output folder")
     parser.add_argument("--year", type=int, metavar="Y", help="only forms of this fiscal year")

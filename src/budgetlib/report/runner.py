@@ -160,7 +160,8 @@ def _write_whole(path: Path, text: str) -> None:
 
 
 FAILURES_FILE = "failures.json"
-"""Written in the output folder after every batch: the reports that failed, for ``--only-failed``."""
+"""Written in the output folder after every batch: the reports that failed (stem, title, error), for
+people and scripts; ``--only-failed`` goes by the manifest, which says more."""
 
 _INCOMPLETE_BANNER = (
     '<div style="border:3px solid #a00;padding:0.6em 1em;margin:1em 0;color:#a00;font-weight:bold">'
@@ -175,14 +176,6 @@ def mark_incomplete(page: str, error: str) -> str:
     at = page.find("<body")
     at = page.find(">", at) + 1 if at >= 0 else 0
     return page[:at] + banner + page[at:]
-
-
-def previous_failures(out: str | os.PathLike[str]) -> set[str] | None:
-    """Stems of the reports that failed in the last batch written to ``out`` (None: no record)."""
-    path = Path(out) / FAILURES_FILE
-    if not path.is_file():
-        return None
-    return {entry["stem"] for entry in json.loads(path.read_text(encoding="utf-8"))}
 
 
 def _write_failures(result: BatchResult, folder: Path | None = None) -> None:
