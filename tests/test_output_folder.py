@@ -432,3 +432,31 @@ def test_check_shows_names_escaped_too(tmp_path: Path, capsys) -> None:
     out = capsys.readouterr().out
     assert out.splitlines()[0] == "new\\nline\\u202e.md#0"
     assert "\u202e" not in out and "new\nline" not in out
+
+
+FORKED_WORKER = """
+import os, signal, sys, time
+from pathlib import Path
+from budgetlib.outdir import lock_output_folder
+
+with lock_output_folder(Path(sys.argv[1]), "report"):
+    if os.fork() == 0:  # a worker, forked while the run holds the lock
+        time.sleep(30)
+        os._exit(0)
+    time.sleep(0.5)
+    os.kill(os.getpid(), signal.SIGKILL)  # the run is killed; its worker lives on
+"""
+
+
+def test_a_forked_worker_left_by_a_killed_run_does_not_keep_the_lock(tmp_path: Path) -> None:
+    from budgetlib.outdir import lock_output_folder
+
+    run = subprocess.Popen([sys.executable, "-c", FORKED_WORKER, str(tmp_path)], start_new_session=True)
+    try:
+        assert run.wait(timeout=60) == -signal.SIGKILL
+        assert (tmp_path / LOCK_FILE).exists()
+        with lock_output_folder(tmp_path, "parse"):  # taken over, though the worker still runs
+            pass
+    finally:
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(run.pid, signal.SIGKILL)  # the worker, still in the run's process group

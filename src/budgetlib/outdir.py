@@ -7,7 +7,8 @@ What it guarantees, and how:
   be created or written in is an :class:`OutputFolderError` (one line; the commands exit 2).
 * **One run at a time.** A run holds an exclusive lock on ``DIR/.budgetlib.lock`` (``flock``) from
   start to end; a second run into the same folder is refused at once, naming the holder. The kernel
-  drops the lock of a process that dies, however it dies, so the lock of a killed run is taken over
+  drops the lock of a process that dies, however it dies (the processes a run forks close their copy,
+  so a worker that outlives a killed run does not keep it), so the lock of a killed run is taken over
   by the next one; the file is removed when the run ends.
 * **All or nothing.** A run writes into a staging folder beside ``DIR`` (``.DIR.budgetlib-partial-…``,
   on the same file system; inside ``DIR`` when the parent cannot be written or is another file
