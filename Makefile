@@ -46,8 +46,9 @@ test: $(VENV)/.installed-test  ## set up, then run every test (unit, notebooks v
 	$(BIN)/ruff check src tests benchmarks
 	$(BIN)/pytest
 
-test-extended: $(VENV)/.installed-test  ## the long fuzz/property run (10,000 cases)
+test-extended: $(VENV)/.installed-test  ## the long fuzz/property run (10,000 cases) and 100 kills of each kind of run
 	BUDGETLIB_FUZZ_CASES=10000 $(BIN)/pytest tests/invariants/test_robustness.py tests/invariants/test_fuzz.py -q
+	BUDGETLIB_KILL_POINTS=100 $(BIN)/pytest tests/test_interruptions.py -q
 
 lint: $(VENV)/.installed-test  ## ruff
 	$(BIN)/ruff check src tests benchmarks

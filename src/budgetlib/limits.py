@@ -18,6 +18,10 @@ Where it works, and where it does not:
 
 The alarm raises :class:`TimeLimitExceeded`, a ``BaseException``, so that no ``except Exception`` in
 a reader or a library can swallow it; callers turn it into an ``errors`` row.
+
+A limit in force is also recorded (:func:`overdue`), so that a watchdog thread can tell when the
+alarm has not managed to stop a block (a single C call that does not return): the reading processes
+of a Dask worker (:mod:`budgetlib.read.cluster`) end themselves then.
 """
 
 from __future__ import annotations
@@ -25,6 +29,7 @@ from __future__ import annotations
 import logging
 import signal
 import threading
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 
@@ -38,6 +43,10 @@ machine)."""
 DERIVE_SECONDS_PER_FORM = 0.2
 """Time allowed per form, on top of the time limit, for the derived tables of a batch (about 1 ms a
 form in practice)."""
+
+
+_in_force: list[tuple[float, float]] = []
+"""(monotonic deadline, seconds) of the limits in force in the main thread, innermost last."""
 
 
 class TimeLimitExceeded(BaseException):
@@ -76,6 +85,7 @@ def time_limit(seconds: float | None) -> Iterator[None]:
         raise TimeLimitExceeded(seconds)
 
     previous = signal.signal(signal.SIGALRM, on_alarm)
+    _in_force.append((time.monotonic() + seconds, seconds))
     signal.setitimer(signal.ITIMER_REAL, seconds)
     try:
         yield
@@ -84,3 +94,14 @@ def time_limit(seconds: float | None) -> Iterator[None]:
             signal.setitimer(signal.ITIMER_REAL, 0)
         finally:
             signal.signal(signal.SIGALRM, previous)
+            _in_force.pop()
+
+
+def overdue(grace: float) -> float | None:
+    """The seconds of the limit in force if it ran out more than ``grace`` seconds ago (its alarm did
+    not stop the block), else None. Safe to call from any thread."""
+    current = _in_force[-1:] or None
+    if current is None:
+        return None
+    deadline, seconds = current[0]
+    return seconds if time.monotonic() > deadline + grace else None

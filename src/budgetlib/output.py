@@ -11,13 +11,20 @@ Parquet/CSV files (a Parquet row group per batch), so memory stays flat however 
 On a cluster with shared storage each batch can instead be written by its worker as a part file of a
 Parquet dataset (``DIR/projects.parquet/part-000000.parquet`` …), which ``pandas.read_parquet`` reads
 back as one table, exactly as it reads the single file.
+
+These functions write where they are told. ``budgetlib parse`` and ``budgetlib report`` tell them to
+write into a staging folder that is published whole (:mod:`budgetlib.outdir`); here, a symbolic link
+where a file goes is replaced by the file, never written through.
 """
 
 from __future__ import annotations
 
+import gc
 import os
+import sys
 from collections.abc import Iterable, Sequence
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 
@@ -28,6 +35,8 @@ from budgetlib.forms import Forms
 PART_PATTERN = "part-*.parquet"
 
 FORMATS = ("parquet", "csv", "xlsx")
+XLSX_FILE = "budgetlib.xlsx"
+"""The workbook `write_tables` writes with the xlsx format: one sheet per table."""
 _XLSX_SHEET_LIMIT = 1_048_575
 
 
@@ -68,10 +77,10 @@ class TableWriter:
         writer = self._parquet.get(name)
         if writer is None:
             path = self.out / f"{name}.parquet"
-            if path.is_dir():
+            if path.is_dir() and not path.is_symlink():
                 raise IsADirectoryError(f"{path} is a folder (the parts of a cluster run); remove it or choose "
                                         "another output folder")
-            writer = pq.ParquetWriter(path, _arrow_schema(name))
+            writer = pq.ParquetWriter(_not_a_link(path), _arrow_schema(name))
             self._parquet[name] = writer
         if len(df):
             writer.write_table(pa.Table.from_pandas(df, schema=writer.schema, preserve_index=False))
@@ -79,17 +88,36 @@ class TableWriter:
     def _write_csv(self, name: str, df: pd.DataFrame) -> None:
         path = self.out / f"{name}.csv"
         first = name not in self._csv_started
+        if first:
+            _not_a_link(path)
         csv_safe_frame(df).to_csv(path, mode="w" if first else "a", header=first, index=False,
                   encoding="utf-8-sig" if first else "utf-8")
         self._csv_started.add(name)
 
     def close(self) -> None:
+        """Finish every file; the first failure (a full disk) is raised once all were tried."""
+        failure: Exception | None = None
         for writer in self._parquet.values():
-            writer.close()  # type: ignore[attr-defined]
+            try:
+                writer.close()  # type: ignore[attr-defined]
+            except Exception as exc:
+                failure = failure or exc
+                writer.is_open = False  # type: ignore[attr-defined]  # else pyarrow retries (and prints) on collection
         self._parquet.clear()
+        if failure is not None:
+            raise failure
         for name in schema.FORM_TABLES:
             if self.fmt == "csv" and name not in self._csv_started:
-                schema.empty_frame(name).to_csv(self.out / f"{name}.csv", index=False, encoding="utf-8-sig")
+                path = _not_a_link(self.out / f"{name}.csv")
+                schema.empty_frame(name).to_csv(path, index=False, encoding="utf-8-sig")
+
+
+def _not_a_link(path: Path) -> Path:
+    """``path``, with a symbolic link there removed (the link, not its target): a file is written
+    where it is named, never where a link points."""
+    if path.is_symlink():
+        path.unlink()
+    return path
 
 
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
@@ -168,14 +196,35 @@ def write_xlsx(forms: Forms, path: Path) -> None:
                 if isinstance(cell.value, str):
                     cell.data_type = TYPE_STRING
     path.parent.mkdir(parents=True, exist_ok=True)
-    workbook.save(path)
+    _save_workbook(workbook, _not_a_link(path))
+
+
+def _save_workbook(workbook: Any, path: Path) -> None:
+    """``workbook.save(path)``; a failed write (a full disk, here or in openpyxl's temporary files) is an
+    OSError. lxml reports it as a SerialisationError, and openpyxl's half-written sheet streams fail
+    again, loudly, when they are collected: that second report is silenced while saving."""
+    failure: str | None = None
+    report = sys.unraisablehook
+    sys.unraisablehook = lambda unraisable: None
+    try:
+        try:
+            workbook.save(path)
+        except Exception as exc:
+            if not isinstance(exc, OSError) and type(exc).__name__ != "SerialisationError":
+                raise
+            failure = str(exc)
+        gc.collect()
+    finally:
+        sys.unraisablehook = report
+    if failure is not None:
+        raise OSError(f"writing {path.name} failed: {failure}")
 
 
 def write_tables(forms: Forms, out: str | os.PathLike[str], fmt: str = "parquet") -> list[Path]:
     """Write every table of ``forms`` into ``out``; returns the files written."""
     out_path = Path(out)
     if fmt == "xlsx":
-        target = out_path / "budgetlib.xlsx"
+        target = out_path / XLSX_FILE
         write_xlsx(forms, target)
         return [target]
     writer = TableWriter(out_path, fmt)
@@ -211,12 +260,17 @@ def write_part(forms: Forms, out: str | os.PathLike[str], part: int) -> dict[str
         df = forms.tables.get(name)
         if df is None:
             df = schema.empty_frame(name)
-        folder = Path(out) / f"{name}.parquet"
-        folder.mkdir(parents=True, exist_ok=True)
+        path = part_path(Path(out), name, part)
+        _not_a_link(path.parent).mkdir(exist_ok=True)  # not parents: a removed output folder is not made again
         table = pa.Table.from_pandas(df, schema=_arrow_schema(name), preserve_index=False)
-        pq.write_table(table, folder / f"part-{part:06d}.parquet")
+        pq.write_table(table, _not_a_link(path))
         counts[name] = len(df)
     return counts
+
+
+def part_path(out: Path, table: str, part: int) -> Path:
+    """Where :func:`write_part` puts part ``part`` of ``table``."""
+    return out / f"{table}.parquet" / f"part-{part:06d}.parquet"
 
 
 def prepare_parts(out: str | os.PathLike[str]) -> None:
@@ -224,7 +278,7 @@ def prepare_parts(out: str | os.PathLike[str]) -> None:
     left for the same tables (stale parts would be read back as rows of this run)."""
     for name in schema.FORM_TABLES:
         target = Path(out) / f"{name}.parquet"
-        if target.is_file():
+        if target.is_symlink() or target.is_file():
             target.unlink()
         elif target.is_dir():
             for stale in target.glob(PART_PATTERN):

@@ -6,6 +6,9 @@ from __future__ import annotations
 import functools
 import gc
 import shutil
+import signal
+import threading
+import time
 from pathlib import Path
 
 import pandas as pd
@@ -15,9 +18,10 @@ pytest.importorskip("distributed")
 
 from distributed import Client, LocalCluster
 
-from budgetlib import schema
+from budgetlib import limits, schema
 from budgetlib.cli import main as cli_main
 from budgetlib.forms import concat_forms
+from budgetlib.read import batch as batch_module
 from budgetlib.read import batches, iter_input_files, read_batch
 from budgetlib.read.cluster import (
     read_batches_on_cluster,
@@ -172,3 +176,100 @@ def test_parse_on_a_scheduler_writes_the_skipped_files(client, tmp_path: Path, f
     assert list(skipped["source_file"]) == ["photo.jpg", "~$good.xlsx"]
     assert list(skipped["code"]) == ["S_NOT_A_FORM_FORMAT", "S_LOCK_FILE"]
     assert len(pd.read_parquet(tmp_path / "pq" / "projects.parquet")) == files
+
+
+# -- the time limit on the cluster ------------------------------------------------------------------------
+
+
+def reader_stuck_on_hang_files(batch: list[tuple[str, str]], keep_provenance: bool, time_limit: float):
+    """Reads as usual, except that reading a file named hang* loops for ever (in Python: the alarm can
+    stop it). Patches the reading process it runs in, never the test process."""
+    original = batch_module._parse_file
+
+    def stuck(path, source_file, keep):  # type: ignore[no-untyped-def]
+        while source_file.startswith("hang"):
+            pass
+        return original(path, source_file, keep)
+
+    batch_module._parse_file = stuck
+    try:
+        return read_batch(batch, keep_provenance, time_limit)
+    finally:
+        batch_module._parse_file = original
+
+
+def reader_stuck_beyond_the_alarm(batch: list[tuple[str, str]], keep_provenance: bool, time_limit: float):
+    """As if reading a file named stuck* sat in one C call that never returns: the alarm is blocked,
+    so only the reading process's watchdog can end it."""
+    if any(name.startswith("stuck") for _, name in batch):
+        with limits.time_limit(time_limit):
+            signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGALRM})
+            time.sleep(3600)
+    return read_batch(batch, keep_provenance, time_limit)
+
+
+def within(seconds: float, work):  # type: ignore[no-untyped-def]
+    """``work()``, failing the test (not hanging it) when it takes longer than ``seconds``."""
+    outcome: dict[str, object] = {}
+
+    def run() -> None:
+        try:
+            outcome["value"] = work()
+        except BaseException as exc:
+            outcome["error"] = exc
+
+    thread = threading.Thread(target=run, daemon=True)
+    thread.start()
+    thread.join(seconds)
+    assert not thread.is_alive(), f"still running after {seconds:g} s: the time limit was not enforced"
+    if "error" in outcome:
+        raise outcome["error"]  # type: ignore[misc]
+    return outcome["value"]
+
+
+@pytest.fixture
+def with_a_hanging_file(tmp_path: Path) -> list[tuple[str, str]]:
+    for name in ("a.md", "hang.md", "stuck.md", "z.md"):
+        shutil.copy(EXAMPLES / SEED, tmp_path / name)
+    return list(iter_input_files([tmp_path]))
+
+
+def test_a_file_that_never_finishes_becomes_an_error_row_on_the_cluster(client, with_a_hanging_file) -> None:
+    files = [item for item in with_a_hanging_file if item[1] != "stuck.md"]
+    reader = functools.partial(reader_stuck_on_hang_files, time_limit=0.5)
+    forms = within(60, lambda: concat_forms(read_batches_on_cluster(client, batches(files, 3), reader=reader)))
+    assert list(forms.projects["source_file"]) == ["a.md", "z.md"]
+    assert forms.errors[["source_file", "error"]].to_dict("records") == [
+        {"source_file": "hang.md", "error": "reading took longer than 0.5 s (the time limit); the file was not read"}]
+
+
+def test_a_file_the_alarm_cannot_stop_ends_its_reading_process_and_only_itself(client, with_a_hanging_file,
+                                                                               tmp_path: Path) -> None:
+    from budgetlib.read.cluster import time_limit_error
+
+    reader = functools.partial(reader_stuck_beyond_the_alarm, time_limit=0.5)
+    files = [item for item in with_a_hanging_file if item[1] != "hang.md"]
+    written: list[dict] = []
+    # the batch, then the file alone: each ended OVERRUN_GRACE after its limit
+    counts = within(90, lambda: write_parts_on_cluster(client, batches(files, 3), tmp_path / "out", reader=reader,
+                                                      files=written))
+    assert (counts["projects"], counts["errors"]) == (2, 1)
+    errors = pd.read_parquet(tmp_path / "out" / "errors.parquet")
+    assert errors[["source_file", "error"]].to_dict("records") == [
+        {"source_file": "stuck.md", "error": time_limit_error(0.5)}]
+    assert time_limit_error(0.5) == "reading took longer than 0.5 s (the time limit); the file was not read"
+    assert {entry["path"] for entry in written} == {f"{name}.parquet/part-000000.parquet" for name in schema.FORM_TABLES}
+
+
+def test_parse_on_a_scheduler_keeps_the_time_limit(client, tmp_path: Path, capsys) -> None:
+    forms = tmp_path / "forms"
+    forms.mkdir()
+    shutil.copy(EXAMPLES / SEED, forms / "good.md")
+    seed = (EXAMPLES / SEED).read_text(encoding="utf-8")
+    (forms / "slow.md").write_text(seed + "\n\n" + "| 甲 | 乙 | 丙 | 丁 |\n" * 40_000, encoding="utf-8")  # > 1 s to read
+    status = cli_main(["parse", str(forms), "--out", str(tmp_path / "out"), "--scheduler", client.scheduler.address,
+                       "--time-limit", "0.3", "--format", "csv"])
+    assert status == 1
+    assert "slow.md: reading took longer than 0.3 s (the time limit); the file was not read" in capsys.readouterr().err
+    projects = pd.read_csv(tmp_path / "out" / "projects.csv", encoding="utf-8-sig")
+    assert list(projects["source_file"]) == ["good.md"]

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import sys
 
+from budgetlib.display import visible
 from budgetlib.read import read_forms
 from budgetlib.scoring.actuals import ActualsSheetError, overwrite_problem, template_rows, write_actuals_template
 
@@ -36,13 +37,14 @@ def run(args: argparse.Namespace) -> int:
         print(f"budgetlib actuals-template: {error}", file=sys.stderr)
         return 2
     rows = template_rows(forms)
-    print(f"{len(rows)} indicators of {rows['form_id'].nunique()} forms written to {path}")
+    print(f"{len(rows)} indicators of {rows['form_id'].nunique()} forms written to {visible(path)}")
     without = sorted(set(forms.projects["form_id"]) - set(rows["form_id"]))
     if without:
-        print(f"{len(without)} form(s) have no annual indicators: {', '.join(without)}", file=sys.stderr)
+        print(f"{len(without)} form(s) have no annual indicators: {', '.join(map(visible, without))}",
+              file=sys.stderr)
     if len(forms.errors):
         print(f"{len(forms.errors)} file(s) could not be read:", file=sys.stderr)
         for row in forms.errors.itertuples():
-            print(f"  {row.source_file}: {row.error}", file=sys.stderr)
+            print(f"  {visible(row.source_file)}: {visible(row.error)}", file=sys.stderr)
         return 1
     return 0

@@ -12,6 +12,7 @@ import sys
 import pandas as pd
 
 from budgetlib.analysis.review import CHECKS, ReviewConfig, review
+from budgetlib.display import visible
 from budgetlib.read import read_forms
 from budgetlib.schema import SEVERITIES
 
@@ -39,13 +40,14 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def format_findings(findings: pd.DataFrame) -> str:
-    """The findings as text, grouped by form: one line per finding, with its location."""
+    """The findings as text, grouped by form: one line per finding, with its location (texts from the
+    forms with their invisible characters escaped, so that each stays on its line)."""
     lines: list[str] = []
     for form_id, group in findings.groupby("form_id", sort=False):
-        lines.append(str(form_id))
+        lines.append(visible(form_id))
         for row in group.itertuples():
-            lines.append(f"  {row.check_id:<4} {row.severity:<7} {row.dimension}  {row.message}")
-            lines.append(f"       at {row.location}")
+            lines.append(f"  {row.check_id:<4} {row.severity:<7} {row.dimension}  {visible(row.message)}")
+            lines.append(f"       at {visible(row.location)}")
         lines.append("")
     return "\n".join(lines)
 
@@ -73,5 +75,5 @@ def run(args: argparse.Namespace) -> int:
     if len(forms.errors):
         print(f"{len(forms.errors)} file(s) could not be read:", file=sys.stderr)
         for row in forms.errors.itertuples():
-            print(f"  {row.source_file}: {row.error}", file=sys.stderr)
+            print(f"  {visible(row.source_file)}: {visible(row.error)}", file=sys.stderr)
     return 1 if has_error or len(forms.errors) else 0

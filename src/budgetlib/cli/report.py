@@ -5,13 +5,16 @@ from __future__ import annotations
 import argparse
 import sys
 
+from budgetlib.display import visible
+
 
 def register(sub: argparse._SubParsersAction) -> None:
     parser = sub.add_parser(
         "report", help="build the report notebooks and HTML pages for forms",
         description="Parse forms once, then run the report notebooks (papermill): a project report per form, "
                     "an annual report per department and one overall, each as an executed .ipynb and an HTML "
-                    "page without code, and DIR/index.html linking them all.")
+                    "page without code, and DIR/index.html linking them all. DIR changes only when the batch is "
+                    "complete (a manifest, budgetlib-manifest.json, lists every report and file); one run at a time.")
     parser.add_argument("paths", nargs="+", metavar="PATH", help="form files or folders of forms")
     parser.add_argument("--out", required=True, metavar="DIR", help="output folder")
     parser.add_argument("--year", type=int, metavar="Y", help="only forms of this fiscal year")
@@ -22,7 +25,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     parser.add_argument("--notebooks", metavar="DIR", help="folder of the report notebooks (default: the project's)")
     parser.add_argument("--no-progress", action="store_true", help="no progress bar")
     parser.add_argument("--only-failed", action="store_true",
-                        help="re-run only the reports that failed in the last batch written to DIR")
+                        help="run again only the reports that DIR's manifest shows as failed, missing, changed or "
+                             "made from other inputs; keep the others")
     parser.set_defaults(handler=run)
 
 
@@ -30,6 +34,7 @@ def run(args: argparse.Namespace) -> int:
     if args.jobs < 1:
         print("--jobs must be at least 1", file=sys.stderr)
         return 2
+    from budgetlib.outdir import OutputFolderError
     from budgetlib.report import run_reports
 
     try:
@@ -37,17 +42,27 @@ def run(args: argparse.Namespace) -> int:
             args.paths, args.out, fiscal_year=args.year, department=args.department, jobs=args.jobs,
             timeout=args.timeout, notebooks_dir=args.notebooks, progress=not args.no_progress,
             only_failed=args.only_failed)
-    except FileNotFoundError as exc:
-        print(str(exc), file=sys.stderr)
+    except (FileNotFoundError, OutputFolderError) as exc:
+        print(visible(exc), file=sys.stderr)
         return 2
+    except OSError as exc:
+        print(f"could not write the reports ({visible(exc)}); {visible(args.out)} was left as it was", file=sys.stderr)
+        return 1
     done = len(result.outcomes) - len(result.failures)
-    print(f"{done} of {len(result.outcomes)} reports written; open {result.out / 'index.html'}")
+    index = visible(result.out / "index.html")
+    if result.rerun is None:
+        print(f"{done} of {len(result.outcomes)} reports written; open {index}")
+    else:
+        kept = len(result.outcomes) - result.rerun
+        rerun_ok = result.rerun - len(result.failures)
+        print(f"{rerun_ok} of {result.rerun} reports run again, {kept} kept as the last run left them: "
+              f"{done} of {len(result.outcomes)} reports complete; open {index}")
     if result.failures:
         print(f"{len(result.failures)} report(s) failed:", file=sys.stderr)
         for outcome in result.failures:
-            print(f"  {outcome.job.stem}: {outcome.error}", file=sys.stderr)
+            print(f"  {outcome.job.stem}: {visible(outcome.error)}", file=sys.stderr)
     if result.read_errors:
         print(f"{len(result.read_errors)} file(s) could not be read:", file=sys.stderr)
         for row in result.read_errors:
-            print(f"  {row['source_file']}: {row['error']}", file=sys.stderr)
+            print(f"  {visible(row['source_file'])}: {visible(row['error'])}", file=sys.stderr)
     return result.exit_status

@@ -37,7 +37,7 @@ from budgetlib.read.files import (
     skip_reason,
     text_name,
 )
-from budgetlib.read.local import read_batches, read_batches_parallel, read_form, read_forms
+from budgetlib.read.local import read_batches, read_batches_parallel, read_form, read_forms, read_listing
 
 __all__ = [
     "DEFAULT_BATCH_FILES",
@@ -62,6 +62,7 @@ __all__ = [
     "read_batches_parallel",
     "read_form",
     "read_forms",
+    "read_listing",
     "skip_reason",
     "text_name",
 ]

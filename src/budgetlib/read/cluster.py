@@ -19,6 +19,19 @@ A batch that fails on its worker (an exception, or a worker that died — Dask r
 worker died before giving up with ``KilledWorker``) is read again file by file, so one bad file costs
 only itself: it becomes an ``errors`` row.
 
+**The time limit.** A Dask worker runs its tasks in threads, where no ``SIGALRM`` can be delivered, so
+the per-file time limit of :mod:`budgetlib.limits` cannot work there. Each worker thread therefore
+reads in a child process of its own (:class:`ReadingProcess`, started on first use and kept for the
+next batches), in whose main thread the limit works exactly as in a local parse: a file that runs
+over becomes the same ``errors`` row, and the rest of its batch is read. Should the alarm not stop a
+file (a C call that never returns), the child's watchdog ends the child :data:`OVERRUN_GRACE` seconds
+after the limit; the batch is then read file by file, and that file alone becomes an ``errors`` row
+with the time-limit message. The other way, a client-side timeout on each task, was not taken: the
+client cannot tell when a task starts running (it waits in the worker's queue first), and a
+cancelled task goes on running in its thread, so the worker stays busy with the file for ever. A
+child costs a process start (about 1.5 s, once per worker thread) and its memory, and a batch's
+tables cross one more pipe (with Parquet parts only their row counts do: the child writes them).
+
 :func:`submit_notebooks` runs any picklable callable over a list of argument tuples on the cluster
 (the report runner's one-report function, for instance), bounded and failure-tolerant in the same way.
 
@@ -28,18 +41,26 @@ module imports without it, and ``budgetlib parse`` without ``--scheduler`` never
 
 from __future__ import annotations
 
+import atexit
 import logging
 import os
+import pickle
+import subprocess
+import sys
+import threading
+import time
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
+from functools import partial
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
-from budgetlib import schema
+from budgetlib import limits, schema
 from budgetlib.forms import Forms, concat_forms, error_forms
-from budgetlib.output import prepare_parts, write_part
-from budgetlib.read.batch import WORKER_DIED, Batch, BatchReader, read_batch
+from budgetlib.outdir import file_record
+from budgetlib.output import part_path, prepare_parts, write_part
+from budgetlib.read.batch import WORKER_DIED, Batch, BatchReader, prepare_reading_process, read_batch
 
 log = logging.getLogger(__name__)
 
@@ -96,49 +117,64 @@ def _absolute(work: Sequence[Batch]) -> list[Batch]:
     return [[(os.path.abspath(path), name) for path, name in batch] for batch in work]
 
 
+def _batch_reader(reader: BatchReader | None, time_limit: float | None) -> BatchReader:
+    """The reader of one batch: ``reader``, or :func:`read_batch` with the time limit."""
+    return reader if reader is not None else partial(read_batch, time_limit=time_limit)
+
+
 def read_batches_on_cluster(
     client: Any, work: Sequence[Batch], *, keep_provenance: bool = True, max_in_flight: int | None = None,
-    reader: BatchReader = read_batch,
+    reader: BatchReader | None = None, time_limit: float | None = limits.TIME_LIMIT,
 ) -> Iterator[Forms]:
     """The tables of every batch, read on the cluster and yielded in input order.
 
     At most ``max_in_flight`` batches (default: twice the cluster's worker threads) are submitted or
-    held at once. ``reader`` reads one batch (a picklable module-level function).
+    held at once. ``reader`` reads one batch (a picklable module-level function; default
+    :func:`read_batch` with ``time_limit`` a file). Every batch is read in a worker's reading process
+    (see the module), so that the time limit holds.
     """
+    read = _batch_reader(reader, time_limit)
     limit = max_in_flight or 2 * worker_threads(client)
     pending = deque(_absolute(work))
     running: deque[tuple[Batch, Any]] = deque()
     while pending or running:
         while pending and len(running) < limit:
             batch = pending.popleft()
-            running.append((batch, client.submit(reader, batch, keep_provenance, pure=False)))
+            running.append((batch, client.submit(in_reading_process, read, batch, keep_provenance, pure=False)))
         batch, future = running.popleft()
         try:
             forms = future.result()
         except Exception as exc:
             log.warning("a batch of %d files failed on the cluster (%s); reading its files one by one",
                         len(batch), _describe(exc))
-            forms = _read_file_by_file(client, batch, keep_provenance, reader)
+            forms = _read_file_by_file(client, batch, keep_provenance, read)
         yield forms
 
 
 def write_parts_on_cluster(
     client: Any, work: Sequence[Batch], out: str | os.PathLike[str], *, keep_provenance: bool = True,
-    max_in_flight: int | None = None, reader: BatchReader = read_batch,
+    max_in_flight: int | None = None, reader: BatchReader | None = None,
+    time_limit: float | None = limits.TIME_LIMIT, files: list[dict[str, Any]] | None = None,
 ) -> dict[str, int]:
     """Read every batch on the cluster, each worker writing its batch as Parquet parts into ``out``
     (which the workers must see at the same path); returns each table's row count.
 
     Parts left in ``out`` by an earlier run are removed first. At most ``max_in_flight`` batches
-    (default: twice the worker threads) are submitted at once.
+    (default: twice the worker threads) are submitted at once. ``files``, when given, receives the
+    manifest entry of every part written (path under ``out``, size, SHA-256: computed where the part
+    was written, so that the client never reads the parts back).
     """
     from distributed import as_completed
 
+    read = _batch_reader(reader, time_limit)
     folder = os.path.abspath(out)
     Path(folder).mkdir(parents=True, exist_ok=True)
     prepare_parts(folder)
+    written_files = files if files is not None else []
     if not work:  # still one (empty) part per table, so that every table can be read back
-        return write_part(Forms(), folder, 0)
+        counts, records = _write_part_here(Forms(), folder, 0)
+        written_files.extend(records)
+        return counts
     limit = max_in_flight or 2 * worker_threads(client)
     pending = deque(enumerate(_absolute(work)))
     counts = dict.fromkeys(schema.FORM_TABLES, 0)
@@ -146,7 +182,8 @@ def write_parts_on_cluster(
 
     def submit_next(done: Any) -> None:
         part, batch = pending.popleft()
-        future = client.submit(_read_and_write_part, reader, batch, keep_provenance, folder, part, pure=False)
+        future = client.submit(in_reading_process, _read_and_write_part, read, batch, keep_provenance, folder, part,
+                               pure=False)
         in_flight[future] = (part, batch)
         done.add(future)
 
@@ -156,13 +193,14 @@ def write_parts_on_cluster(
     for future in completed:
         part, batch = in_flight.pop(future)
         try:
-            written = future.result()
+            written, records = future.result()
         except Exception as exc:
             log.warning("part %d (%d files) failed on the cluster (%s); reading its files one by one",
                         part, len(batch), _describe(exc))
-            written = write_part(_read_file_by_file(client, batch, keep_provenance, reader), folder, part)
+            written, records = _write_part_here(_read_file_by_file(client, batch, keep_provenance, read), folder, part)
         for name, rows in written.items():
             counts[name] += rows
+        written_files.extend(records)
         future.release()
         if pending:
             submit_next(completed)
@@ -171,34 +209,205 @@ def write_parts_on_cluster(
 
 def _read_and_write_part(
     reader: BatchReader, batch: Batch, keep_provenance: bool, out: str, part: int
-) -> dict[str, int]:
-    """On a worker: read a batch and write it as part ``part``."""
-    return write_part(reader(batch, keep_provenance), out, part)
+) -> tuple[dict[str, int], list[dict[str, Any]]]:
+    """In a worker's reading process: read a batch and write it as part ``part``."""
+    return _write_part_here(reader(batch, keep_provenance), out, part)
+
+
+def _write_part_here(forms: Forms, out: str, part: int) -> tuple[dict[str, int], list[dict[str, Any]]]:
+    """Write part ``part`` of every table; its row counts and the manifest entries of its files."""
+    counts = write_part(forms, out, part)
+    root = Path(out)
+    return counts, [file_record(part_path(root, name, part), root, table=name, rows=counts[name])
+                    for name in schema.FORM_TABLES]
 
 
 def _read_file_by_file(client: Any, batch: Batch, keep_provenance: bool, reader: BatchReader) -> Forms:
     """A failed batch read again one file per task, so that only the file that fails is lost."""
-    futures = [client.submit(reader, [item], keep_provenance, pure=False) for item in batch]
+    futures = [client.submit(in_reading_process, reader, [item], keep_provenance, pure=False) for item in batch]
     parts: list[Forms] = []
     for (_, name), future in zip(batch, futures, strict=True):
         try:
             parts.append(future.result())
         except Exception as exc:
-            dead = _is_worker_death(exc)
-            parts.append(error_forms(name, "E_WORKER_DIED" if dead else "E_FORM_FAILED",
-                                     _describe(exc) if dead else
-                                     f"reading failed on the cluster: {type(exc).__name__}: {exc}"))
+            parts.append(error_forms(name, *_file_error(exc)))
     return concat_forms(parts)
+
+
+def _file_error(exc: BaseException) -> tuple[str, str]:
+    """The ``errors`` code and text of a file whose own task failed."""
+    if isinstance(exc, ReadingTimedOut):
+        return "E_TIME_LIMIT", str(exc)
+    if _is_worker_death(exc):
+        return "E_WORKER_DIED", WORKER_DIED
+    return "E_FORM_FAILED", f"reading failed on the cluster: {type(exc).__name__}: {exc}"
 
 
 def _is_worker_death(exc: BaseException) -> bool:
     from distributed import KilledWorker
 
-    return isinstance(exc, KilledWorker)
+    return isinstance(exc, (KilledWorker, ReadingProcessDied))
 
 
 def _describe(exc: BaseException) -> str:
     return WORKER_DIED if _is_worker_death(exc) else f"{type(exc).__name__}: {exc}"
+
+
+# ----------------------------------------------------------------------------------------------
+# the reading processes of a worker
+
+
+OVERRUN_GRACE = 2.0
+"""Seconds a file may run past its time limit (its alarm not having stopped it) before its reading
+process is ended."""
+
+
+def time_limit_error(seconds: float) -> str:
+    """The ``errors`` text of a file that ran out of time (the text a local parse gives)."""
+    return f"reading {limits.TimeLimitExceeded(seconds)} (the time limit); the file was not read"
+
+
+class ReadingTimedOut(RuntimeError):
+    """A file ran past its time limit and the alarm did not stop it: its reading process was ended."""
+
+    def __init__(self, seconds: float) -> None:
+        super().__init__(time_limit_error(seconds))
+        self.seconds = seconds
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (type(self), (self.seconds,))
+
+
+class ReadingProcessDied(RuntimeError):
+    """The reading process of a worker stopped before it answered (killed, out of memory, a crash)."""
+
+
+_CHILD_CODE = "from budgetlib.read.cluster import serve_reading_requests; serve_reading_requests()"
+
+
+class ReadingProcess:
+    """A child process that runs reading calls in its main thread, where the time limit works.
+
+    One per worker thread (:func:`in_reading_process`); calls go as pickles over its standard input
+    and the answers come back over its standard output (what the called code prints goes to standard
+    error). It inherits the worker's module path, so it can import what the worker can.
+    """
+
+    def __init__(self) -> None:
+        env = dict(os.environ)
+        env["PYTHONPATH"] = os.pathsep.join(path for path in sys.path if path)
+        self.process = subprocess.Popen([sys.executable, "-c", _CHILD_CODE], stdin=subprocess.PIPE,
+                                        stdout=subprocess.PIPE, env=env)
+
+    def call(self, function: Callable[..., Any], *args: Any) -> Any:
+        """``function(*args)`` in the child: its result, or its exception raised here;
+        :class:`ReadingTimedOut` or :class:`ReadingProcessDied` when the child ended."""
+        stdin, stdout = self.process.stdin, self.process.stdout
+        assert stdin is not None and stdout is not None
+        try:
+            pickle.dump((function, args), stdin, protocol=pickle.HIGHEST_PROTOCOL)
+            stdin.flush()
+            status, value = pickle.load(stdout)
+        except (OSError, EOFError, pickle.UnpicklingError):
+            self.close()
+            raise ReadingProcessDied(f"the reading process stopped (exit status {self.process.returncode})") from None
+        if status == "timeout":
+            self.close()
+            raise ReadingTimedOut(value)
+        if status == "error":
+            raise value
+        return value
+
+    @property
+    def alive(self) -> bool:
+        return self.process.poll() is None
+
+    def close(self) -> None:
+        """End the child: its input closed (it stops when idle), killed if it does not."""
+        for stream in (self.process.stdin, self.process.stdout):
+            if stream is not None:
+                stream.close()
+        try:
+            self.process.wait(timeout=2)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            self.process.wait()
+
+
+_processes: dict[int, ReadingProcess] = {}
+_processes_lock = threading.Lock()
+
+
+def in_reading_process(function: Callable[..., Any], *args: Any) -> Any:
+    """On a worker: ``function(*args)`` in this thread's reading process (started if need be)."""
+    key = threading.get_ident()
+    with _processes_lock:
+        child = _processes.get(key)
+        if child is None or not child.alive:
+            child = _processes[key] = ReadingProcess()
+    try:
+        return child.call(function, *args)
+    finally:
+        if not child.alive:
+            with _processes_lock:
+                if _processes.get(key) is child:
+                    del _processes[key]
+
+
+@atexit.register
+def _close_reading_processes() -> None:
+    with _processes_lock:
+        children = list(_processes.values())
+        _processes.clear()
+    for child in children:
+        child.close()
+
+
+def serve_reading_requests() -> None:
+    """The reading process's main loop: answer calls until the input ends (see :class:`ReadingProcess`).
+
+    A watchdog thread ends the process when a time limit in force has been overrun by
+    :data:`OVERRUN_GRACE` seconds (saying so first), and when the worker that started it is gone.
+    """
+    answers = os.fdopen(os.dup(1), "wb")
+    os.dup2(2, 1)  # what the called code prints must not mix with the answers
+    requests = os.fdopen(os.dup(0), "rb")
+    prepare_reading_process()
+    sending = threading.Lock()
+    threading.Thread(target=_watchdog, args=(answers, sending, os.getppid()), daemon=True).start()
+    while True:
+        try:
+            function, args = pickle.load(requests)
+        except EOFError:
+            return
+        try:
+            answer: tuple[str, Any] = ("ok", function(*args))
+        except Exception as exc:
+            answer = ("error", exc)
+        with sending:
+            _send(answers, answer)
+
+
+def _send(answers: IO[bytes], answer: tuple[str, Any]) -> None:
+    try:
+        data = pickle.dumps(answer, protocol=pickle.HIGHEST_PROTOCOL)
+    except Exception as exc:  # an exception or result that does not pickle: say what it was
+        value = answer[1]
+        data = pickle.dumps(("error", RuntimeError(f"{type(value).__name__}: {value} (not picklable: {exc})")))
+    answers.write(data)
+    answers.flush()
+
+
+def _watchdog(answers: IO[bytes], sending: threading.Lock, parent: int) -> None:
+    while True:
+        time.sleep(0.2)
+        if os.getppid() != parent:
+            os._exit(1)
+        seconds = limits.overdue(OVERRUN_GRACE)
+        if seconds is not None:
+            with sending:
+                _send(answers, ("timeout", seconds))
+                os._exit(3)
 
 
 def submit_notebooks(

@@ -27,7 +27,7 @@ from budgetlib import limits
 from budgetlib.analysis.review import with_cross_form_findings
 from budgetlib.forms import Forms, concat_forms, error_forms
 from budgetlib.read.batch import WORKER_DIED, Batch, BatchReader, prepare_reading_process, read_batch
-from budgetlib.read.files import InputFile, Paths, batches, default_batch_files, list_inputs
+from budgetlib.read.files import InputFile, Listing, Paths, batches, default_batch_files, list_inputs
 
 log = logging.getLogger(__name__)
 
@@ -48,7 +48,18 @@ def read_forms(
     form: hidden, lock, temporary and system files, other formats; see :mod:`budgetlib.read.files`).
     ``findings`` holds checks C1–C16 of each form and the cross-form checks C17–C19 over all of them.
     """
-    listing = list_inputs(paths)
+    return read_listing(list_inputs(paths), keep_provenance=keep_provenance, jobs=jobs, time_limit=time_limit)
+
+
+def read_listing(
+    listing: Listing,
+    *,
+    keep_provenance: bool = True,
+    jobs: int = 1,
+    time_limit: float | None = limits.TIME_LIMIT,
+) -> Forms:
+    """:func:`read_forms` of files already listed (for a caller that also needs the list: a report batch
+    records what its inputs were): the files read, the skipped ones and unlisted folders as rows."""
     read = read_batches(listing.files, keep_provenance=keep_provenance, jobs=jobs, time_limit=time_limit)
     return with_cross_form_findings(concat_forms([listing.tables(), *read]))
 

@@ -5,14 +5,24 @@ is restricted to one department, when the overall report would repeat it), and o
 report when the batch holds self-evaluations. Output names are slugs
 made from the data (project names, departments), so they are built to be harmless whatever the
 data holds: only letters, digits (any script, so Chinese names stay readable) and ``-``; never
-``/``, ``\\``, ``..``, a leading dot or dash; capped in length; unique within a batch; and the final
-path is checked to lie inside the output folder.
+``/``, ``\\``, ``..``, a leading dot or dash; capped in length; and the final path is checked to lie
+inside the output folder.
+
+A report's name depends only on its own data, never on the run's filters (``--year``,
+``--department``) nor on the order of the forms: names are made unique over every form of the batch
+before any filter is applied, and two forms whose names would be the same get the department's name
+and, if that is not enough, a digest of their ``form_id`` (``…-2020-declaration-新洲区大数据中心``,
+``…-1a2b3c4d``). So a run for one department writes exactly the pages a run for all would write for
+that department, under the same names, and never another department's.
 """
 
 from __future__ import annotations
 
+import hashlib
 import re
 import unicodedata
+from collections import Counter
+from collections.abc import Hashable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -24,6 +34,10 @@ from budgetlib.schema import SEVERITIES
 
 MAX_SLUG_CHARS = 60
 """Characters of a slug before its uniqueness suffix (60 CJK characters are 180 bytes in UTF-8)."""
+
+MAX_NAME_BYTES = 200
+"""Bytes of a report's file name before its suffix, uniqueness suffixes included (file systems allow
+255; ``.ipynb`` and a temporary ``.tmp`` come on top)."""
 
 _NOT_WORD = re.compile(r"[^\w]+", re.UNICODE)
 _WINDOWS_RESERVED = {"con", "prn", "aux", "nul", *(f"com{i}" for i in range(10)), *(f"lpt{i}" for i in range(10))}
@@ -69,13 +83,32 @@ def slugify(text: object, fallback: str = "report") -> str:
     return slug
 
 
-def _unique(slug: str, taken: set[str]) -> str:
-    candidate, counter = slug, 2
-    while candidate in taken:
-        candidate = f"{slug}-{counter}"
-        counter += 1
-    taken.add(candidate)
-    return candidate
+def distinct_names(bases: Iterable[tuple[Hashable, str, str | None]]) -> dict[Hashable, str]:
+    """Unique, order-independent names from ``(key, base slug, hint)``: a base no other key shares is
+    the name; bases that several keys share get the hint's slug (the department, for a project), and
+    where that still leaves them equal, the first eight hex digits of the SHA-256 of the key.
+
+    >>> distinct_names([("a#0", "x-2020", "甲局"), ("b#0", "x-2020", "乙局"), ("c#0", "y-2020", "甲局")])
+    {'a#0': 'x-2020-甲局', 'b#0': 'x-2020-乙局', 'c#0': 'y-2020'}
+    """
+    items = list(bases)
+    shared = Counter(base for _, base, _ in items)
+    hinted = {key: base if shared[base] == 1 else _fit(base, slugify(hint, fallback="")) for key, base, hint in items}
+    still = Counter(hinted.values())
+    return {key: name if still[name] == 1 else _fit(name, _digest(key)) for key, name in hinted.items()}
+
+
+def _fit(base: str, suffix: str) -> str:
+    """``base-suffix`` in at most :data:`MAX_NAME_BYTES` bytes of UTF-8 (the base shortened)."""
+    if not suffix:
+        return base
+    while len(f"{base}-{suffix}".encode()) > MAX_NAME_BYTES and len(base) > 1:
+        base = base[:-1].rstrip("-")
+    return f"{base}-{suffix}"
+
+
+def _digest(key: Hashable) -> str:
+    return hashlib.sha256(str(key).encode("utf-8", "backslashreplace")).hexdigest()[:8]
 
 
 def confined(out: Path, stem: str, suffix: str) -> Path:
@@ -112,6 +145,7 @@ def plan_reports(
         errors=projects["form_id"].map(counts["error"]) if counts is not None else None,
         warnings=projects["form_id"].map(counts["warning"]) if counts is not None else None,
     )
+    names = _Names.of(projects)
     chosen = projects
     if fiscal_year is not None:
         chosen = chosen[chosen["fiscal_year"] == fiscal_year]
@@ -119,31 +153,62 @@ def plan_reports(
         chosen = chosen[(chosen["department"] == department) | (chosen["department_code"] == department)]
     chosen = chosen.sort_values(["department", "fiscal_year", "project_name", "form_id"], kind="stable",
                                 na_position="last")
-    taken: set[str] = set()
-    jobs = [_project_job(row, data_dir, taken) for row in chosen.to_dict("records")]
+    jobs = [_project_job(row, data_dir, names.forms[row["form_id"]]) for row in chosen.to_dict("records")]
     if department is None and len(chosen):
-        jobs.append(_annual_job(chosen, data_dir, fiscal_year, None, taken))
+        jobs.append(_annual_job(chosen, data_dir, fiscal_year, None, names))
     for name in sorted({d for d in chosen["department"].dropna()}):
         part = chosen[chosen["department"] == name]
-        jobs.append(_annual_job(part, data_dir, fiscal_year, name, taken))
+        jobs.append(_annual_job(part, data_dir, fiscal_year, name, names))
     if (chosen["form_type"] == "self_evaluation").any():
-        jobs.append(_attainment_job(chosen, data_dir, fiscal_year, department, taken))
+        jobs.append(_attainment_job(chosen, data_dir, fiscal_year, department, names))
     return jobs
 
 
+@dataclass(frozen=True)
+class _Names:
+    """The names of a batch's reports, made over all its forms before any filter."""
+
+    forms: dict[Hashable, str]
+    """Project report slug by ``form_id``."""
+    departments: dict[Hashable, str]
+    """Slug by department name (None: all departments)."""
+
+    @classmethod
+    def of(cls, projects: pd.DataFrame) -> _Names:
+        rows = projects[["form_id", "project_name", "fiscal_year", "form_type", "department"]].to_dict("records")
+        forms = distinct_names((row["form_id"], _project_base(row), _text(row["department"])) for row in rows)
+        departments = sorted({d for d in projects["department"].dropna()})
+        slugs = distinct_names([(None, ALL_DEPARTMENTS, None),
+                                *((name, slugify(name, fallback="department"), None) for name in departments)])
+        return cls(forms, slugs)
+
+    def period(self, kind: str, department: str | None, fiscal_year: int | None) -> str:
+        """``annual-<department>-<year>`` (or ``indicator-attainment-…``): the year always kept whole."""
+        who = self.departments.get(department) or slugify(department, fallback="department")
+        return _fit(slugify(f"{kind}-{who}"), str(fiscal_year or "all-years"))
+
+
+ALL_DEPARTMENTS = "all-departments"
+
+
+def _project_base(row: dict[str, Any]) -> str:
+    parts = (_text(row["project_name"]), _int_or_none(row["fiscal_year"]), row["form_type"])
+    return slugify("-".join(str(p) for p in parts if p is not None), fallback=slugify(row["form_id"]))
+
+
 def _attainment_job(
-    part: pd.DataFrame, data_dir: str, fiscal_year: int | None, department: str | None, taken: set[str]
+    part: pd.DataFrame, data_dir: str, fiscal_year: int | None, department: str | None, names: _Names
 ) -> ReportJob:
     """One indicator-attainment report per batch (its self-evaluations: scores, grades, targets and
     actuals), listed with the annual reports since it covers the same scope."""
-    annual = _annual_job(part, data_dir, fiscal_year, department, set())
-    slug = _unique(slugify(f"indicator-attainment-{department or 'all-departments'}-{fiscal_year or 'all-years'}"),
-                   taken)
+    annual = _annual_job(part, data_dir, fiscal_year, department, names)
+    named = sorted({d for d in part["department"].dropna()})
+    who = named[0] if department is not None and len(named) == 1 else department  # by name, even if given by code
     evaluations = part[part["form_type"] == "self_evaluation"]
     return ReportJob(
         kind="annual",
         notebook="indicator_attainment.ipynb",
-        stem=f"annual/{slug}",
+        stem=f"annual/{names.period('indicator-attainment', who, fiscal_year)}",
         title=annual.title.replace("年度报告", "指标完成情况"),
         parameters=annual.parameters,
         summary={**annual.summary, "forms": len(evaluations),
@@ -167,12 +232,9 @@ def _counts_total(values: pd.Series) -> int | None:
     return None if values.isna().all() else int(values.fillna(0).sum())
 
 
-def _project_job(row: dict[str, Any], data_dir: str, taken: set[str]) -> ReportJob:
+def _project_job(row: dict[str, Any], data_dir: str, slug: str) -> ReportJob:
     name = _text(row["project_name"])
     year = _int_or_none(row["fiscal_year"])
-    base = slugify("-".join(str(p) for p in (name, year, row["form_type"]) if p is not None),
-                   fallback=slugify(row["form_id"]))
-    slug = _unique(base, taken)
     return ReportJob(
         kind="project",
         notebook="project_report.ipynb",
@@ -193,12 +255,11 @@ def _project_job(row: dict[str, Any], data_dir: str, taken: set[str]) -> ReportJ
 
 
 def _annual_job(
-    part: pd.DataFrame, data_dir: str, fiscal_year: int | None, department: str | None, taken: set[str]
+    part: pd.DataFrame, data_dir: str, fiscal_year: int | None, department: str | None, names: _Names
 ) -> ReportJob:
     who = department or "全部部门"
     when = f"{fiscal_year}年度" if fiscal_year is not None else "全部年度"
-    base = slugify(f"annual-{department or 'all-departments'}-{fiscal_year or 'all-years'}")
-    slug = _unique(base, taken)
+    slug = names.period("annual", department, fiscal_year)
     budgets = part["current_year_budget_yuan"]
     return ReportJob(
         kind="annual",

@@ -15,6 +15,11 @@ Where the time of a batch goes and what was done about it (numbers in the README
 A report that fails (a cell raises, the child dies, a cell times out) is written anyway (the executed
 notebook shows where and why, papermill's error banner on top) and listed with its error in the
 index and on stderr; the other reports carry on.
+
+The batch writes into a staging folder, published into the output folder whole with a manifest when
+it is complete (:mod:`budgetlib.outdir`): a failed or killed batch leaves the folder as it was. The
+manifest lists every report with its status and inputs (:mod:`budgetlib.report.catalogue`), which is
+what ``--only-failed`` goes by.
 """
 
 from __future__ import annotations
@@ -36,10 +41,12 @@ from urllib.parse import quote
 
 from tqdm import tqdm
 
+from budgetlib.display import visible, visible_in_markup
 from budgetlib.formatting import format_money
+from budgetlib.outdir import OutputRun, files_under, now, output_run, publish, real_file
 from budgetlib.output import write_tables
-from budgetlib.read import read_forms
-from budgetlib.report import engine, papermill_plugin
+from budgetlib.read import list_inputs, read_listing, text_name
+from budgetlib.report import catalogue, engine, papermill_plugin
 from budgetlib.report.data import preload
 from budgetlib.report.html import notebook_to_html, render_index, warm_exporter
 from budgetlib.report.plan import ReportJob, confined, plan_reports
@@ -49,6 +56,11 @@ log = logging.getLogger(__name__)
 
 DEFAULT_TIMEOUT = 600.0
 """Seconds a single cell may run before its report is stopped and marked failed."""
+
+DATA_PARAMETER = "../data"
+"""The notebooks' ``data`` parameter in a batch: the batch's tables, relative to the notebook's own
+folder (``projects/``, ``annual/``; papermill runs each notebook there), so that an executed notebook
+finds its tables wherever the output folder is published, moved or opened."""
 
 
 @dataclass
@@ -70,6 +82,12 @@ class BatchResult:
     outcomes: list[ReportOutcome]
     read_errors: list[dict[str, Any]]
     seconds: dict[str, float]
+    pages: set[str] | None = None
+    """The report files (relative paths) the folder holds after the batch; None: not checked."""
+    rerun: int | None = None
+    """With ``only_failed``: how many reports were run again (the others were kept)."""
+    earlier: list[dict[str, Any]] = field(default_factory=list)
+    """Reports an earlier batch made that are not part of this one (their manifest entries)."""
 
     @property
     def failures(self) -> list[ReportOutcome]:
@@ -116,7 +134,7 @@ def run_report(job: ReportJob, notebooks_dir: str, out: str, timeout: float | No
             progress_bar=False,
             request_save_on_cell_execute=False,
             execution_timeout=timeout,
-            cwd=str(out_dir),
+            cwd=str(ipynb.parent),
         )
     except PapermillExecutionError as exc:
         error = f"{exc.ename}: {exc.evalue}".strip()
@@ -127,17 +145,31 @@ def run_report(job: ReportJob, notebooks_dir: str, out: str, timeout: float | No
     if nb is not None:
         mark = time.perf_counter()
         try:
-            page = notebook_to_html(nb, job.title)
-            html.write_text(page if error is None else mark_incomplete(page, error), encoding="utf-8")
+            page = visible_in_markup(notebook_to_html(nb, visible(job.title)))
+            _write_whole(html, page if error is None else mark_incomplete(page, error))
         except Exception as exc:
             error = error or f"HTML export failed: {type(exc).__name__}: {exc}"
         seconds["html"] = time.perf_counter() - mark
+    elif ipynb.exists():  # a notebook papermill could not finish writing is no audit log
+        ipynb.unlink()
     seconds["total"] = time.perf_counter() - started
     return ReportOutcome(job=job, ok=error is None, error=error, seconds=seconds)
 
 
+def _write_whole(path: Path, text: str) -> None:
+    """Write ``path`` under a temporary name, then rename it: a page is there complete or not at all."""
+    temporary = path.with_name(path.name + ".tmp")
+    try:
+        temporary.write_text(text, encoding="utf-8")
+        os.replace(temporary, path)
+    finally:
+        if temporary.exists():
+            temporary.unlink()
+
+
 FAILURES_FILE = "failures.json"
-"""Written in the output folder after every batch: the reports that failed, for ``--only-failed``."""
+"""Written in the output folder after every batch: the reports that failed (stem, title, error), for
+people and scripts; ``--only-failed`` goes by the manifest, which says more."""
 
 _INCOMPLETE_BANNER = (
     '<div style="border:3px solid #a00;padding:0.6em 1em;margin:1em 0;color:#a00;font-weight:bold">'
@@ -148,23 +180,16 @@ _INCOMPLETE_BANNER = (
 
 def mark_incomplete(page: str, error: str) -> str:
     """The page of a failed report with a banner at the top saying it is partial, and why."""
-    banner = _INCOMPLETE_BANNER.format(error=html_escape(error))
+    banner = _INCOMPLETE_BANNER.format(error=html_escape(visible(error)))
     at = page.find("<body")
     at = page.find(">", at) + 1 if at >= 0 else 0
     return page[:at] + banner + page[at:]
 
 
-def previous_failures(out: str | os.PathLike[str]) -> set[str] | None:
-    """Stems of the reports that failed in the last batch written to ``out`` (None: no record)."""
-    path = Path(out) / FAILURES_FILE
-    if not path.is_file():
-        return None
-    return {entry["stem"] for entry in json.loads(path.read_text(encoding="utf-8"))}
-
-
-def _write_failures(result: BatchResult) -> None:
+def _write_failures(result: BatchResult, folder: Path | None = None) -> None:
     failures = [{"stem": o.job.stem, "title": o.job.title, "error": o.error} for o in result.failures]
-    (result.out / FAILURES_FILE).write_text(json.dumps(failures, ensure_ascii=False, indent=1), encoding="utf-8")
+    text = json.dumps(failures, ensure_ascii=False, indent=1)
+    ((folder or result.out) / FAILURES_FILE).write_text(text, encoding="utf-8", errors="backslashreplace")
 
 
 # ----------------------------------------------------------------------------------------------
@@ -186,40 +211,42 @@ def run_reports(
     """Build every report for the forms under ``paths`` into ``out``.
 
     Writes ``out/data/*.parquet`` (the parsed tables), ``out/projects/*.ipynb|html`` (one per form),
-    ``out/annual/*.ipynb|html`` (one per department and one overall) and ``out/index.html``.
+    ``out/annual/*.ipynb|html`` (one per department and one overall), ``out/index.html`` and the
+    manifest, all at once when the batch is complete (see :mod:`budgetlib.outdir`).
     Never raises for a bad form or a failing report: see :attr:`BatchResult.failures` and
-    :attr:`BatchResult.read_errors`. ``only_failed`` re-runs just the reports that failed in the last
-    batch written to ``out`` (listed in ``out/failures.json``); the others keep their pages and stay in
-    the index.
+    :attr:`BatchResult.read_errors`. ``only_failed`` runs again just the reports the manifest of the
+    last batch shows as failed, missing, changed or made from other inputs
+    (:func:`budgetlib.report.catalogue.why_run`); the others keep their pages and stay in the index.
+    Reports of an earlier batch that are not part of this one (another department's) are left as
+    they are and listed apart. :class:`budgetlib.outdir.OutputFolderError` for a bad ``out`` or one
+    another run is writing to, before anything is read.
     """
     _refuse_inside_ipython()
     t0 = time.perf_counter()
-    out_dir = Path(out).resolve()
-    out_dir.mkdir(parents=True, exist_ok=True)
     notebooks = (Path(notebooks_dir) if notebooks_dir is not None else default_notebooks_dir()).resolve()
     if not (notebooks / "project_report.ipynb").is_file():
         raise FileNotFoundError(f"report notebooks not found in {notebooks} (give --notebooks DIR)")
-    forms = read_forms(list(paths))
-    data_dir = out_dir / "data"
-    write_tables(forms, data_dir, "parquet")
-    t_parse = time.perf_counter()
-    plan = plan_reports(forms.projects, str(data_dir.resolve()), fiscal_year=fiscal_year, department=department,
-                        findings=forms.findings)
-    full_plan = plan
-    if only_failed:
-        failed_before = previous_failures(out_dir) or set()
-        plan = [job for job in plan if job.stem in failed_before]
-    prewarm(data_dir)
-    t_warm = time.perf_counter()
-    outcomes = execute_plan(plan, notebooks, out_dir, jobs=jobs, timeout=timeout, progress=progress)
-    if only_failed:  # the reports not re-run succeeded last time: they keep their pages and index rows
-        rerun = {outcome.job.stem: outcome for outcome in outcomes}
-        outcomes = [rerun.get(job.stem, ReportOutcome(job=job, ok=True)) for job in full_plan]
-    t_run = time.perf_counter()
-    read_errors = forms.errors.astype(object).where(forms.errors.notna(), None).to_dict("records")
-    result = BatchResult(out_dir, outcomes, read_errors, {})
-    write_index(result)
-    _write_failures(result)
+    with output_run(out, "report") as run:
+        listing = list_inputs(list(paths))
+        files = listing.files
+        forms = read_listing(listing)
+        data_dir = run.staging / "data"
+        write_tables(forms, data_dir, "parquet")
+        t_parse = time.perf_counter()
+        plan = plan_reports(forms.projects, DATA_PARAMETER, fiscal_year=fiscal_year, department=department,
+                            findings=forms.findings)
+        batch = _Batch.start(run, plan, files, notebooks, only_failed)
+        prewarm(data_dir)
+        t_warm = time.perf_counter()
+        ran = execute_plan(batch.todo, notebooks, run.staging, jobs=jobs, timeout=timeout, progress=progress)
+        t_run = time.perf_counter()
+        read_errors = forms.errors.astype(object).where(forms.errors.notna(), None).to_dict("records")
+        result = batch.result(ran, read_errors)
+        write_index(result, run.staging)
+        _write_failures(result, run.staging)
+        publish(run, batch.manifest(result, forms, paths, arguments={
+            "fiscal_year": fiscal_year, "department": department, "jobs": jobs, "timeout": timeout,
+            "notebooks": str(notebooks), "only_failed": only_failed}))
     t_end = time.perf_counter()
     result.seconds = {
         "parse_and_write_tables": t_parse - t0,
@@ -228,9 +255,95 @@ def run_reports(
         "index": t_end - t_run,
         "total": t_end - t0,
     }
-    log.info("%d reports with %d job(s) in %.1f s: %s", len(outcomes), jobs, result.seconds["total"],
+    log.info("%d reports with %d job(s) in %.1f s: %s", len(result.outcomes), jobs, result.seconds["total"],
              ", ".join(f"{k} {v:.2f} s" for k, v in result.seconds.items() if k != "total"))
     return result
+
+
+@dataclass
+class _Batch:
+    """One batch's bookkeeping against the manifest of the last one: what to run, what to keep."""
+
+    run: OutputRun
+    plan: list[ReportJob]
+    todo: list[ReportJob]
+    made_from: dict[str, str]
+    inputs: dict[str, Any]
+    previous: dict[str, dict[str, Any]]
+    recorded: dict[str, dict[str, Any]]
+    only_failed: bool
+    entries: list[dict[str, Any]] = field(default_factory=list)
+    kept_files: list[str] = field(default_factory=list)
+
+    @classmethod
+    def start(cls, run: OutputRun, plan: list[ReportJob], files: Sequence[tuple[str, str]], notebooks: Path,
+              only_failed: bool) -> _Batch:
+        inputs = catalogue.report_inputs(files, notebooks, {job.notebook for job in plan})
+        made_from = {job.stem: catalogue.fingerprint(job, inputs) for job in plan}
+        previous = catalogue.previous_reports(run.previous)
+        recorded = catalogue.recorded_files(run.previous)
+        todo = plan
+        if only_failed:
+            todo = [job for job in plan
+                    if catalogue.why_run(job, previous.get(job.stem), made_from[job.stem], run.out, recorded)]
+        return cls(run, plan, todo, made_from, inputs, previous, recorded, only_failed)
+
+    def result(self, ran: Sequence[ReportOutcome], read_errors: list[dict[str, Any]]) -> BatchResult:
+        """Every planned report's outcome (run now, or kept), the pages there will be, the earlier
+        reports kept beside them; the manifest's entries on the way."""
+        stage, out, finished = self.run.staging, self.run.out, now()
+        outcomes_now = {outcome.job.stem: outcome for outcome in ran}
+        outcomes: list[ReportOutcome] = []
+        pages: set[str] = set()
+        for job in self.plan:
+            outcome = outcomes_now.get(job.stem)
+            if outcome is None:  # kept: it was complete and current
+                entry = {**self.previous[job.stem], "in_this_run": True}
+                self._keep(entry, pages)
+                outcomes.append(ReportOutcome(job=job, ok=True))
+                continue
+            written = [path for path in catalogue.page_files(job) if real_file(stage / path, stage)]
+            if outcome.ok and len(written) < len(catalogue.PAGE_SUFFIXES):
+                outcome = ReportOutcome(job, ok=False, error="its page or notebook was not written",
+                                        seconds=outcome.seconds)
+            pages.update(written)
+            self.entries.append(catalogue.report_entry(job, ok=outcome.ok, error=outcome.error,
+                                                       made_from=self.made_from[job.stem], finished=finished,
+                                                       files=written))
+            outcomes.append(outcome)
+        planned = {job.stem for job in self.plan}
+        earlier = []
+        for stem, entry in self.previous.items():
+            if stem not in planned and catalogue.intact(out, entry.get("files", []), self.recorded):
+                entry = {**entry, "in_this_run": False}
+                self._keep(entry, pages)
+                earlier.append(entry)
+        return BatchResult(out, outcomes, read_errors, {}, pages=pages,
+                           rerun=len(self.todo) if self.only_failed else None, earlier=earlier)
+
+    def _keep(self, entry: dict[str, Any], pages: set[str]) -> None:
+        self.entries.append(entry)
+        self.kept_files.extend(entry.get("files", []))
+        pages.update(entry.get("files", []))
+
+    def manifest(self, result: BatchResult, forms: Any, paths: Sequence[str | os.PathLike[str]],
+                 arguments: dict[str, Any]) -> dict[str, Any]:
+        """The manifest of the batch: its inputs, counts, reports and every file of the folder that is
+        budgetlib's (those written now, and the kept reports' files as recorded)."""
+
+        outputs = files_under(self.run.staging)
+        written = {entry["path"] for entry in outputs}
+        outputs += [self.recorded[path] for path in self.kept_files if path not in written and path in self.recorded]
+        failed = len(result.failures)
+        return {
+            "arguments": arguments,
+            "inputs": {"paths": [text_name(os.fspath(path)) for path in paths], **self.inputs},
+            "counts": {"forms": len(forms.projects), "files_not_read": len(result.read_errors),
+                       "reports": len(self.plan), "run": len(self.todo), "ok": len(self.plan) - failed,
+                       "failed": failed, "kept": len(self.plan) - len(self.todo), "earlier": len(result.earlier)},
+            "reports": self.entries,
+            "outputs": sorted(outputs, key=lambda entry: entry["path"]),
+        }
 
 
 def _refuse_inside_ipython() -> None:
@@ -294,7 +407,7 @@ def execute_plan(
                     outcome = ReportOutcome(plan[i], ok=False, error=f"{type(exc).__name__}: {exc}")
                 outcomes[i] = outcome
                 if not outcome.ok:
-                    bar.write(f"FAILED {outcome.job.stem}: {outcome.error}", file=sys.stderr)
+                    bar.write(f"FAILED {outcome.job.stem}: {visible(outcome.error)}", file=sys.stderr)
                 bar.update(1)
     return [outcomes[i] for i in range(len(plan))]
 
@@ -308,14 +421,20 @@ def _expected_work(job: ReportJob) -> int:
 # index.html
 
 
-def _href(stem: str, suffix: str) -> str:
+def _href(stem: str, suffix: str, pages: set[str] | None = None) -> str | None:
+    """The link to a report's file; None when the folder will not hold it."""
+    if pages is not None and f"{stem}{suffix}" not in pages:
+        return None
     return quote(f"{stem}{suffix}")
 
 
-def write_index(result: BatchResult) -> Path:
-    """``index.html``: every report with its summary and status, failures and unread files listed."""
+def write_index(result: BatchResult, folder: Path | None = None) -> Path:
+    """``index.html`` (in ``folder``, default the result's folder): every report with its summary and
+    status, failures and unread files listed; links only to the files the folder holds; names from
+    the data shown with their invisible characters escaped (:func:`budgetlib.display.visible`)."""
     def row(outcome: ReportOutcome) -> dict[str, Any]:
-        summary = dict(outcome.job.summary)
+        summary = {key: visible(value) if isinstance(value, str) else value
+                   for key, value in outcome.job.summary.items()}
         summary["budget"] = format_money(summary.get("budget_yuan"), "万元")
         if "form_type" in summary:
             summary["form_type"] = label("form_type", summary["form_type"])
@@ -324,11 +443,11 @@ def write_index(result: BatchResult) -> Path:
         for severity in ("errors", "warnings"):
             summary[severity] = "—" if summary.get(severity) is None else summary[severity]
         return {
-            "title": outcome.job.title,
-            "html": _href(outcome.job.stem, ".html"),
-            "ipynb": _href(outcome.job.stem, ".ipynb"),
+            "title": visible(outcome.job.title),
+            "html": _href(outcome.job.stem, ".html", result.pages),
+            "ipynb": _href(outcome.job.stem, ".ipynb", result.pages),
             "ok": outcome.ok,
-            "error": outcome.error,
+            "error": None if outcome.error is None else visible(outcome.error),
             "summary": summary,
         }
 
@@ -337,9 +456,15 @@ def write_index(result: BatchResult) -> Path:
         "projects": [r for r, o in zip(rows, result.outcomes, strict=True) if o.job.kind == "project"],
         "annual": [r for r, o in zip(rows, result.outcomes, strict=True) if o.job.kind == "annual"],
         "failures": [r for r in rows if not r["ok"]],
-        "read_errors": result.read_errors,
+        "read_errors": [{key: visible(value) if isinstance(value, str) else value for key, value in error.items()}
+                        for error in result.read_errors],
+        "earlier": [{"title": visible(entry.get("title", entry["stem"])),
+                     "html": _href(entry["stem"], ".html", result.pages),
+                     "ipynb": _href(entry["stem"], ".ipynb", result.pages),
+                     "finished": str(entry.get("finished") or "—")[:16].replace("T", " "),
+                     "ok": entry.get("status") == "ok"} for entry in result.earlier],
         "total": len(rows),
     }
-    path = result.out / "index.html"
+    path = (folder or result.out) / "index.html"
     path.write_text(render_index(context), encoding="utf-8")
     return path

@@ -298,8 +298,9 @@ def parse_target(text: str) -> Target:
 
     A sign alone (a copy cut off after it) says the direction and no number: quantitative, value None.
 
-    >>> parse_target(">")
-    Target(text='>', kind='quantitative', comparator='>', value=None, unit=None, period_start=None, period_end=None)
+    >>> target = parse_target(">")
+    >>> target.kind, target.comparator, target.value, target.unit
+    ('quantitative', '>', None, None)
     """
     key = compact(text)
     if not key:
