@@ -8,8 +8,8 @@ import pandas as pd
 import pytest
 
 import budgetlib as bl
-from budgetlib.scoring.indicators import quantitative_credit
-from tests.conftest import EXAMPLES, QINGSHAN, QINGSHEN, SEED, XIANGTAN, ZHONGJIANG, read_example
+from budgetlib.scoring.indicators import CRITERIA_NOTE, quantitative_credit
+from tests.conftest import EXAMPLES, FIXTURES, QINGSHAN, QINGSHEN, SEED, XIANGTAN, ZHONGJIANG, read_example
 from tests.scoring.helpers import one, read_md, self_evaluation_md
 
 WHOLE = bl.ScoringPolicy(rounding="whole")
@@ -502,3 +502,16 @@ def test_split_comparator_columns_with_actuals_and_a_rounded_published_score(tmp
     assert form["total_includes_execution"]
     assert form["total_score"] == pytest.approx(96.25) and form["grade"] == "优"
     assert form["official_difference"] == pytest.approx(0.25)  # 96.5 − 96.25
+
+
+def test_a_scoring_sheet_row_is_the_evaluators_score_not_a_missing_actual() -> None:
+    """部门整体支出绩效评价 scoring sheet: 15 rows with a weight, criteria and the evaluator's score, no
+    target; none is scored from an actual, none is said to lack one, the published scores are kept."""
+    forms = bl.read_forms([FIXTURES / "department" / "department-scoring-sheet.md"])
+    result = bl.score(forms)
+    rows = result.indicators
+    assert len(rows) == 15 and set(rows["status"]) == {"not_scored"}
+    assert set(rows["note"]) == {CRITERIA_NOTE}
+    assert rows["direction"].isna().all()
+    assert rows["published_score"].iloc[:3].tolist() == [4.0, 5.0, 4.5]
+    assert result.forms["official_total_score"].tolist() == [89.5]

@@ -18,7 +18,7 @@ import pandas as pd
 
 from budgetlib.scoring.policy import BAND_NAMES, LowerIsBetterRule, ScoringPolicy, WordingRule, default_unit_factors
 from budgetlib.transform.normalize import compact
-from budgetlib.transform.targets import is_undated, parse_target, with_year
+from budgetlib.transform.targets import CRITERIA, is_undated, parse_target, with_year
 
 HIGHER = "higher"
 LOWER = "lower"
@@ -318,12 +318,24 @@ def _year_note(row: Mapping[str, Any], end: tuple[int, ...]) -> str | None:
     return None
 
 
+CRITERIA_NOTE = "评分表指标，按评分标准由评价人打分，无指标值与实际值可计算"
+"""Why a scoring sheet's row is not scored (its score is the evaluator's, shown as the published score)."""
+
+
 # --- one indicator ---------------------------------------------------------------------------------------
 
 
 def score_indicator(row: Mapping[str, Any], policy: ScoringPolicy) -> IndicatorScore:
-    """Score one indicator row (an ``indicators`` row with ``weight_used``)."""
+    """Score one indicator row (an ``indicators`` row with ``weight_used``).
+
+    A scoring sheet's row (``target_kind`` criteria: a weight, criteria text and the evaluator's score)
+    has no target and no actual to compute from: it is not scored, and the note says so rather than
+    calling the actual missing.
+    """
     result = IndicatorScore()
+    if text_of(row.get("target_kind")) == CRITERIA:
+        result.notes.append(CRITERIA_NOTE)
+        return result
     result.direction, direction_note = direction_of(row, policy)
     if direction_note:
         result.notes.append(direction_note)
