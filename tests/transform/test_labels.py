@@ -53,6 +53,8 @@ from budgetlib.transform.labels import (
     ("该项目支出上级资金", "funding_line", "superior"),
     ("项目支出实施期", "field", "period"),
     ("实施期绩效目标", "field", "overall_goal"),
+    ("中长期目标", "field", "overall_goal"),
+    ("项目中长期绩效目标", "field", "overall_goal"),
     ("本年度绩效目标", "field", "annual_goal"),
     ("财政部门审核意见", "field", "audit_opinion"),
     ("填表人", "field", "form_filler"),
