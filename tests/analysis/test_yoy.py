@@ -10,8 +10,8 @@ import pandas as pd
 import pytest
 
 import budgetlib as bl
-from budgetlib.analysis.yoy import normalise_name, project_keys
-from tests.conftest import EXAMPLES, SEED, read_example
+from budgetlib.analysis.yoy import normalise_name, project_keys, yoy_by_department, yoy_by_project
+from tests.conftest import EXAMPLES, FIXTURES, QINGSHEN, SEED, read_example
 
 SEED_TEXT = (EXAMPLES / SEED).read_text(encoding="utf-8")
 SEED_EXPENDITURES = """| 维修(护)费  | 440000.00     | 0             |
@@ -191,3 +191,17 @@ def test_economic_categories_like_for_like(tmp_path: Path) -> None:
 ])
 def test_normalise_name(name: str, key: str) -> None:
     assert normalise_name(name) == key
+
+
+def test_department_wide_forms_are_no_project_of_any_year() -> None:
+    """Four whole-department forms (部门整体支出) beside one project's self-evaluation: year over year by
+    project and by department counts the one project only; the departments' forms give no row."""
+    forms = bl.read_forms([FIXTURES / "department", EXAMPLES / QINGSHEN])
+    assert sorted(forms.projects["form_type"]) == ["department_self_evaluation"] * 2 + ["department_target"] * 2 + [
+        "self_evaluation"]
+    by_project = yoy_by_project(forms)
+    assert by_project["project_name"].tolist() == ["工资性支出"]
+    assert by_project["current_yuan"].tolist() == [2518900.0]  # 调整后预算数 251.89 万元
+    by_department = yoy_by_department(forms)
+    assert by_department["department"].tolist() == ["青神县发展和改革局本级"]
+    assert by_department["n_projects"].tolist() == [1]

@@ -44,6 +44,7 @@ from typing import Any
 import pandas as pd
 
 from budgetlib.forms import Forms
+from budgetlib.schema import PROJECT_FORM_TYPES
 from budgetlib.transform.normalize import compact
 
 __all__ = [
@@ -62,9 +63,6 @@ __all__ = [
     "project_year_forms",
     "project_years",
 ]
-
-PROJECT_FORM_TYPES: tuple[str, ...] = ("declaration", "target", "self_evaluation")
-"""The form types that are about one project (the department-wide ones are not)."""
 
 BUDGET_FIELDS: dict[str, tuple[str, str, str]] = {
     "adjusted_budget": ("budget_execution", "adjusted_budget_yuan", "adjusted_budget_as_written"),
