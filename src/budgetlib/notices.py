@@ -69,3 +69,16 @@ class Notice:
     def __post_init__(self) -> None:
         if self.code not in catalogue():
             raise ValueError(f"unknown notice code {self.code!r} (not in data/notices.csv)")
+
+
+class CodedError(ValueError):
+    """An error that carries its notice: the code (``E_…`` in data/notices.csv) and the message that go
+    into the ``errors`` table, so that every reader and the actuals sheet report failures alike."""
+
+    def __init__(self, code: str, message: str) -> None:
+        super().__init__(message)
+        self.notice = Notice(code, message)
+
+    @property
+    def code(self) -> str:
+        return self.notice.code

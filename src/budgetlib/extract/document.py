@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from budgetlib.notices import Notice
+from budgetlib.notices import CodedError, Notice
 
 
 @dataclass(slots=True)
@@ -62,17 +62,9 @@ class TextLine:
 Block = Table | TextLine
 
 
-class UnreadableFileError(ValueError):
+class UnreadableFileError(CodedError):
     """A file that no reader can turn into a document: a notice code (``E_…`` in data/notices.csv) and a
     message saying why, for the errors table."""
-
-    def __init__(self, code: str, message: str) -> None:
-        super().__init__(message)
-        self.notice = Notice(code, message)
-
-    @property
-    def code(self) -> str:
-        return self.notice.code
 
 
 @dataclass(slots=True)

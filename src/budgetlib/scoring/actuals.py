@@ -30,7 +30,7 @@ import pandas as pd
 
 from budgetlib import schema
 from budgetlib.forms import Forms, with_rows
-from budgetlib.notices import Notice
+from budgetlib.notices import CodedError
 from budgetlib.scoring.indicators import direction_label, direction_of, is_na, text_of
 from budgetlib.scoring.policy import ScoringPolicy
 from budgetlib.transform.normalize import compact
@@ -44,17 +44,9 @@ SHEET_NAME = "实际完成值"
 HELP_SHEET_NAME = "填写说明"
 
 
-class ActualsSheetError(ValueError):
+class ActualsSheetError(CodedError):
     """An actuals sheet that cannot be used, or a template that would overwrite one; ``code`` is its
     notice code (``E_ACTUALS_…``, data/notices.csv) and the message names the file, sheet and cells."""
-
-    def __init__(self, code: str, message: str) -> None:
-        super().__init__(message)
-        self.notice = Notice(code, message)
-
-    @property
-    def code(self) -> str:
-        return self.notice.code
 
 
 @dataclass(frozen=True, slots=True)

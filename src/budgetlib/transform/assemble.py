@@ -9,7 +9,7 @@ from typing import Any
 
 from budgetlib import vocabulary
 from budgetlib.extract.document import Document, Table, TextLine
-from budgetlib.notices import Notice
+from budgetlib.notices import CodedError, Notice
 from budgetlib.schema import DEPARTMENT_FORM_TYPES, FORM_TYPES, PROJECT_FORM_TYPES
 from budgetlib.transform.amounts import CAPITAL_MISMATCH, IMPLAUSIBLE_YUAN, parse_amount
 from budgetlib.transform.blocks import indicator_header
@@ -57,13 +57,9 @@ def title_rules() -> tuple[TitleRule, ...]:
     return tuple(rules)
 
 
-class NoFormFound(ValueError):
+class NoFormFound(CodedError):
     """A document with no recognisable form in it; the message names what was looked for, ``code`` is
     E_NO_TABLE or E_NO_FORM (data/notices.csv)."""
-
-    def __init__(self, code: str, message: str) -> None:
-        super().__init__(message)
-        self.notice = Notice(code, message)
 
 
 @dataclass
