@@ -53,7 +53,7 @@ def tornado_chart(cost_items: pd.DataFrame, pct: float = 0.1) -> Figure | None:
     if drivers.empty:
         return None
     return charts.tornado(drivers, parameter="driver", base_column="baseline_total_yuan",
-                          title=f"敏感性分析：各输入 ±{format_percent(pct, 0)} (sensitivity)")
+                          title=f"敏感性分析：各输入 ±{format_percent(pct, 0)}")
 
 
 def with_scenario_amounts(edited: pd.DataFrame, result: pd.DataFrame) -> pd.DataFrame:
