@@ -76,7 +76,7 @@ def test_project_years_file_has_each_project_year_once_with_its_budget(batch, tr
     assert not years.duplicated(["project_key", "fiscal_year"]).any()
     got = years.set_index(["department", "project_name", "fiscal_year"])["budget_yuan"].sort_index()
     expected = truth.set_index(["department", "project_name", "fiscal_year"])["budget_yuan"].sort_index()
-    assert got.index.equals(expected.index)
+    assert [(d, n, int(y)) for d, n, y in got.index] == [(d, n, int(y)) for d, n, y in expected.index]
     assert got.isna().tolist() == expected.isna().tolist()
     assert got.dropna().tolist() == pytest.approx(expected.dropna().tolist(), abs=0.005)
 

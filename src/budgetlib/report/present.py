@@ -194,8 +194,29 @@ def note_text(value: object) -> object:
     return plain(text)
 
 
+_CHANGE_WORDS = {"quantity": "数量", "unit_price_yuan": "单价（元）", "amount_yuan": "金额（元）",
+                 "bandwidth_mbps": "带宽（Mbps）"}
+_CHANGE = re.compile(r"#(\d+): ")
+_CHANGED_INPUT = re.compile(r"\b([a-z][a-z_]*) (?=\S*→)")
+
+
+def changed_text(value: object) -> object:
+    """What a scenario changed, in Chinese (``bl.reprice`` writes ``#2: quantity 655→700``).
+
+    >>> changed_text("#2: quantity 655→700, unit_price_yuan 100→120")
+    '第 2 项：数量 655→700, 单价（元） 100→120'
+    >>> changed_text("#3: unit_price_yuan NA→600; bandwidth_mbps 200→500")
+    '第 3 项：单价（元） NA→600；带宽（Mbps） 200→500'
+    """
+    if is_missing(value):
+        return MISSING
+    text = _CHANGE.sub(lambda m: f"第 {m[1]} 项：", str(value))
+    return plain(_CHANGED_INPUT.sub(lambda m: f"{_CHANGE_WORDS.get(m[1]) or label('column', m[1])} ", text).replace(
+        "; ", "；"))
+
+
 _TEXT_FORMATS: dict[str, Callable[[object], object]] = {"location": place_text, "origin": place_text,
-                                                        "note": note_text}
+                                                        "note": note_text, "changed": changed_text}
 
 
 def column_format(column: str) -> Callable[[object], object]:
