@@ -346,10 +346,12 @@ def _project_job(row: dict[str, Any], data_dir: str, slug: str) -> ReportJob:
         kind="project",
         notebook="project_report.ipynb",
         stem=f"projects/{slug}",
-        title=f"{name or row['form_id']} · 项目报告",
+        title=(f"{_text(row['department']) or row['form_id']} · 部门整体报告"
+               if row["form_type"] in DEPARTMENT_FORM_TYPES else f"{name or row['form_id']} · 项目报告"),
         parameters={"data": data_dir, "form": str(row["form_id"])},
         summary={
-            "project": name or "—",
+            "project": name or (f"（部门整体）{_text(row['department'])}" if row["form_type"] in DEPARTMENT_FORM_TYPES
+                                and _text(row["department"]) else "—"),
             "department": _text(row["department"]) or "—",
             "fiscal_year": year,
             "budget_yuan": None if pd.isna(row["current_year_budget_yuan"]) else float(row["current_year_budget_yuan"]),
