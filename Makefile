@@ -11,7 +11,7 @@ REPORTS ?= reports
 JOBS ?= 2
 
 .DEFAULT_GOAL := help
-.PHONY: help reports test test-quick test-extended lint lab lock dictionary benchmark clean
+.PHONY: help reports screenshots test test-quick test-extended lint lab lock dictionary benchmark clean
 
 help:  ## list the tasks
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-14s %s\n", $$1, $$2}'
@@ -41,6 +41,9 @@ $(LAB_VENV)/.installed: $(VENV)/.installed-core
 
 reports: $(VENV)/.installed-core  ## set up, then build every report from data/ into reports/
 	$(BIN)/budgetlib report $(DATA) --out $(REPORTS) --jobs $(JOBS)
+
+screenshots: $(VENV)/.installed-core  ## screenshots of reports/ (index, annual, attainment) in headless Chromium → docs/
+	$(BIN)/python scripts/screenshots.py $(REPORTS) docs
 
 test: $(VENV)/.installed-test  ## set up, then run every test (unit, notebooks via nbval, lint)
 	$(BIN)/ruff check src tests benchmarks

@@ -129,8 +129,8 @@ def test_names_come_from_the_data_not_from_the_filters(history) -> None:
     filtered = history["one department"]["pages"]
     changed = {path for path in filtered if filtered[path] != full.get(path)}
     assert changed == {f"{SEED_STEM}.html", f"{SEED_STEM}.ipynb", f"{SPOOFED_STEM}.html", f"{SPOOFED_STEM}.ipynb",
-                       f"annual/annual-{SEED_DEPARTMENT}-all-years.html",
-                       f"annual/annual-{SEED_DEPARTMENT}-all-years.ipynb"}
+                       f"annual/annual-{SEED_DEPARTMENT}-2020.html",
+                       f"annual/annual-{SEED_DEPARTMENT}-2020.ipynb"}
     # ... and left the other department's page as it was, still showing that department
     assert filtered[f"{OTHER_STEM}.html"] == full[f"{OTHER_STEM}.html"]
     page = (history["out"] / f"{OTHER_STEM}.html")
@@ -167,11 +167,11 @@ def test_the_index_lists_the_other_departments_reports_apart(history) -> None:
     state = history["one department"]
     manifest = state["manifest"]
     this_run = sorted(e["stem"] for e in manifest["reports"] if e["in_this_run"])
-    assert this_run == sorted([SEED_STEM, SPOOFED_STEM, f"annual/annual-{SEED_DEPARTMENT}-all-years"])
+    assert this_run == sorted([SEED_STEM, SPOOFED_STEM, f"annual/annual-{SEED_DEPARTMENT}-2020"])
     earlier = sorted(e["stem"] for e in manifest["reports"] if not e["in_this_run"])
-    assert earlier == sorted([OTHER_STEM, f"annual/annual-{OTHER_DEPARTMENT}-all-years",
-                              "annual/annual-all-departments-all-years"])
-    assert "Earlier reports in this folder" in state["index"]
+    assert earlier == sorted([OTHER_STEM, f"annual/annual-{OTHER_DEPARTMENT}-2020",
+                              "annual/annual-all-departments-2020"])
+    assert "此前生成的其他报告" in state["index"]
     assert {f"{stem}.html" for stem in earlier} <= state["links"]
 
 

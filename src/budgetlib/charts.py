@@ -89,7 +89,7 @@ class ChartFigure(Figure):
     the image's alternative text in the HTML reports.
     """
 
-    alt_text: str = "图表 (chart)"
+    alt_text: str = "图表"
 
     def __repr__(self) -> str:
         return f"图表：{self.alt_text}"
@@ -302,7 +302,7 @@ def _mark_breaks(ax: Axes, container, values: Sequence[float], cap: float) -> No
     ax.set_xlim(0, cap * 1.35)
 
 
-def _empty(title: str | None, message: str = "无数据 (no data)") -> Figure:
+def _empty(title: str | None, message: str = "无数据") -> Figure:
     fig, ax = _new_figure(1.6)
     ax.set_axis_off()
     ax.text(0.5, 0.5, message, ha="center", va="center", fontsize=BASE_FONT_PT, transform=ax.transAxes)
@@ -417,7 +417,7 @@ def cost_breakdown(
     item: str = "description",
     amount: str = "stated_amount_yuan",
     list_amount: str = "list_amount_yuan",
-    title: str | None = "测算依据构成 (cost basis)",
+    title: str | None = "测算依据构成",
     unit: str | None = None,
 ) -> Figure:
     """Cost-basis items (测算依据): the stated amount of each item, and where the form gives a
@@ -438,8 +438,8 @@ def cost_breakdown(
     positions = np.arange(len(rows))[::-1]
     if has_list:
         ax.barh(positions, rows[list_amount].fillna(0).to_numpy(dtype=float), height=0.7, color="white",
-                edgecolor="#555555", hatch="///", linewidth=0.6, label="数量×单价 (list)")
-    ax.barh(positions, rows[amount].to_numpy(dtype=float), height=0.45, color=CONTRAST[0], label="测算金额 (stated)")
+                edgecolor="#555555", hatch="///", linewidth=0.6, label="数量×单价")
+    ax.barh(positions, rows[amount].to_numpy(dtype=float), height=0.45, color=CONTRAST[0], label="测算金额")
     listed_values = rows[list_amount] if has_list else pd.Series(np.nan, index=rows.index)
     for pos, stated, listed in zip(positions, rows[amount], listed_values, strict=True):
         text = format_money(stated, unit)
@@ -462,7 +462,7 @@ def unit_cost_comparison(
     label: str = "project_name",
     unit_cost: str = "unit_cost_yuan",
     basis: str = "unit_basis",
-    title: str | None = "单位成本比较 (unit costs)",
+    title: str | None = "单位成本比较",
 ) -> Figure:
     """Unit costs side by side, one panel per basis (元/家/年, 元/个/年 …): only costs on the same
     basis are comparable, so each basis gets its own scale and its name is written on every bar.
@@ -498,6 +498,19 @@ def unit_cost_comparison(
     return fig
 
 
+def attainment_percent(value: float) -> str:
+    """An attainment as a percentage that never reads as met when it is not: a missed 99.6 % is
+    "99.6%", not "100%" beside a bar marked missed.
+
+    >>> attainment_percent(0.996), attainment_percent(0.5), attainment_percent(1.0)
+    ('99.6%', '50%', '100%')
+    """
+    text = format_percent(value, 0)
+    if value < 1.0 and text == format_percent(1.0, 0):
+        text = format_percent(math.floor(value * 1000) / 1000, 1)
+    return text
+
+
 def attainment(
     data: pd.DataFrame,
     *,
@@ -505,11 +518,14 @@ def attainment(
     attainment: str = "attainment",
     score: str = "computed_score",
     weight: str = "weight",
-    title: str | None = "指标完成情况 (attainment)",
+    title: str | None = "指标完成情况",
+    marks: tuple[str, str] = ("达成", "未达成"),
+    xlabel: str = "完成率",
 ) -> Figure:
     """Attainment of each indicator: actual relative to target (1.0 = target met) with a line at
     100 %; met and missed bars differ in colour *and* hatch. Where ``score`` and ``weight`` columns
-    exist, 'score/weight' is written beside the bar.
+    exist, 'score/weight' is written beside the bar. ``marks`` name the two kinds of bar in the
+    legend (a chart of scores says full marks or not, not "met").
 
     Columns (as ``bl.score(...).indicators`` names them): ``indicator`` (the indicator's name),
     ``attainment`` (fraction; NA for indicators that cannot be measured, which are listed without a
@@ -523,8 +539,8 @@ def attainment(
     positions = np.arange(len(rows))[::-1]
     values = rows[attainment].astype(float)
     met = (values >= 1.0).to_numpy()
-    for mask, colour, hatch, name in ((met, CONTRAST[0], "", "达成 (met)"),
-                                      (~met, CONTRAST[1], "///", "未达成 (missed)")):
+    for mask, colour, hatch, name in ((met, CONTRAST[0], "", marks[0]),
+                                      (~met, CONTRAST[1], "///", marks[1])):
         if mask.any():
             ax.barh(positions[mask], np.nan_to_num(values[mask].to_numpy()), height=0.6, color=colour,
                     hatch=hatch, edgecolor="#333333", linewidth=0.4, label=name)
@@ -532,13 +548,13 @@ def attainment(
     has_score = score in rows.columns and weight in rows.columns
     for pos, (_, row) in zip(positions, rows.iterrows(), strict=True):
         value = row[attainment]
-        text = "不可量化 (n/a)" if pd.isna(value) else format_percent(value, 0)
+        text = "不可量化" if pd.isna(value) else attainment_percent(value)
         if has_score and not pd.isna(row[score]) and not pd.isna(row[weight]):
             text += f"  {row[score]:g}/{row[weight]:g}"
         ax.text(0.0 if pd.isna(value) else value, pos, " " + text, va="center", fontsize=VALUE_LABEL_PT)
     ax.set_yticks(positions, [_wrap(v, 16) for v in rows[indicator]])
     ax.xaxis.set_major_formatter(matplotlib.ticker.PercentFormatter(xmax=1.0, decimals=0))
-    ax.set_xlabel("完成率 (actual / target)", fontsize=BASE_FONT_PT)
+    ax.set_xlabel(xlabel, fontsize=BASE_FONT_PT)
     ax.set_xlim(0, max(1.3, float(np.nanmax(values.to_numpy())) * 1.25 if values.notna().any() else 1.3))
     _legend(fig, ax)
     _title(ax, title)
@@ -553,7 +569,7 @@ def tornado(
     high: str = "high_total_yuan",
     base: float | None = None,
     base_column: str = "baseline_total_yuan",
-    title: str | None = "敏感性分析 (sensitivity)",
+    title: str | None = "敏感性分析",
     unit: str | None = None,
 ) -> Figure:
     """Tornado chart of a sensitivity analysis: for each input varied, the project total at its low
@@ -576,9 +592,9 @@ def tornado(
     fig, ax = _new_figure(_height_for(len(rows)))
     positions = np.arange(len(rows))
     low_bars = ax.barh(positions, rows[low].to_numpy(dtype=float) - base, left=base, height=0.6,
-                       color=CONTRAST[1], hatch="///", edgecolor="#333333", linewidth=0.4, label="低值 (low)")
+                       color=CONTRAST[1], hatch="///", edgecolor="#333333", linewidth=0.4, label="低值")
     high_bars = ax.barh(positions, rows[high].to_numpy(dtype=float) - base, left=base, height=0.6,
-                        color=CONTRAST[0], edgecolor="#333333", linewidth=0.4, label="高值 (high)")
+                        color=CONTRAST[0], edgecolor="#333333", linewidth=0.4, label="高值")
     ax.bar_label(low_bars, labels=[format_money(v, unit) for v in rows[low]], padding=2, fontsize=VALUE_LABEL_PT)
     ax.bar_label(high_bars, labels=[format_money(v, unit) for v in rows[high]], padding=2, fontsize=VALUE_LABEL_PT)
     ax.axvline(base, color="#333333", linewidth=0.9)

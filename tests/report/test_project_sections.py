@@ -80,7 +80,7 @@ def test_scores_of_the_zhongjiang_self_evaluation_total_100_grade_you() -> None:
 def test_a_form_without_actuals_says_so_in_one_line() -> None:
     form = read_example(SEED)
     scored = shared_sections.scores(form)
-    note = "本表为项目申报表，没有实际完成值，不计分。 (No actuals on this form: nothing to score.)"
+    note = "本表为项目申报表，没有实际完成值，不计分。"
     assert repr(project_sections.score_totals(scored, form)) == note
     assert project_sections.indicator_scores(scored, form) is None  # said once, by the totals
     assert project_sections.attainment_chart(scored, form) is None

@@ -23,6 +23,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 from lxml import html as lxml_html
 
+import budgetlib as bl
 from budgetlib.report.papermill_plugin import translate_str
 from budgetlib.report.plan import confined, plan_reports, slugify
 from tests.conftest import ALL_EXAMPLES, EXAMPLES, FIXTURES, SEED, copy_examples
@@ -88,11 +89,14 @@ def _read(path: Path):
 def test_batch_succeeds_with_a_report_per_form_and_per_department(batch) -> None:
     out, proc = batch
     assert proc.returncode == 0, proc.stderr
-    assert "14 of 14 reports written" in proc.stdout
-    # 6 forms → 6 project reports; 6 departments (5 examples + the hostile one) + 1 overall annual report
-    # + 1 indicator-attainment report (the examples hold two self-evaluations)
+    assert "19 of 19 reports written" in proc.stdout
+    # 6 forms → 6 project reports; annual reports per fiscal year: 2020 overall + 3 departments (新洲, 青山,
+    # the hostile one), 2022 overall + 中江 + its indicator attainment, 2023 overall + 湘潭 + 青神 + indicator
+    # attainment; and over all years (years side by side): the overall report and the indicator attainment
     assert len(_files(out / "projects", ".html")) == 6
-    assert len(_files(out / "annual", ".html")) == 8
+    assert len(_files(out / "annual", ".html")) == 13
+    assert {"annual-all-departments-2020.html", "annual-all-departments-all-years.html",
+            "indicator-attainment-all-departments-2023.html"} <= _files(out / "annual", ".html")
     assert _files(out, ".html") - {"index.html"} == {p.replace(".ipynb", ".html") for p in _files(out, ".ipynb")}
     assert {p.name for p in (out / "data").glob("*.parquet")} >= {"projects.parquet", "indicators.parquet"}
 
@@ -108,7 +112,7 @@ def test_index_links_every_report_and_its_audit_log(batch) -> None:
     page = lxml_html.fromstring((out / "index.html").read_text(encoding="utf-8"))
     links = {unquote(href) for href in page.xpath("//a/@href")}
     assert links == (_files(out, ".html") - {"index.html"}) | _files(out, ".ipynb")
-    assert page.xpath("//h1/text()") == ["预算绩效报告"]
+    assert page.xpath("//h1/text()") == ["预算绩效报告索引"]
 
 
 def test_index_summary_shows_each_project_with_its_budget(batch) -> None:
@@ -116,14 +120,21 @@ def test_index_summary_shows_each_project_with_its_budget(batch) -> None:
     page = lxml_html.fromstring((out / "index.html").read_text(encoding="utf-8"))
     rows = {
         tr.xpath("string(td[1])").strip(): [td.text_content().strip() for td in tr.xpath("td")]
-        for tr in page.xpath("//h2[contains(., 'Project')]/following-sibling::table[1]//tbody/tr")
+        for tr in page.xpath("//h2[contains(., '项目报告')]/following-sibling::table[1]//tbody/tr")
     }
     assert rows["区电子政务网络运行维护"][:5] == ["区电子政务网络运行维护", "武汉市新洲区大数据中心", "2020", "50.00", "项目申报表"]
     assert rows["教育系统基础设施建设和设备购置"][3] == "10,000.00"  # 10000万元
     assert rows["工资性支出"][3:5] == ["251.89", "绩效自评表"]
-    overall = page.xpath("string(//td[a[contains(., '全部部门')]]/following-sibling::td[4])")
-    # 10000 + 251.89 + 250 + 50 + 20 (examples) + 50 (the hostile copy of the seed) = 10,621.89 万元
-    assert overall.strip() == "10,621.89"
+    annual = {tuple(td.text_content().strip() for td in tr.xpath("td")[1:3]): tr.xpath("string(td[6])").strip()
+              for tr in page.xpath("//table[@id='annual-table']//tbody/tr") if tr.xpath("string(td[1])") == "年度报告"}
+    # 2020: 10000 (青山) + 50 (the seed) 万元; the hostile copy of the seed carries the seed's project code,
+    # so it is the same project-year and not counted again
+    assert annual[("全部部门", "2020年度")] == "10,050.00"
+    # over all years: each year on its line, never added together
+    assert annual[("全部部门", "全部年度")] == "2020年 10,050.002022年 20.002023年 501.89"  # one line each
+    years = [tuple(td.text_content().strip() for td in tr.xpath("td"))
+             for tr in page.xpath("//div[@class='card'][.//th[.='年度']]//tr[td]")]
+    assert years == [("2020", "10,050.00", "2", "0"), ("2022", "20.00", "1", "0"), ("2023", "501.89", "2", "0")]
 
 
 def test_reports_fetch_nothing_from_the_network(batch) -> None:
@@ -132,7 +143,9 @@ def test_reports_fetch_nothing_from_the_network(batch) -> None:
         text = path.read_text(encoding="utf-8")
         assert "http://" not in text and "https://" not in text, path.name
         page = lxml_html.fromstring(text)
-        assert page.xpath("//script | //link | //iframe") == [], path.name
+        # the index sorts and filters with an inline script; the report pages have none
+        scripts = "//script[@src]" if path.name == "index.html" else "//script"
+        assert page.xpath(f"{scripts} | //link | //iframe") == [], path.name
         assert [src for src in page.xpath("//img/@src") if not src.startswith("data:image/png;base64,")] == []
         assert "@import" not in text and "url(" not in text.replace("url(data:", ""), path.name
 
@@ -142,11 +155,11 @@ def test_reports_embed_their_charts_with_alternative_text(batch) -> None:
     page = lxml_html.fromstring((out / "projects" / "区电子政务网络运行维护-2020-declaration.html").read_text("utf-8"))
     alts = page.xpath("//img/@alt")
     assert alts == [
-        "图表：资金来源 (funding sources)",
-        "图表：支出明细：按经济分类和年度 (expenditure by category and year)",
-        "图表：测算依据构成 (cost basis)",
-        "图表：预算沿革：各依据所述年度预算 (budget history by basis)",
-        "图表：本项目年度对比 (year over year)",
+        "图表：资金来源",
+        "图表：支出明细：按经济分类和年度",
+        "图表：测算依据构成",
+        "图表：预算沿革：各依据所述年度预算",
+        "图表：本项目年度对比",
     ]  # a declaration: no attainment chart (nothing to score)
 
 
@@ -205,7 +218,7 @@ def test_hostile_values_reach_the_notebooks_as_values(batch) -> None:
     assert len(annual) == 1
     parameters = _injected(_read(out / "annual" / annual[0]))
     assert parameters["department"] == EVIL_DEPARTMENT
-    assert parameters["fiscal_year"] is None
+    assert parameters["fiscal_year"] == 2020
 
 
 def test_hostile_names_are_shown_as_text(batch) -> None:
@@ -265,14 +278,35 @@ def test_string_parameters_keep_chinese_readable() -> None:
 # planning
 
 
-def test_plan_has_a_project_report_per_form_then_overall_then_departments(all_examples) -> None:
-    plan = plan_reports(all_examples.projects, "/data")
-    assert [j.kind for j in plan] == ["project"] * 5 + ["annual"] * 7
-    assert [j.notebook for j in plan[5:]] == ["annual_report.ipynb"] * 6 + ["indicator_attainment.ipynb"]
+def test_plan_has_a_project_report_per_form_then_each_years_reports_then_all_years(all_examples) -> None:
+    plan = plan_reports(all_examples.projects, "/data", years=bl.project_years(all_examples))
+    assert [j.kind for j in plan] == ["project"] * 5 + ["annual"] * 12
+    annual = [(j.notebook.split("_")[0], j.parameters["fiscal_year"], j.parameters["department"]) for j in plan[5:]]
+    assert annual == [
+        ("annual", 2020, None), ("annual", 2020, "武汉市新洲区大数据中心"), ("annual", 2020, "武汉市青山区教育局"),
+        ("annual", 2022, None), ("annual", 2022, "中江县水利局"), ("indicator", 2022, None),
+        ("annual", 2023, None), ("annual", 2023, "湘潭市环境卫生管理处"), ("annual", 2023, "青神县发展和改革局本级"),
+        ("indicator", 2023, None),
+        ("annual", None, None), ("indicator", None, None)]  # over all years: years side by side
     assert plan[-1].summary["forms"] == 2  # the two self-evaluations (中江县, 工资性支出)
-    assert plan[5].parameters == {"data": "/data", "fiscal_year": None, "department": None}
+    assert plan[5].parameters == {"data": "/data", "fiscal_year": 2020, "department": None}
     assert {j.parameters["form"] for j in plan[:5]} == {f"{name}#0" for name in ALL_EXAMPLES}
     assert len({j.stem for j in plan}) == len(plan)
+    # budgets by year from project-years: the report over all years gives each year, no total
+    overall = plan[-2].summary
+    assert overall["budget_yuan"] is None
+    assert {year: figures["budget_yuan"] for year, figures in overall["budget_by_year"].items()} == {
+        2020: 100_500_000.0, 2022: 200_000.0, 2023: 5_018_900.0}
+    assert plan[5].summary["budget_yuan"] == 100_500_000.0 and plan[5].summary["projects"] == 2
+    # each page links to the forms it covers
+    assert {stem for stem, _ in plan[5].covers} == {plan[1].stem, plan[2].stem}
+    assert dict(plan[5].covers)[plan[1].stem] == "区电子政务网络运行维护 · 2020年 · 项目申报表"
+
+
+def test_plan_with_one_year_in_the_data_has_no_report_over_all_years(all_examples) -> None:
+    one_year = all_examples.projects[all_examples.projects["fiscal_year"] == 2020]
+    assert [j.parameters.get("fiscal_year") for j in plan_reports(one_year, "/data") if j.kind == "annual"] == [
+        2020, 2020, 2020]
 
 
 def test_plan_for_one_year(all_examples) -> None:
@@ -286,8 +320,8 @@ def test_plan_for_one_year(all_examples) -> None:
 
 def test_plan_for_one_department_has_no_overall_report(all_examples) -> None:
     plan = plan_reports(all_examples.projects, "/data", department="中江县水利局")
-    assert [(j.kind, j.parameters.get("department")) for j in plan] == [
-        ("project", None), ("annual", "中江县水利局"), ("annual", "中江县水利局")]
+    assert [(j.kind, j.parameters.get("department"), j.parameters.get("fiscal_year")) for j in plan] == [
+        ("project", None, None), ("annual", "中江县水利局", 2022), ("annual", "中江县水利局", 2022)]
     assert plan[-1].notebook == "indicator_attainment.ipynb"
 
 
@@ -315,7 +349,8 @@ def failing_batch(tmp_path_factory) -> tuple[Path, subprocess.CompletedProcess[s
 def test_a_failing_report_makes_the_exit_status_1_and_is_listed_on_stderr(failing_batch) -> None:
     _, proc = failing_batch
     assert proc.returncode == 1
-    assert "4 of 6 reports written" in proc.stdout  # overall, 2 departments and indicator attainment
+    # 2020: overall, 新洲; 2022: overall, 中江, indicator attainment; all years: overall, indicator attainment
+    assert "7 of 9 reports written" in proc.stdout
     assert "2 report(s) failed:" in proc.stderr
     assert proc.stderr.count("ValueError: 预算合计与明细不符 (deliberate failure)") == 4  # as it happens and in the summary
 
@@ -324,7 +359,7 @@ def test_a_file_that_is_no_form_is_listed_and_fails_the_run(failing_batch) -> No
     out, proc = failing_batch
     assert "1 file(s) could not be read:" in proc.stderr and "not-a-form.md" in proc.stderr
     page = lxml_html.fromstring((out / "index.html").read_text(encoding="utf-8"))
-    unread = page.xpath("//p[contains(., 'could not be read')]/following-sibling::table[1]//tbody/tr/td[1]/text()")
+    unread = page.xpath("//p[contains(., '未能读取的文件')]/following-sibling::table[1]//tbody/tr/td[1]/text()")
     assert unread == ["not-a-form.md"]
 
 
@@ -341,11 +376,11 @@ def test_the_batch_refuses_to_fork_a_jupyter_kernel(tmp_path: Path) -> None:
 def test_failures_are_listed_in_the_index_and_the_rest_carry_on(failing_batch) -> None:
     out, _ = failing_batch
     page = lxml_html.fromstring((out / "index.html").read_text(encoding="utf-8"))
-    problems = page.xpath("//h2[contains(., 'Problems')]/following-sibling::table[1]//tbody/tr")
+    problems = page.xpath("//h2[.='问题']/following-sibling::table[1]//tbody/tr")
     assert len(problems) == 2
     assert all("预算合计与明细不符" in row.text_content() for row in problems)
     statuses = [s.strip() for s in page.xpath("//td/span/text()")]
-    assert statuses.count("失败") == 2 and statuses.count("完成") == 4  # overall + 2 departments + attainment ran
+    assert statuses.count("失败") == 2 and statuses.count("完成") == 7  # every annual report ran
     for html_page in (out / "annual").glob("*.html"):
         assert "Exception" not in html_page.read_text(encoding="utf-8")
 
@@ -466,13 +501,14 @@ def test_a_hostile_string_parameter_arrives_unchanged(engine_run) -> None:
 
 def test_plan_counts_each_reports_review_errors_and_warnings_for_the_index(all_examples) -> None:
     plan = plan_reports(all_examples.projects, "/data", findings=all_examples.findings)
-    counts = {j.summary.get("project", j.summary["department"]): (j.summary["errors"], j.summary["warnings"])
-              for j in plan if j.notebook != "indicator_attainment.ipynb"}
+    counts = {j.stem.split("/")[-1]: (j.summary["errors"], j.summary["warnings"]) for j in plan}
     # the seed: errors C1 (no 效益指标) and C12 (2019 budget 30万 in the text, 0 in the columns); 7 warnings
-    assert counts["区电子政务网络运行维护"] == (2, 7)
-    assert counts["中江县水利局"] == (0, 2)  # a department's annual report: its forms' findings
-    assert counts["全部部门"] == (4, 17)  # 2 + 2 errors (seed, 工资性支出); 2 + 7 + 3 + 3 + 2 warnings
-    assert (plan[-1].summary["errors"], plan[-1].summary["warnings"]) == (2, 4)  # 工资性支出 2 + 2, 中江县 0 + 2
+    assert counts["区电子政务网络运行维护-2020-declaration"] == (2, 7)
+    assert counts["annual-中江县水利局-2022"] == (0, 2)  # a department's annual report: its forms' findings
+    assert counts["annual-all-departments-all-years"] == (4, 17)  # 2 + 2 errors (seed, 工资性支出); 2 + 7 + 3 + 3 + 2
+    assert counts["annual-all-departments-2020"] == (2, 10)  # the seed 2 + 7, 青山 0 + 3
+    # the attainment over all years: 工资性支出 2 + 2, 中江县 0 + 2
+    assert counts["indicator-attainment-all-departments-all-years"] == (2, 4)
     unknown = plan_reports(all_examples.projects, "/data")[0].summary
     assert unknown["errors"] is None and unknown["warnings"] is None  # not counted is not 0
 

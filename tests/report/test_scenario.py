@@ -36,6 +36,31 @@ def test_the_default_values_give_the_baseline_and_an_edit_reprices_live(seed_ite
     assert total["changed"] == "#2: quantity 655→700"
 
 
+def test_each_input_has_a_slider_that_moves_with_it(seed_items) -> None:
+    explorer = scenario_widgets(seed_items)
+    box = explorer.inputs[(1, "quantity")]
+    (pair,) = [child for row in explorer.box.children[:-1] for child in row.children[1].children if box in child.children]
+    slider = pair.children[1]
+    assert type(slider).__name__ == "IntSlider" and (slider.min, slider.max, slider.value) == (0, 1965, 655)
+    slider.value = 700  # the slider sets the box, and the totals follow the box
+    assert box.value == 700 and explorer.result().iloc[-1]["scenario_yuan"] == pytest.approx(500_000 + 60_000 * 45 / 655)
+    box.value = 5000  # past the slider's end: the end moves
+    assert (slider.max, slider.value) == (10_000, 5000)
+    price = explorer.inputs[(1, "unit_price_yuan")]
+    (price_pair,) = [child for row in explorer.box.children[:-1] for child in row.children[1].children
+                     if price in child.children]
+    assert type(price_pair.children[1]).__name__ == "FloatSlider" and price_pair.children[1].max == 300.0
+
+
+def test_what_a_scenario_changed_reads_in_chinese(seed_items) -> None:
+    from budgetlib.report.present import present
+
+    explorer = scenario_widgets(seed_items)
+    explorer.inputs[(1, "quantity")].value = 700
+    shown = present(scenario.scenario_table(explorer.result()))
+    assert "第 2 项：数量 655→700" in shown.iloc[:, -1].tolist()
+
+
 def test_the_tornado_starts_from_the_scenario_total(seed_items) -> None:
     explorer = scenario_widgets(seed_items)
     explorer.inputs[(3, "amount_yuan")].value = 70_000.0  # 在线督查 6万 → 7万

@@ -64,7 +64,7 @@ def test_score_overview_rounds_points_for_reading(shipped) -> None:
 def test_annual_heading_names_the_scope_and_counts_the_forms(all_examples) -> None:
     in_2023 = data.select_forms(all_examples, fiscal_year=2023)
     assert shared_sections.annual_heading(in_2023, fiscal_year=2023, department=None).data == (
-        "<h1>预算绩效年度报告：全部部门</h1><p class='report-subtitle'>2023年度 · 2 张表 (forms)</p>")
+        "<h1>预算绩效年度报告：全部部门</h1><p class='report-subtitle'>2023年度 · 2 张表</p>")
 
 
 def test_check_numbers_sort_c2_before_c11() -> None:

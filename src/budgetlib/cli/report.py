@@ -1,4 +1,4 @@
-"""``budgetlib report PATH... --out DIR [--year Y] [--department D] [--jobs N]``."""
+"""``budgetlib report PATH... --out DIR [--year Y] [--department D] [--jobs N] [--actuals FILE]``."""
 
 from __future__ import annotations
 
@@ -27,6 +27,9 @@ def register(sub: argparse._SubParsersAction) -> None:
     parser.add_argument("--only-failed", action="store_true",
                         help="run again only the reports that DIR's manifest shows as failed, missing, changed or "
                              "made from other inputs; keep the others")
+    parser.add_argument("--actuals", metavar="FILE",
+                        help="a filled actuals sheet (budgetlib actuals-template): every report scores with its "
+                             "actuals")
     parser.set_defaults(handler=run)
 
 
@@ -36,13 +39,14 @@ def run(args: argparse.Namespace) -> int:
         return 2
     from budgetlib.outdir import OutputFolderError
     from budgetlib.report import run_reports
+    from budgetlib.scoring.actuals import ActualsSheetError
 
     try:
         result = run_reports(
             args.paths, args.out, fiscal_year=args.year, department=args.department, jobs=args.jobs,
             timeout=args.timeout, notebooks_dir=args.notebooks, progress=not args.no_progress,
-            only_failed=args.only_failed)
-    except (FileNotFoundError, OutputFolderError) as exc:
+            only_failed=args.only_failed, actuals=args.actuals)
+    except (FileNotFoundError, OutputFolderError, ActualsSheetError) as exc:
         print(visible(exc), file=sys.stderr)
         return 2
     except OSError as exc:

@@ -146,10 +146,10 @@ def budget_breakdown_chart(table: pd.DataFrame, department: str | None = None) -
     what = "各部门" if department is None else "各项目"
     years = sorted(int(y) for y in data["fiscal_year"].unique())
     if len(years) == 1:
-        return charts.amount_bars(data, title=f"{years[0]}年{what}预算 (budget by project-year, {years[0]})")
+        return charts.amount_bars(data, title=f"{years[0]}年{what}预算（按项目年度）")
     order = data.groupby("label", sort=False)["amount_yuan"].max().sort_values(ascending=False, kind="stable")
     data = data.set_index("label").loc[order.index].reset_index()
-    return charts.yoy_bars(data, title=f"{what}各年度预算 (budget by year; years are not added together)")
+    return charts.yoy_bars(data, title=f"{what}各年度预算（年度之间不相加）")
 
 
 LARGEST_COLUMNS: tuple[str, ...] = ("label", "department", "fiscal_year", "budget_yuan", "budget_basis", "n_forms")
@@ -177,8 +177,7 @@ def largest_projects_chart(table: pd.DataFrame) -> Figure | None:
     if data.empty:
         return None
     n = data["label"].nunique()
-    return charts.yoy_bars(data, title=f"预算最大的 {n} 个项目的年度预算 (the {n} largest projects, one budget per "
-                                       "project-year)")
+    return charts.yoy_bars(data, title=f"预算最大的 {n} 个项目的年度预算（每个项目每年一个预算）")
 
 
 CATEGORY_COLUMNS: tuple[str, ...] = ("economic_category", "fiscal_year", "amount_yuan", "n_projects", "lines",
@@ -310,7 +309,7 @@ def unit_cost_chart(table: pd.DataFrame) -> Figure | None:
     labels = [f"{'▲' if flag else ''}{year} {clip(str(name), 16)}" for name, year, flag in
               zip(table["project_name"], table["fiscal_year"], outlier, strict=True)]
     return charts.unit_cost_comparison(table.assign(label=labels), label="label", basis="unit_basis",
-                                       title="单位成本比较（▲ 异常值） (unit costs, ▲ outlier)")
+                                       title="单位成本比较（▲ 异常值）")
 
 
 # ----------------------------------------------------------------------------------------------

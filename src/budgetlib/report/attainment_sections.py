@@ -11,11 +11,13 @@ reason. The scores' overview and grade distribution, which the annual report sho
 from __future__ import annotations
 
 import pandas as pd
+from IPython.display import HTML
 from matplotlib.figure import Figure
 
 from budgetlib import charts
 from budgetlib.analysis.project_years import evaluation_forms, project_years
 from budgetlib.forms import Forms
+from budgetlib.report.present import heading
 from budgetlib.scoring.engine import ScoreResult
 
 ATTAINMENT_COLUMNS: tuple[str, ...] = (
@@ -72,7 +74,25 @@ def missed_chart(missed: pd.DataFrame, top: int = 20) -> Figure | None:
     rows = missed.head(top)
     data = rows.assign(name=[f"{p} {y}·{n}" for p, y, n in
                              zip(rows["project_name"], rows["fiscal_year"], rows["name"], strict=True)])
-    return charts.attainment(data, title="未达成目标的指标 (indicators short of target)")
+    return charts.attainment(data, title=missed_title(missed, top))
+
+
+def attainment_heading(forms: Forms, *, fiscal_year: int | None, department: str | None) -> HTML:
+    """Title of the attainment page, counting what the page covers: the self-evaluations (one per
+    project-year), and the re-filed ones left out, if any."""
+    who = department if department else "全部部门"
+    when = f"{fiscal_year}年度" if fiscal_year is not None else "全部年度"
+    counted = len(set(evaluation_forms(forms)))
+    filed = int((forms.projects["form_type"] == "self_evaluation").sum())
+    extra = f"（另有 {filed - counted} 张为同一项目年度重复填报，未计入）" if filed > counted else ""
+    return heading(f"指标完成情况：{who}", f"{when} · {counted} 张绩效自评表{extra}")
+
+
+def missed_title(missed: pd.DataFrame, top: int = 20) -> str:
+    """The missed-indicators chart's title: how many of the table's rows it shows."""
+    if len(missed) > top:
+        return f"未达成目标的指标：完成率最低的 {top} 项（共 {len(missed)} 项，见上表）"
+    return f"未达成目标的指标（{len(missed)} 项，同上表）"
 
 
 def unscored_indicators(result: ScoreResult, forms: Forms) -> pd.DataFrame:

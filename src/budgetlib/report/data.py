@@ -44,11 +44,24 @@ def preload(data: str | os.PathLike[str]) -> None:
     _PRELOADED[str(folder.resolve())] = (_tables_signature(folder), _read_tables(folder))
 
 
-def load_forms(data: str | os.PathLike[str]) -> Forms:
+def load_forms(data: str | os.PathLike[str], actuals: str | os.PathLike[str] | None = None) -> Forms:
     """The tables of ``data``: a folder of tables written by ``budgetlib parse``/``report`` (Parquet,
     read as is) or forms to parse (files or folders). Batch reports pass the tables they parsed
     once; a notebook opened by hand can point at ``data/raw`` directly.
+
+    ``actuals`` (a notebook's parameter of that name; empty or None: none): a filled actuals sheet
+    applied to the forms (:func:`budgetlib.apply_actuals`), as ``budgetlib report --actuals`` does
+    for a batch, which applies it once before writing the tables and so passes none here.
     """
+    forms = _load(data)
+    if actuals:
+        from budgetlib.scoring.actuals import apply_actuals, read_actuals
+
+        forms = apply_actuals(forms, read_actuals(actuals))
+    return forms
+
+
+def _load(data: str | os.PathLike[str]) -> Forms:
     path = Path(data)
     if path.is_dir() and (path / "projects.parquet").is_file():
         cached = _PRELOADED.get(str(path.resolve()))

@@ -1,8 +1,13 @@
 """Which reports a batch makes, with their parameters and safe output names.
 
-One project report per form, one annual report per department and one overall (unless the batch
-is restricted to one department, when the overall report would repeat it), and one indicator-attainment
-report when the batch holds self-evaluations. Output names are slugs
+One project report per form (a department-wide form, 部门整体, gets its own page too, listed with its
+type), one annual report per department and one overall (unless the batch is restricted to one
+department, when the overall report would repeat it), and one indicator-attainment report when the
+batch holds self-evaluations.
+
+The budgets the index shows for an annual or attainment report are sums over project-years
+(``bl.project_years``: one budget per project and year, a department-wide form in none), given
+per fiscal year: a report over several years never adds them together. Output names are slugs
 made from the data (project names, departments), so they are built to be harmless whatever the
 data holds: only letters, digits (any script, so Chinese names stay readable) and ``-``; never
 ``/``, ``\\``, ``..``, a leading dot or dash; capped in length; and the final path is checked to lie
@@ -23,14 +28,14 @@ import re
 import unicodedata
 from collections import Counter
 from collections.abc import Hashable, Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
 
 from budgetlib.formatting import is_missing
-from budgetlib.schema import SEVERITIES
+from budgetlib.schema import DEPARTMENT_FORM_TYPES, SEVERITIES
 
 MAX_SLUG_CHARS = 60
 """Characters of a slug before its uniqueness suffix (60 CJK characters are 180 bytes in UTF-8)."""
@@ -59,6 +64,9 @@ class ReportJob:
     """papermill parameters: values only (str, int, None)."""
     summary: dict[str, Any] = field(default_factory=dict)
     """What the index shows about the report (project, department, year, budget, form type …)."""
+    covers: tuple[tuple[str, str], ...] = ()
+    """The project pages (stem, Chinese label) of the forms the report covers, which its page links to: an annual
+    report's forms; for a project report, the other forms of its project-year."""
 
 
 def slugify(text: object, fallback: str = "report") -> str:
@@ -135,11 +143,13 @@ def plan_reports(
     fiscal_year: int | None = None,
     department: str | None = None,
     findings: pd.DataFrame | None = None,
+    years: pd.DataFrame | None = None,
 ) -> list[ReportJob]:
     """The reports for the forms in ``projects`` (the projects table), restricted to one fiscal year
     and/or department when given. ``data_dir`` is what the notebooks read (the parsed tables).
     ``findings`` (the review findings table) gives each report's error and warning counts for the
-    index; without it they are unknown (None), not 0."""
+    index; without it they are unknown (None), not 0. ``years`` (``bl.project_years`` of the same
+    forms) gives the annual reports' budgets by year; without it they are unknown (None)."""
     counts = finding_counts(findings)
     projects = projects.assign(
         errors=projects["form_id"].map(counts["error"]) if counts is not None else None,
@@ -154,14 +164,112 @@ def plan_reports(
     chosen = chosen.sort_values(["department", "fiscal_year", "project_name", "form_id"], kind="stable",
                                 na_position="last")
     jobs = [_project_job(row, data_dir, names.forms[row["form_id"]]) for row in chosen.to_dict("records")]
-    if department is None and len(chosen):
-        jobs.append(_annual_job(chosen, data_dir, fiscal_year, None, names))
-    for name in sorted({d for d in chosen["department"].dropna()}):
-        part = chosen[chosen["department"] == name]
-        jobs.append(_annual_job(part, data_dir, fiscal_year, name, names))
-    if (chosen["form_type"] == "self_evaluation").any():
-        jobs.append(_attainment_job(chosen, data_dir, fiscal_year, department, names))
+    chosen_years = _years_of(years, chosen)
+    if fiscal_year is not None:
+        jobs += _period_jobs(chosen, data_dir, fiscal_year, department, names, years)
+        return [_with_covers(job, names, chosen, chosen_years) for job in jobs]
+    known = sorted({int(y) for y in chosen["fiscal_year"].dropna()})
+    for year in known:
+        jobs += _period_jobs(chosen[chosen["fiscal_year"] == year], data_dir, year, department, names, years)
+    if len(known) > 1 or chosen["fiscal_year"].isna().any():
+        # one report over all years (the department's, or all departments'): years side by side
+        named = sorted({d for d in chosen["department"].dropna()})
+        who = named[0] if department is not None and len(named) == 1 else department
+        jobs.append(_annual_job(chosen, data_dir, None, who, names, chosen_years))
+        if (chosen["form_type"] == "self_evaluation").any():
+            jobs.append(_attainment_job(chosen, data_dir, None, department, names, chosen_years))
+    return [_with_covers(job, names, chosen, chosen_years) for job in jobs]
+
+
+def _with_covers(job: ReportJob, names: _Names, chosen: pd.DataFrame, years: pd.DataFrame | None) -> ReportJob:
+    """``job`` with the stems of the project pages it links to (:attr:`ReportJob.covers`)."""
+    if job.kind == "project":
+        form = job.parameters["form"]
+        siblings: list[str] = []
+        if years is not None:
+            for text in years["form_ids"].dropna():
+                ids = str(text).split(";")
+                if form in ids:
+                    siblings = [i for i in ids if i != form]
+        ids = [i for i in siblings if i in names.forms]
+    else:
+        part = chosen
+        department = job.parameters.get("department")
+        if department is not None:
+            part = part[(part["department"] == department) | (part["department_code"] == department)]
+        if job.parameters.get("fiscal_year") is not None:
+            part = part[part["fiscal_year"] == job.parameters["fiscal_year"]]
+        if job.notebook == "indicator_attainment.ipynb":
+            part = part[part["form_type"] == "self_evaluation"]
+        ids = list(part["form_id"])
+    labels = {row["form_id"]: _form_label(row) for row in chosen.to_dict("records")}
+    return replace(job, covers=tuple((f"projects/{names.forms[i]}", labels.get(i, str(i))) for i in ids))
+
+
+def _form_label(row: dict[str, Any]) -> str:
+    """How a form is named in a link: project (or department), year, form type in Chinese."""
+    from budgetlib.report.present import label
+
+    name = _text(row["project_name"]) or _text(row["department"]) or str(row["form_id"])
+    year = _int_or_none(row["fiscal_year"])
+    return " · ".join(p for p in (name, f"{year}年" if year else None, label("form_type", row["form_type"])) if p)
+
+
+def _period_jobs(part: pd.DataFrame, data_dir: str, fiscal_year: int | None, department: str | None,
+                 names: _Names, years: pd.DataFrame | None) -> list[ReportJob]:
+    """The annual reports of one fiscal year: all departments' (unless the batch is about one), each
+    department's, and the indicator attainment of its self-evaluations."""
+    jobs = []
+    part_years = _years_of(years, part)
+    if department is None and len(part):
+        jobs.append(_annual_job(part, data_dir, fiscal_year, None, names, part_years))
+    for name in sorted({d for d in part["department"].dropna()}):
+        mine = part[part["department"] == name]
+        jobs.append(_annual_job(mine, data_dir, fiscal_year, name, names, _years_of(years, mine)))
+    if (part["form_type"] == "self_evaluation").any():
+        jobs.append(_attainment_job(part, data_dir, fiscal_year, department, names, part_years))
     return jobs
+
+
+def _years_of(years: pd.DataFrame | None, part: pd.DataFrame) -> pd.DataFrame | None:
+    """The project-years of the forms in ``part``: those holding one of its forms (``form_ids`` is
+    ';'-separated), so that a year or department filter selects the same project-years as forms."""
+    if years is None:
+        return None
+    ids = set(part["form_id"])
+    holds = years["form_ids"].fillna("").map(lambda text: any(i in ids for i in str(text).split(";")))
+    return years[holds.astype(bool)]
+
+
+def budget_by_year(years: pd.DataFrame | None) -> dict[int, dict[str, Any]]:
+    """Per fiscal year: the known budgets' sum in 元 (None when none is known), the project-years and
+    how many of them have no known budget. Each project-year once; years never added together.
+
+    >>> years = pd.DataFrame({"fiscal_year": [2021, 2021, 2022], "budget_yuan": [1.0, None, None]})
+    >>> budget_by_year(years)
+    {2021: {'budget_yuan': 1.0, 'projects': 2, 'unknown': 1}, 2022: {'budget_yuan': None, 'projects': 1, 'unknown': 1}}
+    """
+    if years is None or years.empty:
+        return {}
+    out: dict[int, dict[str, Any]] = {}
+    for year, group in years.groupby("fiscal_year", sort=True):
+        known = group["budget_yuan"].dropna()
+        out[int(year)] = {"budget_yuan": float(known.sum()) if len(known) else None, "projects": len(group),
+                          "unknown": int(group["budget_yuan"].isna().sum())}
+    return out
+
+
+def _budget_summary(years: pd.DataFrame | None) -> dict[str, Any]:
+    """An annual report's budget for the index: one total when it covers one year, else None beside
+    the figures of each year (``budget_by_year``)."""
+    by_year = budget_by_year(years)
+    one = next(iter(by_year.values())) if len(by_year) == 1 else None
+    return {
+        "budget_yuan": one["budget_yuan"] if one else None,
+        "budget_unknown": one["unknown"] if one else sum(y["unknown"] for y in by_year.values()),
+        "projects": None if years is None else len(years),
+        "budget_by_year": by_year,
+    }
 
 
 @dataclass(frozen=True)
@@ -197,11 +305,12 @@ def _project_base(row: dict[str, Any]) -> str:
 
 
 def _attainment_job(
-    part: pd.DataFrame, data_dir: str, fiscal_year: int | None, department: str | None, names: _Names
+    part: pd.DataFrame, data_dir: str, fiscal_year: int | None, department: str | None, names: _Names,
+    years: pd.DataFrame | None = None,
 ) -> ReportJob:
     """One indicator-attainment report per batch (its self-evaluations: scores, grades, targets and
     actuals), listed with the annual reports since it covers the same scope."""
-    annual = _annual_job(part, data_dir, fiscal_year, department, names)
+    annual = _annual_job(part, data_dir, fiscal_year, department, names, years)
     named = sorted({d for d in part["department"].dropna()})
     who = named[0] if department is not None and len(named) == 1 else department  # by name, even if given by code
     evaluations = part[part["form_type"] == "self_evaluation"]
@@ -212,9 +321,7 @@ def _attainment_job(
         title=annual.title.replace("年度报告", "指标完成情况"),
         parameters=annual.parameters,
         summary={**annual.summary, "forms": len(evaluations),
-                 "budget_yuan": None if evaluations["current_year_budget_yuan"].isna().all()
-                 else float(evaluations["current_year_budget_yuan"].sum()),
-                 "budget_unknown": int(evaluations["current_year_budget_yuan"].isna().sum()),
+                 **_budget_summary(_years_of(years, evaluations)),
                  "errors": _counts_total(evaluations["errors"].astype("Float64")),
                  "warnings": _counts_total(evaluations["warnings"].astype("Float64"))},
     )
@@ -239,10 +346,12 @@ def _project_job(row: dict[str, Any], data_dir: str, slug: str) -> ReportJob:
         kind="project",
         notebook="project_report.ipynb",
         stem=f"projects/{slug}",
-        title=f"{name or row['form_id']} · 项目报告",
+        title=(f"{_text(row['department']) or row['form_id']} · 部门整体报告"
+               if row["form_type"] in DEPARTMENT_FORM_TYPES else f"{name or row['form_id']} · 项目报告"),
         parameters={"data": data_dir, "form": str(row["form_id"])},
         summary={
-            "project": name or "—",
+            "project": name or (f"（部门整体）{_text(row['department'])}" if row["form_type"] in DEPARTMENT_FORM_TYPES
+                                and _text(row["department"]) else "—"),
             "department": _text(row["department"]) or "—",
             "fiscal_year": year,
             "budget_yuan": None if pd.isna(row["current_year_budget_yuan"]) else float(row["current_year_budget_yuan"]),
@@ -255,12 +364,12 @@ def _project_job(row: dict[str, Any], data_dir: str, slug: str) -> ReportJob:
 
 
 def _annual_job(
-    part: pd.DataFrame, data_dir: str, fiscal_year: int | None, department: str | None, names: _Names
+    part: pd.DataFrame, data_dir: str, fiscal_year: int | None, department: str | None, names: _Names,
+    years: pd.DataFrame | None = None,
 ) -> ReportJob:
     who = department or "全部部门"
     when = f"{fiscal_year}年度" if fiscal_year is not None else "全部年度"
     slug = names.period("annual", department, fiscal_year)
-    budgets = part["current_year_budget_yuan"]
     return ReportJob(
         kind="annual",
         notebook="annual_report.ipynb",
@@ -271,8 +380,8 @@ def _annual_job(
             "department": who,
             "fiscal_year": when,
             "forms": len(part),
-            "budget_yuan": None if budgets.isna().all() else float(budgets.sum()),
-            "budget_unknown": int(budgets.isna().sum()),
+            "department_forms": int(part["form_type"].isin(DEPARTMENT_FORM_TYPES).sum()),
+            **_budget_summary(years),
             "errors": _counts_total(part["errors"].astype("Float64")),
             "warnings": _counts_total(part["warnings"].astype("Float64")),
         },

@@ -19,6 +19,7 @@ they can be checked and reused; this module turns one into what a reader sees:
 from __future__ import annotations
 
 import html
+import re
 import unicodedata
 from collections.abc import Callable
 from functools import cache
@@ -131,8 +132,97 @@ def _shown_as_is(value: object) -> object:
     return MISSING if is_missing(value) else plain(value)
 
 
+# ----------------------------------------------------------------------------------------------
+# places and notes the library writes in English, as a reader reads them
+
+
+_PLACE_PATTERNS: tuple[tuple[re.Pattern[str], Callable[[re.Match[str]], str]], ...] = (
+    (re.compile(r"\b([a-z_]+)\.([a-z_]+)\b"),
+     lambda m: f"{label('table', m[1])}·{label('column', m[2])}"),
+    (re.compile(r"\b([a-z_]+) #(\d+)"), lambda m: f"{label('table', m[1])}第 {m[2]} 项"),
+    (re.compile(r"\bbudget_history (\d{4}): ([a-z_]+) vs ([a-z_]+)"),
+     lambda m: f"预算沿革 {m[1]} 年：{label('basis', m[2])}与{label('basis', m[3])}"),
+    (re.compile(r"\bproject_years: "), lambda m: "项目年度："),
+    (re.compile(r"\bsheet '([^']*)' cell ([A-Z]+\d+)"), lambda m: f"工作表「{m[1]}」单元格 {m[2]}"),
+    (re.compile(r"\bline (\d+), row (\d+), column (\d+)"), lambda m: f"第 {m[1]} 行（表内第 {m[2]} 行第 {m[3]} 列）"),
+    (re.compile(r"\bline (\d+)"), lambda m: f"第 {m[1]} 行"),
+    (re.compile(r"\brow (\d+), column (\d+)"), lambda m: f"第 {m[1]} 行第 {m[2]} 列"),
+    (re.compile(r"; "), lambda m: "；"),
+)
+"""Where a finding or a note points, as the library writes it (``projects.main_content``,
+``indicators #3``, ``budget_history 2020: stated_in_text vs expenditure_column``, ``sheet 'S' cell
+A1``), in the words of ``report_labels.csv``. The first pattern that matches a span wins."""
+
+_NOTE_PATTERNS: tuple[tuple[re.Pattern[str], Callable[[re.Match[str]], str]], ...] = (
+    (re.compile(r"^this year's budget as stated on the form$"), lambda m: "本表所填当年预算"),
+    (re.compile(r"^sum of (\d+) expenditure lines(?: in column (.+))?$"),
+     lambda m: f"支出明细{f'「{m[2]}」列' if m[2] else ''} {m[1]} 行之和"),
+    (re.compile(r"^the stated (.+) of column (.+) \((\d+) lines\)$"),
+     lambda m: f"「{m[2]}」列表内所写{m[1]}（{m[3]} 行）"),
+    (re.compile(r"^sum of (\d+) lines in column (.+)$"), lambda m: f"「{m[2]}」列 {m[1]} 行之和"),
+)
+"""The budget history's notes (written by the reader, in English) in Chinese."""
+
+
+def place_text(value: object) -> object:
+    """A location in Chinese.
+
+    >>> place_text("projects.main_content"), place_text("indicators #3")
+    ('项目信息·主要内容', '绩效指标第 3 项')
+    >>> place_text("budget_history 2020: stated_in_text vs expenditure_column")
+    '预算沿革 2020 年：文字说明与支出明细年度列'
+    """
+    if is_missing(value):
+        return MISSING
+    text = str(value)
+    for pattern, words in _PLACE_PATTERNS[2:3] + _PLACE_PATTERNS[:2] + _PLACE_PATTERNS[3:]:
+        text = pattern.sub(words, text)
+    return plain(text)
+
+
+def note_text(value: object) -> object:
+    """A budget-history note in Chinese (a note it does not know, as written).
+
+    >>> note_text("sum of 3 expenditure lines in column 总计(2021_项目支出)")
+    '支出明细「总计(2021_项目支出)」列 3 行之和'
+    """
+    if is_missing(value):
+        return MISSING
+    text = str(value)
+    for pattern, words in _NOTE_PATTERNS:
+        text = pattern.sub(words, text)
+    return plain(text)
+
+
+_CHANGE_WORDS = {"quantity": "数量", "unit_price_yuan": "单价（元）", "amount_yuan": "金额（元）",
+                 "bandwidth_mbps": "带宽（Mbps）"}
+_CHANGE = re.compile(r"#(\d+): ")
+_CHANGED_INPUT = re.compile(r"\b([a-z][a-z_]*) (?=\S*→)")
+
+
+def changed_text(value: object) -> object:
+    """What a scenario changed, in Chinese (``bl.reprice`` writes ``#2: quantity 655→700``).
+
+    >>> changed_text("#2: quantity 655→700, unit_price_yuan 100→120")
+    '第 2 项：数量 655→700, 单价（元） 100→120'
+    >>> changed_text("#3: unit_price_yuan NA→600; bandwidth_mbps 200→500")
+    '第 3 项：单价（元） NA→600；带宽（Mbps） 200→500'
+    """
+    if is_missing(value):
+        return MISSING
+    text = _CHANGE.sub(lambda m: f"第 {m[1]} 项：", str(value))
+    return plain(_CHANGED_INPUT.sub(lambda m: f"{_CHANGE_WORDS.get(m[1]) or label('column', m[1])} ", text).replace(
+        "; ", "；"))
+
+
+_TEXT_FORMATS: dict[str, Callable[[object], object]] = {"location": place_text, "origin": place_text,
+                                                        "note": note_text, "changed": changed_text}
+
+
 def column_format(column: str) -> Callable[[object], object]:
     """How the values of ``column`` read: by its unit, else as codes or a flag, else as they are."""
+    if column in _TEXT_FORMATS:
+        return _TEXT_FORMATS[column]
     unit, per_unit = unit_of(column)
     if unit == "元" and per_unit:
         return format_unit_price  # in 万元 a 91.60 元 unit price would read 0.01

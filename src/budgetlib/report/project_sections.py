@@ -107,7 +107,7 @@ def funding_chart(lines: pd.DataFrame) -> Figure | None:
         for name, parent, scope in zip(rows["source_name"], rows["parent_source"], rows["scope"], strict=True)
     ]
     data = pd.DataFrame({"label": labels, "amount_yuan": rows["amount_yuan"].to_numpy()})
-    return charts.amount_bars(data, title="资金来源 (funding sources)", sort=False)
+    return charts.amount_bars(data, title="资金来源", sort=False)
 
 
 def budget_execution(form: Forms) -> pd.DataFrame:
@@ -205,7 +205,7 @@ def has_actuals(form: Forms) -> bool:
 
 def _not_scored_note(form: Forms) -> str:
     kinds = "、".join(label("form_type", t) for t in dict.fromkeys(form.projects["form_type"]))
-    return f"本表为{kinds}，没有实际完成值，不计分。 (No actuals on this form: nothing to score.)"
+    return f"本表为{kinds}，没有实际完成值，不计分。"
 
 
 def _out_of(points: object, weight: object) -> str:

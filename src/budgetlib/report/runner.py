@@ -47,7 +47,7 @@ from budgetlib.outdir import OutputRun, files_under, now, output_run, publish, r
 from budgetlib.output import write_tables
 from budgetlib.read import list_inputs, read_listing, text_name
 from budgetlib.report import catalogue, engine, papermill_plugin
-from budgetlib.report.data import preload
+from budgetlib.report.data import load_project_years, preload, write_project_years
 from budgetlib.report.html import notebook_to_html, render_index, warm_exporter
 from budgetlib.report.plan import ReportJob, confined, plan_reports
 from budgetlib.report.present import label
@@ -88,6 +88,8 @@ class BatchResult:
     """With ``only_failed``: how many reports were run again (the others were kept)."""
     earlier: list[dict[str, Any]] = field(default_factory=list)
     """Reports an earlier batch made that are not part of this one (their manifest entries)."""
+    overview: dict[str, Any] = field(default_factory=dict)
+    """The figures on top of the index (:func:`index_overview`); empty: none shown."""
 
     @property
     def failures(self) -> list[ReportOutcome]:
@@ -108,8 +110,35 @@ def default_notebooks_dir() -> Path:
 # one report (runs in a worker process)
 
 
-def run_report(job: ReportJob, notebooks_dir: str, out: str, timeout: float | None) -> ReportOutcome:
-    """Execute one notebook with papermill (engine ``budgetlib``), then write its HTML."""
+START_METHOD_VARIABLE = "BUDGETLIB_REPORT_START_METHOD"
+"""Environment variable choosing how report workers start: ``fork`` (the default where the system
+has it) or ``spawn`` (the default elsewhere: macOS's default start method, Windows' only one)."""
+
+
+def start_method() -> str:
+    """``fork`` or ``spawn``: how this batch's workers start (:data:`START_METHOD_VARIABLE`, else
+    ``fork`` where the system offers it). With ``spawn`` a worker shares nothing with this process,
+    and each notebook runs in a kernel of its own (papermill's standard engine, ``nbclient``):
+    seconds slower per report, since each kernel imports pandas, matplotlib and budgetlib afresh,
+    but it needs no ``fork``."""
+    chosen = os.environ.get(START_METHOD_VARIABLE, "").strip().lower()
+    if chosen in ("fork", "spawn"):
+        return chosen
+    if chosen:
+        raise ValueError(f"{START_METHOD_VARIABLE} must be fork or spawn, not {chosen!r}")
+    return "fork" if "fork" in multiprocessing.get_all_start_methods() else "spawn"
+
+
+def _spawned_worker() -> None:
+    """A spawned worker's start: papermill's translator for the project's kernel, quiet logging."""
+    papermill_plugin.register()
+    logging.getLogger("papermill").setLevel(logging.WARNING)
+
+
+def run_report(job: ReportJob, notebooks_dir: str, out: str, timeout: float | None,
+               forked: bool = True) -> ReportOutcome:
+    """Execute one notebook with papermill, then write its HTML: with the ``budgetlib`` engine (a
+    forked child of this pre-warmed process) or, not ``forked``, in a kernel of its own."""
     # papermill imports this package while it loads its engine entry points
     # (budgetlib.report.papermill_plugin), so it cannot be imported at the top of a module here
     import nbformat
@@ -129,7 +158,7 @@ def run_report(job: ReportJob, notebooks_dir: str, out: str, timeout: float | No
             str(Path(notebooks_dir) / job.notebook),
             str(ipynb),
             parameters=job.parameters,
-            engine_name=papermill_plugin.ENGINE_NAME,
+            engine_name=papermill_plugin.ENGINE_NAME if forked else "nbclient",
             kernel_name=papermill_plugin.KERNEL_NAME,
             progress_bar=False,
             request_save_on_cell_execute=False,
@@ -145,7 +174,7 @@ def run_report(job: ReportJob, notebooks_dir: str, out: str, timeout: float | No
     if nb is not None:
         mark = time.perf_counter()
         try:
-            page = visible_in_markup(notebook_to_html(nb, visible(job.title)))
+            page = with_navigation(visible_in_markup(notebook_to_html(nb, visible(job.title))), job)
             _write_whole(html, page if error is None else mark_incomplete(page, error))
         except Exception as exc:
             error = error or f"HTML export failed: {type(exc).__name__}: {exc}"
@@ -167,6 +196,33 @@ def _write_whole(path: Path, text: str) -> None:
             temporary.unlink()
 
 
+def _at_body(page: str, markup: str) -> str:
+    at = page.find("<body")
+    at = page.find(">", at) + 1 if at >= 0 else 0
+    return page[:at] + markup + page[at:]
+
+
+def navigation(job: ReportJob) -> str:
+    """The bar on top of a report page: back to the index, and the pages of the forms it covers
+    (collapsed when there are many). Links are relative, so the folder can be moved or opened from
+    disk; every page lies one folder below the index."""
+    def page(stem: str) -> str:
+        return "../" + quote(f"{stem}.html")
+
+    parts = ['<a href="../index.html">← 返回报告索引</a>']
+    if job.covers:
+        links = "".join(f'<li><a href="{page(stem)}">{html_escape(visible(text))}</a></li>'
+                        for stem, text in job.covers)
+        what = "同一项目年度的其他表" if job.kind == "project" else "本报告涵盖的表"
+        parts.append(f"<details><summary>{what}（{len(job.covers)} 份）</summary><ul>{links}</ul></details>")
+    return f'<nav class="report-nav">{"".join(parts)}</nav>'
+
+
+def with_navigation(page: str, job: ReportJob) -> str:
+    """``page`` with :func:`navigation` at the top of its body."""
+    return _at_body(page, navigation(job))
+
+
 FAILURES_FILE = "failures.json"
 """Written in the output folder after every batch: the reports that failed (stem, title, error), for
 people and scripts; ``--only-failed`` goes by the manifest, which says more."""
@@ -180,10 +236,7 @@ _INCOMPLETE_BANNER = (
 
 def mark_incomplete(page: str, error: str) -> str:
     """The page of a failed report with a banner at the top saying it is partial, and why."""
-    banner = _INCOMPLETE_BANNER.format(error=html_escape(visible(error)))
-    at = page.find("<body")
-    at = page.find(">", at) + 1 if at >= 0 else 0
-    return page[:at] + banner + page[at:]
+    return _at_body(page, _INCOMPLETE_BANNER.format(error=html_escape(visible(error))))
 
 
 def _write_failures(result: BatchResult, folder: Path | None = None) -> None:
@@ -207,6 +260,7 @@ def run_reports(
     notebooks_dir: str | os.PathLike[str] | None = None,
     progress: bool = True,
     only_failed: bool = False,
+    actuals: str | os.PathLike[str] | None = None,
 ) -> BatchResult:
     """Build every report for the forms under ``paths`` into ``out``.
 
@@ -220,6 +274,11 @@ def run_reports(
     Reports of an earlier batch that are not part of this one (another department's) are left as
     they are and listed apart. :class:`budgetlib.outdir.OutputFolderError` for a bad ``out`` or one
     another run is writing to, before anything is read.
+
+    ``actuals``: a filled actuals sheet (``budgetlib actuals-template``), applied to the forms once,
+    before the tables are written (:func:`budgetlib.read_actuals`, :func:`budgetlib.apply_actuals`):
+    every report scores with it, and it counts among the batch's inputs (a changed sheet makes
+    ``only_failed`` run every report again).
     """
     _refuse_inside_ipython()
     t0 = time.perf_counter()
@@ -230,23 +289,31 @@ def run_reports(
         listing = list_inputs(list(paths))
         files = listing.files
         forms = read_listing(listing)
+        if actuals:
+            forms = with_actuals(forms, actuals)
+            files = [*files, (os.fspath(actuals), "actuals:" + text_name(os.fspath(actuals)))]
         data_dir = run.staging / "data"
         write_tables(forms, data_dir, "parquet")
+        write_project_years(forms, data_dir)
+        years = load_project_years(data_dir)
         t_parse = time.perf_counter()
         plan = plan_reports(forms.projects, DATA_PARAMETER, fiscal_year=fiscal_year, department=department,
-                            findings=forms.findings)
+                            findings=forms.findings, years=years)
         batch = _Batch.start(run, plan, files, notebooks, only_failed)
-        prewarm(data_dir)
+        if start_method() == "fork":
+            prewarm(data_dir)
         t_warm = time.perf_counter()
         ran = execute_plan(batch.todo, notebooks, run.staging, jobs=jobs, timeout=timeout, progress=progress)
         t_run = time.perf_counter()
         read_errors = forms.errors.astype(object).where(forms.errors.notna(), None).to_dict("records")
         result = batch.result(ran, read_errors)
+        result.overview = index_overview(forms, years, paths, fiscal_year=fiscal_year, department=department)
         write_index(result, run.staging)
         _write_failures(result, run.staging)
         publish(run, batch.manifest(result, forms, paths, arguments={
             "fiscal_year": fiscal_year, "department": department, "jobs": jobs, "timeout": timeout,
-            "notebooks": str(notebooks), "only_failed": only_failed}))
+            "notebooks": str(notebooks), "only_failed": only_failed,
+            "actuals": None if not actuals else text_name(os.fspath(actuals))}))
     t_end = time.perf_counter()
     result.seconds = {
         "parse_and_write_tables": t_parse - t0,
@@ -258,6 +325,13 @@ def run_reports(
     log.info("%d reports with %d job(s) in %.1f s: %s", len(result.outcomes), jobs, result.seconds["total"],
              ", ".join(f"{k} {v:.2f} s" for k, v in result.seconds.items() if k != "total"))
     return result
+
+
+def with_actuals(forms: Any, sheet: str | os.PathLike[str]) -> Any:
+    """``forms`` scored with the filled actuals sheet ``sheet`` (its warnings among the forms')."""
+    from budgetlib.scoring.actuals import apply_actuals, read_actuals
+
+    return apply_actuals(forms, read_actuals(sheet))
 
 
 @dataclass
@@ -377,23 +451,28 @@ def execute_plan(
     timeout: float | None = DEFAULT_TIMEOUT,
     progress: bool = True,
 ) -> list[ReportOutcome]:
-    """Run the reports of ``plan`` in ``jobs`` worker processes forked from this (pre-warmed) one.
+    """Run the reports of ``plan`` in ``jobs`` worker processes forked from this (pre-warmed) one,
+    or spawned where ``fork`` is unavailable or not chosen (:func:`start_method`).
 
     Outcomes come back in plan order; a report that fails, or whose worker dies, is an outcome with
     its error, and the others carry on.
     """
     _refuse_inside_ipython()
-    prewarm()
+    method = start_method()
+    forked = method == "fork"
+    if forked:
+        prewarm()
     notebooks, out = str(Path(notebooks_dir).resolve()), str(Path(out).resolve())
     outcomes: dict[int, ReportOutcome] = {}
     sys.stdout.flush()
     sys.stderr.flush()
-    context = multiprocessing.get_context("fork")
-    with ProcessPoolExecutor(max_workers=max(1, jobs), mp_context=context) as pool:
+    context = multiprocessing.get_context(method)
+    with ProcessPoolExecutor(max_workers=max(1, jobs), mp_context=context,
+                             initializer=None if forked else _spawned_worker) as pool:
         # largest first, so that the overall report does not start last and run alone at the end
         order = sorted(range(len(plan)), key=lambda i: _expected_work(plan[i]), reverse=True)
         futures: dict[Future[ReportOutcome], int] = {
-            pool.submit(run_report, plan[i], notebooks, out, timeout): i for i in order
+            pool.submit(run_report, plan[i], notebooks, out, timeout, forked): i for i in order
         }
         with tqdm(total=len(plan), desc="reports", unit="report", file=sys.stderr, disable=not progress,
                   dynamic_ncols=True) as bar:
@@ -428,6 +507,42 @@ def _href(stem: str, suffix: str, pages: set[str] | None = None) -> str | None:
     return quote(f"{stem}{suffix}")
 
 
+def index_overview(forms: Any, years: Any, paths: Sequence[str | os.PathLike[str]], *,
+                   fiscal_year: int | None = None, department: str | None = None) -> dict[str, Any]:
+    """The figures on top of the index, over the forms the batch covers: forms by type, project-years
+    and their budget per fiscal year (from ``bl.project_years``, each project-year once, years never
+    added), findings by severity, when it was made and from what."""
+    from budgetlib.report.data import select_forms
+    from budgetlib.report.plan import _years_of, budget_by_year
+    from budgetlib.schema import SEVERITIES
+
+    chosen = select_forms(forms, fiscal_year=fiscal_year, department=department)
+    projects = chosen.projects
+    types = projects["form_type"].value_counts()
+    findings = chosen.findings["severity"].value_counts()
+    by_year = budget_by_year(_years_of(years, projects))
+    return {
+        "generated": now()[:19].replace("T", " "),
+        "sources": [visible(text_name(os.fspath(path))) for path in paths],
+        "forms": len(projects),
+        "form_types": [{"label": label("form_type", kind), "count": int(types[kind])} for kind in types.index],
+        "projects": sum(year["projects"] for year in by_year.values()),
+        "years": [{"year": year, "budget": format_money(figures["budget_yuan"], "万元"),
+                   "projects": figures["projects"], "unknown": figures["unknown"]}
+                  for year, figures in by_year.items()],
+        "findings": [{"label": label("severity", severity), "severity": severity,
+                      "count": int(findings.get(severity, 0))} for severity in SEVERITIES],
+        "files_not_read": len(forms.errors),
+        "filters": "，".join(p for p in (f"{fiscal_year}年度" if fiscal_year else None,
+                                        visible(department) if department else None) if p),
+    }
+
+
+def _by_year_lines(by_year: dict[Any, dict[str, Any]]) -> list[str]:
+    """An all-years report's budgets for the index: each year on its line, never a sum."""
+    return [f"{year}年 {format_money(figures['budget_yuan'], '万元')}" for year, figures in by_year.items()]
+
+
 def write_index(result: BatchResult, folder: Path | None = None) -> Path:
     """``index.html`` (in ``folder``, default the result's folder): every report with its summary and
     status, failures and unread files listed; links only to the files the folder holds; names from
@@ -436,14 +551,23 @@ def write_index(result: BatchResult, folder: Path | None = None) -> Path:
         summary = {key: visible(value) if isinstance(value, str) else value
                    for key, value in outcome.job.summary.items()}
         summary["budget"] = format_money(summary.get("budget_yuan"), "万元")
+        by_year = summary.get("budget_by_year") or {}
+        summary["budget_lines"] = _by_year_lines(by_year) if len(by_year) > 1 else [summary["budget"]]
+        summary["sort_budget"] = summary.get("budget_yuan") if summary.get("budget_yuan") is not None else ""
         if "form_type" in summary:
             summary["form_type"] = label("form_type", summary["form_type"])
+        elif outcome.job.notebook == "indicator_attainment.ipynb":
+            summary["form_type"] = "指标完成情况（绩效自评表）"
+        else:
+            summary["form_type"] = "年度汇总（各类表）"
         if summary.get("fiscal_year") is None:
             summary["fiscal_year"] = "—"
         for severity in ("errors", "warnings"):
             summary[severity] = "—" if summary.get(severity) is None else summary[severity]
+        kind = {"annual_report.ipynb": "年度报告", "indicator_attainment.ipynb": "指标完成情况"}
         return {
             "title": visible(outcome.job.title),
+            "name": kind.get(outcome.job.notebook, visible(outcome.job.title)),
             "html": _href(outcome.job.stem, ".html", result.pages),
             "ipynb": _href(outcome.job.stem, ".ipynb", result.pages),
             "ok": outcome.ok,
@@ -464,6 +588,7 @@ def write_index(result: BatchResult, folder: Path | None = None) -> Path:
                      "finished": str(entry.get("finished") or "—")[:16].replace("T", " "),
                      "ok": entry.get("status") == "ok"} for entry in result.earlier],
         "total": len(rows),
+        "overview": result.overview,
     }
     path = (folder or result.out) / "index.html"
     path.write_text(render_index(context), encoding="utf-8")

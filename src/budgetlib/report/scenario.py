@@ -1,7 +1,7 @@
 """The scenario explorer: one form's cost basis as editable quantities and prices, with live totals.
 
 The notebook stays thin: :func:`scenario_widgets` builds the inputs (an ``IntText`` per quantity, a
-``FloatText`` per unit price, and per amount where an item states no price) and wires them to
+``FloatText`` per unit price, and per amount where an item states no price, each with a slider) and wires them to
 ``bl.reprice`` (the totals) and ``bl.sensitivity`` (the tornado chart). Without a browser (papermill,
 nbval) the widgets show their text form and the default values give the baseline; the tables and the
 chart are also plain functions (:func:`scenario_table`, :func:`tornado_chart`) so the batch and the
@@ -53,7 +53,7 @@ def tornado_chart(cost_items: pd.DataFrame, pct: float = 0.1) -> Figure | None:
     if drivers.empty:
         return None
     return charts.tornado(drivers, parameter="driver", base_column="baseline_total_yuan",
-                          title=f"敏感性分析：各输入 ±{format_percent(pct, 0)} (sensitivity)")
+                          title=f"敏感性分析：各输入 ±{format_percent(pct, 0)}")
 
 
 def with_scenario_amounts(edited: pd.DataFrame, result: pd.DataFrame) -> pd.DataFrame:
@@ -103,9 +103,45 @@ class ScenarioExplorer:
         return self.box._repr_mimebundle_(**kwargs)
 
 
+SLIDER_SPAN = 3.0
+"""A slider runs from 0 to this many times the form's own value (100 where that is 0); typing a
+larger value in the number box moves the slider's end."""
+
+
+def slider_range(value: float) -> float:
+    """The upper end of an input's slider.
+
+    >>> slider_range(655), slider_range(0), slider_range(91.6)
+    (1965.0, 100.0, 274.8)
+    """
+    return round(float(value) * SLIDER_SPAN, 2) if value and value > 0 else 100.0
+
+
+def _slider_for(widgets: Any, box: Any, whole: bool) -> Any:
+    """A slider beside ``box`` (the number box stays the input the totals follow): moving it sets the
+    box; typing in the box moves it, past its end if need be."""
+    top = slider_range(box.value)
+    slider = (widgets.IntSlider(value=box.value, min=0, max=max(1, round(top)), readout=False) if whole
+              else widgets.FloatSlider(value=box.value, min=0.0, max=top, step=top / 200, readout=False))
+
+    def from_slider(change: Any) -> None:
+        box.value = change["new"]
+
+    def from_box(change: Any) -> None:
+        value = change["new"]
+        if value > slider.max:
+            slider.max = round(value * 2) if whole else value * 2
+        if value >= slider.min:
+            slider.value = value
+
+    slider.observe(from_slider, names="value")
+    box.observe(from_box, names="value")
+    return slider
+
+
 def scenario_widgets(cost_items: pd.DataFrame) -> ScenarioExplorer:
     """Inputs for each cost item's quantity (``IntText``) and unit price (``FloatText``), or its amount
-    where it states neither, wired to live totals and a tornado chart.
+    where it states neither, each with a slider beside it, wired to live totals and a tornado chart.
 
     ``cost_items`` is one form's ``cost_items`` table. The inputs start at the form's own values, so
     the first totals are the baseline.
@@ -122,9 +158,10 @@ def scenario_widgets(cost_items: pd.DataFrame) -> ScenarioExplorer:
             start = 0 if is_missing(value) else value
             widget = (widgets.IntText(value=round(start), description=name) if column == "quantity"
                       else widgets.FloatText(value=float(start), description=name))
+            slider = _slider_for(widgets, widget, column == "quantity")
             widget.observe(explorer.refresh, names="value")
             explorer.inputs[(position, column)] = widget
-            fields.append(widget)
+            fields.append(widgets.VBox([widget, slider]))
         title = widgets.Label(value=f"第 {row['item_no']} 项：{str(row['description'])[:40]}")
         rows.append(widgets.VBox([title, widgets.HBox(fields)]))
     explorer.box = widgets.VBox([*rows, explorer.output])

@@ -48,6 +48,7 @@ from budgetlib.report.annual_sections import (
 from budgetlib.report.attainment_sections import (
     ATTAINMENT_COLUMNS,
     attainment_by_level,
+    attainment_heading,
     evaluated_project_years,
     indicator_attainment,
     missed_chart,
@@ -122,6 +123,7 @@ __all__ = [
     "annual_heading",
     "attainment_by_level",
     "attainment_chart",
+    "attainment_heading",
     "budget_breakdown",
     "budget_breakdown_chart",
     "budget_execution",

@@ -33,7 +33,7 @@ def annual_heading(forms: Forms, *, fiscal_year: int | None, department: str | N
     who = department if department else "全部部门"
     when = f"{fiscal_year}年度" if fiscal_year is not None else "全部年度"
     count = len(forms.projects)
-    return heading(f"预算绩效年度报告：{who}", f"{when} · {count} 张表 (forms)")
+    return heading(f"预算绩效年度报告：{who}", f"{when} · {count} 张表")
 
 
 # ----------------------------------------------------------------------------------------------
@@ -63,7 +63,7 @@ def expenditure_chart(table: pd.DataFrame) -> Figure | None:
     if table.dropna(subset=["amount_yuan"]).empty:
         return None
     data = table.rename(columns={"economic_category": "label"})
-    return charts.yoy_bars(data, title="支出明细：按经济分类和年度 (expenditure by category and year)")
+    return charts.yoy_bars(data, title="支出明细：按经济分类和年度")
 
 
 def budget_history(forms: Forms) -> pd.DataFrame:
@@ -91,7 +91,7 @@ def budget_history_chart(history: pd.DataFrame, *, by: str = "basis") -> Figure 
     data = rows.assign(label=[label("basis", b) for b in rows["basis"]])
     if data.empty:
         return None
-    return charts.yoy_bars(data, title="预算沿革：各依据所述年度预算 (budget history by basis)")
+    return charts.yoy_bars(data, title="预算沿革：各依据所述年度预算")
 
 
 # ----------------------------------------------------------------------------------------------
@@ -136,7 +136,7 @@ def yoy_chart(table: pd.DataFrame, label_column: str, *, top: int = 10, title: s
     labels = list(dict.fromkeys(largest_changes(table, top=len(table))[label_column]))[:top] or list(
         dict.fromkeys(table[label_column]))[:top]
     long = yoy_long(table[table[label_column].isin(labels)], label_column)
-    return charts.yoy_bars(long, title=title or "年度对比 (year over year)")
+    return charts.yoy_bars(long, title=title or "年度对比")
 
 
 # ----------------------------------------------------------------------------------------------
@@ -190,7 +190,10 @@ def score_chart(overview: pd.DataFrame) -> Figure | None:
         "attainment": (rows["total_score"] / rows["total_weight"]).to_numpy(),
         "computed_score": rows["total_score"].round(2).to_numpy(), "weight": rows["total_weight"].to_numpy(),
     })
-    return charts.attainment(data, title="自评计算总分 / 总分值 (computed total / points)")
+    left_out = len(overview) - len(rows)
+    note = f"（另有 {left_out} 张未能计算总分，未画出）" if left_out else ""
+    return charts.attainment(data, title=f"自评计算总分 / 总分值{note}", marks=("满分", "未得满分"),
+                             xlabel="计算总分占总分值")
 
 
 # ----------------------------------------------------------------------------------------------
