@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pandas as pd
 import pytest
 
 from budgetlib.report import scenario, scenario_widgets
@@ -79,3 +80,43 @@ def test_scenario_table_lists_items_then_the_total(seed_items) -> None:
 
 def test_a_form_without_a_cost_basis_has_no_tornado() -> None:
     assert scenario.tornado_chart(read_example(ZHONGJIANG).cost_items) is None
+
+
+# -- the preset scenarios come from the form's own items ------------------------------------------------
+
+
+def test_the_presets_move_the_seeds_own_driver_and_prices(seed_items) -> None:
+    volume, prices = scenario.presets(seed_items, change=0.1)
+    assert "655 个" in volume.what and "721 个" in volume.what and "第 2、3 项" in volume.what
+    total = volume.result.iloc[-1]
+    # items 2 and 3 count the 655 villages: 60,000 and 280,000 元 scaled by 721/655
+    assert total["scenario_yuan"] == pytest.approx(100_000 + 60_000 * 721 / 655 + 280_000 * 721 / 655 + 60_000)
+    assert total["scenario_yuan"] == pytest.approx(534_259.54, abs=0.01)
+    assert "第 1、2 项" in prices.what  # the items with a unit price (1,000 元/家/年 and 100 元/家/年)
+    assert prices.result.iloc[-1]["scenario_yuan"] == pytest.approx(110_000 + 66_000 + 280_000 + 60_000)
+
+
+def test_another_forms_presets_follow_its_own_items() -> None:
+    """A form whose one quantity is 12 months at 5,000 元 and another 3 人 with no price: the volume
+    driver is the item with the largest amount among equally counted ones, prices only where stated."""
+    items = pd.DataFrame({
+        "form_id": ["f#0"] * 3, "item_no": [1, 2, 3], "description": ["租金", "人员", "其他"],
+        "quantity": [12.0, 3.0, None], "quantity_unit": ["月", "人", None],
+        "unit_price_yuan": [5000.0, None, None], "price_basis": ["元/月", None, None],
+        "amount_yuan": [60_000.0, 90_000.0, 10_000.0], "is_total": [False] * 3,
+        "stated_amount_yuan": [60_000.0, 90_000.0, 10_000.0], "list_amount_yuan": [60_000.0, None, None],
+        "package_ratio": [1.0, None, None], "implied_unit_cost_yuan": [None, 30_000.0, None],
+        "bandwidth_mbps": [None] * 3, "kind": [None] * 3,
+    })
+    volume, prices = scenario.presets(items, change=1.0)
+    assert "3 人" in volume.what and "6 人" in volume.what and "第 2 项" in volume.what  # 90,000 元 beats 60,000
+    assert volume.result.iloc[-1]["scenario_yuan"] == pytest.approx(60_000 + 2 * 90_000 + 10_000)
+    assert "第 1 项" in prices.what  # the only stated price: 12 月 × 10,000 元
+    assert prices.result.iloc[-1]["scenario_yuan"] == pytest.approx(120_000 + 90_000 + 10_000)
+
+
+def test_a_form_without_quantities_or_prices_gets_the_reason_not_an_error() -> None:
+    items = read_example("ezhou-2022-office-building-operations-target.md").cost_items
+    volume, prices = scenario.presets(items)
+    assert volume.result is None and "未列数量" in volume.why_not
+    assert prices.result is None and "未列单价" in prices.why_not

@@ -15,12 +15,12 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import pandas as pd
-from IPython.display import clear_output, display
+from IPython.display import Markdown, clear_output, display
 from matplotlib.figure import Figure
 
 from budgetlib import charts
-from budgetlib.analysis.scenarios import reprice, sensitivity
-from budgetlib.formatting import format_percent, is_missing
+from budgetlib.analysis.scenarios import change_quantity, new_unit_price, reprice, sensitivity
+from budgetlib.formatting import format_number, format_percent, is_missing
 from budgetlib.report.present import Table
 
 log = logging.getLogger(__name__)
@@ -54,6 +54,78 @@ def tornado_chart(cost_items: pd.DataFrame, pct: float = 0.1) -> Figure | None:
         return None
     return charts.tornado(drivers, parameter="driver", base_column="baseline_total_yuan",
                           title=f"敏感性分析：各输入 ±{format_percent(pct, 0)}")
+
+
+@dataclass(frozen=True)
+class Preset:
+    """A scenario made from a form's own items: its title, what it changes, and its ``bl.reprice``
+    result (None, with ``why_not``, when the form has nothing it could change)."""
+
+    title: str
+    what: str
+    result: pd.DataFrame | None
+    why_not: str = ""
+
+
+def _driving_quantity(items: pd.DataFrame) -> tuple[float, str, list[int]] | None:
+    """The quantity that counts the most items (on a tie, the one whose items cost most), its unit and
+    those items: the form's main volume driver (the seed's 655 villages, counted by items 2 and 3)."""
+    counted = items[items["quantity"].notna()]
+    if counted.empty:
+        return None
+    groups = counted.groupby(["quantity", "quantity_unit"], sort=False, dropna=False)
+    (quantity, unit), group = max(groups, key=lambda kv: (len(kv[1]), kv[1]["amount_yuan"].sum(min_count=1) or 0.0))
+    return float(quantity), unit if isinstance(unit, str) else "", [int(n) for n in group["item_no"]]
+
+
+def _moved(quantity: float, change: float) -> float:
+    """A quantity moved by ``change``: a count stays a whole number (655 +10% is 721)."""
+    moved = quantity * (1 + change)
+    return float(round(moved)) if float(quantity).is_integer() else moved
+
+
+def presets(cost_items: pd.DataFrame, change: float = 0.1) -> list[Preset]:
+    """The scenarios an analyst tries first, made from the form's own items rather than a fixed list:
+
+    1. its main volume driver (the quantity that counts the most items) moved by ``change``;
+    2. every unit price the form states moved by ``change`` (the package ratios kept).
+
+    On the seed with ``change`` 0.1: 655 → 721 villages scales items 2 and 3 (total 534,259.54 元);
+    prices +10% move items 1 and 2 (total 516,000 元). A form without quantities or prices gets the
+    preset with the reason it cannot apply, never an error.
+    """
+    items = items_of(cost_items)
+    shown = format_percent(change, 0)
+    found: list[Preset] = []
+    driver = _driving_quantity(items)
+    title = f"情景一：主要数量变动 {shown}"
+    if driver is None:
+        found.append(Preset(title, "", None, "本表测算依据未列数量，无法作数量情景"))
+    else:
+        quantity, unit, numbers = driver
+        target = _moved(quantity, change)
+        what = (f"按 {format_number(quantity)} {unit}计的各项（第 {'、'.join(map(str, numbers))} 项）改按 "
+                f"{format_number(target)} {unit}计")
+        found.append(Preset(title, what, change_quantity(items, quantity, target)))
+    title = f"情景二：各项单价变动 {shown}"
+    priced = items[items["unit_price_yuan"].notna()]
+    if priced.empty:
+        found.append(Preset(title, "", None, "本表测算依据未列单价，无法作单价情景"))
+    else:
+        what = f"第 {'、'.join(str(n) for n in priced['item_no'])} 项的单价各乘以 {format_number(1 + change)}"
+        found.append(Preset(title, what, new_unit_price(items, factor=1 + change)))
+    return found
+
+
+def show_presets(cost_items: pd.DataFrame, change: float = 0.1) -> None:
+    """Each preset of :func:`presets` as a heading, a line saying what it changes, and its table."""
+    if items_of(cost_items).empty:
+        display(Markdown("（本表未列测算依据，无法作情景分析）"))
+        return
+    for preset in presets(cost_items, change):
+        display(Markdown(f"### {preset.title}\n\n{preset.what or preset.why_not}。"))
+        if preset.result is not None:
+            display(Table(scenario_table(preset.result)))
 
 
 def with_scenario_amounts(edited: pd.DataFrame, result: pd.DataFrame) -> pd.DataFrame:
