@@ -6,11 +6,16 @@ Measures, on forms the size of the seed (see :mod:`benchmarks.corpus`):
    second), split into reading the forms (parse + one DataFrame per table) and the derived tables
    (cost items, review findings) that ``read_forms`` and ``budgetlib parse`` add;
 2. in the same process and on the same HTML files, ``pandas.read_html`` extracting only the raw
-   tables, and the ratio;
+   tables, and the ratio to the full read with derived tables; the same against
+   ``pandas.read_excel(sheet_name=None)`` on the office-made xlsx examples; office-made docx and PDF
+   forms/s;
 3. peak RSS of ``budgetlib parse ... --format parquet`` (the streaming path) on 10^3, 10^4 and 10^5
    forms, each in its own process, the peak taken from the kernel's accounting of that child
-   (``wait4``), and the speed-up of ``--jobs 2`` over ``--jobs 1``;
+   (``wait4``), time per form at the largest size against the smallest, and the speed-up of
+   ``--jobs 2`` over ``--jobs 1``;
 4. batch report time (``budgetlib report data/raw``) at ``--jobs`` 1 and 2, when that command exists.
+
+Each measure with a target (the ``TARGET_*`` constants) says whether it was met.
 
 Prints a table and writes ``benchmarks/results.md`` and ``benchmarks/results.json``. ``--quick`` is a
 smoke run of a few seconds (small counts, no reports); the default full run takes 15–20 minutes
