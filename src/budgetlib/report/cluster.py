@@ -26,34 +26,39 @@ from __future__ import annotations
 import logging
 import sys
 import threading
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from functools import partial
 from pathlib import Path
+from typing import Any
 
 from tqdm import tqdm
 
 from budgetlib.display import visible
 from budgetlib.report.plan import ReportJob
-from budgetlib.report.runner import DEFAULT_TIMEOUT, ReportOutcome, _expected_work, prewarm, run_report
 
 log = logging.getLogger(__name__)
 
 _ONE_AT_A_TIME = threading.Lock()
 
+RunOne = Callable[[ReportJob, str, str, "float | None"], Any]
+"""The one-report function of the runner (:func:`budgetlib.report.runner.run_report`), given by the
+runner so that this module does not import it (the runner imports this one)."""
 
-def prepare_worker(data_dir: str | None) -> None:
+
+def prepare_worker(warm: Callable[[Path | None], None], data_dir: str | None) -> None:
     """Run once on every worker before its first report: imports, font, templates and the batch's
-    tables loaded, so that no report pays for them (what :func:`budgetlib.report.runner.prewarm` does
-    for the local pool)."""
-    prewarm(Path(data_dir) if data_dir and (Path(data_dir) / "projects.parquet").is_file() else None)
+    tables loaded (``warm``: the runner's :func:`~budgetlib.report.runner.prewarm`, as for the local
+    pool), so that no report pays for them."""
+    warm(Path(data_dir) if data_dir and (Path(data_dir) / "projects.parquet").is_file() else None)
 
 
-def run_report_on_worker(job: ReportJob, notebooks_dir: str, out: str, timeout: float | None) -> ReportOutcome:
+def run_report_on_worker(run_one: RunOne, warm: Callable[[Path | None], None], job: ReportJob, notebooks_dir: str,
+                         out: str, timeout: float | None) -> Any:
     """One report on a worker: warmed first if this worker was not (one that joined the cluster after
     the batch started), then run like a local report, one notebook at a time per process."""
-    prewarm()
+    warm(None)
     with _ONE_AT_A_TIME:
-        return run_report(job, notebooks_dir, out, timeout)
+        return run_one(job, notebooks_dir, out, timeout)
 
 
 def execute_plan_on_cluster(
@@ -62,32 +67,35 @@ def execute_plan_on_cluster(
     out: str | Path,
     *,
     scheduler: str,
+    run_one: RunOne,
+    warm: Callable[[Path | None], None],
+    failed: Callable[[ReportJob, str], Any],
     jobs: int = 1,
-    timeout: float | None = DEFAULT_TIMEOUT,
+    timeout: float | None = None,
     progress: bool = True,
     data_dir: str | Path | None = None,
-) -> list[ReportOutcome]:
+    size: Callable[[ReportJob], int] | None = None,
+) -> list[Any]:
     """Run the reports of ``plan`` on the cluster at ``scheduler`` (``"local"``: a LocalCluster of
-    ``jobs`` worker processes); outcomes in plan order, a failed or lost report as an outcome with its
-    error. ``out`` (the staging folder) and ``notebooks_dir`` must be paths the workers see."""
+    ``jobs`` worker processes) with ``run_one``; outcomes in plan order, a report whose task raised or
+    whose worker kept dying as ``failed(job, error)``. Largest reports (``size``) first. ``out`` (the
+    staging folder) and ``notebooks_dir`` must be paths the workers see."""
     from budgetlib.read.cluster import cluster_client, submit_notebooks
 
-    notebooks, staging = str(Path(notebooks_dir).resolve()), str(Path(out).resolve())
-    order = sorted(range(len(plan)), key=lambda i: _expected_work(plan[i]), reverse=True)
-    outcomes: dict[int, ReportOutcome] = {}
     if not plan:
         return []
+    notebooks, staging = str(Path(notebooks_dir).resolve()), str(Path(out).resolve())
+    order = sorted(range(len(plan)), key=lambda i: size(plan[i]) if size else 0, reverse=True)
+    outcomes: dict[int, Any] = {}
     with cluster_client(scheduler, workers=jobs) as client:
-        prepare = partial(prepare_worker, None if data_dir is None else str(Path(data_dir).resolve()))
+        prepare = partial(prepare_worker, warm, None if data_dir is None else str(Path(data_dir).resolve()))
+        task = partial(run_report_on_worker, run_one, warm)
         arguments = ((plan[i], notebooks, staging, timeout) for i in order)
         with tqdm(total=len(plan), desc="reports", unit="report", file=sys.stderr, disable=not progress,
                   dynamic_ncols=True) as bar:
-            for position, result in submit_notebooks(client, run_report_on_worker, arguments, prepare=prepare):
+            for position, result in submit_notebooks(client, task, arguments, prepare=prepare):
                 i = order[position]
-                if isinstance(result, ReportOutcome):
-                    outcome = result
-                else:
-                    outcome = ReportOutcome(plan[i], ok=False, error=_cluster_error(result))
+                outcome = failed(plan[i], _cluster_error(result)) if isinstance(result, BaseException) else result
                 outcomes[i] = outcome
                 if not outcome.ok:
                     bar.write(f"FAILED {outcome.job.stem}: {visible(outcome.error)}", file=sys.stderr)
@@ -95,7 +103,7 @@ def execute_plan_on_cluster(
     return [outcomes[i] for i in range(len(plan))]
 
 
-def _cluster_error(result: object) -> str:
+def _cluster_error(result: BaseException) -> str:
     """What a report that came back as no outcome died of (``KilledWorker``: its worker kept dying)."""
     if type(result).__name__ == "KilledWorker":
         return f"the report's worker died: {result}"

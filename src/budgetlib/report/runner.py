@@ -247,8 +247,10 @@ def run_reports(
         else:
             from budgetlib.report.cluster import execute_plan_on_cluster
 
-            ran = execute_plan_on_cluster(batch.todo, notebooks, run.staging, scheduler=scheduler, jobs=jobs,
-                                          timeout=timeout, progress=progress, data_dir=data_dir)
+            ran = execute_plan_on_cluster(
+                batch.todo, notebooks, run.staging, scheduler=scheduler, jobs=jobs, timeout=timeout,
+                progress=progress, data_dir=data_dir, run_one=run_report, warm=prewarm, size=_expected_work,
+                failed=lambda job, error: ReportOutcome(job, ok=False, error=error))
         t_run = time.perf_counter()
         read_errors = forms.errors.astype(object).where(forms.errors.notna(), None).to_dict("records")
         result = batch.result(ran, read_errors)
