@@ -6,11 +6,16 @@ Measures, on forms the size of the seed (see :mod:`benchmarks.corpus`):
    second), split into reading the forms (parse + one DataFrame per table) and the derived tables
    (cost items, review findings) that ``read_forms`` and ``budgetlib parse`` add;
 2. in the same process and on the same HTML files, ``pandas.read_html`` extracting only the raw
-   tables, and the ratio;
+   tables, and the ratio to the full read with derived tables; the same against
+   ``pandas.read_excel(sheet_name=None)`` on the office-made xlsx examples; office-made docx and PDF
+   forms/s;
 3. peak RSS of ``budgetlib parse ... --format parquet`` (the streaming path) on 10^3, 10^4 and 10^5
    forms, each in its own process, the peak taken from the kernel's accounting of that child
-   (``wait4``), and the speed-up of ``--jobs 2`` over ``--jobs 1``;
+   (``wait4``), time per form at the largest size against the smallest, and the speed-up of
+   ``--jobs 2`` over ``--jobs 1``;
 4. batch report time (``budgetlib report data/raw``) at ``--jobs`` 1 and 2, when that command exists.
+
+Each measure with a target (the ``TARGET_*`` constants) says whether it was met.
 
 Prints a table and writes ``benchmarks/results.md`` and ``benchmarks/results.json``. ``--quick`` is a
 smoke run of a few seconds (small counts, no reports); the default full run takes 15–20 minutes
@@ -51,12 +56,14 @@ FULL = {"forms": {"md": 2000, "html": 1000, "xlsx": 200}, "sizes": [1_000, 10_00
 QUICK = {"forms": {"md": 20, "html": 20, "xlsx": 4}, "sizes": [100], "repeats": 1, "speedup_size": 100,
          "reports": False}
 
-TARGET_MD_FORMS_PER_S = 1000.0
-TARGET_XLSX_RATIO = 2.0
-TARGET_HTML_RATIO = 2.0
-TARGET_PEAK_RSS = 1024 * MIB
+# The targets (see the project's speed issue): what a province's budget cycle needs.
+TARGET_MD_FORMS_PER_S = 2500.0  # seed-sized markdown, derived tables included, one core
+TARGET_XLSX_RATIO = 2.0  # read_forms (with derived tables) vs pandas.read_excel(sheet_name=None) loading
+TARGET_HTML_RATIO = 4.0  # read_forms (with derived tables) vs pandas.read_html extracting the raw tables
+TARGET_PEAK_RSS = 500 * MIB  # budgetlib parse → parquet of 10^5 forms
+TARGET_SCALING = 0.10  # time per form at 10^5 within 10 % of that at 10^3
 TARGET_REPORT_SPEEDUP = 1.7
-TARGET_REPORT_SECONDS = 1.0
+TARGET_REPORT_SECONDS = 0.35  # amortized per project report, --jobs 2
 
 
 @dataclass
@@ -205,6 +212,14 @@ def time_office_xlsx(repeats: int) -> dict[str, Any]:
             c1, w1 = _clock()
             best.keep_best(c1 - c0, w1 - w0)
     return {"reading": reading, "read_excel": {"files": len(files), **asdict(best)}}
+
+
+def time_office(fmt: str, repeats: int, limit: int | None = None) -> dict[str, Any]:
+    """budgetlib's full read of the thirteen example forms as LibreOffice saves them in ``fmt`` (docx,
+    pdf: tests/fixtures/office/FMT), in batches as ``read_batch`` reads them; the first ``limit`` files
+    only when given (the quick run)."""
+    files = sorted((REPO / "tests" / "fixtures" / "office" / fmt).glob(f"*.{fmt}"))[:limit]
+    return time_reading(files, max(repeats, 2))
 
 
 def time_read_html(files: Sequence[Path], repeats: int) -> dict[str, Any]:
@@ -371,15 +386,16 @@ def reading_rows(fmt: str, label: str, timing: dict[str, Any], target: float | N
     parsed_wall = timing["parse"]["wall"] + timing["build"]["wall"]
     full_cpu = parsed_cpu + timing["derive"]["cpu"]
     full_wall = parsed_wall + timing["derive"]["wall"]
-    rate = _rate(forms, parsed_cpu)
+    rate = _rate(forms, full_cpu)
     return [
-        Row(f"{label}: read into tables, forms/s on one core", f"{rate:,.0f}",
+        Row(f"{label}: read into tables, forms/s on one core", f"{_rate(forms, parsed_cpu):,.0f}",
+            note=f"{forms} forms; {_rate(forms, parsed_wall):,.0f}/s wall; parse "
+                 f"{timing['parse']['cpu'] / forms * 1e3:.2f} ms + tables {timing['build']['cpu'] / forms * 1e3:.2f}"
+                 " ms a form (CPU)"),
+        Row(f"{label}: with derived tables (cost_items, findings), forms/s", f"{rate:,.0f}",
             f"≥ {target:,.0f}" if target else "", None if target is None else rate >= target,
-            f"{forms} forms; {_rate(forms, parsed_wall):,.0f}/s wall; parse {timing['parse']['cpu'] / forms * 1e3:.2f}"
-            f" ms + tables {timing['build']['cpu'] / forms * 1e3:.2f} ms a form (CPU)"),
-        Row(f"{label}: with derived tables (cost_items, findings), forms/s", f"{_rate(forms, full_cpu):,.0f}",
-            note=f"{_rate(forms, full_wall):,.0f}/s wall; derived tables "
-                 f"{timing['derive']['cpu'] / forms * 1e3:.2f} ms a form (CPU)"),
+            f"{_rate(forms, full_wall):,.0f}/s wall; derived tables "
+            f"{timing['derive']['cpu'] / forms * 1e3:.2f} ms a form (CPU)"),
     ]
 
 
@@ -398,18 +414,31 @@ def build_rows(results: Results) -> None:
                     f"{_rate(read_html['files'], read_html['cpu']):,.0f}",
                     note=f"{read_html['tables']} raw tables; "
                          f"{_rate(read_html['files'], read_html['wall']):,.0f}/s wall"))
-    rows.append(Row("HTML: full semantic parse vs read_html (× faster)", f"{ratio:.2f}×", f"≥ {TARGET_HTML_RATIO:.0f}×",
-                    ratio >= TARGET_HTML_RATIO, f"{ratio_full:.2f}× counting the derived tables too"))
+    rows.append(Row("HTML: read_forms with derived tables vs read_html (× faster)", f"{ratio_full:.2f}×",
+                    f"≥ {TARGET_HTML_RATIO:.0f}×", ratio_full >= TARGET_HTML_RATIO,
+                    f"{ratio:.2f}× without the derived tables (cost_items, findings)"))
     office = raw.get("office_xlsx")
     if office:
         reading, excel = office["reading"], office["read_excel"]
-        full = reading["parse"]["cpu"] + reading["build"]["cpu"]
+        tables = reading["parse"]["cpu"] + reading["build"]["cpu"]
+        full = tables + reading["derive"]["cpu"]
         ratio = excel["cpu"] / full
-        rows.append(Row("office-made xlsx (13 examples): full read into tables vs pandas.read_excel loading (× faster)",
-                        f"{ratio:.2f}×", f"≥ {TARGET_XLSX_RATIO:.0f}×", ratio >= TARGET_XLSX_RATIO,
+        rows.append(Row("office-made xlsx (13 examples): read_forms with derived tables vs pandas.read_excel "
+                        "loading (× faster)", f"{ratio:.2f}×", f"≥ {TARGET_XLSX_RATIO:.0f}×",
+                        ratio >= TARGET_XLSX_RATIO,
                         f"budgetlib {full / reading['files'] * 1e3:.2f} ms a form (parse "
-                        f"{reading['parse']['cpu'] / reading['files'] * 1e3:.2f}), read_excel "
-                        f"{excel['cpu'] / excel['files'] * 1e3:.2f} ms a workbook (CPU)"))
+                        f"{reading['parse']['cpu'] / reading['files'] * 1e3:.2f}, derived "
+                        f"{reading['derive']['cpu'] / reading['files'] * 1e3:.2f}), read_excel "
+                        f"{excel['cpu'] / excel['files'] * 1e3:.2f} ms a workbook (CPU); "
+                        f"{excel['cpu'] / tables:.2f}× without the derived tables"))
+    for fmt in ("docx", "pdf"):
+        timing = raw.get(f"office_{fmt}")
+        if timing:
+            cpu = timing["parse"]["cpu"] + timing["build"]["cpu"] + timing["derive"]["cpu"]
+            rows.append(Row(f"office-made {fmt} (13 examples): with derived tables, forms/s on one core",
+                            f"{_rate(timing['forms'], cpu):,.0f}",
+                            note=f"{timing['files']} files, {timing['forms']} forms; parse "
+                                 f"{timing['parse']['cpu'] / timing['files'] * 1e3:.2f} ms a file (CPU)"))
     for fmt, timing in raw.get("synthetic", {}).items():
         if timing:
             forms = timing["forms"]
@@ -425,9 +454,20 @@ def build_rows(results: Results) -> None:
         target = run["forms"] == largest and largest >= 100_000
         ok = run["exit_code"] == 0 and run["forms_read"] == run["forms"]
         rows.append(Row(f"budgetlib parse → parquet, {run['forms']:,} forms: peak RSS", f"{peak / MIB:,.0f} MiB",
-                        "< 1,024 MiB" if target else "", (peak < TARGET_PEAK_RSS and ok) if target else None,
+                        f"< {TARGET_PEAK_RSS / MIB:,.0f} MiB" if target else "",
+                        (peak < TARGET_PEAK_RSS and ok) if target else None,
                         f"{run['seconds']:.1f} s, {_rate(run['forms'], run['seconds']):,.0f} forms/s end to end"
                         + ("" if ok else f"; FAILED: exit {run['exit_code']}, read {run['forms_read']}")))
+    smallest = min(r["forms"] for r in single)
+    if largest > smallest:
+        per_form = {r["forms"]: r["seconds"] / r["forms"] for r in single}
+        change = per_form[largest] / per_form[smallest] - 1
+        rows.append(Row(f"time per form, {largest:,} vs {smallest:,} forms (parse → parquet)", f"{change:+.1%}",
+                        f"≤ +{TARGET_SCALING:.0%}" if largest >= 100_000 else "",
+                        change <= TARGET_SCALING if largest >= 100_000 else None,
+                        f"{per_form[smallest] * 1e3:.2f} → {per_form[largest] * 1e3:.2f} ms a form end to end "
+                        "(the process start, about 1.5 s, counts most at the smallest size; a negative change "
+                        "is the larger run going faster a form)"))
     pair = {r["jobs"]: r for r in streaming["runs"] if r["forms"] == raw["speedup_size"]}
     if 2 in pair:
         speedup = pair[1]["seconds"] / pair[2]["seconds"]
@@ -446,9 +486,10 @@ def build_rows(results: Results) -> None:
     for jobs, run in by_jobs.items():
         per = run["seconds"] / run["reports"] if run["reports"] else float("inf")
         rows.append(Row(f"batch reports on {reports['data']}, --jobs {jobs}", f"{run['seconds']:.1f} s",
-                        f"≤ {TARGET_REPORT_SECONDS:.1f} s a report" if jobs == 2 else "",
+                        f"≤ {TARGET_REPORT_SECONDS:.2f} s a report" if jobs == 2 else "",
                         per <= TARGET_REPORT_SECONDS if jobs == 2 else None,
-                        f"{run['reports']} reports ({run['project_reports']} project), {per:.2f} s a report"
+                        f"{run['reports']} reports ({run['project_reports']} project), {per:.2f} s a report "
+                        "amortized (reading the forms and the process start included)"
                         + ("" if run["exit_code"] == 0 else f"; exit {run['exit_code']}")))
     if 1 in by_jobs and 2 in by_jobs:
         speedup = by_jobs[1]["seconds"] / by_jobs[2]["seconds"]
@@ -547,6 +588,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     step(raw, "read_html", "pandas.read_html on the same HTML files",
          lambda: time_read_html(corpus.write_seed_variants(work / "seed-html", "html", forms["html"]), repeats))
     step(raw, "office_xlsx", "office-made xlsx against pandas.read_excel", lambda: time_office_xlsx(repeats))
+    office_files = 2 if args.quick else None
+    for fmt in ("docx", "pdf"):
+        step(raw, f"office_{fmt}", f"office-made {fmt}", lambda fmt=fmt: time_office(fmt, repeats, office_files))
     departments = max(1, forms["md"] // 70)
     step(raw, "synthetic", "throughput on a synthetic corpus", lambda: {
         fmt: time_synthetic(work, fmt, departments if fmt != "xlsx" else max(1, departments // 4), repeats)

@@ -33,16 +33,18 @@ def test_results_table_has_every_measure(quick_run: Path) -> None:
                      "seed-sized HTML: read into tables, forms/s on one core",
                      "seed-sized xlsx: read into tables, forms/s on one core",
                      "pandas.read_html, raw tables only, same HTML files, forms/s",
-                     "HTML: full semantic parse vs read_html (× faster)",
+                     "HTML: read_forms with derived tables vs read_html (× faster)",
+                     "office-made docx (13 examples): with derived tables, forms/s on one core",
+                     "office-made pdf (13 examples): with derived tables, forms/s on one core",
                      "budgetlib parse → parquet, 4 forms: peak RSS",
                      "budgetlib parse --jobs 2 vs --jobs 1, 4 forms (× faster)",
                      "batch reports --jobs 1 / 2"):
         assert expected in measures
     by_measure = {row[0]: row for row in rows}
-    assert by_measure["HTML: full semantic parse vs read_html (× faster)"][1].endswith("×")
+    assert by_measure["HTML: read_forms with derived tables vs read_html (× faster)"][1].endswith("×")
     assert by_measure["budgetlib parse → parquet, 4 forms: peak RSS"][1].endswith(" MiB")
     assert by_measure["batch reports --jobs 1 / 2"][1] == "skipped"
-    assert by_measure["seed-sized markdown: read into tables, forms/s on one core"][3] in ("yes", "**no**")
+    assert by_measure["seed-sized markdown: with derived tables (cost_items, findings), forms/s"][3] in ("yes", "**no**")
 
 
 def test_results_json_holds_the_raw_numbers_and_the_machine(quick_run: Path) -> None:

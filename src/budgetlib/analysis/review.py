@@ -25,9 +25,10 @@ from __future__ import annotations
 import logging
 import math
 import re
+from collections import namedtuple
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from functools import cache
+from functools import cache, lru_cache
 from types import SimpleNamespace
 from typing import Any
 
@@ -217,11 +218,27 @@ def _column_values(series: pd.Series) -> list[Any]:
     return values
 
 
+@lru_cache(maxsize=256)
+def _row_type(columns: tuple[str, ...]) -> Callable[[Iterable[Any]], Any] | None:
+    """A named tuple of the columns (made in C, read by attribute), or None for names a tuple cannot take."""
+    try:
+        return namedtuple("Row", columns)._make
+    except ValueError:
+        return None
+
+
 def records(df: pd.DataFrame) -> list[Row]:
     """A table as rows with attribute access, NA as None."""
     columns = list(df.columns)
     values = [_column_values(df[column]) for column in columns]
+    make = _row_type(tuple(columns))
+    if make is not None:
+        return list(map(make, zip(*values, strict=True)))
     return [Row(**dict(zip(columns, row, strict=True))) for row in zip(*values, strict=True)]
+
+
+def _as_dict(row: Any) -> dict[str, Any]:
+    return row._asdict() if hasattr(row, "_asdict") else vars(row)
 
 
 def _form_data(forms: Forms) -> Iterable[FormData]:
@@ -233,7 +250,7 @@ def _form_data(forms: Forms) -> Iterable[FormData]:
         for row in records(df):
             grouped.setdefault(row.form_id, {}).setdefault(name, []).append(row)
     for project in records(forms.projects):
-        yield FormData(project.form_id, vars(project), grouped.get(project.form_id, {}))
+        yield FormData(project.form_id, _as_dict(project), grouped.get(project.form_id, {}))
 
 
 # -- formatting -------------------------------------------------------------------------------------
@@ -248,7 +265,11 @@ def _float_or_none(value: Any) -> float | None:
 
 
 def _text(value: Any) -> str:
-    return "" if value is None or (not isinstance(value, str) and pd.isna(value)) else str(value)
+    if value is None:
+        return ""
+    if isinstance(value, str):  # the common case first: a check reads tens of texts a form
+        return value
+    return "" if pd.isna(value) else str(value)
 
 
 def _sum(rows: Iterable[Row], column: str) -> float:
@@ -534,7 +555,10 @@ def check_c14(form: FormData, config: ReviewConfig) -> list[Finding]:
     return findings
 
 
+@lru_cache(maxsize=65536, typed=True)
 def _mentions_number(value: float, text: str) -> bool:
+    """True when ``text`` writes ``value`` as a number of its own; cached, since the same indicator
+    texts are searched for each quantity of a form, and recur across forms."""
     number = fmt_number(value).replace(",", "")
     return re.search(rf"(?<![\d.]){re.escape(number)}(?![\d])", compact(text)) is not None
 
@@ -572,11 +596,13 @@ _STOP_TERMS = frozenset({
 })
 
 
-def _terms(text: str) -> set[str]:
+@lru_cache(maxsize=65536)
+def _terms(text: str) -> frozenset[str]:
+    """The two-character terms of a text, less the stop terms (cached by text: indicator names recur)."""
     terms = set()
     for run in _CJK_RUN.findall(text):
         terms.update(run[i:i + 2] for i in range(len(run) - 1))
-    return terms - _STOP_TERMS
+    return frozenset(terms - _STOP_TERMS)
 
 
 def check_c16(form: FormData, config: ReviewConfig) -> list[Finding]:

@@ -1,4 +1,5 @@
-"""``budgetlib report PATH... --out DIR [--year Y] [--department D] [--jobs N] [--actuals FILE]``."""
+"""``budgetlib report PATH... --out DIR [--year Y] [--department D] [--jobs N] [--actuals FILE]
+[--scheduler ADDRESS|local]``."""
 
 from __future__ import annotations
 
@@ -23,6 +24,9 @@ def register(sub: argparse._SubParsersAction) -> None:
     parser.add_argument("--timeout", type=float, default=600.0, metavar="S",
                         help="seconds one notebook cell may run before its report fails (default 600)")
     parser.add_argument("--notebooks", metavar="DIR", help="folder of the report notebooks (default: the project's)")
+    parser.add_argument("--scheduler", metavar="ADDRESS",
+                        help="run the notebooks on a Dask cluster: its scheduler (tcp://host:8786), or 'local' for a "
+                             "local cluster of --jobs workers; DIR must be on storage the workers share")
     parser.add_argument("--no-progress", action="store_true", help="no progress bar")
     parser.add_argument("--only-failed", action="store_true",
                         help="run again only the reports that DIR's manifest shows as failed, missing, changed or "
@@ -45,7 +49,7 @@ def run(args: argparse.Namespace) -> int:
         result = run_reports(
             args.paths, args.out, fiscal_year=args.year, department=args.department, jobs=args.jobs,
             timeout=args.timeout, notebooks_dir=args.notebooks, progress=not args.no_progress,
-            only_failed=args.only_failed, actuals=args.actuals)
+            only_failed=args.only_failed, actuals=args.actuals, scheduler=args.scheduler)
     except (FileNotFoundError, OutputFolderError, ActualsSheetError) as exc:
         print(visible(exc), file=sys.stderr)
         return 2

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import html
 import re
+from functools import lru_cache
 
 _BREAK_TAG = re.compile(r"<\s*(?:br|/?p|/?div|/?li|/?tr)\b[^>]*>", re.IGNORECASE)
 _ANY_TAG = re.compile(r"<[^<>]*>")
@@ -21,6 +22,11 @@ _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 _NEEDS_CLEANING = re.compile(r"[<&\r\n\t\u00a0\u3000\u2002\u2003\u2009\u200b\ufeff\x00-\x08\x0b\x0c\x0e-\x1f\x7f]| {2}")
 
 
+_CACHED_CELL_CHARS = 80
+"""Cells up to this long are cleaned once per process (labels, headings, figures: the texts that recur
+in every form); longer ones, which seldom recur, are cleaned each time and not kept."""
+
+
 def clean_cell(raw: str) -> str:
     """Plain text of a cell's markup: one line per paragraph or ``<br>``, spaces collapsed.
 
@@ -29,6 +35,17 @@ def clean_cell(raw: str) -> str:
     """
     if not raw:
         return ""
+    if len(raw) <= _CACHED_CELL_CHARS:
+        return _clean_short_cell(raw)
+    return _clean_cell(raw)
+
+
+@lru_cache(maxsize=65536)
+def _clean_short_cell(raw: str) -> str:
+    return _clean_cell(raw)
+
+
+def _clean_cell(raw: str) -> str:
     stripped = raw.strip(" ")
     if not _NEEDS_CLEANING.search(stripped):
         return stripped  # the common case: plain text, nothing to undo

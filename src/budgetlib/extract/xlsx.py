@@ -34,11 +34,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-import openpyxl
 from defusedxml import ElementTree as SafeElementTree
-from openpyxl.cell.read_only import EMPTY_CELL
-from openpyxl.styles.numbers import BUILTIN_FORMATS
-from openpyxl.utils import range_boundaries
 
 from budgetlib.extract.archive import (
     MAX_MEMBER_BYTES,
@@ -112,6 +108,8 @@ def read_xlsx(data: bytes, source_file: str) -> list[Document]:
     Raises :class:`UnreadableFileError` for archives that are not workbooks, look like zip bombs,
     are broken, or whose sheets are all empty.
     """
+    import openpyxl  # here, not at the top: only a workbook needs it (0.13 s to import)
+
     if not openpyxl.DEFUSEDXML:
         raise UnreadableFileError(
             "E_UNSAFE_READER",
@@ -230,6 +228,8 @@ def _join(folder: str, target: str) -> str:
 
 def _style_formats(parts: dict[str, bytes], folder: str) -> list[str] | None:
     """The number format code of each cell style (``cellXfs``), by style index."""
+    from openpyxl.styles.numbers import BUILTIN_FORMATS
+
     xml = parts.get(f"{folder}styles.xml")
     if xml is None:
         return [] if not any(name.endswith("styles.xml") for name in parts) else None
@@ -370,6 +370,8 @@ def _read_with_openpyxl(data: bytes, archive: zipfile.ZipFile, source_file: str)
     ``warnings.catch_warnings`` is process-global, so parallel reading should use processes, as the
     library's batch reader does, rather than threads.
     """
+    import openpyxl
+
     budget = [MAX_CELLS]
     documents: list[Document] = []
     with warnings.catch_warnings(record=True) as caught:
@@ -450,6 +452,8 @@ def _relevant(caught: Iterable[warnings.WarningMessage]) -> list[str]:
 
 def _read_sheet(worksheet: ReadOnlyWorksheet, archive: zipfile.ZipFile, budget: list[int]) -> SheetGrid:
     """Stream a sheet's non-empty cells, within the row, column and cell caps."""
+    from openpyxl.cell.read_only import EMPTY_CELL
+
     sheet = SheetGrid(worksheet.title)
     declared_rows = worksheet.max_row
     worksheet.reset_dimensions()  # dimensions in the file may be wrong either way; stream what is there
@@ -508,6 +512,8 @@ def _read_sheet(worksheet: ReadOnlyWorksheet, archive: zipfile.ZipFile, budget: 
 
 def _read_merges(archive: zipfile.ZipFile, path: str | None, sheet: SheetGrid) -> list[Merge]:
     """The sheet's merged ranges, read from its XML (the streaming mode of openpyxl skips them)."""
+    from openpyxl.utils import range_boundaries
+
     if not path:
         return []
     try:

@@ -261,6 +261,7 @@ def run_reports(
     progress: bool = True,
     only_failed: bool = False,
     actuals: str | os.PathLike[str] | None = None,
+    scheduler: str | None = None,
 ) -> BatchResult:
     """Build every report for the forms under ``paths`` into ``out``.
 
@@ -272,7 +273,9 @@ def run_reports(
     last batch shows as failed, missing, changed or made from other inputs
     (:func:`budgetlib.report.catalogue.why_run`); the others keep their pages and stay in the index.
     Reports of an earlier batch that are not part of this one (another department's) are left as
-    they are and listed apart. :class:`budgetlib.outdir.OutputFolderError` for a bad ``out`` or one
+    they are and listed apart. ``scheduler`` (a Dask scheduler's address, or ``"local"``) runs the
+    notebooks on that cluster's workers (:mod:`budgetlib.report.cluster`), ``out`` on storage they share.
+    :class:`budgetlib.outdir.OutputFolderError` for a bad ``out`` or one
     another run is writing to, before anything is read.
 
     ``actuals``: a filled actuals sheet (``budgetlib actuals-template``), applied to the forms once,
@@ -300,10 +303,18 @@ def run_reports(
         plan = plan_reports(forms.projects, DATA_PARAMETER, fiscal_year=fiscal_year, department=department,
                             findings=forms.findings, years=years)
         batch = _Batch.start(run, plan, files, notebooks, only_failed)
-        if start_method() == "fork":
+        if scheduler is None and start_method() == "fork":
             prewarm(data_dir)
         t_warm = time.perf_counter()
-        ran = execute_plan(batch.todo, notebooks, run.staging, jobs=jobs, timeout=timeout, progress=progress)
+        if scheduler is None:
+            ran = execute_plan(batch.todo, notebooks, run.staging, jobs=jobs, timeout=timeout, progress=progress)
+        else:
+            from budgetlib.report.cluster import execute_plan_on_cluster
+
+            ran = execute_plan_on_cluster(
+                batch.todo, notebooks, run.staging, scheduler=scheduler, jobs=jobs, timeout=timeout,
+                progress=progress, data_dir=data_dir, run_one=run_report, warm=prewarm, size=_expected_work,
+                failed=lambda job, error: ReportOutcome(job, ok=False, error=error))
         t_run = time.perf_counter()
         read_errors = forms.errors.astype(object).where(forms.errors.notna(), None).to_dict("records")
         result = batch.result(ran, read_errors)
@@ -312,7 +323,7 @@ def run_reports(
         _write_failures(result, run.staging)
         publish(run, batch.manifest(result, forms, paths, arguments={
             "fiscal_year": fiscal_year, "department": department, "jobs": jobs, "timeout": timeout,
-            "notebooks": str(notebooks), "only_failed": only_failed,
+            "notebooks": str(notebooks), "only_failed": only_failed, "scheduler": scheduler,
             "actuals": None if not actuals else text_name(os.fspath(actuals))}))
     t_end = time.perf_counter()
     result.seconds = {

@@ -31,7 +31,7 @@ from __future__ import annotations
 import logging
 import re
 from dataclasses import dataclass, fields, replace
-from functools import cache
+from functools import cache, lru_cache
 from typing import Any
 
 import pandas as pd
@@ -225,7 +225,10 @@ def _per_tokens(text: str) -> tuple[str, ...]:
     return tuple(_patterns()["per_token"].findall(text))
 
 
-def _moneys(key: str) -> list[_Money]:
+@lru_cache(maxsize=16384)
+def _moneys(key: str) -> tuple[_Money, ...]:
+    """The amounts of money in a compact text; cached by text, since an item's text is read for its
+    price, its quantities and its durations, and the same lines recur across forms."""
     found = []
     for match in _patterns()["money"].finditer(key):
         number = "num" if match.group("num") else "cn_num"
@@ -237,7 +240,7 @@ def _moneys(key: str) -> list[_Money]:
         written = match.group(0) if pre else key[match.start(number):match.end()]
         hint = bool(match.group("times")) or match.group("filler") in ("单价", "价格")
         found.append(_Money(written, amount.yuan, per, match.start(), match.end(), hint))
-    return found
+    return tuple(found)
 
 
 def quantities_in(text: str) -> list[Quantity]:
@@ -311,8 +314,10 @@ def _choose_unit_price(moneys: list[_Money], durations: list[tuple[float, str]])
     return None
 
 
+@lru_cache(maxsize=16384)
 def parse_cost_item(text: str, item_no: int | None = None) -> CostItem:
-    """Read one item of a cost basis (see the module docstring for the rules).
+    """Read one item of a cost basis (see the module docstring for the rules). Cached by text (the
+    item is frozen): the same lines recur across the forms of a department and its years.
 
     >>> item = parse_cost_item("1、维护区直各部分电子政务网络，共 123 家，每家每年约 1000 元，打包价约 10 万元；", 1)
     >>> item.quantity, item.unit_price_yuan, item.price_basis, item.list_amount_yuan, item.stated_amount_yuan
