@@ -32,19 +32,20 @@ SEVERITY_PREFIXES: Mapping[str, str] = MappingProxyType({"error": "E_", "warning
 
 @dataclass(frozen=True, slots=True)
 class NoticeKind:
-    """One code of the catalogue: its severity (``error``, ``warning`` or ``skipped``), a short title and
-    what it means."""
+    """One code of the catalogue: its severity (``error``, ``warning`` or ``skipped``), a short title (in
+    English, and in Chinese for the pages readers see) and what it means."""
 
     code: str
     severity: str
     title: str
     description: str
+    title_zh: str = ""
 
 
 @cache
 def catalogue() -> Mapping[str, NoticeKind]:
     """Every notice code, from ``data/notices.csv``, by code."""
-    kinds = {row["code"]: NoticeKind(row["code"], row["severity"], row["title"], row["description"])
+    kinds = {row["code"]: NoticeKind(row["code"], row["severity"], row["title"], row["description"], row["title_zh"])
              for row in table("notices.csv")}
     for kind in kinds.values():
         prefix = SEVERITY_PREFIXES.get(kind.severity)
@@ -69,6 +70,16 @@ class Notice:
     def __post_init__(self) -> None:
         if self.code not in catalogue():
             raise ValueError(f"unknown notice code {self.code!r} (not in data/notices.csv)")
+
+
+def chinese_title(code: object) -> str:
+    """The Chinese title of a notice code ("W_NO_MONEY_UNIT" → 未写金额单位); '' for no or an unknown code.
+
+    >>> chinese_title("W_NO_MONEY_UNIT"), chinese_title(None)
+    ('未写金额单位', '')
+    """
+    kind = catalogue().get(code) if isinstance(code, str) else None
+    return kind.title_zh if kind is not None else ""
 
 
 class CodedError(ValueError):

@@ -803,8 +803,9 @@ def data_dictionary() -> str:
     lines += ["# Warning, error and skip codes", "",
               "The `code` of every row of `warnings` (W_…), `errors` (E_…) and `skipped` (S_…), from "
               "`data/notices.csv`.", "",
-              "| code | severity | title | meaning |", "|---|---|---|---|",
-              *(f"| {k.code} | {k.severity} | {k.title} | {k.description} |" for k in catalogue().values()), ""]
+              "| code | severity | title | 中文 | meaning |", "|---|---|---|---|---|",
+              *(f"| {k.code} | {k.severity} | {k.title} | {k.title_zh} | {k.description} |"
+                for k in catalogue().values()), ""]
     return "\n".join(lines)
 
 

@@ -53,10 +53,12 @@ def threaded_batch(tmp_path_factory) -> tuple[Path, dict]:
 def test_every_report_runs_on_the_workers_and_is_published(threaded_batch) -> None:
     out, outcome = threaded_batch
     assert outcome["failed"] == []
-    # two project reports, the overall annual report, one per department (2), indicator attainment
-    assert len(outcome["ok"]) == 6
+    # two project reports (2020, 2022); per year the annual report of all departments and of the one
+    # department (4), the 2022 attainment page (the only self-evaluation); over both years the annual
+    # report and the attainment page (2)
+    assert len(outcome["ok"]) == 9
     manifest = json.loads((out / "budgetlib-manifest.json").read_text(encoding="utf-8"))
-    assert manifest["counts"]["ok"] == 6 and manifest["counts"]["failed"] == 0
+    assert manifest["counts"]["ok"] == 9 and manifest["counts"]["failed"] == 0
     assert manifest["arguments"]["scheduler"].startswith("inproc://")
     listed = {entry["path"] for entry in manifest["outputs"]}
     for stem in outcome["ok"]:
@@ -86,13 +88,13 @@ def test_a_hanging_notebook_on_worker_processes_fails_its_report_only(tmp_path: 
     proc = _run(["-c", code, "report", *FORMS, "--out", "out", "--scheduler", "local", "--jobs", "2",
                  "--timeout", "3", "--notebooks", "notebooks", "--no-progress"], tmp_path)
     assert proc.returncode == 1, proc.stderr
-    assert "4 of 6 reports written" in proc.stdout
+    assert "7 of 9 reports written" in proc.stdout
     assert "2 report(s) failed:" in proc.stderr
     assert proc.stderr.count("CellTimeoutError: a cell ran longer than the 3 s allowed") == 4  # as it happens + summary
     out = tmp_path / "out"
     page = lxml_html.fromstring((out / "index.html").read_text(encoding="utf-8"))
     statuses = [s.strip() for s in page.xpath("//td/span/text()")]
-    assert statuses.count("失败") == 2 and statuses.count("完成") == 4
+    assert statuses.count("失败") == 2 and statuses.count("完成") == 7
     manifest = json.loads((out / "budgetlib-manifest.json").read_text(encoding="utf-8"))
     assert manifest["arguments"]["scheduler"] == "local" and manifest["counts"]["failed"] == 2
     for ipynb in (out / "projects").glob("*.ipynb"):

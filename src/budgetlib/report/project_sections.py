@@ -18,6 +18,7 @@ from budgetlib.analysis.project_years import project_year_forms
 from budgetlib.analysis.yoy import yoy
 from budgetlib.formatting import format_money, format_percent, format_points, is_missing
 from budgetlib.forms import Forms
+from budgetlib.notices import chinese_title
 from budgetlib.report.present import Table, column_format, heading, label, one_line, unit_of
 from budgetlib.report.shared_sections import SEVERITY_ORDER, YOY_COLUMNS, check_number
 from budgetlib.scoring.engine import ScoreResult
@@ -124,10 +125,12 @@ def indicator_table(forms: Forms) -> pd.DataFrame:
 
 
 def reading_notes(forms: Forms) -> pd.DataFrame:
-    """Source cells no table took (``unparsed``) and what the reader worked around (``warnings``)."""
+    """Source cells no table took (``unparsed``) and what the reader worked around (``warnings``): each
+    warning under its Chinese title (读取提示：未写金额单位), the message with its details beside it."""
     unparsed = forms.unparsed.assign(kind="未解析内容")[["kind", "text", "origin"]]
     warnings = forms.warnings.rename(columns={"message": "text", "location": "origin"})
-    warnings = warnings.assign(kind="读取提示")[["kind", "text", "origin"]]
+    titles = [f"读取提示：{title}" if (title := chinese_title(code)) else "读取提示" for code in warnings["code"]]
+    warnings = warnings.assign(kind=titles)[["kind", "text", "origin"]]
     notes = pd.concat([unparsed, warnings], ignore_index=True)
     return notes.rename(columns={"kind": "field"})
 
