@@ -162,6 +162,31 @@ def _number_spec(number_format: str) -> tuple[bool, int, bool] | None:
 # --- blocks --------------------------------------------------------------------------------------
 
 
+def cut_at_the_cell_cap(sheet: SheetGrid, max_cells: int, last_row: int) -> None:
+    """W_CAP_REACHED: the workbook's non-empty cells passed ``max_cells`` in ``sheet`` after ``last_row``
+    (1-based); the readers stop there and read no later sheet."""
+    sheet.warnings.append(Notice("W_CAP_REACHED",
+        f"the workbook has more than {max_cells:,} non-empty cells; sheet '{sheet.title}' "
+        f"was cut after row {last_row:,} and later sheets were not read"
+    ))
+
+
+def finish_sheet_warnings(sheet: SheetGrid, *, wide: bool, max_cols: int, formulas: list[str]) -> None:
+    """The warnings every workbook reader gives at the end of a sheet: cells beyond ``max_cols`` not
+    read (``wide``), and the cells holding formulas (kept as text, never evaluated), named up to five."""
+    if wide:
+        sheet.warnings.append(Notice("W_CAP_REACHED",
+            f"sheet '{sheet.title}' has cells beyond column {max_cols:,} ({column_letter(max_cols)}); "
+            "they were not read"
+        ))
+    if formulas:
+        shown = ", ".join(formulas[:5]) + (", ..." if len(formulas) > 5 else "")
+        sheet.warnings.append(Notice("W_FORMULA",
+            f"sheet '{sheet.title}': {len(formulas)} cell(s) hold formulas ({shown}); formulas are not "
+            "evaluated, the formula text is kept"
+        ))
+
+
 def sheet_blocks(sheet: SheetGrid, max_cols: int) -> list[Block]:
     """Split a sheet's cells into text lines and tables by blank rows and single-cell leading rows."""
     if not sheet.cells:

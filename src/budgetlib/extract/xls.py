@@ -29,7 +29,16 @@ from dataclasses import dataclass
 
 from budgetlib.extract import xlsx
 from budgetlib.extract.document import Document, UnreadableFileError
-from budgetlib.extract.sheet import Merge, SheetGrid, column_letter, covered_cells, sheet_blocks, value_text
+from budgetlib.extract.sheet import (
+    Merge,
+    SheetGrid,
+    column_letter,
+    covered_cells,
+    cut_at_the_cell_cap,
+    finish_sheet_warnings,
+    sheet_blocks,
+    value_text,
+)
 from budgetlib.notices import Notice
 
 _BOF, _EOF, _FORMULA, _SHRFMLA, _ARRAY = 0x0809, 0x000A, 0x0006, 0x04BC, 0x0221
@@ -150,22 +159,9 @@ def _read_sheet(book: object, sheet: object, formulas: dict[tuple[int, int], str
             grid.cells[r + 1] = texts
             budget[0] -= len(texts)
             if budget[0] < 0:
-                grid.warnings.append(Notice("W_CAP_REACHED",
-                    f"the workbook has more than {xlsx.MAX_CELLS:,} non-empty cells; sheet '{grid.title}' "
-                    f"was cut after row {r + 1:,} and later sheets were not read"
-                ))
+                cut_at_the_cell_cap(grid, xlsx.MAX_CELLS, r + 1)
                 break
-    if wide:
-        grid.warnings.append(Notice("W_CAP_REACHED",
-            f"sheet '{grid.title}' has cells beyond column {xlsx.MAX_COLS:,} ({column_letter(xlsx.MAX_COLS)}); "
-            "they were not read"
-        ))
-    if used:
-        shown = ", ".join(used[:5]) + (", ..." if len(used) > 5 else "")
-        grid.warnings.append(Notice("W_FORMULA",
-            f"sheet '{grid.title}': {len(used)} cell(s) hold formulas ({shown}); formulas are not "
-            "evaluated, the formula text is kept"
-        ))
+    finish_sheet_warnings(grid, wide=wide, max_cols=xlsx.MAX_COLS, formulas=used)
     grid.merges = merges
     return grid
 

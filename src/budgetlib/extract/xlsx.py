@@ -51,6 +51,8 @@ from budgetlib.extract.sheet import (
     SheetGrid,
     column_letter,
     covered_cells,
+    cut_at_the_cell_cap,
+    finish_sheet_warnings,
     format_number,
     sheet_blocks,
     value_text,
@@ -490,22 +492,9 @@ def _read_sheet(worksheet: ReadOnlyWorksheet, archive: zipfile.ZipFile, budget: 
             sheet.cells[row_number] = texts
             budget[0] -= len(texts)
             if budget[0] < 0:
-                sheet.warnings.append(Notice("W_CAP_REACHED",
-                    f"the workbook has more than {MAX_CELLS:,} non-empty cells; sheet '{sheet.title}' "
-                    f"was cut after row {row_number:,} and later sheets were not read"
-                ))
+                cut_at_the_cell_cap(sheet, MAX_CELLS, row_number)
                 break
-    if wide:
-        sheet.warnings.append(Notice("W_CAP_REACHED",
-            f"sheet '{sheet.title}' has cells beyond column {MAX_COLS:,} ({column_letter(MAX_COLS)}); "
-            "they were not read"
-        ))
-    if formulas:
-        shown = ", ".join(formulas[:5]) + (", ..." if len(formulas) > 5 else "")
-        sheet.warnings.append(Notice("W_FORMULA",
-            f"sheet '{sheet.title}': {len(formulas)} cell(s) hold formulas ({shown}); formulas are not "
-            "evaluated, the formula text is kept"
-        ))
+    finish_sheet_warnings(sheet, wide=wide, max_cols=MAX_COLS, formulas=formulas)
     sheet.merges = merges
     return sheet
 
