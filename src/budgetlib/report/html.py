@@ -67,9 +67,52 @@ def _hide_tagged_cells() -> Any:
 
 
 def notebook_to_html(nb: Any, title: str) -> str:
-    """One executed notebook as a self-contained HTML page titled ``title``."""
-    body, _ = report_exporter().from_notebook_node(nb, resources={"metadata": {"name": title}})
+    """One executed notebook as a self-contained HTML page titled ``title``, its empty sections last."""
+    body, _ = report_exporter().from_notebook_node(empty_sections_last(nb), resources={"metadata": {"name": title}})
     return body
+
+
+_EMPTY_PLACEHOLDER = re.compile(r"^\s*<p>（[^<>]*）</p>\s*$")
+"""What a section table shows when it has no rows: "（没有自评表）" in a paragraph of its own."""
+
+EMPTY_SECTIONS_NOTE = "以下各节本次没有内容。"
+
+
+def _is_section_heading(cell: Any) -> bool:
+    return cell.get("cell_type") == "markdown" and "".join(cell.get("source", "")).lstrip().startswith("## ")
+
+
+def _shows_only_placeholders(cells: list[Any]) -> bool:
+    """True when the code cells of a section show nothing but empty-table placeholders (and at least one)."""
+    shown = [output for cell in cells if cell.get("cell_type") == "code" for output in cell.get("outputs", [])]
+    texts = ["".join(output.get("data", {}).get("text/html", "")) for output in shown]
+    return bool(texts) and all(_EMPTY_PLACEHOLDER.match(text) for text in texts)
+
+
+def empty_sections_last(nb: Any) -> Any:
+    """A copy of ``nb`` with its empty sections (a ``## `` heading whose tables all say they have no
+    rows, e.g. "（没有自评表）") moved to the end of the page after a note, so a reader meets the
+    sections with content first; the executed notebook keeps its own order.
+
+    The cells before the first section heading (the title block) stay first.
+    """
+    import copy
+
+    cells = list(nb.cells)
+    starts = [index for index, cell in enumerate(cells) if _is_section_heading(cell)]
+    if not starts:
+        return nb
+    sections = [cells[start:end] for start, end in zip(starts, [*starts[1:], len(cells)], strict=True)]
+    empty = [section for section in sections if _shows_only_placeholders(section)]
+    if not empty or len(empty) == len(sections):
+        return nb
+    import nbformat
+
+    moved = copy.copy(nb)
+    kept = [section for section in sections if not _shows_only_placeholders(section)]
+    note = nbformat.v4.new_markdown_cell(f"---\n\n{EMPTY_SECTIONS_NOTE}")
+    moved.cells = [*cells[:starts[0]], *(c for s in kept for c in s), note, *(c for s in empty for c in s)]
+    return moved
 
 
 def warm_exporter() -> None:
