@@ -15,10 +15,12 @@ from __future__ import annotations
 
 import html
 import io
+import os
 import re
+from collections.abc import Iterator
 from decimal import Decimal
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from budgetlib.extract.document import Document, Table, TextLine
 from budgetlib.extract.encoding import decode_bytes
@@ -317,6 +319,27 @@ def compare_documents(expected: Document, actual: Document, *, headings: bool = 
 # --- nothing lost ----------------------------------------------------------------------------------
 
 
+def numbered_forms(path: str | os.PathLike[str], name: str) -> Iterator[tuple[str, list[Any]]]:
+    """Each form of a file with the ``form_id`` the reader gives it (``name#index``), its blocks: the
+    file segmented again into forms and numbered as ``read_form`` numbers them (a segment with no form
+    takes no number; a form whose reading fails keeps its number, it is in errors)."""
+    from budgetlib.extract.load import load_document
+    from budgetlib.transform.assemble import NoFormFound, extract_form, segment
+
+    index = 0
+    for document in load_document(Path(path), name):
+        for blocks in segment(document):
+            form_id = f"{name}#{index}"
+            try:
+                extract_form(blocks, form_id, name, keep_provenance=False)
+            except NoFormFound:
+                continue
+            except Exception:  # the reader reports such a form in errors
+                pass
+            index += 1
+            yield form_id, blocks
+
+
 def unaccounted_cells(path: str | Path, forms: object, source_file: str | None = None) -> list[str]:
     """The non-empty cells and text lines of ``path`` that its forms neither claimed (``provenance``)
     nor left in ``unparsed``: what reading lost. An empty list means nothing was lost.
@@ -327,9 +350,6 @@ def unaccounted_cells(path: str | Path, forms: object, source_file: str | None =
     ``forms.projects`` (the file, or that form, is in ``errors``) are skipped: their loss is reported.
     """
     import pandas as pd
-
-    from budgetlib.extract.load import load_document
-    from budgetlib.transform.assemble import NoFormFound, extract_form, segment
 
     name = source_file or Path(path).name
     tables = forms.tables  # type: ignore[attr-defined]
@@ -342,27 +362,17 @@ def unaccounted_cells(path: str | Path, forms: object, source_file: str | None =
             key = (None if pd.isna(table_no) else int(table_no), int(row), None if pd.isna(col) else int(col))
             landed.setdefault(form_id, set()).add(key)
     missing: list[str] = []
-    index = 0
-    for document in load_document(Path(path), name):
-        for blocks in segment(document):
-            form_id = f"{name}#{index}"
-            try:
-                extract_form(blocks, form_id, name)
-            except NoFormFound:
+    for form_id, blocks in numbered_forms(path, name):
+        if form_id not in read_ids:
+            continue
+        found = landed.get(form_id, set())
+        for block in blocks:
+            if isinstance(block, TextLine):
+                if (None, block.line_no, None) not in found:
+                    missing.append(f"{form_id} {block.origin}: {block.text!r}")
                 continue
-            except Exception:  # the reader reports such a form in errors
-                pass
-            index += 1
-            if form_id not in read_ids:
-                continue
-            found = landed.get(form_id, set())
-            for block in blocks:
-                if isinstance(block, TextLine):
-                    if (None, block.line_no, None) not in found:
-                        missing.append(f"{form_id} {block.origin}: {block.text!r}")
-                    continue
-                for r, row in enumerate(block.rows):
-                    for c, text in enumerate(row):
-                        if text and (block.table_no, r, c) not in found:
-                            missing.append(f"{form_id} {block.origin} row {r + 1} column {c + 1}: {text!r}")
+            for r, row in enumerate(block.rows):
+                for c, text in enumerate(row):
+                    if text and (block.table_no, r, c) not in found:
+                        missing.append(f"{form_id} {block.origin} row {r + 1} column {c + 1}: {text!r}")
     return missing

@@ -21,8 +21,7 @@ from typing import Any
 import pandas as pd
 
 from budgetlib.extract.document import Table
-from budgetlib.extract.load import load_document
-from budgetlib.transform.assemble import NoFormFound, extract_form, segment
+from budgetlib.testing import numbered_forms
 
 MARKER_WORDS = ("一级指标", "二级指标", "三级指标", "指标值")
 LEVEL_LABELS = frozenset({
@@ -84,26 +83,16 @@ def silent_indicator_tables(path: str | Path, forms: Any, source_file: str | Non
     for form_id, location in zip(unread["form_id"], unread["location"], strict=True):
         locations.setdefault(form_id, []).append(str(location))
     silent: list[str] = []
-    index = 0
-    for document in load_document(Path(path), name):
-        for blocks in segment(document):
-            form_id = f"{name}#{index}"
-            try:
-                extract_form(blocks, form_id, name, keep_provenance=False)
-            except NoFormFound:
+    for form_id, blocks in numbered_forms(path, name):
+        if form_id not in read_ids:
+            continue
+        seen = locations.get(form_id, [])
+        for block in blocks:
+            if not isinstance(block, Table) or not looks_like_indicator_table(block):
                 continue
-            except Exception:  # the reader reports such a form in errors
-                pass
-            index += 1
-            if form_id not in read_ids:
-                continue
-            seen = locations.get(form_id, [])
-            for block in blocks:
-                if not isinstance(block, Table) or not looks_like_indicator_table(block):
-                    continue
-                if (form_id, block.table_no) not in taken:
-                    if not any(_at(location, block) for location in seen):
-                        silent.append(f"{form_id} {block.origin or block.table_no}: indicator table not read, no warning")
-                elif not counts.get(form_id) and not seen:
-                    silent.append(f"{form_id} {block.origin or block.table_no}: headings read, no indicator, no warning")
+            if (form_id, block.table_no) not in taken:
+                if not any(_at(location, block) for location in seen):
+                    silent.append(f"{form_id} {block.origin or block.table_no}: indicator table not read, no warning")
+            elif not counts.get(form_id) and not seen:
+                silent.append(f"{form_id} {block.origin or block.table_no}: headings read, no indicator, no warning")
     return silent

@@ -15,19 +15,17 @@ memory (document → segment → extract_form), which is what ``read_form`` does
 
 from __future__ import annotations
 
-import copy
 import re
 from collections.abc import Iterator
-from dataclasses import dataclass
 from functools import cache
 from typing import Any
 
 import pytest
 
 from budgetlib.extract.document import Document, Table
-from budgetlib.extract.load import load_document
 from budgetlib.transform.assemble import FormRecords, extract_form, segment
-from tests.conftest import EXAMPLES, OFFICE_EXAMPLES
+from tests.conftest import OFFICE_EXAMPLES
+from tests.invariants.test_heading_mutations import Heading, document, replaced
 
 UNKNOWN = "甲乙丙"
 
@@ -59,22 +57,6 @@ QUOTING = ("column_label", "note")
 _MARKER = re.compile(r"[(（][A-Za-z/]+[)）]$")
 
 
-@dataclass(frozen=True)
-class Heading:
-    """A money heading cell of an example: where it is, its text and its role."""
-
-    table_no: int
-    row: int
-    col: int
-    text: str
-    role: str
-
-
-@cache
-def document(name: str) -> Document:
-    return load_document(EXAMPLES / name)[0]
-
-
 def read(doc: Document) -> list[FormRecords]:
     return [extract_form(blocks, f"x#{index}", "x") for index, blocks in enumerate(segment(doc))]
 
@@ -95,13 +77,6 @@ def baseline(name: str) -> tuple[dict[str, list[dict[str, Any]]], tuple[Heading,
         if row["dest_table"] == "labels" and row["dest_column"].startswith(BLOCKS)
     }
     return tables_of(forms), tuple(sorted(headings, key=lambda h: (h.table_no, h.row, h.col)))
-
-
-def replaced(name: str, heading: Heading, text: str) -> Document:
-    doc = copy.deepcopy(document(name))
-    table = next(block for block in doc.blocks if isinstance(block, Table) and block.table_no == heading.table_no)
-    table.rows[heading.row][heading.col] = text
-    return doc
 
 
 def variants(heading: Heading) -> Iterator[str]:
