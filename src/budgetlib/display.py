@@ -43,14 +43,34 @@ HIDDEN_RANGES: tuple[tuple[int, int], ...] = (
 Python's ``unicodedata``). Listed rather than computed: scanning every code point takes two seconds."""
 
 
+def _without(ranges: tuple[tuple[int, int], ...], keep: str) -> list[tuple[int, int]]:
+    """``ranges`` with the code points of ``keep`` cut out of them."""
+    kept = sorted(ord(c) for c in keep)
+    result: list[tuple[int, int]] = []
+    for low, high in ranges:
+        for code in kept:
+            if low <= code <= high:
+                if low < code:
+                    result.append((low, code - 1))
+                low = code + 1
+        if low <= high:
+            result.append((low, high))
+    return result
+
+
 def _pattern(keep: str) -> re.Pattern[str]:
-    ranges = "".join(f"{re.escape(chr(low))}-{re.escape(chr(high))}" for low, high in HIDDEN_RANGES)
-    exempt = "".join(re.escape(c) for c in keep)
-    return re.compile(f"(?![{exempt}])[{ranges}]" if keep else f"[{ranges}]")
+    """One character class of the hidden code points, less ``keep``.
+
+    A class rather than a lookahead before it (``(?![keep])[hidden]``): a page is mostly base64 image
+    data, and the lookahead made escaping a report page take 28 ms instead of 3.
+    """
+    ranges = "".join(f"{re.escape(chr(low))}-{re.escape(chr(high))}" for low, high in _without(HIDDEN_RANGES, keep))
+    return re.compile(f"[{ranges}]")
 
 
 _HIDDEN = _pattern(keep="")
 _HIDDEN_IN_MARKUP = _pattern(keep="\n\r\t")
+_BASE64_PAYLOAD = re.compile(r"(;base64,[A-Za-z0-9+/=]+)")
 
 
 def visible(text: object) -> str:
@@ -64,5 +84,14 @@ def visible(text: object) -> str:
 
 def visible_in_markup(page: str) -> str:
     """An HTML page with the same characters escaped, except the line breaks and tabs of its markup
-    (a newline in a page is white space, not a line of its own)."""
-    return _HIDDEN_IN_MARKUP.sub(lambda match: _escape(match.group()), page)
+    (a newline in a page is white space, not a line of its own).
+
+    The base64 payloads of embedded images (most of a report page's bytes, and made only of
+    ``A-Z a-z 0-9 + / =``) are passed over rather than scanned character by character.
+
+    >>> visible_in_markup('<p>a\\u202eb</p>\\n<img src="data:image/png;base64,iVBO+/w==">')
+    '<p>a\\\\u202eb</p>\\n<img src="data:image/png;base64,iVBO+/w==">'
+    """
+    pieces = _BASE64_PAYLOAD.split(page)
+    pieces[::2] = [_HIDDEN_IN_MARKUP.sub(lambda match: _escape(match.group()), text) for text in pieces[::2]]
+    return "".join(pieces)

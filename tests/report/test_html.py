@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import nbformat
 import pandas as pd
+import pytest
 
 from budgetlib.report.html import EMPTY_SECTIONS_NOTE, empty_sections_last, notebook_to_html
 from budgetlib.report.present import table
@@ -45,3 +46,26 @@ def test_a_page_with_every_section_empty_or_none_empty_is_left_as_it_is() -> Non
     full = _notebook()
     full.cells = [full.cells[0], *full.cells[3:5]]
     assert empty_sections_last(full) is full
+
+
+def test_the_same_notebook_gives_the_same_page_byte_for_byte() -> None:
+    """The moved-sections note has a fixed cell id: a page differs only when the notebook does."""
+    nb = _notebook()
+    first, again = notebook_to_html(nb, "指标完成情况"), notebook_to_html(nb, "指标完成情况")
+    assert EMPTY_SECTIONS_NOTE in first
+    assert first == again
+
+
+def test_a_chart_keeps_its_own_alternative_text_and_a_bad_notebook_is_still_refused() -> None:
+    """The exporter skips nbconvert's BeautifulSoup pass and all but the last schema check: the
+    chart's alt text comes from the template, and a notebook that is not valid still fails."""
+    nb = _notebook()
+    chart = nb.cells[-1]
+    chart.outputs = [nbformat.v4.new_output("display_data", data={"image/png": "iVBORw0KGgo=",
+                                                                    "text/plain": "图表：各部门预算"})]
+    page = notebook_to_html(nb, "指标完成情况")
+    assert 'alt="图表：各部门预算"' in page
+    assert "No description has been provided" not in page
+    chart.outputs = [{"output_type": "display_data", "data": {"image/png": 5}}]  # not a string
+    with pytest.raises(nbformat.ValidationError):
+        notebook_to_html(nb, "指标完成情况")
