@@ -82,3 +82,17 @@ def test_seed_variants_differ_but_keep_the_seed_shape(tmp_path: Path) -> None:
     assert f"{corpus.SEED_NAME}2号" in second and f"{corpus.SEED_NAME}3号" in third
     assert len(second.splitlines()) == len(text.splitlines())
     assert corpus.seed_variant(text, 10_002).count("036002-2020-BMZX-0002") == 1  # next department
+
+
+def test_notebook_seconds_are_summed_by_kind_of_report(tmp_path: Path) -> None:
+    """What papermill recorded in each executed notebook, by folder; a notebook without it is passed over."""
+    from benchmarks.run import notebook_seconds_by_kind, time_per_project_report
+
+    for folder, name, duration in (("projects", "a", 0.5), ("projects", "b", 0.75), ("annual", "c", 2.0)):
+        (tmp_path / folder).mkdir(exist_ok=True)
+        (tmp_path / folder / f"{name}.ipynb").write_text(json.dumps({"metadata": {"papermill": {"duration": duration}}}))
+    (tmp_path / "annual" / "unfinished.ipynb").write_text(json.dumps({"metadata": {}}))
+    spent = notebook_seconds_by_kind(tmp_path)
+    assert spent == {"annual": 2.0, "projects": 1.25}
+    share, per_report = time_per_project_report(13.0, spent, 2)
+    assert (share, per_report) == (1.25 / 3.25, 2.5)  # 13 s × 1.25/3.25 = 5 s over 2 project reports
