@@ -93,3 +93,56 @@ def test_project_facts_show_money_in_wan_beside_the_amount_as_written() -> None:
     assert facts["部门代码"] == "—"  # the seed gives no department code: unknown, shown as such
     assert project_sections.project_heading(read_example(SEED)).data == (
         "<h1>区电子政务网络运行维护</h1><p class='report-subtitle'>武汉市新洲区大数据中心 · 2020年 · 项目申报表</p>")
+
+
+def test_project_yoy_from_the_projects_own_forms_equals_the_whole_batchs_rows(shipped) -> None:
+    """A project report computes its year over year from its project's forms only (a batch of N
+    forms would otherwise cost N² over its reports): the rows are those of ``bl.yoy`` over the whole
+    shipped data, for every form of it."""
+    from budgetlib.analysis.project_years import project_year_forms
+    from budgetlib.analysis.yoy import yoy
+
+    whole = yoy(shipped, by="project")
+    year_forms = project_year_forms(shipped)
+    multi_year = 0
+    for form_id in shipped.projects["form_id"]:
+        form = data.one_form(shipped, form_id)
+        keys = set(year_forms.loc[year_forms["form_id"] == form_id, "project_key"])
+        expected = whole[whole["project_key"].isin(keys)].sort_values("fiscal_year", kind="stable")
+        expected = expected[["project_name", *shared_sections.YOY_COLUMNS, "prior_as_written"]].reset_index(drop=True)
+        own = project_sections.project_yoy(shipped, form)
+        pd.testing.assert_frame_equal(own, expected)
+        multi_year += len(own) > 1
+        assert len(project_sections.same_project(shipped, form).projects) >= 1
+    assert multi_year >= 20  # the synthetic sample's projects run over several years
+
+
+def test_year_over_year_by_project_reads_only_the_tables_it_declares(shipped) -> None:
+    """``same_project`` passes on only PROJECT_YOY_TABLES: yoy by project must read no other table."""
+    from budgetlib.analysis.yoy import PROJECT_YOY_TABLES, yoy
+    from budgetlib.forms import Forms
+
+    read: set[str] = set()
+
+    class Recording(Forms):
+        def __getattr__(self, name: str) -> pd.DataFrame:
+            read.add(name)
+            return super().__getattr__(name)
+
+    class RecordingTables(dict):  # forms.tables[...] and .get(...) too
+        def __getitem__(self, name: str) -> pd.DataFrame:
+            read.add(name)
+            return super().__getitem__(name)
+
+        def get(self, name: str, default: object = None) -> object:
+            read.add(name)
+            return super().get(name, default)
+
+        def items(self):  # type: ignore[override]
+            read.update(self.keys())
+            return super().items()
+
+    recording = Recording(RecordingTables(shipped.tables))
+    yoy(recording, by="project")
+    assert "projects" in read
+    assert read <= set(PROJECT_YOY_TABLES), read - set(PROJECT_YOY_TABLES)

@@ -69,6 +69,11 @@ def _change(prior: float | None, current: float | None) -> tuple[float | None, f
     return change, (change / prior if prior > 0 else None)
 
 
+PROJECT_YOY_TABLES: tuple[str, ...] = ("projects", "budget_execution", "budget_history", "expenditures")
+"""The tables :func:`yoy_by_project` reads (a test holds it to that): what a caller that computes one
+project's year over year needs to pass of a batch."""
+
+
 def yoy_by_project(forms: Forms, policy: ProjectYearPolicy = DEFAULT_POLICY) -> pd.DataFrame:
     """Per project and fiscal year (:func:`~budgetlib.analysis.project_years.project_years`): prior and
     current budget, change in 元 and as a fraction, basis of the prior figure."""

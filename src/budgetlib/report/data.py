@@ -8,6 +8,7 @@ are shown (:mod:`budgetlib.report.present`) or what a report shows (the ``*_sect
 from __future__ import annotations
 
 import os
+from collections.abc import Iterable
 from pathlib import Path
 
 import pandas as pd
@@ -116,7 +117,7 @@ def select_forms(forms: Forms, *, fiscal_year: int | None = None, department: st
         wanted = str(department).strip()
         keep &= (projects["department"] == wanted) | (projects["department_code"] == wanted)
     ids = set(projects.loc[keep.fillna(False).astype(bool), "form_id"])
-    return _subset(forms, ids)
+    return subset(forms, ids)
 
 
 def one_form(forms: Forms, form: str) -> Forms:
@@ -124,22 +125,26 @@ def one_form(forms: Forms, form: str) -> Forms:
     ``source_file``; a clear error naming the forms there are otherwise."""
     projects = forms.projects
     if form in set(projects["form_id"]):
-        return _subset(forms, {form}, keep_errors=False)
+        return subset(forms, {form}, keep_errors=False)
     in_file = projects.loc[projects["source_file"] == form, "form_id"].tolist()
     if len(in_file) == 1:
-        return _subset(forms, set(in_file), keep_errors=False)
+        return subset(forms, set(in_file), keep_errors=False)
     if in_file:
         raise KeyError(f"{form!r} holds {len(in_file)} forms; name one of them: {', '.join(in_file)}")
     known = ", ".join(sorted(projects["form_id"])[:10]) or "none"
     raise KeyError(f"no form {form!r} in the data; forms there: {known}")
 
 
-def _subset(forms: Forms, ids: set[str], keep_errors: bool = True) -> Forms:
-    tables = {}
+def subset(forms: Forms, ids: set[str], keep_errors: bool = True, tables: Iterable[str] | None = None) -> Forms:
+    """The rows of the forms ``ids`` in every table (or only in ``tables``, the others left out); the
+    tables without a ``form_id`` (``errors``) whole, or emptied when not ``keep_errors``."""
+    wanted = None if tables is None else set(tables)
+    kept = {}
     for name, df in forms.tables.items():
+        if wanted is not None and name not in wanted:
+            continue
         if "form_id" in df.columns:
-            tables[name] = df[df["form_id"].isin(ids)].reset_index(drop=True)
+            kept[name] = df[df["form_id"].isin(ids)].reset_index(drop=True)
         else:
-            tables[name] = df if keep_errors else df.iloc[0:0]
-    return Forms(tables)
-
+            kept[name] = df if keep_errors else df.iloc[0:0]
+    return Forms(kept)

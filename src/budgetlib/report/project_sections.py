@@ -14,11 +14,12 @@ from IPython.display import HTML
 from matplotlib.figure import Figure
 
 from budgetlib import charts
-from budgetlib.analysis.project_years import project_year_forms
-from budgetlib.analysis.yoy import yoy
+from budgetlib.analysis.project_years import project_keys, project_year_forms
+from budgetlib.analysis.yoy import PROJECT_YOY_TABLES, yoy
 from budgetlib.formatting import format_money, format_percent, format_points, is_missing
 from budgetlib.forms import Forms
 from budgetlib.notices import chinese_title
+from budgetlib.report.data import subset
 from budgetlib.report.present import Table, column_format, heading, label, one_line, unit_of
 from budgetlib.report.shared_sections import SEVERITY_ORDER, YOY_COLUMNS, check_number
 from budgetlib.scoring.engine import ScoreResult
@@ -139,17 +140,32 @@ def reading_notes(forms: Forms) -> pd.DataFrame:
 # year over year and cost basis
 
 
+def same_project(forms: Forms, form: Forms) -> Forms:
+    """The forms of ``forms`` that belong to the project of ``form`` (its forms of every year, as
+    :func:`~budgetlib.analysis.project_years.project_keys` joins them), in the tables a project's year
+    over year reads (:data:`~budgetlib.analysis.yoy.PROJECT_YOY_TABLES`).
+
+    Why: a project's year over year needs only its own forms. Computed over the whole batch for
+    every project report, the reports of a batch of N forms would cost N² between them.
+    """
+    projects = forms.projects
+    keys = project_keys(projects)
+    mine = set(keys[projects["form_id"].isin(set(form.projects["form_id"]))])
+    return subset(forms, set(projects.loc[keys.isin(mine), "form_id"]), keep_errors=False, tables=PROJECT_YOY_TABLES)
+
+
 def project_yoy(forms: Forms, form: Forms) -> pd.DataFrame:
     """Year over year of the project ``form`` belongs to, over every year of it found in ``forms``.
 
     ``forms`` is all the data, not just the one form, so that the prior year's own form is found
     when it is there (``bl.yoy`` prefers it over what this year's form says about last year). Each
     year's figure is the project-year's (its budget form's, which may be another form of that year
-    than ``form``).
+    than ``form``). The same rows as ``bl.yoy(forms)`` has for the project, from its forms alone.
     """
     columns = ["project_name", *YOY_COLUMNS, "prior_as_written"]
-    table = yoy(forms, by="project")
-    year_forms = project_year_forms(forms)
+    own = same_project(forms, form)
+    table = yoy(own, by="project")
+    year_forms = project_year_forms(own)
     keys = set(year_forms.loc[year_forms["form_id"].isin(set(form.projects["form_id"])), "project_key"])
     rows = table[table["project_key"].isin(keys)].sort_values("fiscal_year", kind="stable")
     return rows[columns].reset_index(drop=True)
