@@ -40,7 +40,8 @@ XLSX_FILE = "budgetlib.xlsx"
 _XLSX_SHEET_LIMIT = 1_048_575
 
 
-def _arrow_schema(name: str):  # -> pyarrow.Schema
+def arrow_schema(name: str):  # -> pyarrow.Schema
+    """The Arrow schema of table ``name`` (what every Parquet file of it is written with)."""
     import pyarrow as pa
 
     return pa.Schema.from_pandas(schema.empty_frame(name), preserve_index=False)
@@ -80,7 +81,7 @@ class TableWriter:
             if path.is_dir() and not path.is_symlink():
                 raise IsADirectoryError(f"{path} is a folder (the parts of a cluster run); remove it or choose "
                                         "another output folder")
-            writer = pq.ParquetWriter(_not_a_link(path), _arrow_schema(name))
+            writer = pq.ParquetWriter(_not_a_link(path), arrow_schema(name))
             self._parquet[name] = writer
         if len(df):
             writer.write_table(pa.Table.from_pandas(df, schema=writer.schema, preserve_index=False))
@@ -262,7 +263,7 @@ def write_part(forms: Forms, out: str | os.PathLike[str], part: int) -> dict[str
             df = schema.empty_frame(name)
         path = part_path(Path(out), name, part)
         _not_a_link(path.parent).mkdir(exist_ok=True)  # not parents: a removed output folder is not made again
-        table = pa.Table.from_pandas(df, schema=_arrow_schema(name), preserve_index=False)
+        table = pa.Table.from_pandas(df, schema=arrow_schema(name), preserve_index=False)
         pq.write_table(table, _not_a_link(path))
         counts[name] = len(df)
     return counts

@@ -721,6 +721,11 @@ def _columns_by_name() -> dict[str, Column]:
     return declared
 
 
+def pandas_dtypes(name: str) -> dict[str, str]:
+    """The pandas dtype of every column of table ``name`` ("str", "Int64", "float64", "boolean")."""
+    return {column.name: _PANDAS_DTYPES[column.dtype] for column in TABLES[name].columns}
+
+
 def empty_frame(name: str) -> pd.DataFrame:
     """An empty DataFrame with the table's columns and types."""
     return frame(name, [])

@@ -17,7 +17,7 @@ import pandas as pd
 import pytest
 
 from budgetlib import schema
-from budgetlib.analysis.review import with_cross_form_findings
+from budgetlib.analysis.review import review_across_forms, with_cross_form_findings
 from budgetlib.cli import main as cli_main
 from budgetlib.forms import Forms, concat_forms
 from budgetlib.output import stream_tables
@@ -246,8 +246,12 @@ def test_parse_command_writes_the_same_tables(corpus: Path, whole: dict, tmp_pat
     status = cli_main(["parse", str(corpus), "--out", str(tmp_path), *extra])
     assert status == 0
     assert "9 forms read" in capsys.readouterr().out
+    # the findings of each batch, then those across the forms (C17–C19), which no batch alone can see
+    across = review_across_forms(Forms(dict(whole)))
+    assert set(across["check_id"]) == {"C19"}  # the examples' self-evaluations have no plan among them
+    expected = {**whole, "findings": pd.concat([whole["findings"], across], ignore_index=True)}
     for name in schema.FORM_TABLES:
-        pd.testing.assert_frame_equal(pd.read_parquet(tmp_path / f"{name}.parquet"), whole[name], obj=name)
+        pd.testing.assert_frame_equal(pd.read_parquet(tmp_path / f"{name}.parquet"), expected[name], obj=name)
 
 
 def test_prepare_reading_process_freezes_the_heap() -> None:

@@ -2,7 +2,9 @@
 
 The tables are written into a staging folder and published into DIR whole, with a manifest, only
 when every one is complete (:mod:`budgetlib.outdir`): a run that fails or is killed leaves DIR as it
-was, and a second run into the same DIR while one is going is refused.
+was, and a second run into the same DIR while one is going is refused. The review checks across
+forms (C17–C19) run once every batch is written, over the written tables
+(:mod:`budgetlib.read.written`); their findings follow the batches' own.
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ from typing import Any
 import pandas as pd
 
 from budgetlib import limits, schema
+from budgetlib.analysis.review import with_cross_form_findings
 from budgetlib.display import visible
 from budgetlib.forms import Forms, concat_forms
 from budgetlib.outdir import OutputFolderError, OutputRun, files_under, input_digest, output_run, publish
@@ -47,6 +50,7 @@ from budgetlib.read.cluster import (
     worker_threads,
     write_parts_on_cluster,
 )
+from budgetlib.read.written import append_cross_form_findings
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -122,6 +126,11 @@ def _parse_into(args: argparse.Namespace, output: OutputRun) -> int:
         tables = read_batches(files, keep_provenance=keep, jobs=args.jobs or 1, batch_files=args.batch_files,
                               time_limit=time_limit)
         counts, failures = _write(chain([listing.tables()], tables), stage, args.format)
+    if args.format != "xlsx":  # the workbook is written from all the forms at once, these findings included
+        added = append_cross_form_findings(stage, args.format)
+        counts["findings"] = counts.get("findings", 0) + added
+        if added and outputs is not None:
+            outputs = None  # a part was added: the manifest lists the staged files
     _print_low_coverage(_written_coverage(stage, args.format), args.min_coverage)
     publish(output, {
         "arguments": {"format": args.format, "provenance": keep, "jobs": args.jobs, "scheduler": args.scheduler,
@@ -177,7 +186,7 @@ def _parse_on_cluster(
 
 def _write(tables: Iterable[Forms], out: Path, fmt: str) -> tuple[dict[str, int], list[str]]:
     if fmt == "xlsx":
-        forms = concat_forms(tables)
+        forms = with_cross_form_findings(concat_forms(tables))
         write_tables(forms, out, "xlsx")
         failures = [f"{row.source_file}: {row.error}" for row in forms.errors.itertuples()]
         return {name: len(forms.tables.get(name, ())) for name in schema.FORM_TABLES}, failures

@@ -1,0 +1,163 @@
+"""The cross-form review checks (C17–C19) over the tables a streamed ``budgetlib parse`` wrote.
+
+Why: ``budgetlib parse`` reads a province's forms batch by batch and appends each batch's tables to
+its output, so that memory stays flat; a batch cannot see the other forms of its projects, and the
+checks that compare the forms of one project-year (:mod:`budgetlib.analysis.crossform`) were left
+out of its ``findings``, although ``bl.read_forms`` and ``budgetlib report`` have them. Here they
+are computed once the batches are written, from the written tables themselves, and appended to the
+written ``findings``:
+
+- only what the checks read is read back (:data:`CROSS_FORM_INPUT`: a few columns of ``projects``,
+  and ``budget_execution`` and ``indicators``), and ``indicators`` only for the forms of a
+  project-year with more than one form (no other form can have a C18 finding);
+- the forms are taken a whole project at a time, in chunks of at most :data:`CHUNK_FORMS` forms, so
+  that the indicators held at once stay bounded at any scale. A project's forms of every year go
+  into the same chunk: its project key (:func:`~budgetlib.analysis.project_years.project_keys`) is
+  the same from the chunk as from all the forms, and so are its findings.
+
+The findings come after the per-form ones, in the order of the projects' first forms.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterable, Sequence
+from pathlib import Path
+
+import pandas as pd
+
+from budgetlib import schema
+from budgetlib.analysis.project_years import project_keys, project_year_forms
+from budgetlib.analysis.review import ReviewConfig, review_across_forms
+from budgetlib.forms import Forms
+from budgetlib.output import arrow_schema, csv_original_text, csv_safe_frame, part_path
+
+__all__ = ["CHUNK_FORMS", "CROSS_FORM_INPUT", "append_cross_form_findings", "cross_form_findings_of_written"]
+
+CROSS_FORM_INPUT: dict[str, tuple[str, ...] | None] = {
+    "projects": ("form_id", "form_type", "fiscal_year", "project_code", "project_name", "department",
+                 "department_code", "current_year_budget_yuan", "budget_as_written", "source_file"),
+    "budget_execution": None,
+    "indicators": None,
+}
+"""What the cross-form checks read, by table (None: every column). A test holds them to it: the
+findings from these columns alone are those of the whole tables."""
+
+CHUNK_FORMS = 20_000
+"""At most this many forms' tables are held at once (whole projects; a project with more forms than
+this is a chunk of its own)."""
+
+
+def _typed_from_csv(name: str, df: pd.DataFrame) -> pd.DataFrame:
+    """Columns read from a budgetlib CSV (text, formula guard on) in the table's own types."""
+    dtypes = schema.pandas_dtypes(name)
+    typed: dict[str, pd.Series] = {}
+    for column in df.columns:
+        values = df[column].map(lambda v: csv_original_text(v) if isinstance(v, str) else v)
+        kind = dtypes.get(column, "str")
+        if kind == "boolean":
+            values = values.map({"True": True, "False": False, "true": True, "false": False}).astype("boolean")
+        elif kind in ("float64", "Int64"):
+            values = pd.to_numeric(values, errors="coerce").astype(kind)
+        else:
+            values = values.astype("str")
+        typed[column] = values
+    return pd.DataFrame(typed, index=df.index)
+
+
+def read_written(out: Path, fmt: str, name: str, columns: Sequence[str] | None = None,
+                 form_ids: Iterable[str] | None = None) -> pd.DataFrame:
+    """Table ``name`` as ``budgetlib parse`` wrote it into ``out`` (a Parquet file, a folder of Parquet
+    parts, or a CSV file), only ``columns`` (all when None), only the rows of ``form_ids`` (all when
+    None), in the schema's types and column order."""
+    wanted = list(columns) if columns is not None else None
+    ids = None if form_ids is None else sorted(set(form_ids))
+    path = out / f"{name}.{fmt}"
+    if ids == [] or not path.exists():
+        df = schema.empty_frame(name)
+    elif fmt == "parquet":
+        df = pd.read_parquet(path, columns=wanted, filters=[("form_id", "in", ids)] if ids is not None else None)
+    elif fmt == "csv":
+        chunks = pd.read_csv(path, encoding="utf-8-sig", dtype=str, keep_default_na=False, na_values=[""],
+                             usecols=wanted, chunksize=100_000)
+        keep = None if ids is None else set(ids)
+        parts = [chunk if keep is None else chunk[chunk["form_id"].isin(keep)] for chunk in chunks]
+        df = _typed_from_csv(name, pd.concat(parts, ignore_index=True)) if parts else schema.empty_frame(name)
+    else:
+        raise ValueError(f"tables are read back from parquet or csv, not {fmt!r}")
+    typed = schema.conform(name, df.reset_index(drop=True))
+    return typed[wanted] if wanted is not None else typed
+
+
+def _chunks(projects: pd.DataFrame, limit: int) -> list[list[str]]:
+    """The form ids in chunks of whole projects (all years), each of at most ``limit`` forms, less the
+    projects that can have no cross-form finding: one form that is not a self-evaluation (C17 and
+    C18 compare two forms, C19 concerns self-evaluations)."""
+    keys = project_keys(projects)
+    by_project: dict[str, list[str]] = {}
+    evaluated: set[str] = set()
+    for key, form_id, form_type in zip(keys, projects["form_id"], projects["form_type"], strict=True):
+        by_project.setdefault(key, []).append(form_id)
+        if form_type == "self_evaluation":
+            evaluated.add(key)
+    chunks: list[list[str]] = [[]]
+    for key, members in by_project.items():
+        if len(members) < 2 and key not in evaluated:
+            continue
+        if chunks[-1] and len(chunks[-1]) + len(members) > limit:
+            chunks.append([])
+        chunks[-1].extend(members)
+    return [chunk for chunk in chunks if chunk]
+
+
+def cross_form_findings_of_written(out: str | os.PathLike[str], fmt: str, config: ReviewConfig | None = None,
+                                   chunk_forms: int = CHUNK_FORMS) -> pd.DataFrame:
+    """The findings of checks C17–C19 over every form written into ``out`` (``fmt`` parquet or csv),
+    as the ``findings`` table: the rows ``review_across_forms`` gives for all the forms together."""
+    folder = Path(out)
+    projects = read_written(folder, fmt, "projects", CROSS_FORM_INPUT["projects"])
+    if projects.empty:
+        return schema.empty_frame("findings")
+    execution = read_written(folder, fmt, "budget_execution", CROSS_FORM_INPUT["budget_execution"])
+    found: list[pd.DataFrame] = []
+    for chunk in _chunks(projects, chunk_forms):
+        ids = set(chunk)
+        own = Forms({"projects": projects[projects["form_id"].isin(ids)].reset_index(drop=True),
+                     "budget_execution": execution[execution["form_id"].isin(ids)].reset_index(drop=True)})
+        year_forms = project_year_forms(own)
+        sizes = year_forms.groupby(["project_key", "fiscal_year"])["form_id"].transform("size")
+        own.tables["indicators"] = read_written(folder, fmt, "indicators", CROSS_FORM_INPUT["indicators"],
+                                                form_ids=year_forms.loc[sizes > 1, "form_id"])
+        findings = review_across_forms(own, config or ReviewConfig())
+        if len(findings):
+            found.append(findings)
+    if not found:
+        return schema.empty_frame("findings")
+    return schema.conform("findings", pd.concat(found, ignore_index=True))
+
+
+def append_cross_form_findings(out: str | os.PathLike[str], fmt: str, config: ReviewConfig | None = None) -> int:
+    """Add the cross-form findings (C17–C19) of the forms written into ``out`` to its ``findings``
+    (a Parquet file is written again whole, under a temporary name and renamed; a folder of Parquet
+    parts gets one part more; a CSV file gets the rows appended). Returns the rows added."""
+    folder = Path(out)
+    extra = cross_form_findings_of_written(folder, fmt, config)
+    if extra.empty:
+        return 0
+    path = folder / f"findings.{fmt}"
+    if fmt == "csv":
+        csv_safe_frame(extra).to_csv(path, mode="a", header=not path.exists(), index=False, encoding="utf-8")
+        return len(extra)
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    table = pa.Table.from_pandas(extra, schema=arrow_schema("findings"), preserve_index=False)
+    if path.is_dir():
+        taken = [int(p.stem.removeprefix("part-")) for p in path.glob("part-*.parquet")]
+        pq.write_table(table, part_path(folder, "findings", max(taken, default=-1) + 1))
+    else:
+        temporary = path.with_name(path.name + ".tmp")
+        existing = pq.read_table(path) if path.exists() else table.schema.empty_table()
+        pq.write_table(pa.concat_tables([existing.cast(table.schema), table]), temporary)
+        os.replace(temporary, path)
+    return len(extra)
