@@ -7,9 +7,10 @@ out of its ``findings``, although ``bl.read_forms`` and ``budgetlib report`` hav
 are computed once the batches are written, from the written tables themselves, and appended to the
 written ``findings``:
 
-- only what the checks read is read back (:data:`CROSS_FORM_INPUT`: a few columns of ``projects``,
-  and ``budget_execution`` and ``indicators``), and ``indicators`` only for the forms of a
-  project-year with more than one form (no other form can have a C18 finding);
+- of every form only the columns that say which project it is of (:data:`KEY_COLUMNS`); then, of
+  the projects that can have a cross-form finding (more than one form, or a self-evaluation), what
+  the checks read (:data:`CROSS_FORM_INPUT`), ``indicators`` only for the forms of a project-year
+  with more than one form (no other form can have a C18 finding);
 - the forms are taken a whole project at a time, in chunks of at most :data:`CHUNK_FORMS` forms, so
   that the indicators held at once stay bounded at any scale. A project's forms of every year go
   into the same chunk: its project key (:func:`~budgetlib.analysis.project_years.project_keys`) is
@@ -42,6 +43,9 @@ CROSS_FORM_INPUT: dict[str, tuple[str, ...] | None] = {
 }
 """What the cross-form checks read, by table (None: every column). A test holds them to it: the
 findings from these columns alone are those of the whole tables."""
+
+KEY_COLUMNS: tuple[str, ...] = ("form_id", "form_type", "fiscal_year", "project_code", "project_name", "department")
+"""The columns of ``projects`` that say which project a form is of (all that is read of every form)."""
 
 CHUNK_FORMS = 20_000
 """At most this many forms' tables are held at once (whole projects; a project with more forms than
@@ -85,8 +89,12 @@ def read_written(out: Path, fmt: str, name: str, columns: Sequence[str] | None =
         df = _typed_from_csv(name, pd.concat(parts, ignore_index=True)) if parts else schema.empty_frame(name)
     else:
         raise ValueError(f"tables are read back from parquet or csv, not {fmt!r}")
-    typed = schema.conform(name, df.reset_index(drop=True))
-    return typed[wanted] if wanted is not None else typed
+    if wanted is None:
+        return schema.conform(name, df.reset_index(drop=True))
+    # only the columns asked for, typed: not every column of the table made first (at 10^5 forms
+    # the whole projects table, mostly empty columns, cost 200 MiB more)
+    dtypes = schema.pandas_dtypes(name)
+    return df.reset_index(drop=True).reindex(columns=wanted).astype({c: dtypes[c] for c in wanted})
 
 
 def _chunks(projects: pd.DataFrame, limit: int) -> list[list[str]]:
@@ -115,15 +123,12 @@ def cross_form_findings_of_written(out: str | os.PathLike[str], fmt: str, config
     """The findings of checks C17–C19 over every form written into ``out`` (``fmt`` parquet or csv),
     as the ``findings`` table: the rows ``review_across_forms`` gives for all the forms together."""
     folder = Path(out)
-    projects = read_written(folder, fmt, "projects", CROSS_FORM_INPUT["projects"])
-    if projects.empty:
-        return schema.empty_frame("findings")
-    execution = read_written(folder, fmt, "budget_execution", CROSS_FORM_INPUT["budget_execution"])
+    chunks = _chunks(read_written(folder, fmt, "projects", KEY_COLUMNS), chunk_forms)
     found: list[pd.DataFrame] = []
-    for chunk in _chunks(projects, chunk_forms):
+    for chunk in chunks:
         ids = set(chunk)
-        own = Forms({"projects": projects[projects["form_id"].isin(ids)].reset_index(drop=True),
-                     "budget_execution": execution[execution["form_id"].isin(ids)].reset_index(drop=True)})
+        own = Forms({name: read_written(folder, fmt, name, CROSS_FORM_INPUT[name], form_ids=ids)
+                     for name in ("projects", "budget_execution")})
         year_forms = project_year_forms(own)
         sizes = year_forms.groupby(["project_key", "fiscal_year"])["form_id"].transform("size")
         own.tables["indicators"] = read_written(folder, fmt, "indicators", CROSS_FORM_INPUT["indicators"],
