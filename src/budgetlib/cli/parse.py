@@ -50,7 +50,7 @@ from budgetlib.read.cluster import (
     worker_threads,
     write_parts_on_cluster,
 )
-from budgetlib.read.written import append_cross_form_findings
+from budgetlib.read.written import append_cross_form_findings, read_written
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -196,17 +196,13 @@ def _write(tables: Iterable[Forms], out: Path, fmt: str) -> tuple[dict[str, int]
 
 def _written_coverage(out: Path, fmt: str) -> pd.DataFrame:
     """form_id and coverage of the forms in the written projects table (read back after a streamed parse)."""
-    path = out / (XLSX_FILE if fmt == "xlsx" else f"projects.{fmt}")
+    if fmt != "xlsx":
+        return read_written(out, fmt, "projects", ["form_id", "coverage"])
+    path = out / XLSX_FILE
     if not path.exists():
         return pd.DataFrame({"form_id": [], "coverage": []})
-    if fmt == "parquet":
-        return pd.read_parquet(path, columns=["form_id", "coverage"])
-    if fmt == "xlsx":
-        df = pd.read_excel(path, sheet_name="projects", engine="calamine", dtype=str, keep_default_na=False,
-                           usecols=["form_id", "coverage"])
-    else:
-        df = pd.read_csv(path, encoding="utf-8-sig", dtype=str, keep_default_na=False,
-                         usecols=["form_id", "coverage"])
+    df = pd.read_excel(path, sheet_name="projects", engine="calamine", dtype=str, keep_default_na=False,
+                       usecols=["form_id", "coverage"])
     return pd.DataFrame({"form_id": df["form_id"].map(csv_original_text),
                          "coverage": pd.to_numeric(df["coverage"], errors="coerce")})
 

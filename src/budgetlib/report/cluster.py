@@ -24,17 +24,14 @@ each and as many worker processes as cores (``dask worker ADDRESS --nworkers 2 -
 from __future__ import annotations
 
 import logging
-import sys
 import threading
 from collections.abc import Callable, Sequence
 from functools import partial
 from pathlib import Path
 from typing import Any
 
-from tqdm import tqdm
-
-from budgetlib.display import visible
 from budgetlib.report.plan import ReportJob
+from budgetlib.report.progress import report_progress
 
 log = logging.getLogger(__name__)
 
@@ -91,15 +88,12 @@ def execute_plan_on_cluster(
         prepare = partial(prepare_worker, warm, None if data_dir is None else str(Path(data_dir).resolve()))
         task = partial(run_report_on_worker, run_one, warm)
         arguments = ((plan[i], notebooks, staging, timeout) for i in order)
-        with tqdm(total=len(plan), desc="reports", unit="report", file=sys.stderr, disable=not progress,
-                  dynamic_ncols=True) as bar:
+        with report_progress(len(plan), progress) as came_back:
             for position, result in submit_notebooks(client, task, arguments, prepare=prepare):
                 i = order[position]
                 outcome = failed(plan[i], _cluster_error(result)) if isinstance(result, BaseException) else result
                 outcomes[i] = outcome
-                if not outcome.ok:
-                    bar.write(f"FAILED {outcome.job.stem}: {visible(outcome.error)}", file=sys.stderr)
-                bar.update(1)
+                came_back(outcome)
     return [outcomes[i] for i in range(len(plan))]
 
 

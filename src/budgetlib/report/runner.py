@@ -39,8 +39,6 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
-from tqdm import tqdm
-
 from budgetlib.display import visible, visible_in_markup
 from budgetlib.formatting import format_money
 from budgetlib.outdir import OutputRun, files_under, now, output_run, publish, real_file
@@ -51,6 +49,7 @@ from budgetlib.report.data import load_project_years, preload, write_project_yea
 from budgetlib.report.html import notebook_to_html, render_index, warm_exporter
 from budgetlib.report.plan import ReportJob, confined, plan_reports
 from budgetlib.report.present import label
+from budgetlib.report.progress import report_progress
 
 log = logging.getLogger(__name__)
 
@@ -485,8 +484,7 @@ def execute_plan(
         futures: dict[Future[ReportOutcome], int] = {
             pool.submit(run_report, plan[i], notebooks, out, timeout, forked): i for i in order
         }
-        with tqdm(total=len(plan), desc="reports", unit="report", file=sys.stderr, disable=not progress,
-                  dynamic_ncols=True) as bar:
+        with report_progress(len(plan), progress) as came_back:
             for future in as_completed(futures):
                 i = futures[future]
                 try:
@@ -496,9 +494,7 @@ def execute_plan(
                 except Exception as exc:
                     outcome = ReportOutcome(plan[i], ok=False, error=f"{type(exc).__name__}: {exc}")
                 outcomes[i] = outcome
-                if not outcome.ok:
-                    bar.write(f"FAILED {outcome.job.stem}: {visible(outcome.error)}", file=sys.stderr)
-                bar.update(1)
+                came_back(outcome)
     return [outcomes[i] for i in range(len(plan))]
 
 
