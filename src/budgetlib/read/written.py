@@ -31,7 +31,7 @@ from budgetlib import schema
 from budgetlib.analysis.project_years import project_keys, project_year_forms
 from budgetlib.analysis.review import ReviewConfig, review_across_forms
 from budgetlib.forms import Forms
-from budgetlib.output import arrow_schema, csv_original_text, csv_safe_frame, part_path
+from budgetlib.output import PART_PATTERN, arrow_schema, csv_original_text, csv_safe_frame, part_path
 
 __all__ = ["CHUNK_FORMS", "CROSS_FORM_INPUT", "append_cross_form_findings", "cross_form_findings_of_written"]
 
@@ -158,7 +158,7 @@ def append_cross_form_findings(out: str | os.PathLike[str], fmt: str, config: Re
 
     table = pa.Table.from_pandas(extra, schema=arrow_schema("findings"), preserve_index=False)
     if path.is_dir():
-        taken = [int(p.stem.removeprefix("part-")) for p in path.glob("part-*.parquet")]
+        taken = [int(p.stem.removeprefix("part-")) for p in path.glob(PART_PATTERN)]
         pq.write_table(table, part_path(folder, "findings", max(taken, default=-1) + 1))
     else:
         temporary = path.with_name(path.name + ".tmp")
