@@ -281,3 +281,71 @@ def test_year_bars_cut_the_huge_one_too_and_leave_even_bars_alone() -> None:
     assert any(t.get_text() == "10,000.00（截断）" for t in ax.texts)
     even = charts.amount_bars(pd.DataFrame({"label": ["a", "b"], "amount_yuan": [440_000.0, 60_000.0]})).axes[0]
     assert even.get_xlim()[1] > 440_000 and "截断" not in even.get_xlabel()
+
+
+# ----------------------------------------------------------------------------------------------
+# a batch's reports share the charts they draw alike
+
+
+def _png_drawings(monkeypatch) -> list[bytes]:
+    """Record every PNG actually drawn (not read from the batch's folder)."""
+    drawn: list[bytes] = []
+    draw = charts.ChartFigure._draw_png
+
+    def recording(figure: charts.ChartFigure) -> bytes:
+        drawn.append(draw(figure))
+        return drawn[-1]
+
+    monkeypatch.setattr(charts.ChartFigure, "_draw_png", recording)
+    return drawn
+
+
+def test_in_a_batch_the_same_chart_is_drawn_once_and_shown_alike(monkeypatch) -> None:
+    drawn = _png_drawings(monkeypatch)
+    with charts.sharing_drawn_charts() as folder:
+        first = charts.yoy_bars(YOY, title="年度对比")._repr_png_()
+        again = charts.yoy_bars(YOY.copy(), title="年度对比")._repr_png_()
+        assert len(drawn) == 1 and first == again
+        assert [p.suffix for p in folder.iterdir()] == [".png"]
+        other_title = charts.yoy_bars(YOY, title="另一个标题")._repr_png_()
+        other_data = charts.yoy_bars(YOY.assign(amount_yuan=YOY["amount_yuan"] * 2), title="年度对比")._repr_png_()
+        assert len(drawn) == 3 and len({first, other_title, other_data}) == 3
+    assert not folder.exists() and charts.SHARED_CHARTS_VARIABLE not in __import__("os").environ
+
+
+def test_a_shared_chart_is_the_chart_drawn_alone() -> None:
+    alone = charts.cost_breakdown(COST_ITEMS)._repr_png_()
+    with charts.sharing_drawn_charts():
+        charts.cost_breakdown(COST_ITEMS)._repr_png_()
+        shared = charts.cost_breakdown(COST_ITEMS)._repr_png_()
+    assert shared == alone
+
+
+@pytest.mark.parametrize("change", [
+    lambda fig: fig.axes[0].set_xlim(0, 1e6),
+    lambda fig: fig.axes[0].text(0, 0, "另加的字"),
+    lambda fig: fig.axes[0].xaxis.label.set_text("改过的轴名"),
+    lambda fig: fig.set_size_inches(4, 3),
+])
+def test_a_chart_changed_after_it_was_made_is_drawn_as_changed(monkeypatch, change) -> None:
+    drawn = _png_drawings(monkeypatch)
+    with charts.sharing_drawn_charts() as folder:
+        plain = charts.yoy_bars(YOY)._repr_png_()
+        changed = charts.yoy_bars(YOY)
+        change(changed)
+        assert changed._repr_png_() != plain
+        assert len(drawn) == 2 and len(list(folder.iterdir())) == 1
+
+
+def test_outside_a_batch_nothing_is_shared(monkeypatch) -> None:
+    monkeypatch.delenv(charts.SHARED_CHARTS_VARIABLE, raising=False)
+    drawn = _png_drawings(monkeypatch)
+    charts.amount_bars(pd.DataFrame({"label": ["甲"], "amount_yuan": [1.0]}))._repr_png_()
+    charts.amount_bars(pd.DataFrame({"label": ["甲"], "amount_yuan": [1.0]}))._repr_png_()
+    assert len(drawn) == 2
+
+
+def test_a_folder_gone_mid_batch_only_stops_the_sharing(monkeypatch, tmp_path: Path) -> None:
+    monkeypatch.setenv(charts.SHARED_CHARTS_VARIABLE, str(tmp_path / "gone"))
+    png = charts.amount_bars(pd.DataFrame({"label": ["甲"], "amount_yuan": [1.0]}))._repr_png_()
+    assert png[:4] == b"\x89PNG"

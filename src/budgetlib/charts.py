@@ -31,14 +31,21 @@ temporary style would not reach them.
 
 from __future__ import annotations
 
+import functools
+import hashlib
 import io
 import math
+import os
+import pickle
 import re
+import tempfile
 import textwrap
 import unicodedata
-from collections.abc import Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from functools import cache
 from pathlib import Path
+from typing import ParamSpec
 
 import matplotlib
 import noto_cjk
@@ -92,17 +99,130 @@ class ChartFigure(Figure):
     ``%matplotlib inline`` (importing pyplot costs every batch report half a second and keeps a
     global figure registry); the text form (``repr``, a notebook output's ``text/plain``) becomes
     the image's alternative text in the HTML reports.
+
+    In a batch (:func:`sharing_drawn_charts`) a chart made by a chart function from the same inputs
+    as one another report has shown is not drawn again: its PNG is read from the batch's folder.
     """
 
     alt_text: str = "图表"
+    _shared_png: Path | None = None
+    _axis_labels_when_shared: tuple[str, ...] = ()
 
     def __repr__(self) -> str:
         return f"图表：{self.alt_text}"
 
     def _repr_png_(self) -> bytes:
+        shared = self._shared_png if self._shared_png is not None and self._unchanged_since_shared() else None
+        if shared is not None:
+            try:
+                return shared.read_bytes()
+            except OSError:
+                pass
+        png = self._draw_png()
+        if shared is not None:
+            _write_atomically(shared, png)
+        return png
+
+    def _draw_png(self) -> bytes:
         buffer = io.BytesIO()
         FigureCanvasAgg(self).print_png(buffer, pil_kwargs={"compress_level": PNG_COMPRESS_LEVEL})
         return buffer.getvalue()
+
+    def share_drawing(self, path: Path) -> None:
+        """Show the PNG at ``path`` (drawing and writing it there if absent) as long as this figure
+        stays as its chart function made it.
+
+        A change made afterwards (``ax.set_xlim``, a new text …) marks the figure stale, matplotlib's
+        own record that it must be drawn again; axis labels set through ``ax.xaxis.label.set_text``
+        do not, so their texts are compared as well. A changed figure is drawn as it is, and not
+        shared."""
+        self._shared_png = path
+        self._axis_labels_when_shared = self._axis_labels()
+        self.stale = False
+
+    def _unchanged_since_shared(self) -> bool:
+        return not self.stale and self._axis_labels() == self._axis_labels_when_shared
+
+    def _axis_labels(self) -> tuple[str, ...]:
+        return tuple(axis.label.get_text() for ax in self.axes for axis in (ax.xaxis, ax.yaxis))
+
+
+SHARED_CHARTS_VARIABLE = "BUDGETLIB_SHARED_CHARTS"
+"""Environment variable naming the folder where the report processes of one batch share the charts
+they draw (set by :func:`sharing_drawn_charts`; forked and spawned workers inherit it)."""
+
+
+@contextmanager
+def sharing_drawn_charts() -> Iterator[Path]:
+    """For the time of a batch of reports, charts drawn once are shared by every report showing the
+    same chart: a project's year-over-year chart is the same in each of its forms' reports, and a
+    declaration and its target form often have the same funding and expenditure. Drawing is most of
+    a chart's cost (layout, text, PNG encoding), building the figure about a quarter.
+
+    The folder is new for each batch and removed after it, so a chart is never shared between two
+    versions of the code or of the data."""
+    before = os.environ.get(SHARED_CHARTS_VARIABLE)
+    with tempfile.TemporaryDirectory(prefix="budgetlib-charts-") as folder:
+        os.environ[SHARED_CHARTS_VARIABLE] = folder
+        try:
+            yield Path(folder)
+        finally:
+            if before is None:
+                os.environ.pop(SHARED_CHARTS_VARIABLE, None)
+            else:
+                os.environ[SHARED_CHARTS_VARIABLE] = before
+
+
+def _write_atomically(path: Path, content: bytes) -> None:
+    """Write ``content`` to ``path`` so that a reader in another process sees all of it or nothing;
+    a folder gone or full only means the chart is not shared."""
+    try:
+        handle, temporary = tempfile.mkstemp(dir=path.parent, suffix=".part")
+        with os.fdopen(handle, "wb") as file:
+            file.write(content)
+        os.replace(temporary, path)
+    except OSError:
+        return
+
+
+def drawing_key(chart: str, args: tuple[object, ...], kwargs: dict[str, object]) -> str | None:
+    """What a chart function's figure depends on, as a digest: its name, its arguments pickled
+    (equal bytes mean equal data, so two charts with the same key are drawn alike) and matplotlib's
+    settings. None when an argument cannot be pickled: such a chart is always drawn.
+
+    >>> frame = pd.DataFrame({"label": ["甲"], "amount_yuan": [1.0]})
+    >>> drawing_key("amount_bars", (frame,), {}) == drawing_key("amount_bars", (frame.copy(),), {})
+    True
+    >>> drawing_key("amount_bars", (frame,), {}) == drawing_key("amount_bars", (frame,), {"title": "甲"})
+    False
+    >>> drawing_key("amount_bars", (lambda: 1,), {}) is None
+    True
+    """
+    try:
+        pickled = pickle.dumps((chart, args, sorted(kwargs.items())), protocol=pickle.HIGHEST_PROTOCOL)
+    except (pickle.PicklingError, TypeError, AttributeError):
+        return None
+    digest = hashlib.sha256(pickled)
+    digest.update(repr(sorted(matplotlib.rcParams.items())).encode())
+    return digest.hexdigest()
+
+
+Parameters = ParamSpec("Parameters")
+
+
+def shared_drawing(build: Callable[Parameters, Figure]) -> Callable[Parameters, Figure]:
+    """A chart function whose figure, in a batch (:func:`sharing_drawn_charts`), is drawn once for
+    all the reports that make it from the same inputs."""
+    @functools.wraps(build)
+    def chart(*args: Parameters.args, **kwargs: Parameters.kwargs) -> Figure:
+        figure = build(*args, **kwargs)
+        folder = os.environ.get(SHARED_CHARTS_VARIABLE)
+        if folder and isinstance(figure, ChartFigure):
+            key = drawing_key(build.__qualname__, args, kwargs)
+            if key is not None:
+                figure.share_drawing(Path(folder) / f"{key}.png")
+        return figure
+    return chart
 
 
 @cache
@@ -319,6 +439,7 @@ def _empty(title: str | None, message: str = "无数据") -> Figure:
 # charts
 
 
+@shared_drawing
 def amount_bars(
     data: pd.DataFrame,
     *,
@@ -356,6 +477,7 @@ def amount_bars(
     return fig
 
 
+@shared_drawing
 def yoy_bars(
     data: pd.DataFrame,
     *,
@@ -416,6 +538,7 @@ def yoy_bars(
     return fig
 
 
+@shared_drawing
 def cost_breakdown(
     data: pd.DataFrame,
     *,
@@ -461,6 +584,7 @@ def cost_breakdown(
     return fig
 
 
+@shared_drawing
 def unit_cost_comparison(
     data: pd.DataFrame,
     *,
@@ -516,6 +640,7 @@ def attainment_percent(value: float) -> str:
     return text
 
 
+@shared_drawing
 def attainment(
     data: pd.DataFrame,
     *,
@@ -566,6 +691,7 @@ def attainment(
     return fig
 
 
+@shared_drawing
 def tornado(
     data: pd.DataFrame,
     *,

@@ -22,7 +22,7 @@ import html
 import re
 import unicodedata
 from collections.abc import Callable
-from functools import cache
+from functools import cache, lru_cache
 
 import pandas as pd
 from IPython.display import HTML
@@ -239,11 +239,10 @@ def column_format(column: str) -> Callable[[object], object]:
 def present(table: pd.DataFrame) -> pd.DataFrame:
     """A section table as a reader sees it: Chinese headers, money in 万元 with thousands separators,
     rates in %, coded values in Chinese, unknowns as '—'."""
-    shown = pd.DataFrame(index=table.index)
-    for column in table.columns:
-        shown[column] = [column_format(column)(v) for v in table[column]]
+    columns = [[column_format(column)(v) for v in table[column]] for column in table.columns]
+    shown = pd.DataFrame(dict(enumerate(columns)), index=pd.RangeIndex(len(table)))
     shown.columns = [label("column", c) for c in table.columns]
-    return shown.reset_index(drop=True)
+    return shown
 
 
 def _is_numeric_column(table: pd.DataFrame, column: str) -> bool:
@@ -256,12 +255,16 @@ def _is_numeric_column(table: pd.DataFrame, column: str) -> bool:
 # text and HTML tables
 
 
+@lru_cache(maxsize=1 << 16)
 def display_width(text: str) -> int:
     """Columns ``text`` takes in a monospace font: East Asian wide/full-width characters take two.
+    Cached: a report measures the same headers and values for its text table and its chart labels.
 
-    >>> display_width("武汉 ab")
-    7
+    >>> display_width("武汉 ab"), display_width("ab c")
+    (7, 4)
     """
+    if text.isascii():
+        return len(text)
     return sum(0 if unicodedata.combining(ch) else 2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
 
 
@@ -292,16 +295,18 @@ def _pad(text: str, width: int, right: bool) -> str:
     return fill + text if right else text + fill
 
 
-def text_table(table: pd.DataFrame, empty: str = EMPTY, max_width: int = 60) -> str:
+def text_table(table: pd.DataFrame, empty: str = EMPTY, max_width: int = 60, *,
+               shown: pd.DataFrame | None = None) -> str:
     """Plain text of :func:`present`: text left-aligned, numbers right-aligned, columns measured in
     display width (a Chinese character is two columns), cells clipped to ``max_width`` columns.
 
     This is what the nbval-checked cells print: the numbers behind each chart, in a form that reads
-    well in a terminal, in the notebook and in the HTML page (a CJK monospace font).
+    well in a terminal, in the notebook and in the HTML page (a CJK monospace font). ``shown`` is
+    :func:`present` of ``table`` when the caller has it already.
     """
     if table.empty:
         return empty
-    shown = present(table)
+    shown = present(table) if shown is None else shown
     right = [_is_numeric_column(table, column) for column in table.columns]
     headers = [str(h) for h in shown.columns]
     columns = [[one_line(v, max_width) for v in shown[h]] for h in shown.columns]
@@ -323,14 +328,21 @@ class Table:
         self.data = data
         self.empty = empty
         self.max_width = max_width
+        self._presented: pd.DataFrame | None = None
 
     def __repr__(self) -> str:
-        return text_table(self.data, self.empty, self.max_width)
+        return text_table(self.data, self.empty, self.max_width, shown=self._shown())
+
+    def _shown(self) -> pd.DataFrame:
+        """:func:`present` of the data, once for both forms (a notebook asks for each)."""
+        if self._presented is None:
+            self._presented = present(self.data)
+        return self._presented
 
     def _repr_html_(self) -> str:
         if self.data.empty:
             return f"<p>{html.escape(self.empty)}</p>"
-        shown = present(self.data)
+        shown = self._shown()
         right = [_is_numeric_column(self.data, column) for column in self.data.columns]
 
         def cell(tag: str, value: object, is_right: bool) -> str:

@@ -44,8 +44,8 @@ from budgetlib.formatting import format_money
 from budgetlib.outdir import OutputRun, files_under, now, output_run, publish, real_file
 from budgetlib.output import write_tables
 from budgetlib.read import list_inputs, read_listing, text_name
-from budgetlib.report import catalogue, engine, papermill_plugin
-from budgetlib.report.data import load_project_years, preload, write_project_years
+from budgetlib.report import catalogue, engine, papermill_plugin, precomputed
+from budgetlib.report.data import load_forms, load_project_years, preload, write_project_years
 from budgetlib.report.html import notebook_to_html, render_index, warm_exporter
 from budgetlib.report.plan import ReportJob, confined, plan_reports
 from budgetlib.report.present import label
@@ -450,6 +450,7 @@ def prewarm(data_dir: Path | None = None) -> None:
     warm_exporter()
     if data_dir is not None:
         preload(data_dir)
+        precomputed.prepare(load_forms(data_dir))
 
 
 def execute_plan(
@@ -467,6 +468,8 @@ def execute_plan(
     Outcomes come back in plan order; a report that fails, or whose worker dies, is an outcome with
     its error, and the others carry on.
     """
+    from budgetlib.charts import sharing_drawn_charts
+
     _refuse_inside_ipython()
     method = start_method()
     forked = method == "fork"
@@ -477,8 +480,9 @@ def execute_plan(
     sys.stdout.flush()
     sys.stderr.flush()
     context = multiprocessing.get_context(method)
-    with ProcessPoolExecutor(max_workers=max(1, jobs), mp_context=context,
-                             initializer=None if forked else _spawned_worker) as pool:
+    with sharing_drawn_charts(), \
+            ProcessPoolExecutor(max_workers=max(1, jobs), mp_context=context,
+                                initializer=None if forked else _spawned_worker) as pool:
         # largest first, so that the overall report does not start last and run alone at the end
         order = sorted(range(len(plan)), key=lambda i: _expected_work(plan[i]), reverse=True)
         futures: dict[Future[ReportOutcome], int] = {

@@ -20,6 +20,7 @@ from matplotlib.figure import Figure
 from budgetlib import charts, schema
 from budgetlib.analysis.project_years import evaluation_forms
 from budgetlib.forms import Forms
+from budgetlib.report.precomputed import scores_from_batch
 from budgetlib.report.present import heading, label
 from budgetlib.scoring.engine import ScoreResult, score
 from budgetlib.scoring.policy import ScoringPolicy
@@ -145,8 +146,10 @@ def yoy_chart(table: pd.DataFrame, label_column: str, *, top: int = 10, title: s
 
 def scores(forms: Forms) -> ScoreResult:
     """``bl.score`` with the default policy (ScoringPolicy's documented defaults), so every report
-    scores alike."""
-    return score(forms, policy=ScoringPolicy())
+    scores alike. In a batch, the batch's scores of these forms when they are its forms unchanged
+    (:mod:`budgetlib.report.precomputed`: the same rows, scored once for all reports)."""
+    batch = scores_from_batch(forms)
+    return batch if batch is not None else score(forms, policy=ScoringPolicy())
 
 
 SCORE_OVERVIEW_COLUMNS: tuple[str, ...] = (

@@ -10,7 +10,7 @@ from __future__ import annotations
 import logging
 import math
 import os
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -90,7 +90,7 @@ def score(
     execution_lines: list[dict[str, Any]] = []
     flags: list[dict[str, Any]] = []
     form_rows: list[dict[str, Any]] = []
-    for project in forms.projects.to_dict("records"):
+    for project in _columns(forms.projects, _PROJECT_INPUTS).to_dict("records"):
         form_id = project["form_id"]
         execution = score_form_execution(form_id, lines_by_form.get(form_id, []), project, policy)
         execution_lines += execution.lines
@@ -105,6 +105,19 @@ def score(
         flags=schema.frame("score_flags", flags),
         policy=policy,
     )
+
+
+_PROJECT_INPUTS = (
+    "form_id", "form_type", "fiscal_year", "project_name", "stated_total_weight", "indicator_section_weight",
+    "execution_section_weight", "official_total_score",
+)
+"""The columns of ``forms.projects`` a form's total reads."""
+
+
+def _columns(frame: pd.DataFrame, columns: Sequence[str]) -> pd.DataFrame:
+    """``frame``'s ``columns`` that it has. Converting a wide table's rows (``to_dict``, ``itertuples``)
+    costs per column even for one row: a report scores one form, and ``projects`` has 50 columns."""
+    return frame[[column for column in columns if column in frame.columns]]
 
 
 # --- indicators ------------------------------------------------------------------------------------------
@@ -280,7 +293,7 @@ def _gap_reasons(scored: pd.DataFrame) -> dict[str, str]:
     """Per form, "指标1：取整…；指标3：…": the reasons of every indicator whose published score differs."""
     gaps = scored[scored["gap_reason"].notna() & scored["score_gap"].fillna(1.0).ne(0)]
     reasons: dict[str, list[str]] = {}
-    for row in gaps.itertuples():
+    for row in gaps[["form_id", "indicator_no", "gap_reason"]].itertuples():
         reasons.setdefault(row.form_id, []).append(f"指标{row.indicator_no}：{row.gap_reason}")
     return {form_id: "；".join(texts) for form_id, texts in reasons.items()}
 
@@ -308,7 +321,8 @@ def indicator_flags(scored: pd.DataFrame, raw: pd.DataFrame, policy: ScoringPoli
     """Flags on single indicators: a published score above the weight; a target missed with no 偏差原因 written;
     an actual from the actuals sheet that could not be used (its cell named)."""
     reasons = raw.reindex(columns=["form_id", "indicator_no", "deviation_reason", "actual_problem"])
-    rows = scored.merge(reasons, on=["form_id", "indicator_no"], how="left", sort=False)
+    shown = ["form_id", "indicator_no", "name", "published_score", "weight", "credit"]
+    rows = scored[shown].merge(reasons, on=["form_id", "indicator_no"], how="left", sort=False)
     over = rows[rows["published_score"] > rows["weight"] + policy.score_tolerance]
     missed = rows[rows["credit"].lt(1.0 - 1e-9).fillna(False).astype(bool) & rows["deviation_reason"].isna()]
     refused = rows[rows["actual_problem"].notna()]

@@ -1,0 +1,86 @@
+"""A batch scores its forms once; each report takes its forms' rows of that result, and only when its
+forms are the batch's rows unchanged. Compared with scoring the report's forms alone, on all shipped
+forms."""
+
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+
+from budgetlib.forms import Forms
+from budgetlib.report import precomputed, sections
+from budgetlib.report.data import one_form, select_forms
+from budgetlib.scoring import ScoreResult, ScoringPolicy, score
+
+
+@pytest.fixture
+def prepared(shipped: Forms):
+    precomputed.prepare(shipped)
+    yield shipped
+    precomputed.forget()
+
+
+def _assert_same(got: ScoreResult | None, expected: ScoreResult) -> None:
+    assert got is not None
+    for name in precomputed.RESULT_TABLES:
+        pd.testing.assert_frame_equal(getattr(got, name), getattr(expected, name))
+
+
+def _changed(forms: Forms, name: str, table: pd.DataFrame) -> Forms:
+    return Forms({**forms.tables, name: table})
+
+
+def test_every_forms_scores_from_the_batch_are_its_scores_alone(prepared: Forms) -> None:
+    scored = 0
+    for form_id in prepared.projects["form_id"]:
+        form = one_form(prepared, form_id)
+        _assert_same(precomputed.scores_from_batch(form), score(form, policy=ScoringPolicy()))
+        scored += int(form.projects["form_type"].iloc[0] == "self_evaluation")
+    assert scored >= 6  # the self-evaluations, whose indicators get points
+
+
+@pytest.mark.parametrize("select", [{"fiscal_year": 2020}, {"fiscal_year": 2023}, {"department": "合成县水利局"}, {}])
+def test_a_years_or_departments_forms_score_as_they_do_alone(prepared: Forms, select) -> None:
+    forms = select_forms(prepared, **select)
+    assert len(forms.projects)
+    _assert_same(precomputed.scores_from_batch(forms), score(forms, policy=ScoringPolicy()))
+
+
+def _self_evaluation(forms: Forms) -> Forms:
+    projects = forms.projects
+    form_id = projects.loc[projects["form_type"] == "self_evaluation", "form_id"].iloc[0]
+    return one_form(forms, form_id)
+
+
+def test_a_changed_actual_is_scored_afresh(prepared: Forms) -> None:
+    form = _self_evaluation(prepared)
+    indicators = form.indicators.copy()
+    indicators.loc[0, "actual_value"] = indicators.loc[0, "target_value"] / 2 if pd.notna(
+        indicators.loc[0, "target_value"]) else 1.0
+    changed = _changed(form, "indicators", indicators)
+    assert precomputed.scores_from_batch(changed) is None
+    _assert_same(sections.scores(changed), score(changed, policy=ScoringPolicy()))
+
+
+@pytest.mark.parametrize("change", [
+    lambda table: table.iloc[1:],                                # a row dropped
+    lambda table: table.iloc[::-1],                              # the rows in another order
+    lambda table: table.assign(weight=table["weight"] * 2),      # another weight
+    lambda table: table.astype({"indicator_no": "float64"}),     # the same numbers, another type
+])
+def test_any_difference_in_the_rows_scored_means_no_batch_rows(prepared: Forms, change) -> None:
+    form = _self_evaluation(prepared)
+    assert precomputed.scores_from_batch(form) is not None
+    assert precomputed.scores_from_batch(_changed(form, "indicators", change(form.indicators))) is None
+
+
+def test_a_form_the_batch_never_had_is_scored_afresh(prepared: Forms) -> None:
+    form = _self_evaluation(prepared)
+    renamed = Forms({name: table.assign(form_id="另一张表") if "form_id" in table.columns else table
+                     for name, table in form.tables.items()})
+    assert precomputed.scores_from_batch(renamed) is None
+
+
+def test_without_a_prepared_batch_nothing_is_taken(shipped: Forms) -> None:
+    precomputed.forget()
+    assert precomputed.scores_from_batch(one_form(shipped, shipped.projects["form_id"].iloc[0])) is None
