@@ -349,3 +349,17 @@ def test_a_folder_gone_mid_batch_only_stops_the_sharing(monkeypatch, tmp_path: P
     monkeypatch.setenv(charts.SHARED_CHARTS_VARIABLE, str(tmp_path / "gone"))
     png = charts.amount_bars(pd.DataFrame({"label": ["甲"], "amount_yuan": [1.0]}))._repr_png_()
     assert png[:4] == b"\x89PNG"
+
+
+def test_a_given_folder_is_shared_for_the_batch_and_removed_after(tmp_path: Path, monkeypatch) -> None:
+    drawn = _png_drawings(monkeypatch)
+    shared = tmp_path / "out" / ".shared-charts"
+    with charts.sharing_drawn_charts(shared) as folder:
+        assert folder == shared and shared.is_dir()
+        charts.yoy_bars(YOY)._repr_png_()
+        charts.share_drawn_charts_in(None)  # a process told to stop sharing draws its own
+        charts.yoy_bars(YOY)._repr_png_()
+        charts.share_drawn_charts_in(shared)  # a cluster worker given the batch's folder
+        charts.yoy_bars(YOY)._repr_png_()
+        assert len(drawn) == 2 and len(list(shared.iterdir())) == 1
+    assert not shared.exists() and (tmp_path / "out").is_dir()

@@ -31,6 +31,7 @@ temporary style would not reach them.
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import hashlib
 import io
@@ -38,11 +39,11 @@ import math
 import os
 import pickle
 import re
+import shutil
 import tempfile
 import textwrap
 import unicodedata
 from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager
 from functools import cache
 from pathlib import Path
 from typing import ParamSpec
@@ -152,25 +153,41 @@ SHARED_CHARTS_VARIABLE = "BUDGETLIB_SHARED_CHARTS"
 they draw (set by :func:`sharing_drawn_charts`; forked and spawned workers inherit it)."""
 
 
-@contextmanager
-def sharing_drawn_charts() -> Iterator[Path]:
+@contextlib.contextmanager
+def sharing_drawn_charts(folder: Path | None = None) -> Iterator[Path]:
     """For the time of a batch of reports, charts drawn once are shared by every report showing the
     same chart: a project's year-over-year chart is the same in each of its forms' reports, and a
-    declaration and its target form often have the same funding and expenditure. Drawing is most of
-    a chart's cost (layout, text, PNG encoding), building the figure about a quarter.
+    department's score chart in each of its years' reports. Drawing is most of a chart's cost
+    (layout, text, PNG encoding), building the figure about a quarter.
 
-    The folder is new for each batch and removed after it, so a chart is never shared between two
-    versions of the code or of the data."""
+    The charts are kept in ``folder`` (made, and removed afterwards), or in a new temporary folder:
+    new for each batch, so that a chart is never shared between two batches. Processes started
+    during the batch inherit the setting; a cluster's workers are given the folder
+    (:func:`share_drawn_charts_in`), which must then be on storage they all see."""
     before = os.environ.get(SHARED_CHARTS_VARIABLE)
-    with tempfile.TemporaryDirectory(prefix="budgetlib-charts-") as folder:
-        os.environ[SHARED_CHARTS_VARIABLE] = folder
+    with contextlib.ExitStack() as cleanup:
+        if folder is None:
+            folder = Path(cleanup.enter_context(tempfile.TemporaryDirectory(prefix="budgetlib-charts-")))
+        else:
+            folder.mkdir(parents=True, exist_ok=True)
+            cleanup.callback(shutil.rmtree, folder, ignore_errors=True)
+        os.environ[SHARED_CHARTS_VARIABLE] = str(folder)
         try:
-            yield Path(folder)
+            yield folder
         finally:
             if before is None:
                 os.environ.pop(SHARED_CHARTS_VARIABLE, None)
             else:
                 os.environ[SHARED_CHARTS_VARIABLE] = before
+
+
+def share_drawn_charts_in(folder: str | os.PathLike[str] | None) -> None:
+    """Share the charts this process draws through ``folder`` (None: stop sharing): for a worker of
+    a cluster, given the folder of the batch (:func:`sharing_drawn_charts`) by the client."""
+    if folder is None:
+        os.environ.pop(SHARED_CHARTS_VARIABLE, None)
+    else:
+        os.environ[SHARED_CHARTS_VARIABLE] = os.fspath(folder)
 
 
 def _write_atomically(path: Path, content: bytes) -> None:
@@ -187,8 +204,8 @@ def _write_atomically(path: Path, content: bytes) -> None:
 
 def drawing_key(chart: str, args: tuple[object, ...], kwargs: dict[str, object]) -> str | None:
     """What a chart function's figure depends on, as a digest: its name, its arguments pickled
-    (equal bytes mean equal data, so two charts with the same key are drawn alike) and matplotlib's
-    settings. None when an argument cannot be pickled: such a chart is always drawn.
+    (equal bytes mean equal data, so two charts with the same key are drawn alike), matplotlib's
+    settings and the drawing code. None when an argument cannot be pickled: such a chart is always drawn.
 
     >>> frame = pd.DataFrame({"label": ["甲"], "amount_yuan": [1.0]})
     >>> drawing_key("amount_bars", (frame,), {}) == drawing_key("amount_bars", (frame.copy(),), {})
@@ -204,7 +221,15 @@ def drawing_key(chart: str, args: tuple[object, ...], kwargs: dict[str, object])
         return None
     digest = hashlib.sha256(pickled)
     digest.update(repr(sorted(matplotlib.rcParams.items())).encode())
+    digest.update(_drawing_code())
     return digest.hexdigest()
+
+
+@cache
+def _drawing_code() -> bytes:
+    """What draws the charts, for the key: this module's source and matplotlib's version (workers of
+    one cluster may run different installs)."""
+    return hashlib.sha256(Path(__file__).read_bytes() + matplotlib.__version__.encode()).digest()
 
 
 Parameters = ParamSpec("Parameters")

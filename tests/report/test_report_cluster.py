@@ -65,6 +65,8 @@ def test_every_report_runs_on_the_workers_and_is_published(threaded_batch) -> No
         assert f"{stem}.html" in listed and f"{stem}.ipynb" in listed
         assert (out / f"{stem}.html").is_file()
     assert not list(out.parent.glob(".*staging*")) and not list(out.glob("*.tmp"))
+    # the workers' shared charts are gone before the folder is published
+    assert not (out / ".shared-charts").exists() and not any(".shared-charts" in path for path in listed)
 
 
 def test_the_workers_notebooks_read_the_batch_tables(threaded_batch) -> None:

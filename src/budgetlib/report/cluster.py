@@ -37,16 +37,24 @@ log = logging.getLogger(__name__)
 
 _ONE_AT_A_TIME = threading.Lock()
 
+SHARED_CHARTS_FOLDER = ".shared-charts"
+"""Folder of the staging folder where a cluster batch's workers share the charts they draw; removed
+before the batch is published."""
+
 RunOne = Callable[[ReportJob, str, str, "float | None"], Any]
 """The one-report function of the runner (:func:`budgetlib.report.runner.run_report`), given by the
 runner so that this module does not import it (the runner imports this one)."""
 
 
-def prepare_worker(warm: Callable[[Path | None], None], data_dir: str | None) -> None:
+def prepare_worker(warm: Callable[[Path | None], None], data_dir: str | None, shared_charts: str | None = None) -> None:
     """Run once on every worker before its first report: imports, font, templates and the batch's
     tables loaded (``warm``: the runner's :func:`~budgetlib.report.runner.prewarm`, as for the local
-    pool), so that no report pays for them."""
+    pool), so that no report pays for them; the charts shared through the batch's folder
+    (:func:`budgetlib.charts.sharing_drawn_charts`)."""
+    from budgetlib.charts import share_drawn_charts_in
+
     warm(Path(data_dir) if data_dir and (Path(data_dir) / "projects.parquet").is_file() else None)
+    share_drawn_charts_in(shared_charts)
 
 
 def run_report_on_worker(run_one: RunOne, warm: Callable[[Path | None], None], job: ReportJob, notebooks_dir: str,
@@ -77,6 +85,7 @@ def execute_plan_on_cluster(
     ``jobs`` worker processes) with ``run_one``; outcomes in plan order, a report whose task raised or
     whose worker kept dying as ``failed(job, error)``. Largest reports (``size``) first. ``out`` (the
     staging folder) and ``notebooks_dir`` must be paths the workers see."""
+    from budgetlib.charts import sharing_drawn_charts
     from budgetlib.read.cluster import cluster_client, submit_notebooks
 
     if not plan:
@@ -84,8 +93,10 @@ def execute_plan_on_cluster(
     notebooks, staging = str(Path(notebooks_dir).resolve()), str(Path(out).resolve())
     order = sorted(range(len(plan)), key=lambda i: size(plan[i]) if size else 0, reverse=True)
     outcomes: dict[int, Any] = {}
-    with cluster_client(scheduler, workers=jobs) as client:
-        prepare = partial(prepare_worker, warm, None if data_dir is None else str(Path(data_dir).resolve()))
+    with cluster_client(scheduler, workers=jobs) as client, \
+            sharing_drawn_charts(Path(staging) / SHARED_CHARTS_FOLDER) as shared_charts:
+        prepare = partial(prepare_worker, warm, None if data_dir is None else str(Path(data_dir).resolve()),
+                          str(shared_charts))
         task = partial(run_report_on_worker, run_one, warm)
         arguments = ((plan[i], notebooks, staging, timeout) for i in order)
         with report_progress(len(plan), progress) as came_back:
