@@ -69,3 +69,17 @@ def test_a_chart_keeps_its_own_alternative_text_and_a_bad_notebook_is_still_refu
     chart.outputs = [{"output_type": "display_data", "data": {"image/png": 5}}]  # not a string
     with pytest.raises(nbformat.ValidationError):
         notebook_to_html(nb, "指标完成情况")
+
+
+def test_every_output_can_be_focused_with_the_keyboard() -> None:
+    """As nbconvert's own exporter makes them: a wide table scrolls, and must be reachable without a mouse."""
+    from lxml import html as lxml_html
+
+    nb = _notebook()
+    nb.cells[-1].outputs = [nbformat.v4.new_output("display_data", data={"image/png": "iVBORw0KGgo=",
+                                                                          "text/plain": "图表：各部门预算"})]
+    page = lxml_html.fromstring(notebook_to_html(nb, "指标完成情况"))
+    outputs = page.xpath("//div[contains(concat(' ', @class, ' '), ' jp-OutputArea-output ')]")
+    assert len(outputs) == 4  # three tables and the chart
+    assert {div.get("tabindex") for div in outputs} == {"0"}
+    assert page.xpath("//div[@tabindex][not(contains(@class, 'jp-OutputArea-output'))]") == []

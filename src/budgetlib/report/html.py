@@ -40,7 +40,8 @@ def _exporter_class() -> type:
     - the notebook is validated against the schema once, after the last preprocessor, rather than
       after each of the thirteen (papermill validated it already when writing the .ipynb);
     - the page is not parsed again with BeautifulSoup to give images a default ``alt`` (the report
-      template writes each chart's own alternative text) and outputs a ``tabindex``.
+      template writes each chart's own alternative text) and outputs a ``tabindex``
+      (:func:`focusable_outputs` does, on the page's text).
     """
     from nbconvert import HTMLExporter
     from nbconvert.exporters.templateexporter import TemplateExporter
@@ -63,9 +64,26 @@ def _exporter_class() -> type:
             self.register_filter("filter_data_type",
                                  WidgetsDataTypeFilter(notebook_metadata=self._nb_metadata, parent=self,
                                                        resources=resources))
-            return TemplateExporter.from_notebook_node(self, nb, resources, **kw)
+            page, resources = TemplateExporter.from_notebook_node(self, nb, resources, **kw)
+            return focusable_outputs(page), resources
 
     return ReportExporter
+
+
+_OUTPUT_DIV = re.compile(r'<div class="(?=[^"]*\bjp-OutputArea-output\b)([^"]*)"(?![^>]*\btabindex=)')
+
+
+def focusable_outputs(page: str) -> str:
+    """Every output of the page reachable with the keyboard (``tabindex="0"``), as nbconvert's
+    exporter makes them: a wide table or a long text scrolls, and a reader without a mouse must be
+    able to focus it to scroll it.
+
+    >>> focusable_outputs('<div class="jp-OutputArea-output jp-RenderedHTML"><p>x</p></div>')
+    '<div class="jp-OutputArea-output jp-RenderedHTML" tabindex="0"><p>x</p></div>'
+    >>> focusable_outputs('<div class="jp-OutputArea-child"></div>')
+    '<div class="jp-OutputArea-child"></div>'
+    """
+    return _OUTPUT_DIV.sub(r'<div class="\1" tabindex="0"', page)
 
 
 @cache
