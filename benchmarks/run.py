@@ -513,10 +513,9 @@ def build_rows(results: Results) -> None:
     for jobs, run in by_jobs.items():
         per = run["seconds"] / run["reports"] if run["reports"] else float("inf")
         rows.append(Row(f"batch reports on {reports['data']}, --jobs {jobs}", f"{run['seconds']:.1f} s",
-                        f"≤ {TARGET_REPORT_SECONDS:.2f} s a report" if jobs == 2 else "",
-                        per <= TARGET_REPORT_SECONDS if jobs == 2 else None,
-                        f"{run['reports']} reports ({run['project_reports']} project), {per:.2f} s a report "
-                        "amortized (reading the forms and the process start included)"
+                        note=f"{run['reports']} reports ({run['project_reports']} project), {per:.2f} s a report "
+                        "of any kind amortized (reading the forms and the process start included)"
+                        + ("; the target is per project report: below" if jobs == 2 else "")
                         + ("" if run["exit_code"] == 0 else f"; exit {run['exit_code']}")))
     two = by_jobs.get(2)
     if two and two.get("notebook_seconds") and two["project_reports"]:
@@ -640,13 +639,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         step(raw, "reports", "batch reports", lambda: measure_reports(work, Path(args.data), (1, 2)))
     results.machine["load_average_at_end"] = [round(x, 2) for x in os.getloadavg()]
     results.machine["free_cores_at_end"] = parallel_capacity()
-    build_rows(results)
-
     out = Path(args.results)
-    out.mkdir(parents=True, exist_ok=True)
-    (out / "results.md").write_text(render_markdown(results), encoding="utf-8")
-    (out / "results.json").write_text(json.dumps(asdict(results), ensure_ascii=False, indent=2) + "\n",
-                                      encoding="utf-8")
+    write_results(results, out)
     if not args.keep_work:
         for scratch in work.glob("seed-*"):
             corpus.remove(scratch)
@@ -656,6 +650,23 @@ def main(argv: Sequence[str] | None = None) -> int:
     print(f"\nwritten: {out / 'results.md'}, {out / 'results.json'}")
     gc.unfreeze()
     return 0
+
+
+def write_results(results: Results, out: Path) -> None:
+    """The table built from the raw measurements, written as results.md and results.json."""
+    results.rows.clear()
+    build_rows(results)
+    out.mkdir(parents=True, exist_ok=True)
+    (out / "results.md").write_text(render_markdown(results), encoding="utf-8")
+    (out / "results.json").write_text(json.dumps(asdict(results), ensure_ascii=False, indent=2) + "\n",
+                                      encoding="utf-8")
+
+
+def rerender(out: Path) -> None:
+    """Build the table of ``out/results.json`` again from its raw measurements (after a change to how
+    rows are worded or judged; nothing is measured)."""
+    saved = json.loads((out / "results.json").read_text(encoding="utf-8"))
+    write_results(Results(saved["mode"], saved["machine"], raw=saved["raw"]), out)
 
 
 def step(raw: dict[str, Any], key: str, title: str, measure: Callable[[], Any]) -> None:

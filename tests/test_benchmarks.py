@@ -96,3 +96,14 @@ def test_notebook_seconds_are_summed_by_kind_of_report(tmp_path: Path) -> None:
     assert spent == {"annual": 2.0, "projects": 1.25}
     share, per_report = time_per_project_report(13.0, spent, 2)
     assert (share, per_report) == (1.25 / 3.25, 2.5)  # 13 s × 1.25/3.25 = 5 s over 2 project reports
+
+
+def test_the_table_is_built_again_from_the_saved_raw_numbers(quick_run: Path, tmp_path: Path) -> None:
+    for name in ("results.md", "results.json"):
+        (tmp_path / name).write_bytes((quick_run / name).read_bytes())
+    table = (tmp_path / "results.md").read_text(encoding="utf-8")
+    (tmp_path / "results.md").write_text("stale", encoding="utf-8")
+    run.rerender(tmp_path)
+    assert (tmp_path / "results.md").read_text(encoding="utf-8") == table
+    assert json.loads((tmp_path / "results.json").read_text(encoding="utf-8")) == json.loads(
+        (quick_run / "results.json").read_text(encoding="utf-8"))
