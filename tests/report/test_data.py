@@ -63,3 +63,21 @@ def test_one_form_by_id_or_by_its_file(all_examples) -> None:
     assert list(by_file.projects["form_id"]) == list(by_id.projects["form_id"]) == [f"{SEED}#0"]
     with pytest.raises(KeyError, match=re.escape("no form 'nope.md' in the data; forms there: ")):
         data.one_form(all_examples, "nope.md")
+
+
+def test_text_columns_read_in_many_chunks_are_kept_in_one_with_the_same_values() -> None:
+    import pyarrow as pa
+
+    from budgetlib.report.data import in_one_chunk
+
+    chunked = pa.chunked_array([pa.array(["甲", None]), pa.array(["乙"]), pa.array(["丙", "丁"])])
+    values = pd.Series(pd.array(["甲", None, "乙", "丙", "丁"], dtype="str"))
+    table = pd.DataFrame({
+        "name": pd.Series(type(values.array)(chunked, dtype=values.dtype)),
+        "amount": [1.0, 2.0, None, 4.0, 5.0],
+    })
+    assert table["name"].array.__arrow_array__().num_chunks == 3
+    expected = table.copy()
+    whole = in_one_chunk(table)
+    assert whole["name"].array.__arrow_array__().num_chunks == 1
+    pd.testing.assert_frame_equal(whole, expected)

@@ -10,6 +10,7 @@ import pytest
 from budgetlib.forms import Forms
 from budgetlib.report import precomputed, sections
 from budgetlib.report.data import one_form, select_forms
+from budgetlib.report.project_sections import same_project
 from budgetlib.scoring import ScoreResult, ScoringPolicy, score
 
 
@@ -84,3 +85,67 @@ def test_a_form_the_batch_never_had_is_scored_afresh(prepared: Forms) -> None:
 def test_without_a_prepared_batch_nothing_is_taken(shipped: Forms) -> None:
     precomputed.forget()
     assert precomputed.scores_from_batch(one_form(shipped, shipped.projects["form_id"].iloc[0])) is None
+
+
+# ----------------------------------------------------------------------------------------------
+# the batch's index: where each form's rows are, each form's project
+
+
+def _by_mask(forms: Forms, select) -> Forms:
+    """What ``select`` gives without a prepared batch (every table filtered by a pass over it)."""
+    precomputed.forget()
+    try:
+        return select(forms)
+    finally:
+        precomputed.prepare(forms)
+
+
+def _assert_same_forms(got: Forms, expected: Forms) -> None:
+    assert set(got.tables) == set(expected.tables)
+    for name, table in expected.tables.items():
+        pd.testing.assert_frame_equal(got.tables[name], table, obj=name)
+
+
+def test_a_form_taken_through_the_batch_index_is_the_form_taken_by_its_rows(prepared: Forms) -> None:
+    for form_id in prepared.projects["form_id"]:
+        by_index = one_form(prepared, form_id)
+        assert precomputed.batch_rows("projects", prepared.projects, {form_id}) is not None
+        _assert_same_forms(by_index, _by_mask(prepared, lambda forms, form_id=form_id: one_form(forms, form_id)))
+        assert len(by_index.projects) == 1
+
+
+@pytest.mark.parametrize("select", [{"fiscal_year": 2022}, {"department": "合成县教育局"}])
+def test_a_selection_through_the_batch_index_is_the_same_selection(prepared: Forms, select) -> None:
+    _assert_same_forms(select_forms(prepared, **select), _by_mask(prepared, lambda forms: select_forms(forms, **select)))
+
+
+def test_each_forms_project_comes_from_the_batch_and_is_the_same(prepared: Forms) -> None:
+    from budgetlib.analysis.project_years import project_keys
+
+    keys = precomputed.batch_project_keys(prepared.projects)
+    assert keys is not None
+    pd.testing.assert_series_equal(keys, project_keys(prepared.projects))
+    for form_id in prepared.projects["form_id"]:
+        form = one_form(prepared, form_id)
+        _assert_same_forms(same_project(prepared, form),
+                           _by_mask(prepared, lambda forms, form=form: same_project(forms, form)))
+
+
+def test_a_table_whose_forms_changed_is_cut_by_its_rows(prepared: Forms) -> None:
+    indicators = prepared.indicators.copy()
+    moved = indicators["form_id"].iloc[0]
+    other = prepared.projects.loc[prepared.projects["form_id"] != moved, "form_id"].iloc[0]
+    indicators.loc[0, "form_id"] = other  # the first indicator now belongs to another form
+    changed = _changed(prepared, "indicators", indicators)
+    assert precomputed.batch_rows("indicators", changed.indicators, {other}) is None
+    got = one_form(changed, other)
+    assert (got.indicators["form_id"] == other).all()
+    assert len(got.indicators) == int((indicators["form_id"] == other).sum())
+    projects = prepared.projects.assign(project_name=prepared.projects["project_name"] + "（改）")
+    assert precomputed.batch_project_keys(projects) is None
+
+
+def test_a_form_the_batch_does_not_have_is_found_by_its_rows(prepared: Forms) -> None:
+    assert precomputed.batch_rows("projects", prepared.projects, {"不在本批次的表"}) is None
+    with pytest.raises(KeyError, match="no form"):
+        one_form(prepared, "不在本批次的表")

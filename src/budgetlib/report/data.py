@@ -12,11 +12,13 @@ from collections.abc import Iterable
 from pathlib import Path
 
 import pandas as pd
+import pyarrow as pa
 
 from budgetlib import schema
 from budgetlib.analysis.project_years import project_years
 from budgetlib.forms import Forms
 from budgetlib.read import read_forms
+from budgetlib.report.precomputed import batch_rows
 
 _PRELOADED: dict[str, tuple[tuple[tuple[str, int, int], ...], dict[str, pd.DataFrame]]] = {}
 
@@ -27,10 +29,28 @@ def _tables_signature(folder: Path) -> tuple[tuple[str, int, int], ...]:
 
 def _read_tables(folder: Path) -> dict[str, pd.DataFrame]:
     return {
-        name: schema.conform(name, pd.read_parquet(folder / f"{name}.parquet"))
+        name: in_one_chunk(schema.conform(name, pd.read_parquet(folder / f"{name}.parquet")))
         for name in schema.TABLES
         if (folder / f"{name}.parquet").is_file()
     }
+
+
+def in_one_chunk(table: pd.DataFrame) -> pd.DataFrame:
+    """``table`` with each text column in one Arrow chunk.
+
+    A Parquet file written in parts reads as one chunk per row group: a batch of 10^4 forms comes
+    back in 20 chunks. Taking a few rows from a chunked column (what selecting one form does) walks
+    every chunk: 0.16 ms a column instead of 0.01 ms in one chunk, for every column of every report.
+    The values and types are unchanged.
+    """
+    for column in table.columns:
+        values = table[column].array
+        if isinstance(values, pd.arrays.ArrowStringArray):
+            chunks = values.__arrow_array__()
+            if chunks.num_chunks > 1:
+                whole = type(values)(pa.chunked_array([chunks.combine_chunks()]), dtype=values.dtype)
+                table[column] = pd.Series(whole, index=table.index, name=column)
+    return table
 
 
 def preload(data: str | os.PathLike[str]) -> None:
@@ -124,7 +144,7 @@ def one_form(forms: Forms, form: str) -> Forms:
     """The tables of one form, given its ``form_id`` or, for a file holding a single form, its
     ``source_file``; a clear error naming the forms there are otherwise."""
     projects = forms.projects
-    if form in set(projects["form_id"]):
+    if projects["form_id"].eq(form).any():  # vectorised: a batch's projects table has every form
         return subset(forms, {form}, keep_errors=False)
     in_file = projects.loc[projects["source_file"] == form, "form_id"].tolist()
     if len(in_file) == 1:
@@ -137,14 +157,19 @@ def one_form(forms: Forms, form: str) -> Forms:
 
 def subset(forms: Forms, ids: set[str], keep_errors: bool = True, tables: Iterable[str] | None = None) -> Forms:
     """The rows of the forms ``ids`` in every table (or only in ``tables``, the others left out); the
-    tables without a ``form_id`` (``errors``) whole, or emptied when not ``keep_errors``."""
+    tables without a ``form_id`` (``errors``) whole, or emptied when not ``keep_errors``.
+
+    In a batch, a table that is the batch's (its ``form_id`` column unchanged) is cut through the
+    batch's index of where each form's rows are (:func:`budgetlib.report.precomputed.batch_rows`):
+    the same rows, without a pass over the whole table for each report."""
     wanted = None if tables is None else set(tables)
     kept = {}
     for name, df in forms.tables.items():
         if wanted is not None and name not in wanted:
             continue
         if "form_id" in df.columns:
-            kept[name] = df[df["form_id"].isin(ids)].reset_index(drop=True)
+            indexed = batch_rows(name, df, ids)
+            kept[name] = indexed if indexed is not None else df[df["form_id"].isin(ids)].reset_index(drop=True)
         else:
             kept[name] = df if keep_errors else df.iloc[0:0]
     return Forms(kept)

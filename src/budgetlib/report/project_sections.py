@@ -20,6 +20,7 @@ from budgetlib.formatting import format_money, format_percent, format_points, is
 from budgetlib.forms import Forms
 from budgetlib.notices import chinese_title
 from budgetlib.report.data import subset
+from budgetlib.report.precomputed import batch_project_keys
 from budgetlib.report.present import Table, column_format, heading, label, one_line, unit_of
 from budgetlib.report.shared_sections import SEVERITY_ORDER, YOY_COLUMNS, check_number
 from budgetlib.scoring.engine import ScoreResult
@@ -146,10 +147,14 @@ def same_project(forms: Forms, form: Forms) -> Forms:
     over year reads (:data:`~budgetlib.analysis.yoy.PROJECT_YOY_TABLES`).
 
     Why: a project's year over year needs only its own forms. Computed over the whole batch for
-    every project report, the reports of a batch of N forms would cost N² between them.
+    every project report, the reports of a batch of N forms would cost N² between them. Which forms
+    are the project's comes from the batch's keys, found once, when ``forms`` is the batch's
+    (:func:`budgetlib.report.precomputed.batch_project_keys`).
     """
     projects = forms.projects
-    keys = project_keys(projects)
+    keys = batch_project_keys(projects)
+    if keys is None:
+        keys = project_keys(projects)
     mine = set(keys[projects["form_id"].isin(set(form.projects["form_id"]))])
     return subset(forms, set(projects.loc[keys.isin(mine), "form_id"]), keep_errors=False, tables=PROJECT_YOY_TABLES)
 
