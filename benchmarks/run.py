@@ -110,7 +110,6 @@ def machine_facts() -> dict[str, Any]:
         "memory_gib": round(psutil.virtual_memory().total / 1024**3, 1),
         "load_average_at_start": [round(x, 2) for x in os.getloadavg()],
         "free_cores_at_start": parallel_capacity(),
-        "loop_cpu_seconds_at_start": reference_loop_seconds(),
         "os": platform.platform(),
         "python": platform.python_version(),
         "pandas": pd.__version__,
@@ -125,20 +124,6 @@ def _spin(loops: int) -> float:
     for i in range(loops):
         total += i
     return time.perf_counter() - started
-
-
-def reference_loop_seconds(loops: int = 5_000_000, repeats: int = 3) -> float:
-    """CPU seconds of a fixed loop of Python in this process, best of ``repeats``: how fast one core
-    runs right now. On a shared machine it moves by a third from one hour to the next, and every
-    rate of the table with it; two runs compare by their rates over this."""
-    def once() -> float:
-        started = time.process_time()
-        total = 0
-        for i in range(loops):
-            total += i
-        return time.process_time() - started
-
-    return round(min(once() for _ in range(repeats)), 3)
 
 
 def parallel_capacity(workers: int = 2, loops: int = 5_000_000) -> float:
@@ -568,9 +553,6 @@ def render_markdown(results: Results) -> str:
         f"- cores free for this run (two busy loops side by side against one alone; 2.0 = both free): "
         f"{m['free_cores_at_start']} at start, {m.get('free_cores_at_end')} at end. The machine is shared: "
         "speed-ups cannot exceed what is free.",
-        f"- speed of one core: a fixed loop of Python took {m.get('loop_cpu_seconds_at_start', '—')} s of CPU at "
-        f"start, {m.get('loop_cpu_seconds_at_end', '—')} at end. Every rate below moves with it (by a third between "
-        "a quiet and a busy hour): compare two runs by their rates over this.",
         f"- software: Python {m['python']}, pandas {m['pandas']}, pyarrow {m['pyarrow']}, lxml {m['lxml']}; {m['os']}",
         "",
         "| measure | value | target | met | note |",
@@ -657,7 +639,6 @@ def main(argv: Sequence[str] | None = None) -> int:
         step(raw, "reports", "batch reports", lambda: measure_reports(work, Path(args.data), (1, 2)))
     results.machine["load_average_at_end"] = [round(x, 2) for x in os.getloadavg()]
     results.machine["free_cores_at_end"] = parallel_capacity()
-    results.machine["loop_cpu_seconds_at_end"] = reference_loop_seconds()
     out = Path(args.results)
     write_results(results, out)
     if not args.keep_work:

@@ -54,7 +54,6 @@ def test_results_json_holds_the_raw_numbers_and_the_machine(quick_run: Path) -> 
     assert machine["cores_logical"] >= 1
     assert {"cpu_model", "python", "pandas", "date"} <= set(machine)
     assert 0 < machine["free_cores_at_start"] <= machine["cores_logical"] + 0.5  # measured, so a little noise
-    assert machine["loop_cpu_seconds_at_start"] > 0 and machine["loop_cpu_seconds_at_end"] > 0
     raw = results["raw"]
     for fmt in corpus.FORMATS:
         assert raw["reading"][fmt]["forms"] == 3  # one form per seed variant
