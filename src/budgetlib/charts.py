@@ -153,6 +153,11 @@ SHARED_CHARTS_VARIABLE = "BUDGETLIB_SHARED_CHARTS"
 they draw (set by :func:`sharing_drawn_charts`; forked and spawned workers inherit it)."""
 
 
+SHARED_CHARTS_FOLDER = ".shared-charts"
+"""The folder of a batch's output (staging) folder where its reports share the charts they draw:
+removed when the batch ends, and with the staging folder of a batch that was killed."""
+
+
 @contextlib.contextmanager
 def sharing_drawn_charts(folder: Path | None = None) -> Iterator[Path]:
     """For the time of a batch of reports, charts drawn once are shared by every report showing the

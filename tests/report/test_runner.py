@@ -98,6 +98,7 @@ def test_batch_succeeds_with_a_report_per_form_and_per_department(batch) -> None
     assert {"annual-all-departments-2020.html", "annual-all-departments-all-years.html",
             "indicator-attainment-all-departments-2023.html"} <= _files(out / "annual", ".html")
     assert _files(out, ".html") - {"index.html"} == {p.replace(".ipynb", ".html") for p in _files(out, ".ipynb")}
+    assert not (out / ".shared-charts").exists()  # the charts the reports shared are not an output
     assert {p.name for p in (out / "data").glob("*.parquet")} >= {"projects.parquet", "indicators.parquet"}
 
 

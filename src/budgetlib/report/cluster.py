@@ -37,10 +37,6 @@ log = logging.getLogger(__name__)
 
 _ONE_AT_A_TIME = threading.Lock()
 
-SHARED_CHARTS_FOLDER = ".shared-charts"
-"""Folder of the staging folder where a cluster batch's workers share the charts they draw; removed
-before the batch is published."""
-
 RunOne = Callable[[ReportJob, str, str, "float | None"], Any]
 """The one-report function of the runner (:func:`budgetlib.report.runner.run_report`), given by the
 runner so that this module does not import it (the runner imports this one)."""
@@ -85,7 +81,7 @@ def execute_plan_on_cluster(
     ``jobs`` worker processes) with ``run_one``; outcomes in plan order, a report whose task raised or
     whose worker kept dying as ``failed(job, error)``. Largest reports (``size``) first. ``out`` (the
     staging folder) and ``notebooks_dir`` must be paths the workers see."""
-    from budgetlib.charts import sharing_drawn_charts
+    from budgetlib.charts import SHARED_CHARTS_FOLDER, sharing_drawn_charts
     from budgetlib.read.cluster import cluster_client, submit_notebooks
 
     if not plan:

@@ -468,7 +468,7 @@ def execute_plan(
     Outcomes come back in plan order; a report that fails, or whose worker dies, is an outcome with
     its error, and the others carry on.
     """
-    from budgetlib.charts import sharing_drawn_charts
+    from budgetlib.charts import SHARED_CHARTS_FOLDER, sharing_drawn_charts
 
     _refuse_inside_ipython()
     method = start_method()
@@ -480,7 +480,7 @@ def execute_plan(
     sys.stdout.flush()
     sys.stderr.flush()
     context = multiprocessing.get_context(method)
-    with sharing_drawn_charts(), \
+    with sharing_drawn_charts(Path(out) / SHARED_CHARTS_FOLDER), \
             ProcessPoolExecutor(max_workers=max(1, jobs), mp_context=context,
                                 initializer=None if forked else _spawned_worker) as pool:
         # largest first, so that the overall report does not start last and run alone at the end
