@@ -11,6 +11,11 @@ A report gets the batch's rows only when its forms are the batch's rows unchange
 scoring reads are compared, value by value (``DataFrame.equals``), with the batch's rows of the same
 forms. A notebook that changes a form (an actual filled in, a weight corrected) or brings
 forms of its own is scored afresh, as it would be outside a batch.
+
+The batch also indexes where each form's rows are in every table and which project each form is of
+(:class:`BatchIndex`), so that taking a report's form out of a batch of N forms does not pass over
+all N for every report (N² over the batch). The index is used only while a table's ``form_id``
+column (or the columns the project keys are computed from) equals the batch's.
 """
 
 from __future__ import annotations
@@ -35,6 +40,7 @@ RowsByForm = Mapping[str, Mapping[str, np.ndarray]]
 
 
 def rows_by_form(tables: Mapping[str, pd.DataFrame]) -> RowsByForm:
+    """Per table, per form: the positions of its rows (``groupby(...).indices``)."""
     return {name: table.groupby("form_id", sort=False).indices for name, table in tables.items()}
 
 
