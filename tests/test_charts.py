@@ -300,9 +300,9 @@ def _png_drawings(monkeypatch) -> list[bytes]:
     return drawn
 
 
-def test_in_a_batch_the_same_chart_is_drawn_once_and_shown_alike(monkeypatch) -> None:
+def test_in_a_batch_the_same_chart_is_drawn_once_and_shown_alike(monkeypatch, tmp_path: Path) -> None:
     drawn = _png_drawings(monkeypatch)
-    with charts.sharing_drawn_charts() as folder:
+    with charts.sharing_drawn_charts(tmp_path / charts.SHARED_CHARTS_FOLDER) as folder:
         first = charts.yoy_bars(YOY, title="年度对比")._repr_png_()
         again = charts.yoy_bars(YOY.copy(), title="年度对比")._repr_png_()
         assert len(drawn) == 1 and first == again
@@ -313,9 +313,9 @@ def test_in_a_batch_the_same_chart_is_drawn_once_and_shown_alike(monkeypatch) ->
     assert not folder.exists() and charts.SHARED_CHARTS_VARIABLE not in __import__("os").environ
 
 
-def test_a_shared_chart_is_the_chart_drawn_alone() -> None:
+def test_a_shared_chart_is_the_chart_drawn_alone(tmp_path: Path) -> None:
     alone = charts.cost_breakdown(COST_ITEMS)._repr_png_()
-    with charts.sharing_drawn_charts():
+    with charts.sharing_drawn_charts(tmp_path / charts.SHARED_CHARTS_FOLDER):
         charts.cost_breakdown(COST_ITEMS)._repr_png_()
         shared = charts.cost_breakdown(COST_ITEMS)._repr_png_()
     assert shared == alone
@@ -327,9 +327,9 @@ def test_a_shared_chart_is_the_chart_drawn_alone() -> None:
     lambda fig: fig.axes[0].xaxis.label.set_text("改过的轴名"),
     lambda fig: fig.set_size_inches(4, 3),
 ])
-def test_a_chart_changed_after_it_was_made_is_drawn_as_changed(monkeypatch, change) -> None:
+def test_a_chart_changed_after_it_was_made_is_drawn_as_changed(monkeypatch, change, tmp_path: Path) -> None:
     drawn = _png_drawings(monkeypatch)
-    with charts.sharing_drawn_charts() as folder:
+    with charts.sharing_drawn_charts(tmp_path / charts.SHARED_CHARTS_FOLDER) as folder:
         plain = charts.yoy_bars(YOY)._repr_png_()
         changed = charts.yoy_bars(YOY)
         change(changed)

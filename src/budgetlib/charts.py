@@ -159,31 +159,27 @@ removed when the batch ends, and with the staging folder of a batch that was kil
 
 
 @contextlib.contextmanager
-def sharing_drawn_charts(folder: Path | None = None) -> Iterator[Path]:
+def sharing_drawn_charts(folder: Path) -> Iterator[Path]:
     """For the time of a batch of reports, charts drawn once are shared by every report showing the
     same chart: a project's year-over-year chart is the same in each of its forms' reports, and a
     department's score chart in each of its years' reports. Drawing is most of a chart's cost
     (layout, text, PNG encoding), building the figure about a quarter.
 
-    The charts are kept in ``folder`` (made, and removed afterwards), or in a new temporary folder:
-    new for each batch, so that a chart is never shared between two batches. Processes started
-    during the batch inherit the setting; a cluster's workers are given the folder
+    The charts are kept in ``folder`` (the batch's :data:`SHARED_CHARTS_FOLDER`), made here and
+    removed afterwards: new for each batch, so that a chart is never shared between two batches.
+    Processes started during the batch inherit the setting; a cluster's workers are given the folder
     (:func:`share_drawn_charts_in`), which must then be on storage they all see."""
     before = os.environ.get(SHARED_CHARTS_VARIABLE)
-    with contextlib.ExitStack() as cleanup:
-        if folder is None:
-            folder = Path(cleanup.enter_context(tempfile.TemporaryDirectory(prefix="budgetlib-charts-")))
+    folder.mkdir(parents=True, exist_ok=True)
+    os.environ[SHARED_CHARTS_VARIABLE] = str(folder)
+    try:
+        yield folder
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
+        if before is None:
+            os.environ.pop(SHARED_CHARTS_VARIABLE, None)
         else:
-            folder.mkdir(parents=True, exist_ok=True)
-            cleanup.callback(shutil.rmtree, folder, ignore_errors=True)
-        os.environ[SHARED_CHARTS_VARIABLE] = str(folder)
-        try:
-            yield folder
-        finally:
-            if before is None:
-                os.environ.pop(SHARED_CHARTS_VARIABLE, None)
-            else:
-                os.environ[SHARED_CHARTS_VARIABLE] = before
+            os.environ[SHARED_CHARTS_VARIABLE] = before
 
 
 def share_drawn_charts_in(folder: str | os.PathLike[str] | None) -> None:

@@ -187,6 +187,10 @@ def _conflict(a: dict[str, set[int]], b: dict[str, set[int]]) -> bool:
     return any(code_a != code_b and years_a & years_b for code_a, years_a in a.items() for code_b, years_b in b.items())
 
 
+PROJECT_KEY_COLUMNS: tuple[str, ...] = ("form_id", "fiscal_year", "project_code", "project_name", "department")
+"""The columns of ``projects`` that :func:`project_keys` reads."""
+
+
 def project_keys(projects: pd.DataFrame) -> pd.Series:
     """A key per form (indexed like ``projects``) shared by the forms of the same project in all years.
 

@@ -28,7 +28,7 @@ from pathlib import Path
 import pandas as pd
 
 from budgetlib import schema
-from budgetlib.analysis.project_years import project_keys, project_year_forms
+from budgetlib.analysis.project_years import PROJECT_KEY_COLUMNS, project_keys, project_year_forms
 from budgetlib.analysis.review import ReviewConfig, review_across_forms
 from budgetlib.forms import Forms
 from budgetlib.output import PART_PATTERN, arrow_schema, csv_original_text, csv_safe_frame, part_path
@@ -44,8 +44,9 @@ CROSS_FORM_INPUT: dict[str, tuple[str, ...] | None] = {
 """What the cross-form checks read, by table (None: every column). A test holds them to it: the
 findings from these columns alone are those of the whole tables."""
 
-KEY_COLUMNS: tuple[str, ...] = ("form_id", "form_type", "fiscal_year", "project_code", "project_name", "department")
-"""The columns of ``projects`` that say which project a form is of (all that is read of every form)."""
+KEY_COLUMNS: tuple[str, ...] = (*PROJECT_KEY_COLUMNS, "form_type")
+"""The columns of ``projects`` that say which project a form is of, and whether it is a
+self-evaluation (all that is read of every form)."""
 
 CHUNK_FORMS = 20_000
 """At most this many forms' tables are held at once (whole projects; a project with more forms than

@@ -26,6 +26,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from budgetlib.analysis.project_years import PROJECT_KEY_COLUMNS, project_keys
 from budgetlib.forms import Forms
 from budgetlib.scoring import ScoreResult, ScoringPolicy, score
 
@@ -34,48 +35,6 @@ SCORED_TABLES: tuple[str, ...] = ("projects", "indicators", "budget_execution")
 
 RESULT_TABLES: tuple[str, ...] = ("indicators", "forms", "execution", "flags")
 """The tables of a :class:`~budgetlib.scoring.ScoreResult`, each with a ``form_id``."""
-
-RowsByForm = Mapping[str, Mapping[str, np.ndarray]]
-"""Per table, per form: the positions of the form's rows in the table."""
-
-
-def rows_by_form(tables: Mapping[str, pd.DataFrame]) -> RowsByForm:
-    """Per table, per form: the positions of its rows (``groupby(...).indices``)."""
-    return {name: table.groupby("form_id", sort=False).indices for name, table in tables.items()}
-
-
-def rows_of(table: pd.DataFrame, rows: Mapping[str, np.ndarray], form_ids: Iterable[str]) -> pd.DataFrame:
-    """The rows of ``form_ids`` in ``table``, in table order, numbered from 0."""
-    positions = [rows[form_id] for form_id in form_ids if form_id in rows]
-    take = np.sort(np.concatenate(positions)) if positions else np.array([], dtype=np.intp)
-    return table.iloc[take].reset_index(drop=True)
-
-
-@dataclass(frozen=True)
-class BatchScores:
-    """The scores of all of a batch's forms, beside the tables they were computed from."""
-
-    inputs: Mapping[str, pd.DataFrame]
-    input_rows: RowsByForm
-    result: ScoreResult
-    result_rows: RowsByForm
-
-    def of(self, forms: Forms) -> ScoreResult | None:
-        """The result for ``forms`` when their rows are the batch's rows of their forms, unchanged
-        (same values, types and order: ``DataFrame.equals``)."""
-        tables = {name: forms[name] for name in SCORED_TABLES}
-        if any(table["form_id"].isna().any() for table in tables.values()):
-            return None
-        ids = set().union(*(table["form_id"].unique() for table in tables.values()))
-        for name, table in tables.items():
-            batch = rows_of(self.inputs[name], self.input_rows[name], ids)
-            if not table.reset_index(drop=True).equals(batch):
-                return None
-        picked = {name: rows_of(getattr(self.result, name), self.result_rows[name], ids) for name in RESULT_TABLES}
-        return ScoreResult(**picked, policy=self.result.policy)
-
-
-_BATCH: list[BatchScores] = []
 
 
 # ----------------------------------------------------------------------------------------------
@@ -93,21 +52,19 @@ class RowIndex:
     order: np.ndarray
     starts: np.ndarray
 
-    def positions(self, codes: Iterable[int]) -> np.ndarray:
+    def take(self, table: pd.DataFrame, codes: Iterable[int]) -> pd.DataFrame:
+        """The rows of the forms ``codes`` in ``table``, in table order, numbered from 0."""
         parts = [self.order[self.starts[code]:self.starts[code + 1]] for code in codes]
-        return np.sort(np.concatenate(parts)) if parts else np.array([], dtype=np.intp)
+        positions = np.sort(np.concatenate(parts)) if parts else np.array([], dtype=np.intp)
+        return table.iloc[positions].reset_index(drop=True)
 
 
-def _row_index(table: pd.DataFrame, forms: pd.Index) -> RowIndex:
+def row_index(table: pd.DataFrame, forms: pd.Index) -> RowIndex:
+    """The :class:`RowIndex` of ``table`` over the batch's ``forms`` (rows of no form left out)."""
     codes = forms.get_indexer(table["form_id"])
     order = np.argsort(codes, kind="stable")
     starts = np.searchsorted(codes[order], np.arange(len(forms) + 1))
-    return RowIndex(form_ids=table["form_id"], order=order[starts[0]:] if len(order) else order,
-                    starts=starts - starts[0])
-
-
-PROJECT_KEY_INPUTS: tuple[str, ...] = ("form_id", "project_code", "fiscal_year", "department", "project_name")
-"""The columns of ``projects`` that :func:`~budgetlib.analysis.project_years.project_keys` reads."""
+    return RowIndex(form_ids=table["form_id"], order=order[starts[0]:], starts=starts - starts[0])
 
 
 @dataclass(frozen=True)
@@ -119,16 +76,19 @@ class BatchIndex:
     key_inputs: Mapping[str, pd.Series]
     project_keys: pd.Series
 
+    def codes(self, form_ids: Iterable[str]) -> list[int] | None:
+        """The forms' positions in the batch; None when one of them is not the batch's."""
+        codes = self.forms.get_indexer(list(form_ids))
+        return None if (codes < 0).any() else codes.tolist()
+
     def rows(self, name: str, table: pd.DataFrame, form_ids: set[str]) -> pd.DataFrame | None:
         """The rows of ``form_ids`` in ``table`` (the batch's table ``name``), in table order; None
         when the table's ``form_id`` column is not the batch's or a form is not one of the batch's."""
         index = self.tables.get(name)
         if index is None or not table["form_id"].equals(index.form_ids):
             return None
-        codes = self.forms.get_indexer(list(form_ids))
-        if (codes < 0).any():
-            return None
-        return table.iloc[index.positions(codes.tolist())].reset_index(drop=True)
+        codes = self.codes(form_ids)
+        return None if codes is None else index.take(table, codes)
 
     def keys_of(self, projects: pd.DataFrame) -> pd.Series | None:
         """The batch's project keys, when ``projects`` has the batch's values in every column they
@@ -139,20 +99,68 @@ class BatchIndex:
         return self.project_keys
 
 
-_INDEX: list[BatchIndex] = []
-
-
 def _index(forms: Forms) -> BatchIndex | None:
-    from budgetlib.analysis.project_years import project_keys
-
     projects = forms.projects
     ids = pd.Index(projects["form_id"])
     if not ids.is_unique or ids.hasnans:
         return None
-    tables = {name: _row_index(table, ids) for name, table in forms.tables.items() if "form_id" in table.columns}
+    tables = {name: row_index(table, ids) for name, table in forms.tables.items() if "form_id" in table.columns}
     return BatchIndex(forms=ids, tables=tables,
-                      key_inputs={column: projects[column] for column in PROJECT_KEY_INPUTS},
+                      key_inputs={column: projects[column] for column in PROJECT_KEY_COLUMNS},
                       project_keys=project_keys(projects))
+
+
+# ----------------------------------------------------------------------------------------------
+# scores
+
+
+@dataclass(frozen=True)
+class BatchScores:
+    """The scores of all of a batch's forms, beside the tables they were computed from."""
+
+    index: BatchIndex
+    inputs: Mapping[str, pd.DataFrame]
+    result: ScoreResult
+    result_rows: Mapping[str, RowIndex]
+
+    def of(self, forms: Forms) -> ScoreResult | None:
+        """The result for ``forms`` when their rows are the batch's rows of their forms, unchanged
+        (same values, types and order: ``DataFrame.equals``)."""
+        tables = {name: forms[name] for name in SCORED_TABLES}
+        codes = self.index.codes(set().union(*(table["form_id"].unique() for table in tables.values())))
+        if codes is None:
+            return None
+        for name, table in tables.items():
+            if not table.reset_index(drop=True).equals(self.index.tables[name].take(self.inputs[name], codes)):
+                return None
+        picked = {name: self.result_rows[name].take(getattr(self.result, name), codes) for name in RESULT_TABLES}
+        return ScoreResult(**picked, policy=self.result.policy)
+
+
+_INDEX: list[BatchIndex] = []
+_SCORES: list[BatchScores] = []
+
+
+def prepare(forms: Forms) -> None:
+    """Before the report workers fork: index where each form's rows are, find each form's project and
+    score all of ``forms`` (the default policy, as the reports score), for the reports this process
+    forks. Replaces what an earlier batch prepared; nothing when the forms' ids are not unique."""
+    forget()
+    index = _index(forms)
+    if index is None:
+        return
+    _INDEX.append(index)
+    result = score(forms, policy=ScoringPolicy())
+    _SCORES.append(BatchScores(
+        index=index, inputs={name: forms[name] for name in SCORED_TABLES}, result=result,
+        result_rows={name: row_index(getattr(result, name), index.forms) for name in RESULT_TABLES},
+    ))
+
+
+def forget() -> None:
+    """Drop what :func:`prepare` kept."""
+    _SCORES.clear()
+    _INDEX.clear()
 
 
 def batch_rows(name: str, table: pd.DataFrame, form_ids: set[str]) -> pd.DataFrame | None:
@@ -166,34 +174,7 @@ def batch_project_keys(projects: pd.DataFrame) -> pd.Series | None:
     return _INDEX[0].keys_of(projects) if _INDEX else None
 
 
-# ----------------------------------------------------------------------------------------------
-
-
-def prepare(forms: Forms) -> None:
-    """Before the report workers fork: score all of ``forms`` (the default policy, as the reports
-    score), index where each form's rows are, and find each form's project, for the reports this
-    process forks. Replaces what an earlier batch prepared."""
-    forget()
-    index = _index(forms)
-    if index is not None:
-        _INDEX.append(index)
-    inputs = {name: forms[name] for name in SCORED_TABLES}
-    if any(table["form_id"].isna().any() for table in inputs.values()):
-        return
-    result = score(forms, policy=ScoringPolicy())
-    _BATCH.append(BatchScores(
-        inputs=inputs, input_rows=rows_by_form(inputs),
-        result=result, result_rows=rows_by_form({name: getattr(result, name) for name in RESULT_TABLES}),
-    ))
-
-
-def forget() -> None:
-    """Drop what :func:`prepare` kept."""
-    _BATCH.clear()
-    _INDEX.clear()
-
-
 def scores_from_batch(forms: Forms) -> ScoreResult | None:
     """The default-policy scores of ``forms`` from the prepared batch, or None when there is none or
     ``forms`` are not its rows unchanged."""
-    return _BATCH[0].of(forms) if _BATCH else None
+    return _SCORES[0].of(forms) if _SCORES else None
