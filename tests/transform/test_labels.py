@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
+from budgetlib.extract.text import clean_cell
+from budgetlib.transform import labels
 from budgetlib.transform.labels import (
+    LABEL_CONTEXTS,
     StandardLevels,
     apply_level_overrides,
     column_key,
@@ -16,6 +21,8 @@ from budgetlib.transform.labels import (
     match_level,
     standard_levels,
 )
+from budgetlib.transform.normalize import label_key
+from tests.conftest import EXAMPLES
 
 
 @pytest.mark.parametrize(("text", "role", "name"), [
@@ -208,3 +215,50 @@ def test_overrides_touch_only_their_pairs() -> None:
 ])
 def test_level2_parent(level2_std: str, parent: str | None) -> None:
     assert level2_parent(level2_std) == parent
+
+
+# -- one regex per context, the first pattern in file order winning -------------------------------
+
+
+def _first_in_order(patterns: list[str], key: str) -> int | None:
+    return next((index for index, pattern in enumerate(patterns) if re.fullmatch(pattern, key)), None)
+
+
+@pytest.mark.parametrize(("patterns", "key", "first"), [
+    (["项目", "项目名称"], "项目名称", 1),  # the first alternative matches a prefix only: the next one wins
+    (["项目.*", "项目名称"], "项目名称", 0),  # both match in full: the earlier one wins
+    (["(项目)(名称)", "(?:项目)名称"], "项目名称", 0),  # groups inside a pattern do not hide its own
+    (["a|b", "ab"], "ab", 1),
+    (["金额", "单位"], "名称", None),
+])
+def test_first_match_is_the_first_pattern_in_order(patterns: list[str], key: str, first: int | None) -> None:
+    matcher = labels._FirstMatch.of([(re.compile(pattern), index) for index, pattern in enumerate(patterns)])
+    assert matcher.first(key) == first == _first_in_order(patterns, key)
+
+
+def _example_cells() -> set[str]:
+    return {clean_cell(cell) for path in EXAMPLES.glob("*.md")
+            for line in path.read_text(encoding="utf-8").splitlines() for cell in line.split("|") if clean_cell(cell)}
+
+
+def test_every_example_cell_matches_as_the_patterns_one_by_one() -> None:
+    """Every cell text of the thirteen examples, in every context and level: the same label as trying
+    the vocabulary's patterns one at a time in file order."""
+    texts = _example_cells()
+    matched = 0
+    for text in texts:
+        for context in LABEL_CONTEXTS:
+            key = column_key(text) if context != "header" else label_key(text)
+            entries = labels._vocabulary().get(context, [])
+            expected = None
+            if key and len(key) <= 40:
+                expected = next((label for pattern, label in entries if pattern.fullmatch(key)), None)
+            assert match_label(text, context) == expected, (text, context)
+            matched += expected is not None
+        for level in (1, 2):
+            key = label_key(text)
+            expected_level = next((entry for pattern, entry in labels._levels()
+                                   if entry.level == level and pattern.fullmatch(key)), None) if key else None
+            assert match_level(text, level) == expected_level, (text, level)
+            matched += expected_level is not None
+    assert len(texts) > 900 and matched > 150  # the examples' labels, not only texts unlike every label

@@ -243,8 +243,10 @@ def heading_role(text: str) -> str | None:
     return rule_role(text)
 
 
+@lru_cache(maxsize=65536)
 def is_indicator_marker(text: str) -> bool:
-    """True for a short cell that makes a table look like an indicator table (一级指标, 指标值 …).
+    """True for a short cell that makes a table look like an indicator table (一级指标, 指标值 …);
+    cached, since every cell of every table is asked.
 
     >>> is_indicator_marker("年度指标值"), is_indicator_marker("一级指标分值"), is_indicator_marker("得分")
     (True, True, False)
@@ -277,6 +279,7 @@ def split_level_weight(text: str) -> tuple[str, float | None]:
     return key[: match.start()], float(match.group("inside") or match.group("bare"))
 
 
+@lru_cache(maxsize=65536)
 def match_level_label(text: str, level: int) -> Level | None:
     """:func:`~budgetlib.transform.labels.match_level` on a label without the points written with it.
 
