@@ -107,3 +107,17 @@ def test_the_table_is_built_again_from_the_saved_raw_numbers(quick_run: Path, tm
     assert (tmp_path / "results.md").read_text(encoding="utf-8") == table
     assert json.loads((tmp_path / "results.json").read_text(encoding="utf-8")) == json.loads(
         (quick_run / "results.json").read_text(encoding="utf-8"))
+
+
+def test_each_repeat_reads_the_cell_texts_afresh() -> None:
+    """The caches keyed by a cell's text are emptied between repeats; the vocabulary stays compiled."""
+    from budgetlib.extract import text
+    from budgetlib.read import parse_file
+    from budgetlib.transform import labels
+
+    parse_file(corpus.SEED, corpus.SEED.name)
+    assert labels.match_label.cache_info().currsize > 0 and text._clean_short_cell.cache_info().currsize > 0
+    assert labels._vocabulary.cache_info().currsize == 1
+    assert run.forget_cell_texts() >= 30  # every bounded cache of the reader, wherever it is
+    assert labels.match_label.cache_info().currsize == 0 and text._clean_short_cell.cache_info().currsize == 0
+    assert labels._vocabulary.cache_info().currsize == 1
