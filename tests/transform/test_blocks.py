@@ -206,3 +206,20 @@ def test_split_of_which(name: str, is_part: bool, rest: str) -> None:
 ])
 def test_is_funding_line(cells: list[str], expected: bool) -> None:
     assert is_funding_line(cells) is expected
+
+
+def test_word_classes_of_every_heading_are_the_classes_with_a_word_in_it() -> None:
+    """The classes found with one pattern a class are those with any of their words in the heading's key,
+    for every heading of the examples above and a few that hold words of several classes."""
+    from budgetlib.transform.blocks import _word_classes, heading_classes
+    from budgetlib.transform.labels import column_key
+
+    headings = {*SEED_INDICATORS, *QINGSHAN_INDICATORS, *ZHONGJIANG_INDICATORS, *XIANGTAN_INDICATORS,
+                *QINGSHEN_INDICATORS, *ZHONGJIANG_EXECUTION, *QINGSHEN_EXECUTION, "当年预期实现值", "全年实际完成值(年度)"}
+    found_any = 0
+    for heading in headings:
+        key = column_key(heading)
+        expected = {name for name, words in _word_classes().items() if any(word in key for word in words)}
+        assert heading_classes(heading) == expected, heading
+        found_any += bool(expected)
+    assert found_any >= 20 and heading_classes("当年预期实现值") == {"actual", "plan", "value"}

@@ -208,7 +208,14 @@ def heading_classes(text: str) -> frozenset[str]:
     ['actual', 'plan', 'value']
     """
     key = column_key(text)
-    return frozenset(name for name, ws in _word_classes().items() if any(word in key for word in ws))
+    return frozenset(name for name, words in _word_class_patterns() if words.search(key))
+
+
+@cache
+def _word_class_patterns() -> tuple[tuple[str, re.Pattern[str]], ...]:
+    """Each word class as one pattern (its words as literal alternatives): a class is found in a
+    heading with one search in C instead of one ``in`` test per word."""
+    return tuple((name, re.compile("|".join(map(re.escape, words)))) for name, words in _word_classes().items())
 
 
 @lru_cache(maxsize=16384)
