@@ -210,7 +210,31 @@ def time_reading(files: Sequence[Path], repeats: int) -> dict[str, Any]:
                 spent[phase] = (spent[phase][0] + cpu, spent[phase][1] + wall)
         for phase, (cpu, wall) in spent.items():
             phases[phase].keep_best(cpu, wall)
-    return {"files": len(files), "forms": forms, **{phase: asdict(t) for phase, t in phases.items()}}
+    return {"files": len(files), "forms": forms, **{phase: asdict(t) for phase, t in phases.items()},
+            "calls_per_form": calls_per_form(work[0])}
+
+
+def calls_per_form(batch: Sequence[tuple[str, str]]) -> float:
+    """Function calls (Python's and C's, as ``cProfile`` counts them) a form costs to read ``batch`` into
+    tables with the derived ones, every cell text new (:func:`forget_cell_texts`).
+
+    A count of work rather than a time: on a shared machine the same code read 587 forms/s in one
+    hour and 332 the next, while its calls stay the same to the call. Two versions of the code compare
+    by it in any hour; a change that removes calls but not time is a change in C, not in Python.
+    """
+    import cProfile
+    import pstats
+
+    from budgetlib.read import build_tables, derive_tables, parse_file
+
+    derive_tables(build_tables([parse_file(Path(path), name) for path, name in batch[:1]]))  # the vocabulary
+    forget_cell_texts()
+    profiler = cProfile.Profile()
+    profiler.enable()
+    tables = derive_tables(build_tables([parse_file(Path(path), name) for path, name in batch]))
+    profiler.disable()
+    calls = sum(stat[1] for stat in pstats.Stats(profiler).stats.values())  # type: ignore[attr-defined]
+    return calls / max(1, len(tables.projects))
 
 
 def time_office_xlsx(repeats: int) -> dict[str, Any]:
@@ -445,7 +469,9 @@ def reading_rows(fmt: str, label: str, timing: dict[str, Any], target: float | N
         Row(f"{label}: with derived tables (cost_items, findings), forms/s", f"{rate:,.0f}",
             f"≥ {target:,.0f}" if target else "", None if target is None else rate >= target,
             f"{_rate(forms, full_wall):,.0f}/s wall; derived tables "
-            f"{timing['derive']['cpu'] / forms * 1e3:.2f} ms a form (CPU)"),
+            f"{timing['derive']['cpu'] / forms * 1e3:.2f} ms a form (CPU)"
+            + (f"; {timing['calls_per_form']:,.0f} function calls a form (counted: the same in any hour)"
+               if timing.get("calls_per_form") else "")),
     ]
 
 

@@ -121,3 +121,11 @@ def test_each_repeat_reads_the_cell_texts_afresh() -> None:
     assert run.forget_cell_texts() >= 30  # every bounded cache of the reader, wherever it is
     assert labels.match_label.cache_info().currsize == 0 and text._clean_short_cell.cache_info().currsize == 0
     assert labels._vocabulary.cache_info().currsize == 1
+
+
+def test_calls_a_form_are_counted_alike_every_time(tmp_path: Path) -> None:
+    """The work measure beside the timings: the same count each time, since every cell text is new each
+    time and the vocabulary is compiled before counting."""
+    batch = [(str(path), path.name) for path in corpus.write_seed_variants(tmp_path, "md", 3)]
+    first, second = run.calls_per_form(batch), run.calls_per_form(batch)
+    assert first == second and 2_000 < first < 50_000
