@@ -219,7 +219,8 @@ def calls_per_form(batch: Sequence[tuple[str, str]]) -> float:
     tables with the derived ones, every cell text new (:func:`forget_cell_texts`).
 
     A count of work rather than a time: on a shared machine the same code read 587 forms/s in one
-    hour and 332 the next, while its calls stay the same to the call. Two versions of the code compare
+    hour and 332 the next, while its calls stay the same (to a fraction of a per cent: pandas and
+    pyarrow make a few calls of their own as their memory is reused). Two versions of the code compare
     by it in any hour; a change that removes calls but not time is a change in C, not in Python.
     """
     import cProfile
@@ -229,10 +230,15 @@ def calls_per_form(batch: Sequence[tuple[str, str]]) -> float:
 
     derive_tables(build_tables([parse_file(Path(path), name) for path, name in batch[:1]]))  # the vocabulary
     forget_cell_texts()
+    gc.collect()
+    gc.disable()  # no collection (and no finalizer called from one) in the middle of the count
     profiler = cProfile.Profile()
-    profiler.enable()
-    tables = derive_tables(build_tables([parse_file(Path(path), name) for path, name in batch]))
-    profiler.disable()
+    try:
+        profiler.enable()
+        tables = derive_tables(build_tables([parse_file(Path(path), name) for path, name in batch]))
+        profiler.disable()
+    finally:
+        gc.enable()
     calls = sum(stat[1] for stat in pstats.Stats(profiler).stats.values())  # type: ignore[attr-defined]
     return calls / max(1, len(tables.projects))
 
