@@ -285,7 +285,7 @@ def _sum(rows: Iterable[Row], column: str) -> float:
 
 
 def _indicator_location(row: Any) -> str:
-    path = "/".join(_text(part) for part in (row.level1, row.level2, row.name) if _text(part))
+    path = "/".join(filter(None, map(_text, (row.level1, row.level2, row.name))))
     return f"indicators #{row.indicator_no}: {path}"
 
 

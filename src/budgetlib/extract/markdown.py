@@ -12,7 +12,7 @@ import re
 from collections.abc import Iterator
 
 from budgetlib.extract.document import Block, Document, Table, TextLine
-from budgetlib.extract.text import clean_cell, clean_text
+from budgetlib.extract.text import clean_cell, clean_cells, clean_text
 from budgetlib.notices import Notice
 
 MAX_CELLS = 250_000
@@ -75,7 +75,13 @@ def _heading_text(rest: str) -> str:
 
 
 def _lines(text: str) -> Iterator[str]:
-    """``text.splitlines()``, produced a chunk at a time so that a huge file is never one huge list."""
+    """``text.splitlines()``; a huge file a chunk at a time, so that it is never one huge list."""
+    if len(text) <= _CHUNK:
+        return iter(text.splitlines())
+    return _chunked_lines(text)
+
+
+def _chunked_lines(text: str) -> Iterator[str]:
     position = 0
     while position < len(text):
         cut = text.find("\n", position + _CHUNK)
@@ -119,7 +125,7 @@ def parse_markdown(text: str, source_file: str, encoding: str | None = None) -> 
             if _is_separator(stripped):
                 pending_rows.append([])
                 continue
-            cells = [clean_cell(cell) for cell in split_row(stripped, budget)]
+            cells = clean_cells(split_row(stripped, budget))
             budget -= len(cells)
             pending_rows.append(cells)
             continue

@@ -219,7 +219,7 @@ def extract_form(
 def coverage(ctx: FormContext, tables: list[Table], lines: list[TextLine]) -> float | None:
     """The share of the form's non-empty cells and text lines that went to a table other than ``unparsed``
     (labels that structured the form count as read); None for a form with nothing in it."""
-    filled = sum(1 for table in tables for cells in table.rows for text in cells if text) + len(lines)
+    filled = sum(len(cells) - cells.count("") for table in tables for cells in table.rows) + len(lines)
     if not filled:
         return None
     return round(1 - len(ctx.rows_of("unparsed")) / filled, 4)
@@ -236,10 +236,15 @@ BLOCK_HEADINGS = ("execution column", "cost column", "funding column", "expendit
 
 def _heading_rows(ctx: FormContext) -> set[tuple[int, int]]:
     """(table_no, row) of every heading row a money block read."""
-    return {
-        (table_no, row) for (table_no, row, _), dests in ctx.claims.items()
-        if table_no is not None and any(dest.column.startswith(BLOCK_HEADINGS) for dest in dests)
-    }
+    rows: set[tuple[int, int]] = set()
+    for (table_no, row, _), dests in ctx.claims.items():
+        if table_no is None or (table_no, row) in rows:
+            continue
+        for dest in dests:
+            if dest.column.startswith(BLOCK_HEADINGS):
+                rows.add((table_no, row))
+                break
+    return rows
 
 
 def _is_unread_money(text: str) -> bool:
@@ -403,12 +408,12 @@ def _provenance(ctx: FormContext, tables: list[Table], lines: list[TextLine]) ->
             line = by_line.get(row)
             text = line.text if line else ""
         else:
-            text = by_table[table_no].cell(row, col or 0)
+            rows = by_table[table_no].rows
+            cells = rows[row] if 0 <= row < len(rows) else ()
+            text = cells[col or 0] if 0 <= (col or 0) < len(cells) else ""
         if not text:
             continue
-        out.extend(
-            {"form_id": form_id, "table_no": table_no, "row": row, "col": col, "text": text,
-             "dest_table": dest_table, "dest_column": dest_column, "dest_key": dest_key}
-            for dest_table, dest_column, dest_key in destinations
-        )
+        for dest_table, dest_column, dest_key in destinations:
+            out.append({"form_id": form_id, "table_no": table_no, "row": row, "col": col, "text": text,
+                        "dest_table": dest_table, "dest_column": dest_column, "dest_key": dest_key})
     return out

@@ -49,6 +49,10 @@ class Destination(NamedTuple):
     key: str | None
 
 
+_destination = Destination._make
+"""A Destination from a (table, column, key) tuple, made in C: claims are made for every cell a reader takes."""
+
+
 # -- what an indicator table leaves for the rows and tables after it ---------------------------------
 
 
@@ -133,7 +137,7 @@ class FormContext:
     def claim(self, table_no: int | None, row: int, col: int | None, table: str, column: str,
               key: object = None) -> None:
         """Record that the cell's text went to ``table.column`` (row ``key``)."""
-        dest = Destination(table, column, None if key is None else str(key))
+        dest = _destination((table, column, None if key is None else str(key)))
         self.claims.setdefault((table_no, row, col), []).append(dest)
 
     def claim_label(self, table: Table, row: int, col: int, what: str) -> None:

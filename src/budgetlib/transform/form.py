@@ -293,9 +293,10 @@ def _read_inline(ctx: FormContext, table: Table | None, row: int, col: int | Non
 
 def read_label_values(ctx: FormContext, table: Table) -> None:
     """Pair each form label with its value: the next filled cell to the right, else the cell below."""
+    claims, table_no = ctx.claims, table.table_no  # every cell of the form is asked: no call per cell
     for row, cells in enumerate(table.rows):
         for col, text in enumerate(cells):
-            if not text or ctx.is_claimed(table.table_no, row, col):
+            if not text or (table_no, row, col) in claims:
                 continue
             label = match_label(text, "header")
             if label is None:

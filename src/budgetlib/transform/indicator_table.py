@@ -829,16 +829,20 @@ def _read_total_row(ctx: FormContext, table: Table, row: int, cmap: ColumnMap) -
 # -- tables the reader did not take -----------------------------------------------------------------
 
 
-def _is_indicator_claim(destinations: Iterable[Any]) -> bool:
-    return any(
-        dest.table == "indicators" or (dest.table == LABELS and dest.column.startswith("indicator column"))
-        for dest in destinations
-    )
-
-
 def _taken_tables(ctx: FormContext) -> set[int | None]:
-    """The tables of which the indicator reader took some cell (a heading or an indicator's cell)."""
-    return {key[0] for key, dests in ctx.claims.items() if _is_indicator_claim(dests)}
+    """The tables of which the indicator reader took some cell (a heading or an indicator's cell).
+
+    Loops rather than ``any`` over a generator: every claim of the form is looked at.
+    """
+    taken: set[int | None] = set()
+    for (table_no, _, _), destinations in ctx.claims.items():
+        if table_no in taken:
+            continue
+        for dest in destinations:
+            if dest.table == "indicators" or (dest.table == LABELS and dest.column.startswith("indicator column")):
+                taken.add(table_no)
+                break
+    return taken
 
 
 def _marker_cells(table: Table) -> list[tuple[int, int]]:
@@ -848,8 +852,10 @@ def _marker_cells(table: Table) -> list[tuple[int, int]]:
     levels: list[tuple[int, int]] = []
     for row, cells in enumerate(table.rows):
         row_words, row_levels = _row_markers(tuple(cells))
-        words.extend((row, col) for col in row_words)
-        levels.extend((row, col) for col in row_levels)
+        if row_words:
+            words.extend([(row, col) for col in row_words])
+        if row_levels:
+            levels.extend([(row, col) for col in row_levels])
     return words + levels if words or len(levels) >= 2 else []
 
 
