@@ -39,6 +39,11 @@ def is_missing(value: object) -> bool:
     >>> is_missing(None), is_missing(float("nan")), is_missing(pd.NA), is_missing(0), is_missing(""), is_missing([1])
     (True, True, True, False, False, False)
     """
+    kind = type(value)
+    if kind is float:  # the common cases without pandas' dispatch: amounts are floats, labels str
+        return value != value  # NaN is the one float unequal to itself
+    if kind is str or kind is int or kind is bool:
+        return False
     try:
         return bool(pd.isna(value))
     except (TypeError, ValueError):

@@ -28,7 +28,7 @@ import re
 from collections import namedtuple
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from functools import cache, lru_cache
+from functools import cache, lru_cache, partial
 from types import SimpleNamespace
 from typing import Any
 
@@ -228,9 +228,13 @@ def _column_values(series: pd.Series) -> list[Any]:
 
 @lru_cache(maxsize=256)
 def _row_type(columns: tuple[str, ...]) -> Callable[[Iterable[Any]], Any] | None:
-    """A named tuple of the columns (made in C, read by attribute), or None for names a tuple cannot take."""
+    """A named tuple of the columns (made in C, read by attribute), or None for names a tuple cannot take.
+
+    ``tuple.__new__`` rather than the class's ``_make``, a Python function; the rows come from
+    ``zip(strict=True)`` over the columns, so each has as many values as there are names.
+    """
     try:
-        return namedtuple("Row", columns)._make
+        return partial(tuple.__new__, namedtuple("Row", columns))
     except ValueError:
         return None
 
@@ -265,7 +269,9 @@ def _form_data(forms: Forms) -> Iterable[FormData]:
 
 
 def _int_or_none(value: Any) -> int | None:
-    return None if value is None or pd.isna(value) else int(value)
+    if value is None or type(value) is int:
+        return value
+    return None if pd.isna(value) else int(value)
 
 
 def _float_or_none(value: Any) -> float | None:

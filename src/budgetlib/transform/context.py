@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from functools import cache
+from functools import cache, partial
 from typing import Any, NamedTuple
 
 from budgetlib.extract.document import Table, TextLine
@@ -49,8 +49,9 @@ class Destination(NamedTuple):
     key: str | None
 
 
-_destination = Destination._make
-"""A Destination from a (table, column, key) tuple, made in C: claims are made for every cell a reader takes."""
+_destination = partial(tuple.__new__, Destination)
+"""A Destination from a (table, column, key) tuple, made in C (``Destination(...)`` and ``_make`` are Python
+functions): claims are made for every cell a reader takes."""
 
 
 # -- what an indicator table leaves for the rows and tables after it ---------------------------------
