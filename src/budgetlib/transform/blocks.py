@@ -250,16 +250,20 @@ def heading_role(text: str) -> str | None:
     return rule_role(text)
 
 
-@lru_cache(maxsize=65536)
 def is_indicator_marker(text: str) -> bool:
-    """True for a short cell that makes a table look like an indicator table (一级指标, 指标值 …);
-    cached, since every cell of every table is asked.
+    """True for a short cell that makes a table look like an indicator table (一级指标, 指标值 …).
 
     >>> is_indicator_marker("年度指标值"), is_indicator_marker("一级指标分值"), is_indicator_marker("得分")
     (True, True, False)
     """
     key = compact(text)
-    return 0 < len(key) <= _MAX_HEADING and any(word in key for word in indicator_words("marker"))
+    return 0 < len(key) <= _MAX_HEADING and _marker_words().search(key) is not None
+
+
+@cache
+def _marker_words() -> re.Pattern[str]:
+    """The marker words as one pattern: every cell of every table is asked."""
+    return re.compile("|".join(map(re.escape, indicator_words("marker"))))
 
 
 # -- level labels with their points ---------------------------------------------------------------
@@ -286,7 +290,6 @@ def split_level_weight(text: str) -> tuple[str, float | None]:
     return key[: match.start()], float(match.group("inside") or match.group("bare"))
 
 
-@lru_cache(maxsize=65536)
 def match_level_label(text: str, level: int) -> Level | None:
     """:func:`~budgetlib.transform.labels.match_level` on a label without the points written with it.
 
