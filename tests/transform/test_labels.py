@@ -236,6 +236,18 @@ def test_first_match_is_the_first_pattern_in_order(patterns: list[str], key: str
     assert matcher.first(key) == first == _first_in_order(patterns, key)
 
 
+@pytest.mark.parametrize(("patterns", "key", "first"), [
+    ([r"(项)\1目", r"项项目"], "项项目", 0),  # a backreference: the patterns are tried one by one
+    ([r"(?P<x>项)(?P=x)", r"项项"], "项项", 0),
+    ([r"(?i)abc", r"x"], "ABC", 0),  # a global flag: one by one as well
+    ([r"(?i)abc", r"x"], "y", None),
+])
+def test_patterns_that_cannot_be_alternatives_are_tried_one_by_one(patterns: list[str], key: str,
+                                                                   first: int | None) -> None:
+    matcher = labels._FirstMatch.of([(re.compile(pattern), index) for index, pattern in enumerate(patterns)])
+    assert matcher.regex is None and matcher.first(key) == first == _first_in_order(patterns, key)
+
+
 def _example_cells() -> set[str]:
     return {clean_cell(cell) for path in EXAMPLES.glob("*.md")
             for line in path.read_text(encoding="utf-8").splitlines() for cell in line.split("|") if clean_cell(cell)}

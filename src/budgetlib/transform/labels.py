@@ -59,6 +59,10 @@ def _levels() -> list[tuple[re.Pattern[str], Level]]:
     ]
 
 
+_BACKREFERENCE = re.compile(r"\\[1-9]|\(\?P=")
+"""A numbered or named backreference: a pattern that has one cannot be one alternative of many."""
+
+
 @dataclass(frozen=True, slots=True)
 class _FirstMatch:
     """Patterns tried in order as one regex: each pattern in a group of its own, ``(?:(p0)|(p1)|…)``.
@@ -68,19 +72,31 @@ class _FirstMatch:
     in order and ``fullmatch`` backtracks into the next one when an earlier one cannot reach the end, so
     the first pattern that matches the whole text wins, as in a loop. A wrapping group closes after
     every group inside it, so ``lastgroup`` names the pattern that matched.
+
+    Patterns that cannot be alternatives of one regex (a backreference would point at another group, a
+    global flag is refused mid-pattern) are tried one by one, in order, as before.
     """
 
     regex: re.Pattern[str] | None
     values: tuple[object, ...]
+    one_by_one: tuple[tuple[re.Pattern[str], object], ...] = ()
 
     @classmethod
     def of(cls, entries: list[tuple[re.Pattern[str], object]]) -> _FirstMatch:
         if not entries:
             return cls(None, ())
+        if any(_BACKREFERENCE.search(pattern.pattern) or pattern.flags & ~re.UNICODE for pattern, _ in entries):
+            return cls(None, (), tuple(entries))
         alternatives = "|".join(f"(?P<_{index}>{pattern.pattern})" for index, (pattern, _) in enumerate(entries))
-        return cls(re.compile(alternatives), tuple(value for _, value in entries))
+        try:
+            regex = re.compile(alternatives)
+        except re.error:
+            return cls(None, (), tuple(entries))
+        return cls(regex, tuple(value for _, value in entries))
 
     def first(self, key: str) -> object | None:
+        if self.one_by_one:
+            return next((value for pattern, value in self.one_by_one if pattern.fullmatch(key)), None)
         match = self.regex.fullmatch(key) if self.regex is not None else None
         if match is None:
             return None
