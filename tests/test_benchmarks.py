@@ -129,3 +129,13 @@ def test_calls_a_form_are_counted_alike_every_time(tmp_path: Path) -> None:
     batch = [(str(path), path.name) for path in corpus.write_seed_variants(tmp_path, "md", 3)]
     first, second = run.calls_per_form(batch), run.calls_per_form(batch)
     assert first == second and 2_000 < first < 50_000
+
+
+def test_what_budgetlib_is_compared_with_takes_turns_with_it(tmp_path: Path) -> None:
+    """The compared reader runs once before (its first-use costs) and once after each timed repeat, and
+    its best time comes back beside budgetlib's."""
+    files = corpus.write_seed_variants(tmp_path, "md", 2)
+    turns: list[int] = []
+    timing = run.time_reading(files, 3, alongside=lambda: turns.append(len(turns)))
+    assert turns == [0, 1, 2, 3] and timing["forms"] == 2
+    assert set(timing["alongside"]) == {"cpu", "wall"} and 0 <= timing["alongside"]["cpu"] < 1

@@ -382,3 +382,29 @@ def test_check_command_bad_usage_and_missing_files(tmp_path: Path, capsys: pytes
     assert exit_info.value.code == 2
     assert main(["check", str(tmp_path / "missing.md")]) == 1
     assert "missing.md: file not found" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize(("value", "text", "mentioned"), [
+    (655.0, "维护655个站点", True),
+    (655.0, "维护6550个站点", False),  # inside a longer number
+    (655.0, "维护1655个站点", False),
+    (655.0, "占比0.655", False),  # after a decimal point
+    (655.0, "６５５个", True),  # full-width digits, as written in forms (compared in NFKC)
+    (500.0, "带宽500M，共500个", True),
+    (12.5, "单价12.5元", True),
+    (12.5, "单价12.55元", False),
+    (3.0, "第3.5期", True),  # "3" followed by a decimal point is its own number, as before
+    (3.0, "", False),
+])
+def test_c15_finds_a_quantity_only_as_a_number_of_its_own(value: float, text: str, mentioned: bool) -> None:
+    """The quantity test of C15, against the regex it replaces (not inside a longer number, not after a
+    decimal point)."""
+    import re
+
+    from budgetlib.analysis.review import _mentions_number
+    from budgetlib.formatting import format_number
+    from budgetlib.transform.normalize import compact
+
+    number = format_number(value).replace(",", "")
+    expected = re.search(rf"(?<![\d.]){re.escape(number)}(?![\d])", compact(text)) is not None
+    assert _mentions_number(value, text) is mentioned is expected

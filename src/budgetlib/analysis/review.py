@@ -574,7 +574,15 @@ def _mentions_number(value: float, text: str) -> bool:
     """True when ``text`` writes ``value`` as a number of its own; cached, since the same indicator
     texts are searched for each quantity of a form, and recur across forms."""
     number = fmt_number(value).replace(",", "")
-    return re.search(rf"(?<![\d.]){re.escape(number)}(?![\d])", compact(text)) is not None
+    key = compact(text)
+    start = key.find(number)
+    while start >= 0:  # each place the digits stand, not inside a longer number (a regex per number would
+        end = start + len(number)  # be compiled for every quantity of every form)
+        before = key[start - 1] if start else ""
+        if not (before.isdecimal() or before == ".") and not (end < len(key) and key[end].isdecimal()):
+            return True
+        start = key.find(number, start + 1)
+    return False
 
 
 def check_c15(form: FormData, config: ReviewConfig) -> list[Finding]:

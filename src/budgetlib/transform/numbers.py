@@ -29,6 +29,7 @@ overflows a float."""
 MAX_POINTS = 1e9
 """Points (weights, scores) at or above this are no points: a form's weights are tens, its total 100."""
 
+_ARABIC = re.compile(ARABIC)
 _PERCENT = re.compile(r"^(?P<number>[+-]?\d+(?:\.\d+)?)(?P<pct>%|％|百分比)?$")
 _PERCENT_SIGNS = ("%", "％")
 
@@ -39,7 +40,7 @@ def arabic_number(text: str) -> float | None:
     >>> arabic_number("1,234.5"), arabic_number("-20"), arabic_number("12a")
     (1234.5, -20.0, None)
     """
-    if not re.fullmatch(ARABIC, text):
+    if not _ARABIC.fullmatch(text):
         return None
     return float(text.replace(",", ""))
 
