@@ -600,3 +600,16 @@ def test_date_cells_read_as_iso_dates() -> None:
     assert blocks_of(openpyxl_workbook(fill)) == [
         ("table", [["填报日期", "2022-12-30"], ["时间", "2022-12-30 08:30:00"]])
     ]
+
+
+def test_the_fast_paths_parts_are_parsed_without_entities_or_fetching() -> None:
+    """The second guard behind the DTD search: an entity is left unresolved, an external one unfetched."""
+    from budgetlib.extract.xlsx import _part_root
+
+    internal = _part_root(b'<!DOCTYPE a [<!ENTITY x "expanded">]><a>&x;</a>')
+    assert "".join(internal.itertext()) == "&x;"  # the reference as written, not what it names
+    external = _part_root(b'<!DOCTYPE a [<!ENTITY x SYSTEM "file:///etc/hostname">]><a>&x;</a>')
+    assert "".join(external.itertext()) == "&x;"
+    workbook = _part_root(b'<workbook xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">'
+                          b'<sheets><sheet name="\xe8\xa1\xa81"/></sheets></workbook>')
+    assert [sheet.get("name") for sheet in workbook.iter("{*}sheet")] == ["表1"]

@@ -19,7 +19,8 @@ Workbooks are untrusted zip archives, so the archive is checked before either re
 :mod:`budgetlib.extract.archive`: zip bombs, encrypted packages). openpyxl runs in read-only
 (streaming) mode so that the row and cell caps really bound the work, and parses XML through defusedxml
 (checked here; entity declarations are refused); the parts calamine would read are searched for DTD and
-entity declarations first, which send the workbook to openpyxl and so to that refusal. Merged ranges,
+entity declarations first, which send the workbook to openpyxl and so to that refusal (the parts without
+any are parsed by lxml, resolving no entity and loading no DTD). Merged ranges,
 which the streaming mode does not report, are read from the sheet's ``<mergeCell ref="..."/>``
 elements directly.
 """
@@ -28,13 +29,14 @@ from __future__ import annotations
 
 import io
 import re
+import threading
 import warnings
 import zipfile
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-from defusedxml import ElementTree as SafeElementTree
+from lxml import etree
 
 from budgetlib.extract.archive import (
     MAX_MEMBER_BYTES,
@@ -192,12 +194,32 @@ class _NotFast(Exception):
     """The workbook needs the openpyxl reader (see :func:`_fast_plan`)."""
 
 
+_local = threading.local()
+
+
+def _part_root(xml: bytes) -> etree._Element:
+    """The root of a package part the fast path reads (relationships, the workbook, the styles), parsed
+    in C by lxml with no entity resolved, no DTD loaded and nothing fetched.
+
+    The parts come here only after :func:`~budgetlib.extract.archive.declares_dtd` found no DTD or
+    entity declaration in any of them (such a workbook goes to openpyxl and its refusal), so this
+    parser is the second guard, not the first. (defusedxml's parser would call Python for every
+    element: a millisecond a workbook, an eighth of reading a form.)
+    """
+    parser = getattr(_local, "parser", None)
+    if parser is None:  # lxml parsers must not be used by two threads at once
+        parser = etree.XMLParser(resolve_entities=False, load_dtd=False, no_network=True, huge_tree=False,
+                                 remove_comments=True, remove_pis=True)
+        _local.parser = parser
+    return etree.fromstring(xml, parser)
+
+
 def _workbook_sheets(parts: dict[str, bytes]) -> tuple[str, list[tuple[str, str | None]]] | None:
     """(the workbook part's folder, [(sheet name, worksheet part path or None for other sheet kinds)])."""
     workbook_path = "xl/workbook.xml"
     root_rels = parts.get("_rels/.rels")
     if root_rels is not None:
-        for rel in SafeElementTree.fromstring(root_rels, forbid_dtd=True).iter(f"{_NS_PACKAGE_REL}Relationship"):
+        for rel in _part_root(root_rels).iter(f"{_NS_PACKAGE_REL}Relationship"):
             if rel.get("Type", "").endswith("/officeDocument"):
                 workbook_path = rel.get("Target", workbook_path).lstrip("/")
     if workbook_path not in parts:
@@ -206,12 +228,12 @@ def _workbook_sheets(parts: dict[str, bytes]) -> tuple[str, list[tuple[str, str 
     rels_path = f"{folder}_rels/{workbook_path.rsplit('/', 1)[-1]}.rels"
     targets: dict[str, tuple[str, str]] = {}
     if rels_path in parts:
-        for rel in SafeElementTree.fromstring(parts[rels_path], forbid_dtd=True).iter(f"{_NS_PACKAGE_REL}Relationship"):
+        for rel in _part_root(parts[rels_path]).iter(f"{_NS_PACKAGE_REL}Relationship"):
             target = rel.get("Target", "")
             target = target.lstrip("/") if target.startswith("/") else _join(folder, target)
             targets[rel.get("Id", "")] = (rel.get("Type", ""), target)
     sheets: list[tuple[str, str | None]] = []
-    for sheet in SafeElementTree.fromstring(parts[workbook_path], forbid_dtd=True).iter(f"{_NS_MAIN}sheet"):
+    for sheet in _part_root(parts[workbook_path]).iter(f"{_NS_MAIN}sheet"):
         kind, target = targets.get(sheet.get(f"{_NS_REL}id", ""), ("", ""))
         sheets.append((sheet.get("name", ""), target if kind.endswith("/worksheet") else None))
     return folder, sheets
@@ -235,7 +257,7 @@ def _style_formats(parts: dict[str, bytes], folder: str) -> list[str] | None:
     xml = parts.get(f"{folder}styles.xml")
     if xml is None:
         return [] if not any(name.endswith("styles.xml") for name in parts) else None
-    root = SafeElementTree.fromstring(xml, forbid_dtd=True)
+    root = _part_root(xml)
     custom: dict[int, str] = {}
     for number_format in root.iter(f"{_NS_MAIN}numFmt"):
         try:
