@@ -408,7 +408,7 @@ def _provenance(ctx: FormContext, tables: list[Table], lines: list[TextLine]) ->
             line = by_line.get(row)
             text = line.text if line else ""
         else:
-            rows = by_table[table_no].rows
+            rows = by_table[table_no].rows  # Table.cell, inline: a call for every claim of every form
             cells = rows[row] if 0 <= row < len(rows) else ()
             text = cells[col or 0] if 0 <= (col or 0) < len(cells) else ""
         if not text:

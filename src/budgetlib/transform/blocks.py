@@ -215,7 +215,7 @@ def heading_classes(text: str) -> frozenset[str]:
 def _word_class_patterns() -> tuple[tuple[str, re.Pattern[str]], ...]:
     """Each word class as one pattern (its words as literal alternatives): a class is found in a
     heading with one search in C instead of one ``in`` test per word."""
-    return tuple((name, re.compile("|".join(map(re.escape, words)))) for name, words in _word_classes().items())
+    return tuple((name, re.compile(alternation(words))) for name, words in _word_classes().items())
 
 
 @lru_cache(maxsize=16384)
@@ -263,7 +263,7 @@ def is_indicator_marker(text: str) -> bool:
 @cache
 def _marker_words() -> re.Pattern[str]:
     """The marker words as one pattern: every cell of every table is asked."""
-    return re.compile("|".join(map(re.escape, indicator_words("marker"))))
+    return re.compile(alternation(indicator_words("marker")))
 
 
 # -- level labels with their points ---------------------------------------------------------------
