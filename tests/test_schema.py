@@ -99,3 +99,52 @@ def test_the_data_dictionary_gives_units_and_money_per_unit() -> None:
     text = schema.data_dictionary()
     assert "| unit_price_yuan | float64 | 元 per unit | Unit price. |" in text
     assert "## yoy" in text and "| change | a change relative to the figure before" in text
+
+
+# -- converting between records and tables -----------------------------------------------------------
+
+
+def test_python_values_are_what_pandas_gives_for_every_column_of_real_forms(all_examples) -> None:
+    checked = set()
+    for name, df in all_examples.tables.items():
+        for column, series in df.items():
+            expected = series.to_numpy(dtype=object, na_value=None).tolist()
+            values = schema.python_values(series)
+            assert values == expected, (name, column)
+            assert [type(v) for v in values] == [type(v) for v in expected], (name, column)
+            checked.add(str(series.dtype))
+    assert {"str", "Int64", "float64", "boolean"} <= checked
+
+
+def test_python_values_of_other_dtypes_take_pandas_way() -> None:
+    assert schema.python_values(pd.Series([1, "a", None], dtype=object)) == [1, "a", None]
+    assert schema.python_values(pd.Series([float("nan"), 2.5], dtype="Float64")) == [None, 2.5]
+
+
+def test_row_dicts_build_the_same_table_again_the_fast_way(all_examples) -> None:
+    for name in ("projects", "indicators", "funding", "cost_items", "provenance"):
+        df = all_examples.tables[name]
+        rows = schema.row_dicts(df)
+        assert len(rows) == len(df) > 0
+        assert schema._frame_via_arrow(schema.TABLES[name], rows) is not None, name  # no NA left for pandas
+        pd.testing.assert_frame_equal(schema.frame(name, rows), df.reset_index(drop=True), obj=name)
+
+
+def test_frames_built_through_arrow_keep_the_dtypes_of_the_pandas_way(all_examples) -> None:
+    for name, df in all_examples.tables.items():
+        if df.empty:
+            continue
+        rows = schema.row_dicts(df)
+        fast = schema._frame_via_arrow(schema.TABLES[name], rows)
+        assert fast is not None, name
+        pd.testing.assert_frame_equal(fast, schema._frame_via_pandas(schema.TABLES[name], rows), obj=name)
+
+
+def test_an_empty_table_is_a_frame_of_its_own_each_time() -> None:
+    first = schema.empty_frame("funding")
+    first["extra"] = 1
+    first.attrs["note"] = "changed"
+    second = schema.frame("funding", [])
+    assert "extra" not in second.columns and second.attrs == {}
+    assert list(second.columns) == schema.TABLES["funding"].column_names
+    assert second["amount_yuan"].dtype == "float64" and second["line_no"].dtype == pd.Int64Dtype()

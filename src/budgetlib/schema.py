@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from functools import cache
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from budgetlib.notices import catalogue
@@ -727,8 +728,18 @@ def pandas_dtypes(name: str) -> dict[str, str]:
 
 
 def empty_frame(name: str) -> pd.DataFrame:
-    """An empty DataFrame with the table's columns and types."""
-    return frame(name, [])
+    """An empty DataFrame with the table's columns and types.
+
+    A copy of one made once per table: a batch builds a dozen empty tables, and making each column
+    again cost about 20 µs. The copy is shallow, which copy-on-write (always on in pandas 3) makes as
+    safe as a deep one: no change to it reaches the shared columns.
+    """
+    return _empty_frame(name).copy(deep=False)
+
+
+@cache
+def _empty_frame(name: str) -> pd.DataFrame:
+    return _frame_via_pandas(TABLES[name], [])
 
 
 def frame(name: str, records: Iterable[Mapping[str, object]]) -> pd.DataFrame:
@@ -741,13 +752,14 @@ def frame(name: str, records: Iterable[Mapping[str, object]]) -> pd.DataFrame:
     """
     spec = TABLES[name]
     rows = list(records)
-    if rows:
-        unknown = set().union(*rows) - set(spec.column_names)
-        if unknown:
-            raise KeyError(f"table {name!r} has no columns {sorted(unknown)}")
-        fast = _frame_via_arrow(spec, rows)
-        if fast is not None:
-            return fast
+    if not rows:
+        return empty_frame(name)
+    unknown = set().union(*rows) - set(spec.column_names)
+    if unknown:
+        raise KeyError(f"table {name!r} has no columns {sorted(unknown)}")
+    fast = _frame_via_arrow(spec, rows)
+    if fast is not None:
+        return fast
     return _frame_via_pandas(spec, rows)
 
 
@@ -767,7 +779,21 @@ def _frame_via_arrow(spec: TableSpec, rows: list[Mapping[str, object]]) -> pd.Da
         table = pa.Table.from_pylist(rows, schema=arrow_schema)
     except (pa.ArrowException, OverflowError, TypeError, ValueError):
         return None
-    return table.to_pandas(types_mapper=pandas_types.get)
+    return _pandas_from_arrow(table, pandas_types)
+
+
+def _pandas_from_arrow(table: Any, pandas_types: Mapping[Any, Any]) -> pd.DataFrame:
+    """``table.to_pandas(types_mapper=pandas_types.get)``, column by column.
+
+    Each column is converted as ``to_pandas`` converts it (the dtype's ``__from_arrow__``; floats to
+    NumPy, nulls to NaN), without the work ``to_pandas`` does to restore a pandas index and column
+    metadata these tables do not have: a batch of thirteen forms builds its tables in 8 ms instead of 13.
+    """
+    columns = {}
+    for name, array in zip(table.column_names, table.columns, strict=True):
+        dtype = pandas_types.get(array.type)
+        columns[name] = dtype.__from_arrow__(array) if dtype is not None else array.to_numpy()
+    return pd.DataFrame(columns, copy=False)
 
 
 @cache
@@ -779,6 +805,41 @@ def _arrow_types(name: str) -> tuple[Any, dict[Any, Any]]:
     pandas_types = {arrow[kind]: pd.array([], dtype=dtype).dtype for kind, dtype in _PANDAS_DTYPES.items()
                     if kind != FLOAT}
     return pa.schema([(col.name, arrow[col.dtype]) for col in TABLES[name].columns]), pandas_types
+
+
+def python_values(series: pd.Series) -> list[Any]:
+    """A column as a list of Python values (str, int, float, bool) with every missing value None.
+
+    The table types (Arrow-backed text, ``Int64``, ``boolean``, NumPy floats) are converted by Arrow in
+    C, a column at a time: pandas' ``tolist`` or ``to_numpy(na_value=None)`` walk the values in Python,
+    and took most of the review's time on a batch of a dozen forms. Other dtypes take pandas' way.
+
+    >>> python_values(pd.Series(["甲", None], dtype="str")), python_values(pd.Series([1.5, None]))
+    (['甲', None], [1.5, None])
+    >>> python_values(pd.Series([3, None], dtype="Int64")), python_values(pd.Series([True, None], dtype="boolean"))
+    ([3, None], [True, None])
+    """
+    dtype = series.dtype
+    if (
+        (isinstance(dtype, pd.StringDtype) and dtype.storage == "pyarrow")
+        or isinstance(dtype, (pd.Int64Dtype, pd.BooleanDtype))
+        or dtype == _NUMPY_FLOAT
+    ):
+        import pyarrow as pa
+
+        return pa.array(series.values, from_pandas=True).to_pylist()  # from_pandas: NaN is missing
+    return series.to_numpy(dtype=object, na_value=None).tolist()
+
+
+def row_dicts(df: pd.DataFrame) -> list[dict[str, Any]]:
+    """A table's rows as dicts of Python values, missing values None: records :func:`frame` takes as
+    they are (``to_dict("records")`` keeps ``pd.NA`` and NaN, which send them the slow way)."""
+    columns = list(df.columns)
+    values = [python_values(series) for _, series in df.items()]
+    return [dict(zip(columns, row, strict=True)) for row in zip(*values, strict=True)]
+
+
+_NUMPY_FLOAT = np.dtype("float64")
 
 
 def conform(name: str, df: pd.DataFrame) -> pd.DataFrame:

@@ -154,6 +154,22 @@ def test_findings_equal_review_and_do_not_depend_on_what_else_was_read(all_examp
     pd.testing.assert_frame_equal(together, one_by_one)
 
 
+def test_findings_are_ordered_by_form_then_check_number_as_numbers() -> None:
+    from budgetlib.analysis.review import _findings_table
+
+    def finding(form_id: str | None, check_id: str, message: str) -> dict[str, object]:
+        return {"form_id": form_id, "check_id": check_id, "severity": "info", "dimension": "d",
+                "message": message, "location": None}
+
+    given = [finding("b#0", "C10", "b10"), finding(None, "C1", "none"), finding("a#0", "C2", "a2"),
+             finding("b#0", "C9", "b9"), finding("a#0", "C2", "a2 again"), finding("a#0", "C16", "a16")]
+    assert list(_findings_table(given)["message"]) == ["a2", "a2 again", "a16", "b9", "b10", "none"]
+    # in the order the forms were read; a form not among them last
+    in_order = _findings_table(given[:1] + given[2:] + [finding("c#0", "C3", "c3")], form_order=["b#0", "a#0"])
+    assert list(in_order["message"]) == ["b9", "b10", "a2", "a2 again", "a16", "c3"]
+    assert _findings_table([]).empty and list(_findings_table([]).columns) == list(in_order.columns)
+
+
 # -- the clean form passes everything ----------------------------------------------------------------
 
 

@@ -429,10 +429,13 @@ def cost_items(forms: Forms | pd.DataFrame) -> pd.DataFrame:
     records = []
     if not isinstance(forms, pd.DataFrame) and "cost_items" in forms.tables:
         read = forms.tables["cost_items"]
-        records.extend(read[read["source"] == "table"].to_dict("records"))
+        if not read.empty:
+            records.extend(schema.row_dicts(read[read["source"] == "table"]))
     if "cost_basis" in projects.columns:
-        with_text = projects[projects["cost_basis"].notna()]
-        for form_id, text in zip(with_text["form_id"], with_text["cost_basis"], strict=True):
+        texts = schema.python_values(projects["cost_basis"])
+        for form_id, text in zip(schema.python_values(projects["form_id"]), texts, strict=True):
+            if text is None:
+                continue
             try:
                 items = parse_cost_basis(text)
             except Exception:  # one odd text must not cost the other forms their items
