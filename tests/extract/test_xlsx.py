@@ -613,3 +613,51 @@ def test_the_fast_paths_parts_are_parsed_without_entities_or_fetching() -> None:
     workbook = _part_root(b'<workbook xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">'
                           b'<sheets><sheet name="\xe8\xa1\xa81"/></sheets></workbook>')
     assert [sheet.get("name") for sheet in workbook.iter("{*}sheet")] == ["表1"]
+
+
+def _scan(xml: bytes, formats: list[str], cells_left: int = 1000) -> tuple[object, list[tuple[tuple[int, int], str]]]:
+    plan = xlsx_module._SheetPlan("S")
+    try:
+        left: object = xlsx_module._scan_sheet(xml, plan, formats, cells_left)
+    except xlsx_module._NotFast:
+        left = "not fast"
+    return left, list(plan.formats.items())
+
+
+def _scan_every_cell_tag(xml: bytes, formats: list[str], monkeypatch: pytest.MonkeyPatch) -> tuple[object, list]:
+    with monkeypatch.context() as patch:
+        patch.setattr(xlsx_module, "_CELL_USUAL", re.compile(rb"(?!)"))  # matches nothing: every tag one by one
+        return _scan(xml, formats)
+
+
+def test_usual_cell_tags_are_scanned_as_every_cell_tag_is(monkeypatch: pytest.MonkeyPatch) -> None:
+    formats = ["General", "0.00", "#,##0.00", "0%", "General", "yyyy-mm-dd"]
+    office = Path(__file__).resolve().parents[1] / "fixtures" / "office" / "xlsx"
+    sheets = []
+    for path in sorted(office.glob("*.xlsx")):
+        with zipfile.ZipFile(path) as archive:
+            sheets += [archive.read(n) for n in archive.namelist() if n.startswith("xl/worksheets/sheet")]
+
+    def sheet(cells: str) -> bytes:
+        return f'<worksheet><sheetData><row r="1">{cells}</row></sheetData></worksheet>'.encode()
+    made = [
+        sheet('<c r="A1" s="1"><v>1.5</v></c><c r="B1" s="3" t="n"><v>0.5</v></c><c r="C1" s="1" t="s"><v>0</v></c>'
+              '<c r="D1" s="9"><v>2</v></c><c r="E1" s="5"/><c r="F1" s="0"><v>3</v></c><c r="AB7" s="2"><v>4</v></c>'),
+        sheet('<c s="1" r="A1"><v>1.5</v></c><c r="B1" s="2"><v>2</v></c>'),  # attributes in another order
+        sheet('<c r="a1" s="1"><v>1.5</v></c>'),  # a reference in lower case
+        sheet('<c r="A20001" s="1"><v>1</v></c>'),  # beyond the rows
+        sheet('<c r="ALM1" s="1"><v>1</v></c>'),  # beyond the columns (ALL is column 1,000)
+        sheet('<c r="ALL1" s="1"><v>1</v></c><c r="B1"/>'),
+        sheet(''),
+    ]
+    results = {}
+    for xml in sheets + made:
+        usual = _scan(xml, formats)
+        assert usual == _scan_every_cell_tag(xml, formats, monkeypatch)
+        results[xml] = usual
+    assert len(sheets) == 13 and all(isinstance(results[xml][0], int) for xml in sheets)
+    # six cells with content; a styled empty cell keeps its format too; text (t="s") and style 0 have none
+    assert results[made[0]] == (1000 - 6, [((1, 1), "0.00"), ((1, 2), "0%"), ((1, 5), "yyyy-mm-dd"),
+                                           ((7, 28), "#,##0.00")])
+    assert results[made[3]][0] == results[made[4]][0] == "not fast"
+    assert results[made[5]] == (999, [((1, 1000), "0.00")])

@@ -183,7 +183,7 @@ class _Walk:
         def flush_flow() -> None:
             nonlocal flow_line
             if flow:
-                line = _clean("".join(flow))
+                line = clean_text("".join(flow))
                 flow.clear()
                 if line and self.read_left <= 0:
                     self.lines_dropped += 1
@@ -285,13 +285,13 @@ class _Walk:
         if len(cell):
             parts: list[str] = []
             self._collect(cell, parts, found, depth)
-            text = _clean("".join(parts))
+            text = clean_text("".join(parts))
         else:
             text = cell.text or ""
             if text:
                 if "\n" in text or "\r" in text:
                     text = text.replace("\r", " ").replace("\n", " ")
-                text = _clean(text)
+                text = clean_text(text)
         rowspan = cell.get("rowspan")
         colspan = cell.get("colspan")
         if rowspan is None and colspan is None:
@@ -450,18 +450,6 @@ class _Walk:
             return 1, 1
         self.covered_left -= covered
         return rowspan, colspan
-
-
-def _clean(text: str) -> str:
-    """:func:`clean_text`, with a fast exit for the usual cell that needs no cleaning.
-
-    ``isprintable`` is false for every character ``clean_text`` would change (controls, line breaks,
-    tabs, no-break/ideographic/zero-width spaces), so only runs of plain spaces remain to check.
-    """
-    stripped = text.strip(" ")
-    if stripped.isprintable() and "  " not in stripped:
-        return stripped
-    return clean_text(text)
 
 
 def _row_level(table: etree._Element, stray: list[str]) -> Iterator[etree._Element]:

@@ -70,7 +70,18 @@ def clean_cells(cells: list[str]) -> list[str]:
 
 
 def clean_text(text: str) -> str:
-    """Collapse spaces on each line, drop control characters and blank lines."""
+    """Collapse spaces on each line, drop control characters and blank lines.
+
+    The usual text needs none of it and leaves at once: ``isprintable`` is false for every character
+    this would change (controls, line breaks, tabs, no-break, ideographic and zero-width spaces), so
+    only runs of plain spaces remain to look for.
+
+    >>> clean_text("  区电子政务 "), clean_text("a\u3000\u3000b\r\n\r\n c"), clean_text("a  b")
+    ('区电子政务', 'a b\nc', 'a b')
+    """
+    stripped = text.strip(" ")
+    if stripped.isprintable() and "  " not in stripped:
+        return stripped
     text = _CONTROL.sub("", text.replace("\r\n", "\n").replace("\r", "\n"))
     if "\n" not in text:
         return _SPACES.sub(" ", text).strip()

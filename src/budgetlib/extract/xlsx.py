@@ -99,6 +99,8 @@ _FORMULA = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?f[\s/>]")
 _CELL_TAG = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?c\b([^>]*)>")
 _CELL_ATTRIBUTE = re.compile(rb"""(?<![\w:.-])([rst])\s*=\s*["']([^"']*)["']""")
 _CELL_REF = re.compile(rb"^([A-Za-z]{1,3})([0-9]{1,7})$")
+# a cell tag as Excel and LibreOffice write it: r="A1" first, then s and t when there are any
+_CELL_USUAL = re.compile(rb'<c r="([A-Z]{1,3})([1-9][0-9]{0,6})"(?: s="([0-9]{1,9})")?(?: t="([A-Za-z]{1,9})")?(/?)>')
 _DIMENSION = re.compile(rb"""<(?:[A-Za-z_][\w.-]*:)?dimension\b[^>]*?\bref\s*=\s*["']([^"']*)["']""")
 _NS_MAIN = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
 _NS_REL = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}"
@@ -286,6 +288,9 @@ def _scan_sheet(xml: bytes, plan: _SheetPlan, number_formats: list[str], cells_l
             _check_ref(ref.strip())
     if xml.count(b"mergeCell ") + xml.count(b"mergeCell>") > MAX_MERGES:
         raise _NotFast
+    cells = _CELL_USUAL.findall(xml)
+    if len(cells) == len(_CELL_TAG.findall(xml)):
+        return cells_left - _scan_usual_cells(cells, plan, number_formats)
     for match in _CELL_TAG.finditer(xml):
         attributes = dict(_CELL_ATTRIBUTE.findall(match.group(1)))
         ref = attributes.get(b"r")
@@ -300,6 +305,46 @@ def _scan_sheet(xml: bytes, plan: _SheetPlan, number_formats: list[str], cells_l
             if index < len(number_formats) and number_formats[index] != "General":
                 plan.formats[(row, column)] = number_formats[index]
     return cells_left
+
+
+def _scan_usual_cells(cells: list[tuple[bytes, ...]], plan: _SheetPlan, number_formats: list[str]) -> int:
+    """:func:`_scan_sheet`'s loop for a sheet whose every cell tag is written as Excel and LibreOffice
+    write it (``r``, then ``s``, then ``t``): the caps checked on the largest row and each column's
+    letters once, and only the styled cells visited one by one. Returns the cells with content.
+
+    The loop over every cell (its attributes parsed, its reference checked) was 2.6 µs a cell, half of
+    reading an office workbook before its cells were read.
+    """
+    if not cells:
+        return 0
+    letters, rows, _, _, closings = zip(*cells, strict=True)
+    if max(map(int, rows)) > MAX_ROWS:  # the regular expression allows no row 0
+        raise _NotFast
+    columns = {code: _column_number(code) for code in set(letters)}
+    if max(columns.values()) > MAX_COLS:
+        raise _NotFast
+    formats = plan.formats
+    format_of: dict[bytes, str | None] = {}
+    for column_letters, row, style, kind, _ in cells:
+        if not style or style == b"0" or kind in _TEXT_TYPES:
+            continue
+        code = format_of.get(style, "")
+        if code == "":
+            index = int(style)
+            code = format_of[style] = (
+                number_formats[index] if index < len(number_formats) and number_formats[index] != "General" else None
+            )
+        if code is not None:
+            formats[(int(row), columns[column_letters])] = code
+    return len(cells) - closings.count(b"/")
+
+
+def _column_number(letters: bytes) -> int:
+    """A column's number from its letters: A is 1, Z 26, AA 27."""
+    column = 0
+    for letter in letters.upper():
+        column = column * 26 + letter - 64
+    return column
 
 
 def _check_ref(ref: bytes) -> tuple[int, int]:
