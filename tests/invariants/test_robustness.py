@@ -630,6 +630,22 @@ def test_a_line_of_millions_of_pipes_costs_no_more_than_the_cap(tmp_path: Path, 
     assert len(forms.unparsed[forms.unparsed["form_id"] == "pipes.md#0"]) < 2_000
 
 
+def test_a_file_is_read_whole_whatever_size_stat_gave(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from budgetlib.extract import load
+
+    form = (EXAMPLES / SEED).read_bytes()
+    (tmp_path / "seed.md").write_bytes(form)
+    assert load.read_bounded(tmp_path / "seed.md") == form
+    status = Path("/proc/self/status")  # a regular file whose size stat gives as 0: read on to its end
+    if status.exists() and status.stat().st_size == 0:
+        assert load.read_bounded(status).startswith(b"Name:")
+        monkeypatch.setattr(load, "_READ_CHUNK", 7)
+        assert load.read_bounded(status).endswith(b"\n")
+        monkeypatch.setattr(load, "MAX_FILE_BYTES", 20)  # and the limit holds for what was read, not stated
+        with pytest.raises(load.UnreadableFileError, match="file too large"):
+            load.read_bounded(status)
+
+
 @pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="named pipes are a Unix thing")
 def test_devices_and_pipes_named_directly_are_refused(tmp_path: Path) -> None:
     pipe = tmp_path / "pipe.md"

@@ -256,11 +256,23 @@ def read_bounded(path: Path) -> bytes:
         raise UnreadableFileError("E_NOT_A_FILE", "not a regular file (a device, pipe or socket), not a form")
     if info.st_size > MAX_FILE_BYTES:
         raise UnreadableFileError("E_TOO_LARGE", _too_large(info.st_size))
-    with path.open("rb") as handle:
-        data = handle.read(MAX_FILE_BYTES + 1)
+    with path.open("rb") as handle:  # buffered: a read returns less than asked only at the end
+        # the size stat gave and a byte more, to see whether the file grew: asking for the limit itself
+        # made Python allocate 32 MB for every file, 30 µs of a form's 40 µs of reading
+        data = handle.read(info.st_size + 1)
+        if len(data) > info.st_size:
+            parts = [data]
+            size = len(data)
+            while size <= MAX_FILE_BYTES and (part := handle.read(min(_READ_CHUNK, MAX_FILE_BYTES + 1 - size))):
+                parts.append(part)
+                size += len(part)
+            data = b"".join(parts)
     if len(data) > MAX_FILE_BYTES:
         raise UnreadableFileError("E_TOO_LARGE", _too_large(len(data)))
     return data
+
+
+_READ_CHUNK = 1 << 20
 
 
 def _too_large(size: int) -> str:
