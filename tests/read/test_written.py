@@ -106,3 +106,27 @@ def test_projects_that_can_have_no_cross_form_finding_are_passed_over() -> None:
     })
     assert _chunks(projects, 10) == [["b", "c", "d"]]
     assert _chunks(projects, 1) == [["b"], ["c", "d"]]
+
+
+def test_a_parquet_file_is_appended_to_a_row_group_at_a_time(shipped: Forms, written: dict, tmp_path: Path) -> None:
+    """The findings file is copied row group by row group (never read whole: at 10^5 forms that took
+    950 MB); its row groups stay as the batches wrote them, and the cross-form findings are one more."""
+    import shutil
+
+    import pyarrow as pa
+    import pyarrow.compute as pc
+    import pyarrow.parquet as pq
+
+    folder = tmp_path / "out"
+    shutil.copytree(written["parquet"], folder)
+    every = pq.read_table(folder / "findings.parquet")
+    per_form = every.filter(pc.invert(pc.is_in(every["check_id"], value_set=pa.array(["C17", "C18", "C19"]))))
+    assert per_form.num_rows == 185
+    with pq.ParquetWriter(folder / "findings.parquet", per_form.schema) as writer:  # as three batches wrote it
+        for start in (0, 60, 120):
+            writer.write_table(per_form.slice(start, 60 if start < 120 else None))
+    assert append_cross_form_findings(folder, "parquet") == 10
+    appended = pq.ParquetFile(folder / "findings.parquet")
+    assert appended.num_row_groups == 4 and appended.metadata.row_group(3).num_rows == 10
+    pd.testing.assert_frame_equal(_sorted(read_written(folder, "parquet", "findings")), _sorted(shipped.findings))
+    assert not list(folder.glob("*.tmp"))
