@@ -58,9 +58,26 @@ def write_seed_variants(folder: Path, fmt: str, count: int) -> list[Path]:
     return paths
 
 
+SEED_BUDGET_LINE = "| 项目总预算            | 500000.00  | 项目当年预算 | 500000.00             |"
+
+
+def second_form_variant(text: str, number: int) -> str:
+    """A second form of the project of variant ``number - 1`` (its code and name), stating another
+    current-year budget: the two forms of one project-year disagree, which check C17 finds across
+    forms, as a real batch has them."""
+    if SEED_BUDGET_LINE not in text:
+        raise ValueError("the seed's budget line changed: update SEED_BUDGET_LINE")
+    return seed_variant(text, number - 1).replace(SEED_BUDGET_LINE, SEED_BUDGET_LINE.replace(
+        "项目当年预算 | 500000.00", "项目当年预算 | 450000.00"))
+
+
 def write_large_corpus(root: Path, count: int, per_folder: int) -> list[Path]:
     """``count`` markdown seed variants in folders of ``per_folder`` files under ``root``; returns the
-    folders in order. Files already there are kept (a corpus is written once per run)."""
+    folders in order. Files already there are kept (a corpus is written once per run).
+
+    Every tenth form is a second form of the project before it (:func:`second_form_variant`), so that
+    the cross-form checks run at every size and their findings are appended to the findings of all
+    the forms, as in a real batch: a corpus of distinct projects only never reached that step."""
     text = SEED.read_text(encoding="utf-8")
     folders = []
     for first in range(0, count, per_folder):
@@ -70,7 +87,8 @@ def write_large_corpus(root: Path, count: int, per_folder: int) -> list[Path]:
         for number in range(first, min(count, first + per_folder)):
             path = folder / f"form-{number:07d}.md"
             if not path.exists():
-                path.write_text(seed_variant(text, number), encoding="utf-8")
+                variant = second_form_variant if number % 10 == 9 else seed_variant
+                path.write_text(variant(text, number), encoding="utf-8")
     return folders
 
 

@@ -635,9 +635,11 @@ def render_markdown(results: Results) -> str:
         "batch of new forms does. \"Read into tables\" is parsing plus one DataFrame per table (what the",
         "semantic parse produces); the derived tables are the cost-basis items and the review findings that",
         "`read_forms` and `budgetlib parse` add. Peak RSS is the kernel's high-water mark of the `budgetlib",
-        "parse` process (`wait4`), which streams batches of files to Parquet. Corpora: variants of the seed",
-        "form (project code, name and phone changed), HTML and xlsx written from them by `budgetlib.testing`;",
-        "the synthetic rows use `budgetlib.synth`.",
+        "parse` process (`wait4`), which streams batches of files to Parquet and then appends the cross-form",
+        "findings (C17–C19) to them. Corpora: variants of the seed form (project code, name and phone",
+        "changed; in the streaming corpus every tenth form is a second form of the project before it, with",
+        "another budget, so that the cross-form checks find something at every size), HTML and xlsx written",
+        "from them by `budgetlib.testing`; the synthetic rows use `budgetlib.synth`.",
         "",
     ]
     return "\n".join(lines)

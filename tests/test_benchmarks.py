@@ -84,6 +84,19 @@ def test_seed_variants_differ_but_keep_the_seed_shape(tmp_path: Path) -> None:
     assert corpus.seed_variant(text, 10_002).count("036002-2020-BMZX-0002") == 1  # next department
 
 
+def test_the_streaming_corpus_has_second_forms_the_cross_form_checks_find(tmp_path: Path) -> None:
+    import budgetlib as bl
+
+    folders = corpus.write_large_corpus(tmp_path / "large", 20, 10)
+    assert [len(list(folder.glob("*.md"))) for folder in folders] == [10, 10]
+    forms = bl.read_forms(folders)
+    assert len(forms.projects) == 20 and forms.projects["project_code"].nunique() == 18
+    second = forms.projects[forms.projects["current_year_budget_yuan"] == 450_000]
+    assert sorted(second["source_file"].str.rsplit("/", n=1).str[-1]) == ["form-0000009.md", "form-0000019.md"]
+    c17 = forms.findings[forms.findings["check_id"] == "C17"]
+    assert sorted(c17["form_id"]) == sorted(second["form_id"])  # each second form disagrees with the first
+
+
 def test_notebook_seconds_are_summed_by_kind_of_report(tmp_path: Path) -> None:
     """What papermill recorded in each executed notebook, by folder; a notebook without it is passed over."""
     from benchmarks.run import notebook_seconds_by_kind, time_per_project_report
