@@ -259,6 +259,31 @@ def test_prepare_reading_process_freezes_the_heap() -> None:
     assert gc.get_freeze_count() > 10_000  # modules, pandas, the analyses: out of every later collection
 
 
+def test_memory_is_given_back_before_the_cross_form_checks(corpus: Path, tmp_path: Path,
+                                                           monkeypatch: pytest.MonkeyPatch) -> None:
+    """The cell-text caches emptied (the vocabulary kept), then the checks over the written tables."""
+    from budgetlib.cli import parse as parse_command
+    from budgetlib.transform import labels
+
+    steps: list[str] = []
+    release, append = parse_command.release_reading_memory, parse_command.append_cross_form_findings
+
+    def released() -> None:
+        assert labels.match_label.cache_info().currsize > 0
+        release()
+        assert labels.match_label.cache_info().currsize == 0 and labels._vocabulary.cache_info().currsize == 1
+        steps.append("released")
+
+    def appended(*args: object) -> int:
+        steps.append("appended")
+        return append(*args)
+
+    monkeypatch.setattr(parse_command, "release_reading_memory", released)
+    monkeypatch.setattr(parse_command, "append_cross_form_findings", appended)
+    assert cli_main(["parse", str(corpus), "--out", str(tmp_path)]) == 0
+    assert steps == ["released", "appended"]
+
+
 def test_parse_command_refuses_zero_jobs(corpus: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert cli_main(["parse", str(corpus), "--out", str(tmp_path), "--jobs", "0"]) == 2
     assert "--jobs must be at least 1" in capsys.readouterr().err

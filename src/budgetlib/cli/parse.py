@@ -41,6 +41,7 @@ from budgetlib.read import (
     list_inputs,
     prepare_reading_process,
     read_batches,
+    release_reading_memory,
     text_name,
 )
 from budgetlib.read.cluster import (
@@ -126,6 +127,7 @@ def _parse_into(args: argparse.Namespace, output: OutputRun) -> int:
         tables = read_batches(files, keep_provenance=keep, jobs=args.jobs or 1, batch_files=args.batch_files,
                               time_limit=time_limit)
         counts, failures = _write(chain([listing.tables()], tables), stage, args.format)
+        release_reading_memory()
     if args.format != "xlsx":  # the workbook is written from all the forms at once, these findings included
         added = append_cross_form_findings(stage, args.format)
         counts["findings"] = counts.get("findings", 0) + added

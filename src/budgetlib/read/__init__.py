@@ -21,9 +21,11 @@ from budgetlib.read.batch import (
     FileResult,
     build_tables,
     derive_tables,
+    forget_cell_texts,
     parse_file,
     prepare_reading_process,
     read_batch,
+    release_reading_memory,
 )
 from budgetlib.read.files import (
     DEFAULT_BATCH_FILES,
@@ -52,6 +54,7 @@ __all__ = [
     "build_tables",
     "default_batch_files",
     "derive_tables",
+    "forget_cell_texts",
     "iter_input_files",
     "list_input_files",
     "list_inputs",
@@ -63,6 +66,7 @@ __all__ = [
     "read_form",
     "read_forms",
     "read_listing",
+    "release_reading_memory",
     "skip_reason",
     "text_name",
 ]

@@ -82,7 +82,7 @@ def read_written(out: Path, fmt: str, name: str, columns: Sequence[str] | None =
     if ids == [] or not path.exists():
         df = schema.empty_frame(name)
     elif fmt == "parquet":
-        df = pd.read_parquet(path, columns=wanted, filters=[("form_id", "in", ids)] if ids is not None else None)
+        df = _parquet_rows(path, wanted, ids)
     elif fmt == "csv":
         chunks = pd.read_csv(path, encoding="utf-8-sig", dtype=str, keep_default_na=False, na_values=[""],
                              usecols=wanted, chunksize=100_000)
@@ -97,6 +97,38 @@ def read_written(out: Path, fmt: str, name: str, columns: Sequence[str] | None =
     # the whole projects table, mostly empty columns, cost 200 MiB more)
     dtypes = schema.pandas_dtypes(name)
     return df.reset_index(drop=True).reindex(columns=wanted).astype({c: dtypes[c] for c in wanted})
+
+
+def _parquet_rows(path: Path, columns: list[str] | None, form_ids: list[str] | None) -> pd.DataFrame:
+    """The ``columns`` of the rows of ``form_ids`` (every row when None) of a Parquet file or folder of
+    parts, read a row group at a time and filtered as it is read.
+
+    ``pandas.read_parquet(filters=...)`` decoded every column of the table before filtering, with
+    Arrow's read-ahead: the indicators of 20,000 forms out of 10^5 took 174 MiB to read where they
+    hold 30.
+    """
+    import pyarrow as pa
+    import pyarrow.compute as pc
+    import pyarrow.parquet as pq
+
+    files = sorted(path.glob(PART_PATTERN)) if path.is_dir() else [path]
+    read = None if columns is None else list(dict.fromkeys([*columns, *(["form_id"] if form_ids is not None else [])]))
+    wanted = None if form_ids is None else pa.array(form_ids, type=pa.large_string())
+    pieces = []
+    for file in files:
+        with pq.ParquetFile(file) as parquet:
+            for index in range(parquet.num_row_groups):
+                group = parquet.read_row_group(index, columns=read)
+                if wanted is not None:
+                    group = group.filter(pc.is_in(group["form_id"].cast(pa.large_string()), value_set=wanted))
+                if group.num_rows:
+                    pieces.append(group)
+    if not pieces:
+        return pd.DataFrame(columns=columns) if columns is not None else pd.DataFrame()
+    table = pa.concat_tables(pieces, promote_options="permissive")
+    if columns is not None:
+        table = table.select(columns)
+    return table.to_pandas()
 
 
 def _chunks(projects: pd.DataFrame, limit: int) -> list[list[str]]:
