@@ -148,3 +148,18 @@ def test_an_empty_table_is_a_frame_of_its_own_each_time() -> None:
     assert "extra" not in second.columns and second.attrs == {}
     assert list(second.columns) == schema.TABLES["funding"].column_names
     assert second["amount_yuan"].dtype == "float64" and second["line_no"].dtype == pd.Int64Dtype()
+
+
+def test_every_column_of_a_built_table_can_be_changed_in_place(all_examples) -> None:
+    """Built from Arrow's memory, a column must still take a user's assignment (a NumPy view of Arrow
+    memory is read-only: ``df.loc[0, "amount_yuan"] = …`` failed)."""
+    for name, df in all_examples.tables.items():
+        if df.empty:
+            continue
+        built = schema.frame(name, schema.row_dicts(df))
+        for position, column in enumerate(built.columns):
+            value = built.iloc[-1, position]
+            built.loc[0, column] = value
+            built.iloc[0, position] = value
+        pd.testing.assert_frame_equal(built.iloc[[0]].reset_index(drop=True),
+                                      built.iloc[[-1]].reset_index(drop=True), obj=name)

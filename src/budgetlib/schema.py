@@ -788,11 +788,17 @@ def _pandas_from_arrow(table: Any, pandas_types: Mapping[Any, Any]) -> pd.DataFr
     Each column is converted as ``to_pandas`` converts it (the dtype's ``__from_arrow__``; floats to
     NumPy, nulls to NaN), without the work ``to_pandas`` does to restore a pandas index and column
     metadata these tables do not have: a batch of thirteen forms builds its tables in 8 ms instead of 13.
+    Floats are copied out of Arrow's memory when NumPy would only view it: a view is read-only, and a
+    user's ``df.loc[0, "amount_yuan"] = …`` must work (a test).
     """
     columns = {}
     for name, array in zip(table.column_names, table.columns, strict=True):
         dtype = pandas_types.get(array.type)
-        columns[name] = dtype.__from_arrow__(array) if dtype is not None else array.to_numpy()
+        if dtype is not None:
+            columns[name] = dtype.__from_arrow__(array)
+        else:
+            values = array.to_numpy()
+            columns[name] = values if values.flags.writeable else values.copy()
     return pd.DataFrame(columns, copy=False)
 
 

@@ -76,8 +76,8 @@ def clean_text(text: str) -> str:
     this would change (controls, line breaks, tabs, no-break, ideographic and zero-width spaces), so
     only runs of plain spaces remain to look for.
 
-    >>> clean_text("  区电子政务 "), clean_text("a\u3000\u3000b\r\n\r\n c"), clean_text("a  b")
-    ('区电子政务', 'a b\nc', 'a b')
+    >>> clean_text("  区电子政务 "), clean_text("a\\u3000\\u3000b\\r\\n\\r\\n c"), clean_text("a  b")
+    ('区电子政务', 'a b\\nc', 'a b')
     """
     stripped = text.strip(" ")
     if stripped.isprintable() and "  " not in stripped:
