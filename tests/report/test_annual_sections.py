@@ -133,3 +133,27 @@ def test_finding_counts_add_up_per_form_and_per_check(all_examples) -> None:
     seed_row = by_form.set_index("project_name").loc["区电子政务网络运行维护"]
     assert seed_row["error_findings"] == 2  # C1 (no 效益指标) and C12 (2019: 30万 in the text, 0 in the columns)
     assert by_check.set_index("check_id").loc["C1", "check"] == "必备一级指标齐全"
+
+
+def test_the_project_years_computed_once_give_every_section_what_it_computes_alone(shipped, monkeypatch) -> None:
+    """The annual notebook computes the project-years once and hands them to four sections: each gives
+    the table it gives when it computes them itself, for the whole batch, a year and a department."""
+    from budgetlib.analysis import project_years as project_years_module
+
+    office = "合成县环境卫生管理处"
+    selections = [(shipped, None), (data.select_forms(shipped, fiscal_year=2023), None),
+                  (data.select_forms(shipped, department=office), office)]
+    for forms, department in selections:
+        alone = [annual_sections.overview(forms), annual_sections.budget_breakdown(forms, department),
+                 annual_sections.project_year_list(forms), annual_sections.largest_projects(forms)]
+        years = annual_sections.project_year_table(forms)
+        with monkeypatch.context() as patch:  # handed the years, no section computes them again
+            patch.setattr(annual_sections, "project_years", lambda forms: (_ for _ in ()).throw(AssertionError))
+            shared = [annual_sections.overview(forms, years=years),
+                      annual_sections.budget_breakdown(forms, department, years=years),
+                      annual_sections.project_year_list(forms, years=years),
+                      annual_sections.largest_projects(forms, years=years)]
+        for one, other in zip(alone, shared, strict=True):
+            assert len(one) > 0
+            pd.testing.assert_frame_equal(one, other)
+        pd.testing.assert_frame_equal(years, project_years_module.project_years(forms))

@@ -63,10 +63,14 @@ PROJECT_YEAR_COLUMNS: tuple[str, ...] = (
 )
 
 
-def project_year_list(forms: Forms) -> pd.DataFrame:
+def project_year_list(forms: Forms, years: pd.DataFrame | None = None) -> pd.DataFrame:
     """The project-years as a reader checks them: each project and year once, its budget and where it
-    comes from, beside the figures of its other forms (where they disagree, check C17 says so)."""
-    years = project_years(forms)
+    comes from, beside the figures of its other forms (where they disagree, check C17 says so).
+
+    ``years``: :func:`project_year_table` of the same forms, when the report has it already (as the
+    overview, the breakdown and the largest projects take it: computed once, not four times).
+    """
+    years = project_years(forms) if years is None else years
     if years.empty:
         return pd.DataFrame(columns=list(PROJECT_YEAR_COLUMNS))
     return years.assign(label=project_labels(years))[list(PROJECT_YEAR_COLUMNS)]
@@ -93,14 +97,15 @@ def _known_sum(values: pd.Series) -> float:
     return values.sum(min_count=1)
 
 
-def overview(forms: Forms) -> pd.DataFrame:
+def overview(forms: Forms, years: pd.DataFrame | None = None) -> pd.DataFrame:
     """Per fiscal year: the projects (project-years), their budget (the sum of the known budgets, each
     project-year once however many forms it has) and how many budgets are unknown; the forms by type
     beside them (``other_forms``: department-wide forms and any other kind, in no project's total).
 
-    Years are never added together: a report over all years has one row per year.
+    Years are never added together: a report over all years has one row per year. ``years``: as
+    :func:`project_year_list` takes it.
     """
-    years = project_years(forms)
+    years = project_years(forms) if years is None else years
     if forms.projects.empty:
         return pd.DataFrame(columns=list(OVERVIEW_COLUMNS))
     totals = years.groupby("fiscal_year").agg(
@@ -116,15 +121,16 @@ def overview(forms: Forms) -> pd.DataFrame:
 BREAKDOWN_COLUMNS: tuple[str, ...] = ("label", "fiscal_year", "n_projects", "forms", "budget_yuan", "n_unknown")
 
 
-def budget_breakdown(forms: Forms, department: str | None = None) -> pd.DataFrame:
+def budget_breakdown(forms: Forms, department: str | None = None, years: pd.DataFrame | None = None) -> pd.DataFrame:
     """The budget per department, or per project when the report is about one department, per fiscal
     year (never years added together), from the project-years: each project-year counted once.
 
     Columns: ``label`` (department, or project labelled as :func:`project_labels`), ``fiscal_year``,
     ``n_projects``, ``forms``, ``budget_yuan`` (sum of the known budgets) and ``n_unknown``
     (project-years whose budget has no stated unit). Sorted by year, then budget, largest first.
+    ``years``: as :func:`project_year_list` takes it.
     """
-    years = project_years(forms)
+    years = project_years(forms) if years is None else years
     if years.empty:
         return pd.DataFrame(columns=list(BREAKDOWN_COLUMNS))
     label = years["department"].fillna("—") if department is None else project_labels(years)
@@ -155,11 +161,11 @@ def budget_breakdown_chart(table: pd.DataFrame, department: str | None = None) -
 LARGEST_COLUMNS: tuple[str, ...] = ("label", "department", "fiscal_year", "budget_yuan", "budget_basis", "n_forms")
 
 
-def largest_projects(forms: Forms, top: int = 12) -> pd.DataFrame:
+def largest_projects(forms: Forms, top: int = 12, years: pd.DataFrame | None = None) -> pd.DataFrame:
     """The ``top`` projects with the largest budget in any year, every year of them: one row per
     project-year, grouped by project key (not by name: two departments' projects of the same name
-    stay apart, labelled with their department)."""
-    years = project_years(forms)
+    stay apart, labelled with their department). ``years``: as :func:`project_year_list` takes it."""
+    years = project_years(forms) if years is None else years
     if years.empty:
         return pd.DataFrame(columns=list(LARGEST_COLUMNS))
     years = years.assign(label=project_labels(years))
