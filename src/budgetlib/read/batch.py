@@ -260,14 +260,13 @@ def release_reading_memory() -> None:
 
 def _trim_c_heap() -> None:
     """glibc's ``malloc_trim(0)``: free pages at the top and inside the heap go back to the system.
-    Elsewhere (musl, macOS, Windows) nothing is done."""
+    Elsewhere (musl, macOS, Windows) nothing is done. The symbol is looked up in the process itself
+    (``ctypes.CDLL(None)``): ``ctypes.util.find_library`` would start ``ldconfig``, 18 ms."""
     import ctypes
-    import ctypes.util
 
     try:
-        libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6")
-        trim = libc.malloc_trim
-    except (OSError, AttributeError):
+        trim = ctypes.CDLL(None).malloc_trim
+    except (OSError, AttributeError, TypeError):  # TypeError: Windows wants a library name
         return
     trim.argtypes = [ctypes.c_size_t]
     trim(0)
