@@ -351,9 +351,7 @@ def _check_ref(ref: bytes) -> tuple[int, int]:
     match = _CELL_REF.match(ref)
     if match is None:
         raise _NotFast
-    column = 0
-    for letter in match.group(1).upper():
-        column = column * 26 + letter - 64
+    column = _column_number(match.group(1))
     row = int(match.group(2))
     if row > MAX_ROWS or column > MAX_COLS or row < 1:
         raise _NotFast
