@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import csv
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from functools import cache
 from importlib import resources
@@ -107,8 +107,9 @@ def table(name: str) -> tuple[Row, ...]:
     return parse_table(text, name, REQUIRED_COLUMNS[name])
 
 
-def alternation(words: Sequence[str]) -> str:
-    """A regular-expression alternation of literal words, longest first (so "万元" wins over "万").
+def alternation(words: Iterable[str]) -> str:
+    """A regular-expression alternation of literal words (a mapping gives its keys), longest first (so
+    "万元" wins over "万").
 
     >>> alternation(["万", "万元", "元"])
     '万元|万|元'

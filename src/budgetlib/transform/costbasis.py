@@ -30,6 +30,7 @@ from __future__ import annotations
 
 import logging
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass, fields, replace
 from functools import cache, lru_cache
 from typing import Any
@@ -288,7 +289,7 @@ def bandwidths_in(text: str) -> list[tuple[float, str]]:
     return found
 
 
-def _durations(key: str, moneys: list[_Money]) -> list[tuple[float, str]]:
+def _durations(key: str, moneys: Sequence[_Money]) -> list[tuple[float, str]]:
     spans = [(m.start, m.end) for m in moneys]
     found = []
     for match in _patterns()["duration"].finditer(key):
@@ -300,7 +301,7 @@ def _durations(key: str, moneys: list[_Money]) -> list[tuple[float, str]]:
     return found
 
 
-def _choose_unit_price(moneys: list[_Money], durations: list[tuple[float, str]]) -> _Money | None:
+def _choose_unit_price(moneys: Sequence[_Money], durations: list[tuple[float, str]]) -> _Money | None:
     for money in moneys:
         if money.per_count:
             return money

@@ -599,7 +599,8 @@ def _read_rows(ctx: FormContext, table: Table, rows: range, cmap: ColumnMap, lay
         shift = _row_shift(table.rows[row], cols, shift)
         row_map = cmap.shifted(shift) if shift else cmap
         if shift:
-            texts = {level: _cell(ctx, table, row, row_map.columns.get(f"level{level}")) for level in (1, 2)}
+            texts: dict[int, str | None] = {
+                level: _cell(ctx, table, row, row_map.columns.get(f"level{level}")) for level in (1, 2)}
             ctx.warn("W_ROW_SHIFTED", f"{table.origin}, row {row + 1}".lstrip(", "),
                      f"indicator row shifted {shift:+d} column(s) from its headings; read by its level labels")
         else:
