@@ -4,8 +4,10 @@
 from __future__ import annotations
 
 import os
+import pickle
 import shutil
 import string
+import tracemalloc
 from pathlib import Path
 
 import pandas as pd
@@ -242,3 +244,85 @@ def test_over_any_folder_tree_files_in_equal_files_accounted_for(tmp_path_factor
         # a file is skipped, or read (projects, errors, or both when a later step failed for its form)
         assert tables == {"skipped"} or "skipped" not in tables, name
     assert forms.skipped["code"].str.startswith("S_").all() and forms.skipped["reason"].str.len().gt(0).all()
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(tree=trees)
+def test_files_are_listed_in_the_order_of_their_paths_parts(tmp_path_factory, tree: dict) -> None:
+    """The walk sorts each folder's entries as it goes instead of sorting the whole tree at the end;
+    the order must be the one sorting every file by its path's parts gives ("a/x" before "a b")."""
+    root = tmp_path_factory.mktemp("tree")
+    make_tree(root, tree if isinstance(tree, dict) else {})
+    listing = list_inputs([root])
+    read = [name for _, name in listing.files]
+    skipped = [row["source_file"] for row in listing.skipped]
+    assert read == ["/".join(parts) for parts in sorted(tuple(name.split("/")) for name in read)]
+    assert skipped == ["/".join(parts) for parts in sorted(tuple(name.split("/")) for name in skipped)]
+    assert [name for _, name in files_module.list_input_files([root])] == read
+
+
+def test_the_order_of_a_folder_beside_a_longer_name_that_begins_like_it(tmp_path: Path) -> None:
+    for relative in ("a/x.md", "a b.md", "a-b/y.md", "a.md", "b/a/z.md", "b/a.md"):
+        (tmp_path / relative).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / relative).write_text("| 项目名称 | 测试 |\n", encoding="utf-8")
+    names = [name for _, name in list_inputs([tmp_path]).files]
+    assert names == ["a/x.md", "a b.md", "a-b/y.md", "a.md", "b/a/z.md", "b/a.md"]
+
+
+# -- a province's listing: 10^6 files held compactly ---------------------------------------------------
+
+
+def test_input_files_give_back_every_path_and_name_as_they_went_in() -> None:
+    odd = os.fsdecode(b"\xd4\xa4\xcb\xe3.md")  # a GBK name on a UTF-8 disk: lone surrogates in Python
+    given = [("data/预算/一.md", "预算/一.md"), (Path("x") / odd, "x/预算.md"), ("", ""), ("b.md", "b.md")]
+    files = files_module.InputFiles(given)
+    expected = [(os.fspath(path), name) for path, name in given]
+    assert len(files) == 4
+    assert list(files) == expected and files == expected
+    assert files[1] == (os.fspath(Path("x") / odd), "x/预算.md") and files[-1] == ("b.md", "b.md")
+    assert files[1:3] == expected[1:3] and files[::2] == expected[::2] and files[5:] == []
+    with pytest.raises(IndexError):
+        files[4]
+    assert pickle.loads(pickle.dumps(files)) == expected
+
+
+def test_a_listing_of_many_files_takes_a_third_of_the_memory_of_a_list_of_tuples() -> None:
+    n = 20_000
+    made = [(f"/data/province/district-{i % 40:02d}/department-{i % 7}/form-{i:07d}.md",
+             f"district-{i % 40:02d}/department-{i % 7}/form-{i:07d}.md") for i in range(n)]
+    tracemalloc.start()
+    try:
+        before = tracemalloc.get_traced_memory()[0]
+        as_tuples = [(path[:1] + path[1:], name[:1] + name[1:]) for path, name in made]  # new strings, as listed
+        tuple_bytes = tracemalloc.get_traced_memory()[0] - before
+        del as_tuples
+        before = tracemalloc.get_traced_memory()[0]
+        compact = files_module.InputFiles(made)
+        compact_bytes = tracemalloc.get_traced_memory()[0] - before
+    finally:
+        tracemalloc.stop()
+    assert compact == made
+    assert compact_bytes < tuple_bytes / 3, (compact_bytes / n, tuple_bytes / n)
+
+
+class _CountingFiles(list):
+    """A list of files that counts the files its batches were cut from."""
+
+    taken = 0
+
+    def __getitem__(self, index):  # type: ignore[no-untyped-def]
+        got = super().__getitem__(index)
+        if isinstance(index, slice):
+            type(self).taken += len(got)
+        return got
+
+
+def test_batches_are_cut_when_asked_for_not_all_at_once() -> None:
+    files = _CountingFiles((f"f{i}.md", f"f{i}.md") for i in range(10))
+    _CountingFiles.taken = 0
+    cut = files_module.batches(files, 3)
+    assert len(cut) == 4 and _CountingFiles.taken == 0
+    assert cut[1] == [("f3.md", "f3.md"), ("f4.md", "f4.md"), ("f5.md", "f5.md")] and _CountingFiles.taken == 3
+    assert cut[-1] == [("f9.md", "f9.md")] and [len(batch) for batch in cut[1:3]] == [3, 3]
+    with pytest.raises(IndexError):
+        cut[4]

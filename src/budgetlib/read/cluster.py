@@ -112,9 +112,10 @@ def worker_threads(client: Any) -> int:
     return max(1, sum(client.nthreads().values()))
 
 
-def _absolute(work: Sequence[Batch]) -> list[Batch]:
-    """Paths as the workers must see them: absolute (a worker's working folder is not the client's)."""
-    return [[(os.path.abspath(path), name) for path, name in batch] for batch in work]
+def _absolute(work: Iterable[Batch]) -> Iterator[Batch]:
+    """Paths as the workers must see them: absolute (a worker's working folder is not the client's);
+    each batch as it is submitted (at 10^6 files, not all at once)."""
+    return ([(os.path.abspath(path), name) for path, name in batch] for batch in work)
 
 
 def _batch_reader(reader: BatchReader | None, time_limit: float | None) -> BatchReader:
@@ -135,12 +136,13 @@ def read_batches_on_cluster(
     """
     read = _batch_reader(reader, time_limit)
     limit = max_in_flight or 2 * worker_threads(client)
-    pending = deque(_absolute(work))
+    pending = _absolute(work)
+    upcoming = next(pending, None)
     running: deque[tuple[Batch, Any]] = deque()
-    while pending or running:
-        while pending and len(running) < limit:
-            batch = pending.popleft()
-            running.append((batch, client.submit(in_reading_process, read, batch, keep_provenance, pure=False)))
+    while upcoming is not None or running:
+        while upcoming is not None and len(running) < limit:
+            running.append((upcoming, client.submit(in_reading_process, read, upcoming, keep_provenance, pure=False)))
+            upcoming = next(pending, None)
         batch, future = running.popleft()
         try:
             forms = future.result()
@@ -176,19 +178,23 @@ def write_parts_on_cluster(
         written_files.extend(records)
         return counts
     limit = max_in_flight or 2 * worker_threads(client)
-    pending = deque(enumerate(_absolute(work)))
+    pending = enumerate(_absolute(work))
     counts = dict.fromkeys(schema.FORM_TABLES, 0)
     in_flight: dict[Any, tuple[int, Batch]] = {}
 
     def submit_next(done: Any) -> None:
-        part, batch = pending.popleft()
+        """Submit the next batch, if any is left."""
+        upcoming = next(pending, None)
+        if upcoming is None:
+            return
+        part, batch = upcoming
         future = client.submit(in_reading_process, _read_and_write_part, read, batch, keep_provenance, folder, part,
                                pure=False)
         in_flight[future] = (part, batch)
         done.add(future)
 
     completed = as_completed()
-    while pending and len(in_flight) < limit:
+    for _ in range(limit):
         submit_next(completed)
     for future in completed:
         part, batch = in_flight.pop(future)
@@ -202,8 +208,7 @@ def write_parts_on_cluster(
             counts[name] += rows
         written_files.extend(records)
         future.release()
-        if pending:
-            submit_next(completed)
+        submit_next(completed)
     return counts
 
 

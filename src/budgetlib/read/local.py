@@ -101,14 +101,15 @@ def read_batches_parallel(
     with the number of files. ``reader`` reads one batch (a picklable module-level function).
     """
     limit = max_in_flight or 2 * jobs
-    pending = deque(work)
+    pending = iter(work)  # each batch made as it is submitted: at 10^6 files, not all at once
+    upcoming = next(pending, None)
     running: deque[tuple[Batch, Future[Forms]]] = deque()
     pool = _new_pool(jobs)
     try:
-        while pending or running:
-            while pending and len(running) < limit:
-                batch = pending.popleft()
-                running.append((batch, pool.submit(reader, batch, keep_provenance)))
+        while upcoming is not None or running:
+            while upcoming is not None and len(running) < limit:
+                running.append((upcoming, pool.submit(reader, upcoming, keep_provenance)))
+                upcoming = next(pending, None)
             batch, future = running.popleft()
             try:
                 forms = future.result()
