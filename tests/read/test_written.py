@@ -7,7 +7,10 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
+from budgetlib.analysis.project_keys import project_keys
 from budgetlib.analysis.review import review_across_forms
 from budgetlib.cli import main as cli_main
 from budgetlib.forms import Forms
@@ -106,6 +109,37 @@ def test_projects_that_can_have_no_cross_form_finding_are_passed_over() -> None:
     })
     assert _chunks(projects, 10) == [["b", "c", "d"]]
     assert _chunks(projects, 1) == [["b"], ["c", "d"]]
+
+
+@settings(max_examples=200, deadline=None)
+@given(forms=st.lists(st.tuples(st.sampled_from(["P1", "P2", "P3", "P4", None]), st.sampled_from(["甲", "乙", None]),
+                                st.sampled_from(["declaration", "target", "self_evaluation"])), max_size=30),
+       limit=st.integers(1, 6))
+def test_chunks_hold_whole_projects_in_the_order_of_their_first_forms(forms, limit: int) -> None:
+    """The chunks are those of a dict of every project's forms in order (what they were made from)."""
+    from budgetlib.read.written import _chunks
+
+    projects = pd.DataFrame({
+        "form_id": [f"f{i}" for i in range(len(forms))], "form_type": [form[2] for form in forms],
+        "fiscal_year": pd.array([2022] * len(forms), dtype="Int64"),
+        "project_code": pd.Series([form[0] for form in forms], dtype="str"),
+        "project_name": pd.Series([form[1] for form in forms], dtype="str"),
+        "department": pd.Series(["某局"] * len(forms), dtype="str"),
+    })
+    by_project: dict[str, list[str]] = {}
+    evaluated = set()
+    for key, form_id, form_type in zip(project_keys(projects), projects["form_id"], projects["form_type"], strict=True):
+        by_project.setdefault(key, []).append(form_id)
+        if form_type == "self_evaluation":
+            evaluated.add(key)
+    expected: list[list[str]] = [[]]
+    for key, members in by_project.items():
+        if len(members) < 2 and key not in evaluated:
+            continue
+        if expected[-1] and len(expected[-1]) + len(members) > limit:
+            expected.append([])
+        expected[-1].extend(members)
+    assert _chunks(projects, limit) == [chunk for chunk in expected if chunk]
 
 
 def test_a_parquet_file_is_appended_to_a_row_group_at_a_time(shipped: Forms, written: dict, tmp_path: Path) -> None:

@@ -26,10 +26,12 @@ from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from budgetlib import schema
-from budgetlib.analysis.project_years import PROJECT_KEY_COLUMNS, project_keys, project_year_forms
+from budgetlib.analysis.project_keys import PROJECT_KEY_COLUMNS, number_texts, project_keys
+from budgetlib.analysis.project_years import project_year_forms
 from budgetlib.analysis.review import ReviewConfig, review_across_forms
 from budgetlib.forms import Forms
 from budgetlib.output import PART_PATTERN, arrow_schema, csv_original_text, csv_safe_frame, part_path
@@ -131,21 +133,34 @@ def _parquet_rows(path: Path, columns: list[str] | None, form_ids: list[str] | N
 def _chunks(projects: pd.DataFrame, limit: int) -> list[list[str]]:
     """The form ids in chunks of whole projects (all years), each of at most ``limit`` forms, less the
     projects that can have no cross-form finding: one form that is not a self-evaluation (C17 and
-    C18 compare two forms, C19 concerns self-evaluations)."""
-    keys = project_keys(projects)
-    by_project: dict[str, list[str]] = {}
-    evaluated: set[str] = set()
-    for key, form_id, form_type in zip(keys, projects["form_id"], projects["form_type"], strict=True):
-        by_project.setdefault(key, []).append(form_id)
-        if form_type == "self_evaluation":
-            evaluated.add(key)
+    C18 compare two forms, C19 concerns self-evaluations). Projects in the order of their first
+    forms, a project's forms in their order.
+
+    In arrays of numbers, not a dict of every project's form ids: at 10^6 forms that dict alone held
+    hundreds of MB, and most projects (one form, no self-evaluation) are left out anyway.
+    """
+    n = len(projects)
+    rows = np.arange(n)
+    project = number_texts(project_keys(projects))  # every form has a key: no -1
+    first_form = np.full(n + 1, n, dtype=np.int64)
+    np.minimum.at(first_form, project, rows)
+    forms_of = np.bincount(project, minlength=n + 1)
+    evaluated = np.bincount(project, weights=(projects["form_type"] == "self_evaluation").to_numpy(bool),
+                            minlength=n + 1) > 0
+    kept = np.flatnonzero((forms_of >= 2) | evaluated)
+    kept = kept[np.argsort(first_form[kept])]  # projects in the order of their first forms
+    place = np.full(n + 1, -1, dtype=np.int64)
+    place[kept] = np.arange(len(kept))
+    taken = np.flatnonzero(place[project] >= 0)
+    taken = taken[np.argsort(place[project[taken]], kind="stable")]  # by project, then in row order
+    form_ids = projects["form_id"].iloc[taken].tolist()
     chunks: list[list[str]] = [[]]
-    for key, members in by_project.items():
-        if len(members) < 2 and key not in evaluated:
-            continue
-        if chunks[-1] and len(chunks[-1]) + len(members) > limit:
+    start = 0
+    for size in forms_of[kept].tolist():
+        if chunks[-1] and len(chunks[-1]) + size > limit:
             chunks.append([])
-        chunks[-1].extend(members)
+        chunks[-1].extend(form_ids[start:start + size])
+        start += size
     return [chunk for chunk in chunks if chunk]
 
 

@@ -26,7 +26,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from budgetlib.analysis.project_years import PROJECT_KEY_COLUMNS, project_keys
+from budgetlib.analysis.project_keys import PROJECT_KEY_COLUMNS, project_keys
 from budgetlib.forms import Forms
 from budgetlib.scoring import ScoreResult, ScoringPolicy, score
 
