@@ -240,6 +240,29 @@ def test_streamed_parquet_equals_the_tables_in_memory(corpus: Path, whole: dict,
         pd.testing.assert_frame_equal(pd.read_parquet(tmp_path / f"{name}.parquet"), whole[name], obj=name)
 
 
+def test_streamed_batches_are_gathered_into_row_groups_of_a_size(corpus: Path, whole: dict, tmp_path: Path,
+                                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+    """A row group per batch made the open writers' footers grow with the forms; the batches of a table
+    are gathered until they hold ROW_GROUP_BYTES, and whatever is left is written when the file closes."""
+    import pyarrow.parquet as pq
+
+    from budgetlib import output
+
+    files = list(iter_input_files([corpus]))
+    stream_tables(read_batches(files, batch_files=1), tmp_path / "one", "parquet")  # 9 batches, few kB each
+    assert pq.ParquetFile(tmp_path / "one" / "projects.parquet").num_row_groups == 1
+    monkeypatch.setattr(output, "ROW_GROUP_BYTES", 1)  # every batch its own row group, as before
+    stream_tables(read_batches(files, batch_files=1), tmp_path / "each", "parquet")
+    assert pq.ParquetFile(tmp_path / "each" / "projects.parquet").num_row_groups == 9
+    monkeypatch.setattr(output, "ROW_GROUP_BYTES", 20_000)
+    stream_tables(read_batches(files, batch_files=1), tmp_path / "some", "parquet")
+    assert 1 < pq.ParquetFile(tmp_path / "some" / "provenance.parquet").num_row_groups < 9
+    for folder in ("one", "each", "some"):
+        for name in schema.FORM_TABLES:
+            pd.testing.assert_frame_equal(pd.read_parquet(tmp_path / folder / f"{name}.parquet"), whole[name],
+                                          obj=f"{folder}/{name}")
+
+
 @pytest.mark.parametrize("extra", [[], ["--jobs", "2", "--batch-files", "2"]])
 def test_parse_command_writes_the_same_tables(corpus: Path, whole: dict, tmp_path: Path, extra: list[str],
                                               capsys: pytest.CaptureFixture[str]) -> None:
