@@ -24,7 +24,7 @@ from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
-from typing import Any, overload
+from typing import Any, TypeVar, overload
 
 from budgetlib import schema
 from budgetlib.extract.document import UnreadableFileError
@@ -55,6 +55,8 @@ Paths = Sequence[str | os.PathLike[str]] | str | os.PathLike[str]
 InputFile = tuple[str | os.PathLike[str], str]
 """A file to read and its source name (see :func:`iter_input_files`)."""
 
+_Item = TypeVar("_Item")
+
 DEFAULT_BATCH_FILES = 500
 """Files per batch: large enough that building the tables costs little per form, small enough that a
 batch's records (about 50 kB a form with provenance) stay a few tens of megabytes."""
@@ -66,7 +68,33 @@ PEEK_BYTES = 1024 * 1024
 _MAGIC = (b"PK\x03\x04", b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1")  # zip packages (xlsx, docx), OLE2 (xls, doc)
 
 
-class InputFiles(Sequence[tuple[str, str]]):
+class _MadeOnAsking(Sequence[_Item]):
+    """A sequence whose items are made when asked for (``_item``): the indexing and slicing of a list."""
+
+    __slots__ = ()
+
+    def _item(self, i: int) -> _Item:
+        raise NotImplementedError
+
+    @overload
+    def __getitem__(self, index: int) -> _Item: ...
+    @overload
+    def __getitem__(self, index: slice) -> list[_Item]: ...
+
+    def __getitem__(self, index: int | slice) -> _Item | list[_Item]:
+        if isinstance(index, slice):
+            return [self._item(i) for i in range(*index.indices(len(self)))]
+        if index < 0:
+            index += len(self)
+        if not 0 <= index < len(self):
+            raise IndexError(f"{type(self).__name__} index out of range")
+        return self._item(index)
+
+    def __iter__(self) -> Iterator[_Item]:
+        return (self._item(i) for i in range(len(self)))
+
+
+class InputFiles(_MadeOnAsking[tuple[str, str]]):
     """Files to read, each as (path, source name) in plain strings, held compactly.
 
     Why: a province lists 10^6 files. As a list of tuples of two Python strings they took 220 MB,
@@ -110,27 +138,10 @@ class InputFiles(Sequence[tuple[str, str]]):
     def __len__(self) -> int:
         return len(self._name_ends)
 
-    def _file(self, i: int) -> tuple[str, str]:
+    def _item(self, i: int) -> tuple[str, str]:
         name = self._names[self._name_ends[i - 1] if i else 0:self._name_ends[i]].decode("utf-8", "surrogatepass")
         path = self._other_paths.get(i)
         return (self._prefixes[self._prefix_of[i]] + name if path is None else path), name
-
-    @overload
-    def __getitem__(self, index: int) -> tuple[str, str]: ...
-    @overload
-    def __getitem__(self, index: slice) -> list[tuple[str, str]]: ...
-
-    def __getitem__(self, index: int | slice) -> tuple[str, str] | list[tuple[str, str]]:
-        if isinstance(index, slice):
-            return [self._file(i) for i in range(*index.indices(len(self)))]
-        if index < 0:
-            index += len(self)
-        if not 0 <= index < len(self):
-            raise IndexError("input file index out of range")
-        return self._file(index)
-
-    def __iter__(self) -> Iterator[tuple[str, str]]:
-        return (self._file(i) for i in range(len(self)))
 
     def __eq__(self, other: object) -> bool:
         if not isinstance(other, Sequence) or isinstance(other, str):
@@ -405,7 +416,7 @@ def _unique(name: str, prefix: str, seen: set[str]) -> str:
     return candidate
 
 
-class Batches(Sequence[list[tuple[str, str]]]):
+class Batches(_MadeOnAsking[list[tuple[str, str]]]):
     """``files`` in consecutive batches of at most ``size``, each made when asked for, as plain
     strings (cheap to send to another process or machine): at 10^6 files, making every batch at
     once held every file's strings again."""
@@ -420,26 +431,10 @@ class Batches(Sequence[list[tuple[str, str]]]):
     def __len__(self) -> int:
         return -(-len(self.files) // self.size)
 
-    def _batch(self, i: int) -> list[tuple[str, str]]:
+    def _item(self, i: int) -> list[tuple[str, str]]:
         start = i * self.size
         return [(os.fspath(path), name) for path, name in self.files[start:start + self.size]]
 
-    @overload
-    def __getitem__(self, index: int) -> list[tuple[str, str]]: ...
-    @overload
-    def __getitem__(self, index: slice) -> list[list[tuple[str, str]]]: ...
-
-    def __getitem__(self, index: int | slice) -> list[tuple[str, str]] | list[list[tuple[str, str]]]:
-        if isinstance(index, slice):
-            return [self._batch(i) for i in range(*index.indices(len(self)))]
-        if index < 0:
-            index += len(self)
-        if not 0 <= index < len(self):
-            raise IndexError("batch index out of range")
-        return self._batch(index)
-
-    def __iter__(self) -> Iterator[list[tuple[str, str]]]:
-        return (self._batch(i) for i in range(len(self)))
 
 
 def batches(files: Sequence[InputFile], size: int = DEFAULT_BATCH_FILES) -> Batches:
