@@ -248,9 +248,9 @@ def project_keys(projects: pd.DataFrame) -> pd.Series:
     _join_by_name(parent, names, codes, years, has_year)
     roots = _roots(parent)
 
+    order = np.lexsort((rows, -years))  # the latest year first, then the first row
     rank = np.empty(n, dtype=np.int64)
-    rank[np.lexsort((rows, -years))] = rows  # the latest year first, then the first row
-    order = np.argsort(rank)
+    rank[order] = rows
     coded = codes >= 0
     best_coded = np.full(n, n, dtype=np.int64)
     np.minimum.at(best_coded, roots[coded], rank[coded])
@@ -282,5 +282,4 @@ def _texts(texts: Distinct, numbers: np.ndarray) -> pa.Array:
     """The texts of ``numbers`` as an Arrow array (without Python strings when they are Arrow's)."""
     if isinstance(texts, pa.Array):
         return texts.take(numbers).cast(pa.large_string())
-    arrow = pa.array(list(texts.take(numbers)), pa.large_string())
-    return arrow.combine_chunks() if isinstance(arrow, pa.ChunkedArray) else arrow
+    return pa.array(list(texts.take(numbers)), pa.large_string())

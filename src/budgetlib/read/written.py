@@ -136,8 +136,8 @@ def _chunks(projects: pd.DataFrame, limit: int) -> list[list[str]]:
     C18 compare two forms, C19 concerns self-evaluations). Projects in the order of their first
     forms, a project's forms in their order.
 
-    In arrays of numbers, not a dict of every project's form ids: at 10^6 forms that dict alone held
-    hundreds of MB, and most projects (one form, no self-evaluation) are left out anyway.
+    In arrays of numbers, not a dict of every project's form ids: that dict held a Python string for
+    every form (10^6 of them), though most projects (one form, no self-evaluation) are left out.
     """
     n = len(projects)
     rows = np.arange(n)
