@@ -282,6 +282,32 @@ def test_prepare_reading_process_freezes_the_heap() -> None:
     assert gc.get_freeze_count() > 10_000  # modules, pandas, the analyses: out of every later collection
 
 
+@pytest.mark.parametrize(("asked", "expected"), [(None, "jemalloc"), ("mimalloc", "mimalloc")])
+def test_a_reading_process_takes_arrow_buffers_from_jemalloc_unless_told(
+        asked: str | None, expected: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    """jemalloc where pyarrow has it, else the C library's allocator (mimalloc held more RSS); a pool
+    named in the environment is Arrow's own choice and left alone."""
+    import pyarrow as pa
+
+    if expected == "jemalloc":
+        try:
+            pa.jemalloc_memory_pool()
+        except NotImplementedError:
+            expected = "system"
+
+    before = pa.default_memory_pool()
+    if asked is None:
+        monkeypatch.delenv("ARROW_DEFAULT_MEMORY_POOL", raising=False)
+    else:
+        monkeypatch.setenv("ARROW_DEFAULT_MEMORY_POOL", asked)
+        pa.set_memory_pool(pa.mimalloc_memory_pool())
+    try:
+        prepare_reading_process()
+        assert pa.default_memory_pool().backend_name == expected
+    finally:
+        pa.set_memory_pool(before)
+
+
 def test_memory_is_given_back_before_the_cross_form_checks(corpus: Path, tmp_path: Path,
                                                            monkeypatch: pytest.MonkeyPatch) -> None:
     """The cell-text caches emptied (the vocabulary kept), then the checks over the written tables."""

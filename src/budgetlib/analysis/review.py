@@ -37,6 +37,7 @@ import pandas as pd
 from budgetlib import schema
 from budgetlib.analysis.crossform import CROSS_FORM_CHECK_IDS, Hit, cross_form_hits
 from budgetlib.analysis.project_years import DEFAULT_POLICY, ProjectYearPolicy
+from budgetlib.caches import TEXT_CACHE_SIZE
 from budgetlib.formatting import format_change as fmt_pct
 from budgetlib.formatting import format_number as fmt_number
 from budgetlib.formatting import format_yuan as fmt_yuan
@@ -552,7 +553,7 @@ def check_c14(form: FormData, config: ReviewConfig) -> list[Finding]:
     return findings
 
 
-@lru_cache(maxsize=65536, typed=True)
+@lru_cache(maxsize=TEXT_CACHE_SIZE, typed=True)
 def _mentions_number(value: float, text: str) -> bool:
     """True when ``text`` writes ``value`` as a number of its own; cached, since the same indicator
     texts are searched for each quantity of a form, and recur across forms."""
@@ -601,7 +602,7 @@ _STOP_TERMS = frozenset({
 })
 
 
-@lru_cache(maxsize=65536)
+@lru_cache(maxsize=TEXT_CACHE_SIZE)
 def _terms(text: str) -> frozenset[str]:
     """The two-character terms of a text, less the stop terms (cached by text: indicator names recur)."""
     terms = set()

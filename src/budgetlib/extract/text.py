@@ -12,6 +12,8 @@ import html
 import re
 from functools import lru_cache
 
+from budgetlib.caches import TEXT_CACHE_SIZE
+
 _BREAK_TAG = re.compile(r"<\s*(?:br|/?p|/?div|/?li|/?tr)\b[^>]*>", re.IGNORECASE)
 _ANY_TAG = re.compile(r"<[^<>]*>")
 _COMMENT = re.compile(r"<!--.*?(?:-->|$)", re.DOTALL)
@@ -40,7 +42,7 @@ def clean_cell(raw: str) -> str:
     return _clean_cell(raw)
 
 
-@lru_cache(maxsize=65536)
+@lru_cache(maxsize=TEXT_CACHE_SIZE)
 def _clean_short_cell(raw: str) -> str:
     return _clean_cell(raw)
 

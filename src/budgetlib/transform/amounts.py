@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 from functools import cache, lru_cache
 
+from budgetlib.caches import TEXT_CACHE_SIZE
 from budgetlib.transform.normalize import compact
 from budgetlib.transform.numbers import ARABIC, CHINESE_DIGITS, LARGE_UNITS, arabic_number, chinese_number
 from budgetlib.vocabulary import alternation, money_unit_pattern, money_units
@@ -109,7 +110,7 @@ CAPITAL_MISMATCH = "capital and figures disagree"
 """The problem of an amount written twice (大写 and 小写) with two different values."""
 
 
-@lru_cache(maxsize=65536)
+@lru_cache(maxsize=TEXT_CACHE_SIZE)
 def parse_amount(text: str, block_unit: str | None = None) -> Amount:
     """Read an amount; ``block_unit`` is the unit the surrounding block states, if any.
 
@@ -266,7 +267,7 @@ def to_yuan(number: float, factor: float) -> float:
     return float(exact.quantize(FEN, rounding=ROUND_HALF_UP))
 
 
-@lru_cache(maxsize=16384)
+@lru_cache(maxsize=TEXT_CACHE_SIZE)
 def unit_stated_in(text: str) -> str | None:
     """The money unit a label or line declares: "单位：万元", "资金情况(万元)", "金额(元)".
 

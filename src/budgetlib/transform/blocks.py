@@ -22,6 +22,7 @@ from dataclasses import dataclass
 from functools import cache, lru_cache
 from types import MappingProxyType
 
+from budgetlib.caches import TEXT_CACHE_SIZE
 from budgetlib.extract.document import Table
 from budgetlib.transform.context import first_filled
 from budgetlib.transform.labels import Label, Level, column_key, horizon_of, horizon_words, match_label, match_level
@@ -237,7 +238,7 @@ def rule_role(text: str) -> str | None:
     return None
 
 
-@lru_cache(maxsize=16384)
+@lru_cache(maxsize=TEXT_CACHE_SIZE)
 def heading_role(text: str) -> str | None:
     """The role of an indicator-table column heading: its row in data/labels.csv (context ``indicator_col``)
     when it has one, else what the heading rules make of its words.
@@ -275,7 +276,7 @@ _LEVEL_WEIGHT = re.compile(
 )
 
 
-@lru_cache(maxsize=65536)
+@lru_cache(maxsize=TEXT_CACHE_SIZE)
 def split_level_weight(text: str) -> tuple[str, float | None]:
     """A level label and the points written with it, in any bracket style (on the compact text).
 

@@ -38,6 +38,7 @@ from typing import Any
 import pandas as pd
 
 from budgetlib import schema, vocabulary
+from budgetlib.caches import TEXT_CACHE_SIZE
 from budgetlib.forms import Forms
 from budgetlib.transform.amounts import parse_amount
 from budgetlib.transform.normalize import compact
@@ -226,7 +227,7 @@ def _per_tokens(text: str) -> tuple[str, ...]:
     return tuple(_patterns()["per_token"].findall(text))
 
 
-@lru_cache(maxsize=16384)
+@lru_cache(maxsize=TEXT_CACHE_SIZE)
 def _moneys(key: str) -> tuple[_Money, ...]:
     """The amounts of money in a compact text; cached by text, since an item's text is read for its
     price, its quantities and its durations, and the same lines recur across forms."""
@@ -315,7 +316,7 @@ def _choose_unit_price(moneys: Sequence[_Money], durations: list[tuple[float, st
     return None
 
 
-@lru_cache(maxsize=16384)
+@lru_cache(maxsize=TEXT_CACHE_SIZE)
 def parse_cost_item(text: str, item_no: int | None = None) -> CostItem:
     """Read one item of a cost basis (see the module docstring for the rules). Cached by text (the
     item is frozen): the same lines recur across the forms of a department and its years.

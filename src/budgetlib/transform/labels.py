@@ -14,6 +14,7 @@ import re
 from dataclasses import dataclass
 from functools import cache, lru_cache
 
+from budgetlib.caches import TEXT_CACHE_SIZE
 from budgetlib.transform.normalize import label_key
 from budgetlib.vocabulary import VocabularyError, alternation, level_overrides, money_unit_pattern, table
 
@@ -157,7 +158,7 @@ def horizon_of(text: str) -> str | None:
     return _horizon_words()[match.group(1)]
 
 
-@lru_cache(maxsize=65536)
+@lru_cache(maxsize=TEXT_CACHE_SIZE)
 def match_label(text: str, context: str = "header") -> Label | None:
     """The label a cell's text is in ``context``, or None.
 
@@ -170,7 +171,7 @@ def match_label(text: str, context: str = "header") -> Label | None:
     return _label_matcher(context).first(key)  # type: ignore[return-value]
 
 
-@lru_cache(maxsize=65536)
+@lru_cache(maxsize=TEXT_CACHE_SIZE)
 def match_level(text: str, level: int) -> Level | None:
     """Canonical names of an indicator level label, or None when it is not one.
 
@@ -183,7 +184,7 @@ def match_level(text: str, level: int) -> Level | None:
     return _level_matcher(level).first(key)  # type: ignore[return-value]
 
 
-@lru_cache(maxsize=65536)
+@lru_cache(maxsize=TEXT_CACHE_SIZE)
 def is_any_label(text: str) -> bool:
     """True when the text is a label in any context (used to stop a value search)."""
     return any(

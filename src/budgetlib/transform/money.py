@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from functools import cache, lru_cache
 from typing import Any
 
+from budgetlib.caches import TEXT_CACHE_SIZE
 from budgetlib.extract.document import Table
 from budgetlib.transform.amounts import Amount, parse_amount
 from budgetlib.transform.blocks import (
@@ -62,7 +63,7 @@ _FUNDS_WORDS = ("资金", "拨款", "收入", "预算", "经费", "支出", "总
 """Words that make a name glued to a figure ("上级资金16") a funds line; with a colon any name is one."""
 
 
-@lru_cache(maxsize=16384)
+@lru_cache(maxsize=TEXT_CACHE_SIZE)
 def split_labelled_amount(text: str) -> LabelledAmount | None:
     """A funds line and its amount written in one cell, or None when the cell is not one.
 

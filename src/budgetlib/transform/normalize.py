@@ -12,6 +12,7 @@ import re
 import unicodedata
 from functools import cache, lru_cache
 
+from budgetlib.caches import TEXT_CACHE_SIZE
 from budgetlib.vocabulary import money_unit_pattern
 
 _WHITESPACE = re.compile(r"\s+")
@@ -28,7 +29,7 @@ def nfkc(text: str) -> str:
     return unicodedata.normalize("NFKC", text)
 
 
-@lru_cache(maxsize=65536)
+@lru_cache(maxsize=TEXT_CACHE_SIZE)
 def compact(text: str) -> str:
     """NFKC text without any whitespace: the form in which numbers and targets are parsed."""
     return _WHITESPACE.sub("", nfkc(text))
@@ -63,7 +64,7 @@ def _unit_suffix() -> re.Pattern[str]:
     return re.compile(rf"\((?:单位[:：]?)?(?:{money_unit_pattern()}|%|[A-Za-z](?:[/×*÷][A-Za-z])?)\)")
 
 
-@lru_cache(maxsize=65536)
+@lru_cache(maxsize=TEXT_CACHE_SIZE)
 def label_key(text: str) -> str:
     """The matching key of a label: compact, without numbering, stamp, points or trailing colon.
 

@@ -23,6 +23,7 @@ from functools import cache, lru_cache
 from types import MappingProxyType
 from typing import Any
 
+from budgetlib.caches import TEXT_CACHE_SIZE
 from budgetlib.transform.normalize import compact
 from budgetlib.transform.numbers import ARABIC, arabic_number, chinese_number
 from budgetlib.vocabulary import VocabularyError, alternation, table
@@ -289,7 +290,7 @@ def complete_deadlines(indicators: Iterable[dict[str, Any]], fiscal_year: object
     return notes
 
 
-@lru_cache(maxsize=65536)
+@lru_cache(maxsize=TEXT_CACHE_SIZE)
 def parse_target(text: str) -> Target:
     """Parse a target or an actual as written.
 
