@@ -173,3 +173,18 @@ def test_the_memory_and_scaling_targets_are_judged_at_100000_forms_when_a_larger
     ten_times = rows["time per form, 1,000,000 vs 1,000 forms (parse → parquet)"]
     scaled = 11 * at_100k["seconds"] / 1_000_000 / (runs[0]["seconds"] / 1_000) - 1
     assert ten_times == [f"{scaled:+.1%}", "", ""]
+
+
+def test_sizes_without_100000_forms_judge_no_memory_or_scaling_target(tmp_path: Path) -> None:
+    """``--sizes 1000,200000``: the 200,000 run is reported, its time per form against 1,000's, and
+    neither is judged by the targets set for 10^5."""
+    saved = json.loads((run.BENCHMARKS / "results.json").read_text(encoding="utf-8"))
+    runs = [r for r in saved["raw"]["streaming"]["runs"] if r["jobs"] == 1 and r["forms"] in (1_000, 100_000)]
+    saved["raw"]["streaming"]["runs"] = [{**r, "forms": 200_000, "forms_read": 200_000} if r["forms"] == 100_000
+                                         else r for r in runs]
+    (tmp_path / "results.json").write_text(json.dumps(saved), encoding="utf-8")
+    run.rerender(tmp_path)
+    rows = {line.split(" | ")[0].lstrip("| "): line.split(" | ")[1:4]
+            for line in (tmp_path / "results.md").read_text(encoding="utf-8").splitlines() if line.startswith("| ")}
+    assert rows["budgetlib parse → parquet, 200,000 forms: peak RSS"][1:] == ["", ""]
+    assert rows["time per form, 200,000 vs 1,000 forms (parse → parquet)"][1:] == ["", ""]

@@ -294,11 +294,10 @@ def _lean_arrow_allocator() -> None:
     default pool (mimalloc on Linux wheels), unless ``ARROW_DEFAULT_MEMORY_POOL`` names one.
 
     Why: with mimalloc the process held more memory for the same work. ``budgetlib parse`` of 10^5
-    forms peaked at 400 MiB with
-    mimalloc, 375 MiB with ``malloc`` and 335 MiB with jemalloc (text caches of 8,192 entries), at
-    the same speed; reading the six key columns of 10^6 forms back (179 MiB of data) took 361, 265
-    and 248 MiB above the process. pyarrow has jemalloc where it was built with it (its Linux
-    wheels); ``malloc`` is on every platform.
+    forms peaked at 400 MiB with mimalloc, 375 MiB with ``malloc`` and 335 MiB with jemalloc (text
+    caches of 8,192 entries), at the same speed; reading the six key columns of 10^6 forms back
+    (179 MiB of data) took 361, 265 and 248 MiB above the process. pyarrow has jemalloc where it was
+    built with it (its Linux wheels); ``malloc`` is on every platform.
     """
     if os.environ.get("ARROW_DEFAULT_MEMORY_POOL"):
         return
