@@ -46,7 +46,7 @@ screenshots: $(VENV)/.installed-core  ## screenshots of reports/ (index, annual,
 	$(BIN)/python scripts/screenshots.py $(REPORTS) docs
 
 test: $(VENV)/.installed-test  ## set up, then run every test (unit, notebooks via nbval, lint)
-	$(BIN)/ruff check src tests benchmarks
+	$(BIN)/ruff check src tests benchmarks notebooks
 	$(BIN)/pytest
 
 test-extended: $(VENV)/.installed-test  ## the long fuzz/property run (10,000 cases) and 100 kills of each kind of run
@@ -54,7 +54,7 @@ test-extended: $(VENV)/.installed-test  ## the long fuzz/property run (10,000 ca
 	BUDGETLIB_KILL_POINTS=100 $(BIN)/pytest tests/test_interruptions.py -q
 
 lint: $(VENV)/.installed-test  ## ruff
-	$(BIN)/ruff check src tests benchmarks
+	$(BIN)/ruff check src tests benchmarks notebooks
 
 lab: $(LAB_VENV)/.installed  ## open JupyterLab on notebooks/ with the project's kernel
 	$(LAB_VENV)/bin/jupyter lab notebooks/

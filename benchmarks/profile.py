@@ -1,22 +1,29 @@
-"""Where reading time goes: ``python -m benchmarks.profile [md|html|xlsx] [--forms N] [--top K]``.
+"""Where reading time goes: ``python -m benchmarks.profile [md|html|xlsx] [--forms N] [--top K] [--phases]``.
 
 Profiles (cProfile) reading seed-sized forms in one process, phase by phase as ``read_batch`` does
 (parse each file, build the tables, derive cost items and findings), and prints the share of time
 by budgetlib module and the functions that spend the most time themselves. Shares under the
 profiler are inflated for code making many small calls; use them to rank, and the benchmark's
 numbers to size.
+
+``--phases`` times, without the profiler, what the read costs apart from the form reader (loading a
+file into cells, building the tables, the derived tables) against the form reader itself: what a new
+reader alone could gain.
 """
 
 from __future__ import annotations
 
 import argparse
 import cProfile
+import gc
 import pstats
 import sys
 import time
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from functools import partial
 from pathlib import Path
+from typing import Any
 
 from benchmarks import corpus
 
@@ -59,6 +66,60 @@ def profile_reading(files: Sequence[Path]) -> tuple[pstats.Stats, dict[str, floa
     return pstats.Stats(profiler), phases
 
 
+PHASES = ("load", "form reader", "build tables", "derive", "whole read")
+
+
+def phase_times(files: Sequence[Path], repeats: int = 5) -> tuple[dict[str, float], int]:
+    """CPU seconds of each phase of reading ``files`` (best of ``repeats``), and the forms read.
+
+    "load" is ``load_document`` of every file, "form reader" is ``segment`` and ``extract_form`` over
+    the loaded documents, and "whole read" is ``parse_file`` with the tables built and derived, as
+    ``read_batch`` does. Each phase starts with no cell text cached, like a batch of new forms; the
+    loading phase cleans the cell texts, so the reader meets them uncached as ``parse_file`` does.
+    """
+    from budgetlib.extract.load import load_document
+    from budgetlib.read import build_tables, derive_tables, forget_cell_texts, parse_file
+    from budgetlib.transform.assemble import extract_form, segment
+
+    def timed(work: Callable[[], Any]) -> tuple[float, Any]:
+        forget_cell_texts()
+        gc.collect()
+        start = time.process_time()
+        result = work()
+        return time.process_time() - start, result
+
+    def read_forms_of(documents: list[Any]) -> int:
+        return sum(len(extract_form(blocks, "form#0", "form").records["projects"])
+                   for loaded in documents for document in loaded for blocks in segment(document))
+
+    derive_tables(build_tables([parse_file(files[0], files[0].name)]))  # imports and the vocabulary
+    best = dict.fromkeys(PHASES, float("inf"))
+    forms = 0
+    for _ in range(repeats):
+        load, documents = timed(lambda: [load_document(path, path.name) for path in files])
+        reader, forms = timed(partial(read_forms_of, documents))
+        parse, results = timed(lambda: [parse_file(path, path.name) for path in files])
+        start = time.process_time()
+        tables = build_tables(results)
+        built = time.process_time()
+        derive_tables(tables)
+        derived = time.process_time()
+        for phase, seconds in zip(PHASES, (load, reader, built - start, derived - built, parse + derived - start),
+                                  strict=True):
+            best[phase] = min(best[phase], seconds)
+    return best, forms
+
+
+def print_phases(files: Sequence[Path], repeats: int) -> None:
+    seconds, forms = phase_times(files, repeats)
+    print(f"{len(files)} seed-sized files, {forms} forms; CPU ms a form, best of {repeats}:")
+    for phase in PHASES:
+        print(f"  {seconds[phase] / forms * 1e3:6.3f}  {phase}")
+    rest = seconds["whole read"] - seconds["form reader"]
+    print(f"  everything but the form reader: {rest / forms * 1e3:.3f} ms a form, "
+          f"{rest / seconds['whole read']:.0%} of the whole read")
+
+
 def shares(stats: pstats.Stats) -> tuple[float, dict[str, float], list[tuple[float, str]]]:
     """Total time, own time by module (time in C functions counted to the module calling them), own
     time by function."""
@@ -82,9 +143,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("format", choices=corpus.FORMATS, nargs="?", default="md")
     parser.add_argument("--forms", type=int, default=300, help="seed-sized forms to read (default 300)")
     parser.add_argument("--top", type=int, default=25, help="functions to list (default 25)")
+    parser.add_argument("--phases", action="store_true",
+                        help="time the phases apart (no profiler): what the form reader costs against the rest")
+    parser.add_argument("--repeats", type=int, default=5, help="repeats of --phases, best kept (default 5)")
     parser.add_argument("--work", default=str(BENCHMARKS / "work"), help="scratch folder (benchmarks/work)")
     args = parser.parse_args(argv)
     files = corpus.write_seed_variants(Path(args.work) / f"seed-{args.format}", args.format, args.forms)
+    if args.phases:
+        print_phases(files, args.repeats)
+        return 0
     stats, phases = profile_reading(files)
     total, by_module, by_function = shares(stats)
     print(f"{len(files)} seed-sized {args.format} forms; CPU ms a form without the profiler:")

@@ -188,3 +188,13 @@ def test_sizes_without_100000_forms_judge_no_memory_or_scaling_target(tmp_path: 
             for line in (tmp_path / "results.md").read_text(encoding="utf-8").splitlines() if line.startswith("| ")}
     assert rows["budgetlib parse → parquet, 200,000 forms: peak RSS"][1:] == ["", ""]
     assert rows["time per form, 200,000 vs 1,000 forms (parse → parquet)"][1:] == ["", ""]
+
+
+def test_the_phases_apart_read_every_form_and_add_up(tmp_path: Path) -> None:
+    from benchmarks.profile import PHASES, phase_times
+
+    files = corpus.write_seed_variants(tmp_path / "seed", "md", 3)
+    seconds, forms = phase_times(files, repeats=1)
+    assert forms == 3  # the reader phase read the forms the files hold, not nothing
+    assert set(seconds) == set(PHASES) and all(value > 0 for value in seconds.values())
+    assert seconds["whole read"] >= seconds["build tables"] + seconds["derive"]

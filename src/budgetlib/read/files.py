@@ -17,6 +17,7 @@ files share one set of names).
 
 from __future__ import annotations
 
+import logging
 import os
 import stat
 from array import array
@@ -33,6 +34,8 @@ from budgetlib.extract.load import SUPPORTED_SUFFIXES
 from budgetlib.forms import Forms
 from budgetlib.notices import Notice
 from budgetlib.vocabulary import table
+
+log = logging.getLogger(__name__)
 
 __all__ = [
     "DEFAULT_BATCH_FILES",
@@ -209,7 +212,9 @@ def _inputs(paths: Paths) -> Iterator[tuple[str, str | Path, str, Notice | None]
         if not root.is_dir():
             yield "read", root, _unique(root.name, root.parent.name, seen), None
             continue
+        entries = 0
         for parts, path, entry_kind, failure in _walk(root):
+            entries += 1
             relative = "/".join(parts) if parts else root.name  # () is the folder given, when it is unlisted
             name = _unique(relative + ("/" if entry_kind == "unlisted" else ""), root.name, seen)
             if entry_kind == "unlisted":
@@ -219,6 +224,8 @@ def _inputs(paths: Paths) -> Iterator[tuple[str, str | Path, str, Notice | None]
             notice = (Notice("S_LINKED_FOLDER", "a link to a folder, not followed; name the folder itself to read it")
                       if entry_kind == "link" else skip_reason(parts, path))
             yield ("read", path, name, None) if notice is None else ("skipped", path, name, notice)
+        if not entries:  # a mistyped or wrong folder: say so rather than read 0 forms in silence
+            log.warning("%s: the folder holds no files; nothing was read from it", text_name(os.fspath(root)))
 
 
 def _walk(root: Path, parts: tuple[str, ...] = ()) -> Iterator[tuple[tuple[str, ...], str, str, str | None]]:
