@@ -88,6 +88,8 @@ def _numbered_by_sorting(texts: pa.Array) -> tuple[np.ndarray, pa.Array]:
         starts[1:] = pc.not_equal(ordered.slice(1), ordered.slice(0, valid - 1)).to_numpy(zero_copy_only=False)
     numbers = np.full(len(texts), -1, dtype=np.int64)
     numbers[order] = np.cumsum(starts) - 1
+    if starts.all():  # every text distinct (codes, names): the sorted copy is the distinct texts
+        return numbers, ordered
     return numbers, ordered.filter(pa.array(starts))
 
 
@@ -234,20 +236,52 @@ def project_keys(projects: pd.DataFrame) -> pd.Series:
     >>> project_keys(projects).tolist()
     ['code:036001-2023-1', 'code:036001-2023-1', 'code:036001-2023-1', 'form:d#0']
     """
-    n = len(projects)
-    rows = np.arange(n, dtype=np.int64)
     codes, code_texts = _code_numbers(projects["project_code"])
     years, has_year = _years(projects["fiscal_year"])
     departments, department_texts = _normalised_numbers(projects["department"], normalise_department)
     project_names, name_texts = _normalised_numbers(projects["project_name"], normalise_name)
     has_name, names = _name_groups(departments, department_texts, project_names, name_texts)
+    roots = _project_roots(codes, len(code_texts), names, years, has_year)
+    chosen, has_code, row_root = _representatives(roots, codes, years)
+    by_code, by_name = has_code, ~has_code & has_name[chosen]
+    by_form = ~by_code & ~by_name  # forms with neither code nor name: few, each a project of its own
+    form_ids = projects["form_id"].iloc[chosen[by_form]] if "form_id" in projects.columns else chosen[by_form]
+    del years, has_year, has_name, names, roots  # 8 bytes a form each: freed before the keys' texts are made
+    parts = [  # each project's key, made in Arrow: at 10^6 forms, not a Python string each
+        pc.binary_join_element_wise(_text("code:"), _texts(code_texts, codes[chosen[by_code]]), _text("")),
+        pc.binary_join_element_wise(_text("name:"), pc.binary_join_element_wise(
+            _texts(department_texts, departments[chosen[by_name]]),
+            _texts(name_texts, project_names[chosen[by_name]]), _text("|")), _text("")),
+        pa.array([f"form:{form_id}" for form_id in form_ids], pa.large_string()),
+    ]
+    placed = np.concatenate([np.flatnonzero(by_code), np.flatnonzero(by_name), np.flatnonzero(by_form)])
+    keys = pa.chunked_array(parts, pa.large_string()).take(np.argsort(placed)[row_root])  # one copy, not two
+    return pd.Series(pd.array(keys, dtype="str"), index=projects.index, name="project_key")
 
-    first_with_code = np.full(len(code_texts) + 1, n, dtype=np.int64)
+
+def _project_roots(codes: np.ndarray, code_count: int, names: np.ndarray, years: np.ndarray,
+                   has_year: np.ndarray) -> np.ndarray:
+    """Each row's project, as the row at its root: rows joined by code, then by name (see the module)."""
+    n = len(codes)
+    rows = np.arange(n, dtype=np.int64)
+    first_with_code = np.full(code_count + 1, n, dtype=np.int64)
     np.minimum.at(first_with_code, codes, rows)  # codes of -1 land in the last slot, unused
     parent = np.where(codes >= 0, first_with_code[codes], rows)
     _join_by_name(parent, names, codes, years, has_year)
-    roots = _roots(parent)
+    return _roots(parent)
 
+
+def _representatives(roots: np.ndarray, codes: np.ndarray, years: np.ndarray
+                     ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The row each project's key is made from (projects in the order of their roots), whether that
+    row has a code, and each row's project by that order. The row is the project's latest form with
+    a code, else its latest form; the first in row order among equals.
+
+    A function of its own so that its arrays of 8 bytes a form (the order, the ranks, the best rows)
+    are freed before the keys' texts are made.
+    """
+    n = len(roots)
+    rows = np.arange(n, dtype=np.int64)
     order = np.lexsort((rows, -years))  # the latest year first, then the first row
     rank = np.empty(n, dtype=np.int64)
     rank[order] = rows
@@ -259,19 +293,7 @@ def project_keys(projects: pd.DataFrame) -> pd.Series:
     distinct_roots, row_root = np.unique(roots, return_inverse=True)
     has_code = best_coded[distinct_roots] < n
     chosen = order[np.where(has_code, best_coded[distinct_roots], best_any[distinct_roots])]
-    by_code, by_name = has_code, ~has_code & has_name[chosen]
-    by_form = ~by_code & ~by_name  # forms with neither code nor name: few, each a project of its own
-    form_ids = projects["form_id"].iloc[chosen[by_form]] if "form_id" in projects.columns else chosen[by_form]
-    parts = [  # each project's key, made in Arrow: at 10^6 forms, not a Python string each
-        pc.binary_join_element_wise(_text("code:"), _texts(code_texts, codes[chosen[by_code]]), _text("")),
-        pc.binary_join_element_wise(_text("name:"), pc.binary_join_element_wise(
-            _texts(department_texts, departments[chosen[by_name]]),
-            _texts(name_texts, project_names[chosen[by_name]]), _text("|")), _text("")),
-        pa.array([f"form:{form_id}" for form_id in form_ids], pa.large_string()),
-    ]
-    placed = np.concatenate([np.flatnonzero(by_code), np.flatnonzero(by_name), np.flatnonzero(by_form)])
-    keys = pa.chunked_array(parts, pa.large_string()).take(np.argsort(placed)).take(row_root.ravel())
-    return pd.Series(pd.array(keys, dtype="str"), index=projects.index, name="project_key")
+    return chosen, has_code, row_root.ravel()
 
 
 def _text(text: str) -> pa.Scalar:
