@@ -70,15 +70,16 @@ PHASES = ("load", "form reader", "build tables", "derive", "whole read")
 
 
 def phase_times(files: Sequence[Path], repeats: int = 5) -> tuple[dict[str, float], int]:
-    """CPU seconds of each phase of reading ``files`` (best of ``repeats``), and the forms read.
+    """CPU seconds of each phase of reading ``files`` (best of ``repeats``), and the forms the reader read.
 
-    "load" is ``load_document`` of every file, "form reader" is ``segment`` and ``extract_form`` over
-    the loaded documents, and "whole read" is ``parse_file`` with the tables built and derived, as
-    ``read_batch`` does. Each phase starts with no cell text cached, like a batch of new forms; the
-    loading phase cleans the cell texts, so the reader meets them uncached as ``parse_file`` does.
+    "load" is ``load_document`` of every file and "form reader" is ``segment`` and ``extract_form``
+    over the loaded documents, each starting with no cell text cached, like a batch of new forms (the
+    loading cleans the cell texts, so the reader meets them uncached, as ``parse_file`` does). The
+    whole read and its tables are timed as the benchmark times them (:func:`benchmarks.run.time_reading`).
     """
+    from benchmarks.run import time_reading
     from budgetlib.extract.load import load_document
-    from budgetlib.read import build_tables, derive_tables, forget_cell_texts, parse_file
+    from budgetlib.read import forget_cell_texts
     from budgetlib.transform.assemble import extract_form, segment
 
     def timed(work: Callable[[], Any]) -> tuple[float, Any]:
@@ -92,22 +93,17 @@ def phase_times(files: Sequence[Path], repeats: int = 5) -> tuple[dict[str, floa
         return sum(len(extract_form(blocks, "form#0", "form").records["projects"])
                    for loaded in documents for document in loaded for blocks in segment(document))
 
-    derive_tables(build_tables([parse_file(files[0], files[0].name)]))  # imports and the vocabulary
-    best = dict.fromkeys(PHASES, float("inf"))
+    whole = time_reading(files, repeats)  # also the imports and the vocabulary, before the phases below
+    load = reader = float("inf")
     forms = 0
     for _ in range(repeats):
-        load, documents = timed(lambda: [load_document(path, path.name) for path in files])
-        reader, forms = timed(partial(read_forms_of, documents))
-        parse, results = timed(lambda: [parse_file(path, path.name) for path in files])
-        start = time.process_time()
-        tables = build_tables(results)
-        built = time.process_time()
-        derive_tables(tables)
-        derived = time.process_time()
-        for phase, seconds in zip(PHASES, (load, reader, built - start, derived - built, parse + derived - start),
-                                  strict=True):
-            best[phase] = min(best[phase], seconds)
-    return best, forms
+        seconds, documents = timed(lambda: [load_document(path, path.name) for path in files])
+        load = min(load, seconds)
+        seconds, forms = timed(partial(read_forms_of, documents))
+        reader = min(reader, seconds)
+    build, derive = whole["build"]["cpu"], whole["derive"]["cpu"]
+    return {"load": load, "form reader": reader, "build tables": build, "derive": derive,
+            "whole read": whole["parse"]["cpu"] + build + derive}, forms
 
 
 def print_phases(files: Sequence[Path], repeats: int) -> None:
