@@ -15,15 +15,12 @@ from __future__ import annotations
 
 import argparse
 import cProfile
-import gc
 import pstats
 import sys
 import time
 from collections import defaultdict
-from collections.abc import Callable, Sequence
-from functools import partial
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
 
 from benchmarks import corpus
 
@@ -70,40 +67,16 @@ PHASES = ("load", "form reader", "build tables", "derive", "whole read")
 
 
 def phase_times(files: Sequence[Path], repeats: int = 5) -> tuple[dict[str, float], int]:
-    """CPU seconds of each phase of reading ``files`` (best of ``repeats``), and the forms the reader read.
+    """CPU seconds of each phase of reading ``files`` (best of ``repeats``), and the forms the reader read:
+    loading and the form reader timed taking turns with the whole read, as the benchmark times them
+    (:func:`benchmarks.run.time_form_reader`)."""
+    from benchmarks.run import time_form_reader
 
-    "load" is ``load_document`` of every file and "form reader" is ``segment`` and ``extract_form``
-    over the loaded documents, each starting with no cell text cached, like a batch of new forms (the
-    loading cleans the cell texts, so the reader meets them uncached, as ``parse_file`` does). The
-    whole read and its tables are timed as the benchmark times them (:func:`benchmarks.run.time_reading`).
-    """
-    from benchmarks.run import time_reading
-    from budgetlib.extract.load import load_document
-    from budgetlib.read import forget_cell_texts
-    from budgetlib.transform.assemble import extract_form, segment
-
-    def timed(work: Callable[[], Any]) -> tuple[float, Any]:
-        forget_cell_texts()
-        gc.collect()
-        start = time.process_time()
-        result = work()
-        return time.process_time() - start, result
-
-    def read_forms_of(documents: list[Any]) -> int:
-        return sum(len(extract_form(blocks, "form#0", "form").records["projects"])
-                   for loaded in documents for document in loaded for blocks in segment(document))
-
-    whole = time_reading(files, repeats)  # also the imports and the vocabulary, before the phases below
-    load = reader = float("inf")
-    forms = 0
-    for _ in range(repeats):
-        seconds, documents = timed(lambda: [load_document(path, path.name) for path in files])
-        load = min(load, seconds)
-        seconds, forms = timed(partial(read_forms_of, documents))
-        reader = min(reader, seconds)
+    apart = time_form_reader(files, repeats)
+    whole = apart["whole"]
     build, derive = whole["build"]["cpu"], whole["derive"]["cpu"]
-    return {"load": load, "form reader": reader, "build tables": build, "derive": derive,
-            "whole read": whole["parse"]["cpu"] + build + derive}, forms
+    return {"load": apart["load"]["cpu"], "form reader": apart["reader"]["cpu"], "build tables": build,
+            "derive": derive, "whole read": whole["parse"]["cpu"] + build + derive}, apart["forms"]
 
 
 def print_phases(files: Sequence[Path], repeats: int) -> None:
@@ -112,8 +85,11 @@ def print_phases(files: Sequence[Path], repeats: int) -> None:
     for phase in PHASES:
         print(f"  {seconds[phase] / forms * 1e3:6.3f}  {phase}")
     rest = seconds["whole read"] - seconds["form reader"]
+    left = seconds["load"] + seconds["build tables"] + seconds["derive"]
     print(f"  everything but the form reader: {rest / forms * 1e3:.3f} ms a form, "
           f"{rest / seconds['whole read']:.0%} of the whole read")
+    print(f"  loading, tables and derived tables alone: {left / forms * 1e3:.3f} ms a form, "
+          f"{left / seconds['whole read']:.0%} (what a new reader could not take away)")
 
 
 def shares(stats: pstats.Stats) -> tuple[float, dict[str, float], list[tuple[float, str]]]:
@@ -146,6 +122,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     files = corpus.write_seed_variants(Path(args.work) / f"seed-{args.format}", args.format, args.forms)
     if args.phases:
+        from budgetlib.read import prepare_reading_process
+
+        prepare_reading_process()  # as the benchmark's process and budgetlib parse's: imports done, heap frozen
         print_phases(files, args.repeats)
         return 0
     stats, phases = profile_reading(files)

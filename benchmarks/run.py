@@ -8,14 +8,17 @@ Measures, on forms the size of the seed (see :mod:`benchmarks.corpus`):
 2. in the same process and on the same HTML files, ``pandas.read_html`` extracting only the raw
    tables, and the ratio to the full read with derived tables; the same against
    ``pandas.read_excel(sheet_name=None)`` on the office-made xlsx examples (each pair timed taking
-   turns, repeat by repeat); office-made docx and PDF forms/s;
+   turns, repeat by repeat); office-made docx and PDF forms/s; and, for markdown and HTML, the most a
+   new form reader alone could give (only the shares of loading, the tables and the derived tables
+   left, timed taking turns with a whole read);
 3. peak RSS of ``budgetlib parse ... --format parquet`` (the streaming path) on 10^3, 10^4 and 10^5
    forms, each in its own process, the peak taken from the kernel's accounting of that child
    (``wait4``), time per form at the largest size against the smallest, and the speed-up of
    ``--jobs 2`` over ``--jobs 1``;
 4. batch report time (``budgetlib report data/raw``) at ``--jobs`` 1 and 2, when that command exists.
 
-Each measure with a target (the ``TARGET_*`` constants) says whether it was met.
+Each measure with a target (the ``TARGET_*`` constants) says whether it was met. The machine's facts
+include how long a plain Python loop takes, to weigh runs made on different machines.
 
 Prints a table and writes ``benchmarks/results.md`` and ``benchmarks/results.json``. ``--quick`` is a
 smoke run of a few seconds (small counts, no reports); the default full run takes 15–20 minutes
@@ -111,6 +114,7 @@ def machine_facts() -> dict[str, Any]:
         "memory_gib": round(psutil.virtual_memory().total / 1024**3, 1),
         "load_average_at_start": [round(x, 2) for x in os.getloadavg()],
         "free_cores_at_start": parallel_capacity(),
+        "python_loop_seconds": python_loop_seconds(),
         "os": platform.platform(),
         "python": platform.python_version(),
         "pandas": pd.__version__,
@@ -125,6 +129,13 @@ def _spin(loops: int) -> float:
     for i in range(loops):
         total += i
     return time.perf_counter() - started
+
+
+def python_loop_seconds(loops: int = 10_000_000) -> float:
+    """Seconds of a plain Python loop of ``loops`` additions, best of three: how fast this machine runs
+    Python, so that runs on different machines can be weighed (the same code has read seed markdown
+    forms 2.5 times slower on one machine than on another of the same kind)."""
+    return round(min(_spin(loops) for _ in range(3)), 2)
 
 
 def parallel_capacity(workers: int = 2, loops: int = 5_000_000) -> float:
@@ -218,6 +229,44 @@ def time_reading(files: Sequence[Path], repeats: int, alongside: Callable[[], An
     if alongside is not None:
         timing["alongside"] = asdict(other)
     return timing
+
+
+def time_form_reader(files: Sequence[Path], repeats: int) -> dict[str, Any]:
+    """Best CPU seconds of loading ``files`` into cells (``load_document``) and of the form reader over
+    each file's documents (``segment`` + ``extract_form``), file by file, taking turns with the whole
+    read (:func:`time_reading`, whose phases are kept under ``"whole"``), each with no cell text cached.
+
+    Loading, the tables and the derived tables are what a new form reader alone could never take away:
+    the floor under the reading targets (:func:`floor_rows`, ``benchmarks/where-the-time-goes.md``).
+    Taking turns matters: the same read ran 1.3 ms a form in one run and 2.2 in another minutes later,
+    so a share of two times measured minutes apart would say little.
+    """
+    from budgetlib.extract.load import load_document
+    from budgetlib.transform.assemble import extract_form, segment
+
+    load, reader = Timing(), Timing()
+    forms = 0
+
+    def load_then_read() -> None:
+        nonlocal forms
+        forget_cell_texts()
+        loading = reading = loading_wall = reading_wall = 0.0
+        forms = 0
+        for path in files:  # file by file, as parse_file reads them: loading all first made the reader look faster
+            c0, w0 = _clock()
+            documents = load_document(path, path.name)
+            c1, w1 = _clock()  # the reader meets the cell texts as parse_file does: cleaned by the loading
+            forms += sum(len(extract_form(blocks, "form#0", "form").records["projects"])
+                         for document in documents for blocks in segment(document))
+            c2, w2 = _clock()
+            loading, loading_wall = loading + c1 - c0, loading_wall + w1 - w0
+            reading, reading_wall = reading + c2 - c1, reading_wall + w2 - w1
+        load.keep_best(loading, loading_wall)
+        reader.keep_best(reading, reading_wall)
+
+    whole = time_reading(files, repeats, alongside=load_then_read)
+    return {"files": len(files), "forms": forms, "load": asdict(load), "reader": asdict(reader),
+            "whole": {phase: whole[phase] for phase in ("parse", "build", "derive")}}
 
 
 def calls_per_form(batch: Sequence[tuple[str, str]]) -> float:
@@ -482,6 +531,54 @@ def reading_rows(fmt: str, label: str, timing: dict[str, Any], target: float | N
     ]
 
 
+def floor_rows(raw: dict[str, Any]) -> list[Row]:
+    """The most a new form reader alone could give the two reading targets, markdown as forms/s and HTML
+    against read_html: the reading measured beside the target, with only the shares of loading, the
+    tables and the derived tables left (the shares measured taking turns with a whole read of the same
+    files).
+
+    An upper bound: besides the reader, the glue of ``parse_file`` (the time limit, each file's records,
+    freeing its cells) is taken off too. None where the run did not time the reader apart (results saved
+    before it did).
+    """
+    apart = raw.get("form_reader")
+    if not apart:
+        return []
+    rows = []
+    for fmt, label in (("md", "markdown"), ("html", "HTML")):
+        timing, reader = raw["reading"][fmt], apart.get(fmt)
+        if not reader or not reader["forms"] or reader["files"] != timing["files"]:
+            continue
+        whole = reader["whole"]
+        total = _full_cpu(whole)
+        shares = {name: cpu / total for name, cpu in (
+            ("loading", reader["load"]["cpu"]), ("tables", whole["build"]["cpu"]),
+            ("derived", whole["derive"]["cpu"]), ("reader", reader["reader"]["cpu"]))}
+        left = shares["loading"] + shares["tables"] + shares["derived"]
+        glue = max(1 - left - shares["reader"], 0.0)
+        full, forms = _full_cpu(timing), timing["forms"]
+        rest = left * full
+        note = (f"of the whole read, loading {shares['loading']:.0%}, the tables {shares['tables']:.0%} and the "
+                f"derived tables {shares['derived']:.0%} would be left; the form reader (segment + extract_form) "
+                f"is {shares['reader']:.0%} and the rest of parse_file {glue:.0%} (timed taking turns); of the "
+                f"{full / forms * 1e3:.2f} ms a form above, {rest / forms * 1e3:.2f} ms would be left (CPU)")
+        if fmt == "md":
+            rows.append(Row(f"seed-sized {label}: with derived tables, at most with a form reader that cost nothing, "
+                            "forms/s", f"{_rate(forms, rest):,.0f}",
+                            note=note + f"; the target needs {1e3 / TARGET_MD_FORMS_PER_S:.2f} ms a form in all"))
+        else:
+            read_html = raw["read_html"]["cpu"]
+            rows.append(Row("HTML: read_forms with derived tables vs read_html, at most with a form reader that cost "
+                            "nothing (× faster)", f"{read_html / rest:.2f}×" if rest else "∞",
+                            note=note + f"; the target needs {read_html / TARGET_HTML_RATIO / forms * 1e3:.2f} ms "
+                            "a form in all"))
+    return rows
+
+
+def _full_cpu(timing: dict[str, Any]) -> float:
+    return timing["parse"]["cpu"] + timing["build"]["cpu"] + timing["derive"]["cpu"]
+
+
 def build_rows(results: Results) -> None:
     raw = results.raw
     rows = results.rows
@@ -500,6 +597,7 @@ def build_rows(results: Results) -> None:
     rows.append(Row("HTML: read_forms with derived tables vs read_html (× faster)", f"{ratio_full:.2f}×",
                     f"≥ {TARGET_HTML_RATIO:.0f}×", ratio_full >= TARGET_HTML_RATIO,
                     f"{ratio:.2f}× without the derived tables (cost_items, findings)"))
+    rows += floor_rows(raw)
     office = raw.get("office_xlsx")
     if office:
         reading, excel = office["reading"], office["read_excel"]
@@ -611,6 +709,9 @@ def render_markdown(results: Results) -> str:
         f"- cores free for this run (two busy loops side by side against one alone; 2.0 = both free): "
         f"{m['free_cores_at_start']} at start, {m.get('free_cores_at_end')} at end. The machine is shared: "
         "speed-ups cannot exceed what is free.",
+        *([f"- a plain Python loop of 10^7 additions in a function: {m['python_loop_seconds']} s (how fast this "
+            "machine runs Python: compare it before comparing rates between runs)"]
+          if "python_loop_seconds" in m else []),
         f"- software: Python {m['python']}, pandas {m['pandas']}, pyarrow {m['pyarrow']}, lxml {m['lxml']}; {m['os']}",
         "",
         "| measure | value | target | met | note |",
@@ -687,6 +788,9 @@ def main(argv: Sequence[str] | None = None) -> int:
          lambda: time_html_and_read_html(corpus.write_seed_variants(work / "seed-html", "html", forms["html"]),
                                          repeats))
     raw["reading"]["html"], raw["read_html"] = raw.pop("html_and_read_html")
+    step(raw, "form_reader", "the form reader apart: what a new reader alone could gain", lambda: {
+        fmt: time_form_reader(corpus.write_seed_variants(work / f"seed-{fmt}", fmt, forms[fmt]), repeats)
+        for fmt in ("md", "html")})
     step(raw, "office_xlsx", "office-made xlsx against pandas.read_excel", lambda: time_office_xlsx(repeats))
     office_files = 2 if args.quick else None
     for fmt in ("docx", "pdf"):

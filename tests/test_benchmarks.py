@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
 
 import pytest
 from benchmarks import corpus, run
@@ -34,6 +35,9 @@ def test_results_table_has_every_measure(quick_run: Path) -> None:
                      "seed-sized xlsx: read into tables, forms/s on one core",
                      "pandas.read_html, raw tables only, same HTML files, forms/s",
                      "HTML: read_forms with derived tables vs read_html (× faster)",
+                     "seed-sized markdown: with derived tables, at most with a form reader that cost nothing, forms/s",
+                     "HTML: read_forms with derived tables vs read_html, at most with a form reader that cost nothing "
+                     "(× faster)",
                      "office-made docx (13 examples): with derived tables, forms/s on one core",
                      "office-made pdf (13 examples): with derived tables, forms/s on one core",
                      "budgetlib parse → parquet, 4 forms: peak RSS",
@@ -52,7 +56,8 @@ def test_results_json_holds_the_raw_numbers_and_the_machine(quick_run: Path) -> 
     assert results["mode"] == "quick"
     machine = results["machine"]
     assert machine["cores_logical"] >= 1
-    assert {"cpu_model", "python", "pandas", "date"} <= set(machine)
+    assert {"cpu_model", "python", "pandas", "date", "python_loop_seconds"} <= set(machine)
+    assert machine["python_loop_seconds"] > 0
     assert 0 < machine["free_cores_at_start"] <= machine["cores_logical"] + 0.5  # measured, so a little noise
     raw = results["raw"]
     for fmt in corpus.FORMATS:
@@ -198,3 +203,35 @@ def test_the_phases_apart_read_every_form_and_add_up(tmp_path: Path) -> None:
     assert forms == 3  # the reader phase read the forms the files hold, not nothing
     assert set(seconds) == set(PHASES) and all(value > 0 for value in seconds.values())
     assert seconds["whole read"] >= seconds["build tables"] + seconds["derive"]
+
+
+def _timing(files: int, parse: float, build: float, derive: float) -> dict[str, Any]:
+    return {"files": files, "forms": files, "parse": {"cpu": parse}, "build": {"cpu": build},
+            "derive": {"cpu": derive}}
+
+
+def test_the_floor_leaves_only_the_shares_of_loading_tables_and_derived_tables() -> None:
+    raw = {
+        "reading": {"md": _timing(4, 0.006, 0.001, 0.001), "html": _timing(4, 0.008, 0.001, 0.001)},
+        "read_html": {"files": 4, "cpu": 0.04},
+        "form_reader": {  # timed in other minutes, on a machine twice as slow: only the shares count
+            "md": {"files": 4, "forms": 4, "load": {"cpu": 0.004}, "reader": {"cpu": 0.005},
+                   "whole": _timing(4, 0.012, 0.002, 0.002)},
+            "html": {"files": 4, "forms": 4, "load": {"cpu": 0.004}, "reader": {"cpu": 0.01},
+                     "whole": _timing(4, 0.016, 0.002, 0.002)},
+        },
+    }
+    md, html = run.floor_rows(raw)
+    # markdown: loading 4 + tables 2 + derived 2 of 16 ms = half of the 8 ms of 4 forms beside the target
+    assert md.value == "1,000"
+    assert "loading 25%, the tables 12% and the derived tables 12% would be left" in md.note
+    assert "the form reader (segment + extract_form) is 31% and the rest of parse_file 19%" in md.note
+    assert "of the 2.00 ms a form above, 1.00 ms would be left" in md.note and "needs 0.40 ms a form" in md.note
+    assert html.value == "10.00×"  # read_html 40 ms against 8 / 20 of 10 ms
+    assert "needs 2.50 ms a form in all" in html.note  # 40 ms / 4× / 4 forms
+
+
+def test_results_saved_before_the_reader_was_timed_apart_have_no_floor() -> None:
+    raw = {"reading": {"md": _timing(4, 0.006, 0.001, 0.001), "html": _timing(4, 0.008, 0.001, 0.001)},
+           "read_html": {"files": 4, "cpu": 0.04}}
+    assert run.floor_rows(raw) == []
