@@ -45,16 +45,18 @@ reports: $(VENV)/.installed-core  ## set up, then build every report from data/ 
 screenshots: $(VENV)/.installed-core  ## screenshots of reports/ (index, annual, attainment) in headless Chromium → docs/
 	$(BIN)/python scripts/screenshots.py $(REPORTS) docs
 
-test: $(VENV)/.installed-test  ## set up, then run every test (unit, notebooks via nbval, lint)
+test: $(VENV)/.installed-test  ## set up, then run every test (unit, notebooks via nbval, lint, types)
 	$(BIN)/ruff check src tests benchmarks notebooks
+	$(BIN)/mypy
 	$(BIN)/pytest
 
 test-extended: $(VENV)/.installed-test  ## the long fuzz/property run (10,000 cases) and 100 kills of each kind of run
 	BUDGETLIB_FUZZ_CASES=10000 $(BIN)/pytest tests/invariants/test_robustness.py tests/invariants/test_fuzz.py -q
 	BUDGETLIB_KILL_POINTS=100 $(BIN)/pytest tests/test_interruptions.py -q
 
-lint: $(VENV)/.installed-test  ## ruff
+lint: $(VENV)/.installed-test  ## ruff, and mypy over src/budgetlib (pyproject.toml's [tool.mypy])
 	$(BIN)/ruff check src tests benchmarks notebooks
+	$(BIN)/mypy
 
 lab: $(LAB_VENV)/.installed  ## open JupyterLab on notebooks/ with the project's kernel
 	$(LAB_VENV)/bin/jupyter lab notebooks/

@@ -67,7 +67,7 @@ class TableWriter:
             raise ValueError(f"streaming supports parquet and csv, not {fmt!r}")
         self.out = out
         self.fmt = fmt
-        self._parquet: dict[str, object] = {}
+        self._parquet: dict[str, Any] = {}  # pyarrow.parquet.ParquetWriter, imported when first needed
         self._gathered: dict[str, list[Any]] = {}  # Arrow tables not yet written, by table
         self._csv_started: set[str] = set()
         self.row_counts: dict[str, int] = dict.fromkeys(schema.FORM_TABLES, 0)
@@ -107,7 +107,7 @@ class TableWriter:
 
         gathered = self._gathered.pop(name, None)
         if gathered:
-            self._parquet[name].write_table(pa.concat_tables(gathered))  # type: ignore[attr-defined]
+            self._parquet[name].write_table(pa.concat_tables(gathered))
 
     def _write_csv(self, name: str, df: pd.DataFrame) -> None:
         path = self.out / f"{name}.csv"
@@ -124,10 +124,10 @@ class TableWriter:
         for name, writer in self._parquet.items():
             try:
                 self._write_gathered(name)
-                writer.close()  # type: ignore[attr-defined]
+                writer.close()
             except Exception as exc:
                 failure = failure or exc
-                writer.is_open = False  # type: ignore[attr-defined]  # else pyarrow retries (and prints) on collection
+                writer.is_open = False  # else pyarrow retries (and prints) on collection
         self._parquet.clear()
         self._gathered.clear()
         if failure is not None:

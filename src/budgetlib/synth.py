@@ -633,7 +633,7 @@ def render_declaration(py: ProjectYear, quirks: set[str], rng: random.Random) ->
         _md_table(indicator_rows, ["一级指标", "二级指标", "指标内容", "指标值", "备注"]),
         "",
     ]
-    stated = {
+    stated: dict[str, object] = {
         "budget_unit": "元", "stated_prior_yuan": stated_prior,
         "expenditures": [(c, py.year, float(now.get(c, 0))) for c in categories]
         + [(c, py.year - 1, float(before.get(c, 0))) for c in categories],

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterator, Sequence
-from typing import cast
+from typing import TypeAlias, cast
 
 import numpy as np
 import pandas as pd
@@ -58,7 +58,7 @@ def normalise_department(name: object) -> str:
     return _NAME_NOISE.sub("", compact(name)) if isinstance(name, str) else ""
 
 
-Distinct = pa.Array | pd.Index
+Distinct: TypeAlias = pa.Array | pd.Index
 """A column's distinct values: Arrow's for a column of Arrow strings, else pandas'."""
 
 

@@ -38,13 +38,16 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
 from budgetlib.analysis.project_keys import normalise_department, normalise_name, project_keys
 from budgetlib.forms import Forms
 from budgetlib.schema import PROJECT_FORM_TYPES
+
+if TYPE_CHECKING:
+    from typing_extensions import TypeIs  # typing's own from Python 3.13
 
 __all__ = [
     "BUDGET_FIELDS",
@@ -154,7 +157,8 @@ def _figure(entry: str, project: Mapping[str, Any], total: Mapping[str, Any] | N
     return (None if _missing(value) else float(value)), (text if isinstance(text, str) else None), stated
 
 
-def _missing(value: object) -> bool:
+def _missing(value: object) -> TypeIs[None]:
+    """True for None and NaN/NA (typed as a test for None: where it is False, the value is not None)."""
     return value is None or (not isinstance(value, str) and bool(pd.isna(value)))
 
 

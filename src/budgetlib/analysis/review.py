@@ -605,7 +605,7 @@ _STOP_TERMS = frozenset({
 @lru_cache(maxsize=TEXT_CACHE_SIZE)
 def _terms(text: str) -> frozenset[str]:
     """The two-character terms of a text, less the stop terms (cached by text: indicator names recur)."""
-    terms = set()
+    terms: set[str] = set()
     for run in _CJK_RUN.findall(text):
         terms.update(run[i:i + 2] for i in range(len(run) - 1))
     return frozenset(terms - _STOP_TERMS)
@@ -1029,9 +1029,10 @@ def _findings_table(records: list[Finding], form_order: Iterable[str] | None = N
     else:
         rank = {form_id: i for i, form_id in enumerate(dict.fromkeys(form_order))}
 
-        def key(finding: Finding) -> tuple[Any, int]:
+        def key(finding: Finding) -> tuple[Any, ...]:
             return rank.get(finding["form_id"], len(rank)), int(finding["check_id"][1:])
-    return schema.frame("findings", sorted(records, key=key))
+    ordered = sorted(records, key=key)
+    return schema.frame("findings", ordered)
 
 
 def review_each_form(forms: Forms, config: ReviewConfig = ReviewConfig()) -> pd.DataFrame:

@@ -116,7 +116,10 @@ def reprice(edited_cost_items: pd.DataFrame, baseline: pd.DataFrame) -> pd.DataF
     records = []
     for key in keys:
         base, edit = base_by_key.get(key), edit_by_key.get(key)
+        baseline_amount: float | None
+        scenario: float | None
         if base is None:
+            edit = edit_by_key[key]  # a key that is not the baseline's is the edit's
             amount = _value(edit, "amount_yuan")
             if amount is None and _value(edit, "unit_price_yuan") is not None:
                 amount = _scenario_amount({}, edit)[0]

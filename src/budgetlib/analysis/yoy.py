@@ -39,6 +39,9 @@ from budgetlib.transform.normalize import compact
 
 __all__ = ["normalise_name", "project_keys", "project_years", "yoy"]
 
+YoyBy = Literal["project", "department", "economic_category"]
+"""What :func:`yoy` can compare year over year."""
+
 PRIOR_BASES = ("earlier_form", "stated_in_text", "expenditure_column")
 
 
@@ -152,7 +155,7 @@ def yoy_by_department(forms: Forms, policy: ProjectYearPolicy = DEFAULT_POLICY) 
         keys_now, keys_before = set(group["project_key"]), set(earlier["project_key"])
         if len(earlier):
             prior, prior_unknown = _sum_or_na(earlier["current_yuan"])
-            basis = "earlier_form"
+            basis: str | None = "earlier_form"
         else:
             prior, prior_unknown = _sum_or_na(group["prior_yuan"])
             bases = sorted(set(group["prior_basis"].dropna()))
@@ -245,14 +248,15 @@ def yoy_by_economic_category(forms: Forms, policy: ProjectYearPolicy = DEFAULT_P
         for category in sorted(set(current) | set(prior)):
             now_total, unknown = _sum_or_na(current.get(category, [])) if category in current else (0.0, 0)
             if category in unknown_categories:
-                before_total, prior_unknown, basis = None, 1, None
+                before_total, prior_unknown, prior_basis = None, 1, None
             else:
                 before_total, prior_unknown = _sum_or_na(prior[category]) if category in prior else (0.0, 0)
-                basis = "+".join(sorted(bases.get(category, set()))) or None
+                prior_basis = "+".join(sorted(bases.get(category, set()))) or None
             change, fraction = _change(before_total, now_total)
             records.append({
                 "economic_category": category, "fiscal_year": year, "prior_year": year - 1, "prior_yuan": before_total,
-                "current_yuan": now_total, "change_yuan": change, "change_fraction": fraction, "prior_basis": basis,
+                "current_yuan": now_total, "change_yuan": change, "change_fraction": fraction,
+                "prior_basis": prior_basis,
                 "n_projects": len(projects.get(category, ())), "n_unknown": unknown, "n_prior_unknown": prior_unknown,
                 "n_new": None, "n_ended": None,
             })
@@ -265,7 +269,7 @@ def _float_or_none(value: object) -> float | None:
 
 def yoy(
     forms: Forms,
-    by: Literal["project", "department", "economic_category"] = "project",
+    by: YoyBy = "project",
     policy: ProjectYearPolicy = DEFAULT_POLICY,
 ) -> pd.DataFrame:
     """Year-over-year change by project, department or economic category.

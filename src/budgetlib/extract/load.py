@@ -167,8 +167,8 @@ def load_document(path: Path | str, display_name: str | None = None) -> list[Doc
                 f"binary content (looks like {_KIND_NAMES[kind]}) in a file named {path.suffix.lower()}: {error}",
             ) from error
         raise
-    for document in documents[:1] if misnamed else ():
-        document.warnings.insert(0, misnamed)
+    if misnamed is not None and documents:
+        documents[0].warnings.insert(0, misnamed)
     return documents
 
 

@@ -203,7 +203,7 @@ def _check_streams(document: Any) -> None:
             filters = [getattr(f, "name", f) for f in _as_list(obj.get_any(("F", "Filter")))]
             data = obj.rawdata
             if obj.decipher and obj.objid is not None:
-                data = obj.decipher(obj.objid, obj.genno, data, obj.attrs)
+                data = obj.decipher(obj.objid, obj.genno, data, obj.attrs)  # type: ignore[arg-type]  # as pdfminer calls it
             size = len(data)
             for name in filters:
                 if name in _FLATE:
@@ -254,7 +254,7 @@ def _inflated_size(data: bytes, limit: int) -> int:
 # --- pages -----------------------------------------------------------------------------------------
 
 
-def _read_pages(pdf: Any) -> tuple[list[_Page], list[str]]:
+def _read_pages(pdf: Any) -> tuple[list[_Page], list[Notice]]:
     notes: list[Notice] = []
     pages: list[_Page] = []
     without_text: list[int] = []
@@ -322,7 +322,7 @@ def _read_page(page: Any, chars: list[dict[str, Any]]) -> _Page:
                 result.items.append((built.top, built))
     margin = min((char["x0"] for char in chars), default=0.0)
     right = page.width - margin  # the text area, taking the margins as equal
-    tops = sorted(built.top for _, built in result.items)
+    tops = sorted(top for top, _ in result.items)  # the tables' tops: nothing else is on the page yet
     previous: _Line | None = None
     for line in _lines(outside):
         text = clean_text(line.text)
@@ -466,7 +466,8 @@ def _bands(cells: list[Box], rows: list[float], cuttable: list[bool]) -> list[li
             own = edges[widest]
             shared = sum(_near(edge, rest[4][1:-1]) for edge in own[1:-1]) if rest[3] else 0
             score = (rest[0] + sum(c for c in counts if c is not None), rest[1] + 1, rest[2] + shared)
-            if best[i] is None or score < best[i][:3]:
+            current = best[i]
+            if current is None or score < current[:3]:
                 best[i] = (*score, [i, *rest[3]], own)
     if best[0] is None:
         return [cells]

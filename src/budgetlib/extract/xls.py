@@ -191,7 +191,7 @@ def _cell_text(book: object, cell: object, xlrd: object) -> str:
 
 def _number_format(book: object, xf_index: int | None) -> str | None:
     try:
-        key = book.xf_list[xf_index].format_key  # type: ignore[attr-defined,index]
+        key = book.xf_list[xf_index].format_key  # type: ignore[attr-defined]
         return book.format_map[key].format_str  # type: ignore[attr-defined]
     except (AttributeError, IndexError, KeyError, TypeError):
         return None

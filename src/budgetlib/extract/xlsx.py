@@ -32,7 +32,7 @@ import re
 import threading
 import warnings
 import zipfile
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
@@ -397,7 +397,7 @@ def _read_with_calamine(data: bytes, plans: list[_SheetPlan], source_file: str) 
     return documents
 
 
-def _calamine_grid(plan: _SheetPlan, rows: list[list[object]], ranges: list) -> SheetGrid | None:
+def _calamine_grid(plan: _SheetPlan, rows: Sequence[Sequence[object]], ranges: list) -> SheetGrid | None:
     """A sheet's cells as the layout code wants them, or None if the merges exceed the caps."""
     sheet = SheetGrid(plan.name)
     merges: list[Merge] = []

@@ -135,12 +135,12 @@ def _parse_file(path: Path, source_file: str, keep_provenance: bool) -> FileResu
     if index == 0:
         first = no_form_reasons[0][1] if no_form_reasons else Notice("E_NO_TABLE", "no content")
         reason = first.message
-        noted = [warning.message for document in documents for warning in document.warnings]
-        if noted:  # what the reader noticed often explains why no form was found (nesting, truncation)
-            more = f"; and {len(noted) - 3} more" if len(noted) > 3 else ""
-            reason = f"{reason} (the reader noted: {'; '.join(noted[:3])}{more})"
-        where = ", ".join(p for p, _ in no_form_reasons if p) or None
-        result.extend("errors", [{"source_file": source_file, "code": first.code, "error": reason, "location": where}])
+        messages = [warning.message for document in documents for warning in document.warnings]
+        if messages:  # what the reader noticed often explains why no form was found (nesting, truncation)
+            more = f"; and {len(messages) - 3} more" if len(messages) > 3 else ""
+            reason = f"{reason} (the reader noted: {'; '.join(messages[:3])}{more})"
+        places = ", ".join(p for p, _ in no_form_reasons if p) or None
+        result.extend("errors", [{"source_file": source_file, "code": first.code, "error": reason, "location": places}])
     elif no_form_reasons:  # a sheet without a form beside sheets with one: its cells are in no table, say so
         result.extend("warnings", [
             {"form_id": f"{source_file}#0", "source_file": source_file, "location": part or None,

@@ -180,7 +180,9 @@ def list_inputs(paths: Paths) -> Listing:
     for kind, path, name, notice in _inputs(paths):
         if kind == "read":
             listing.files.append((os.fspath(path), name))
-        elif kind == "skipped":
+            continue
+        assert notice is not None, f"{name}: a skipped or unreadable input always comes with its notice"
+        if kind == "skipped":
             listing.skipped.append({"source_file": name, "code": notice.code, "reason": notice.message})
         else:
             listing.errors.append({"source_file": name, "code": notice.code, "error": notice.message,

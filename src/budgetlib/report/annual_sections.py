@@ -20,7 +20,7 @@ from budgetlib import charts
 from budgetlib.analysis.project_years import evaluation_forms, project_years
 from budgetlib.analysis.review import rules
 from budgetlib.analysis.unitcost import unit_costs
-from budgetlib.analysis.yoy import category_lines, yoy
+from budgetlib.analysis.yoy import YoyBy, category_lines, yoy
 from budgetlib.forms import Forms
 from budgetlib.report.data import select_forms
 from budgetlib.report.present import clip
@@ -268,7 +268,7 @@ def read_errors(forms: Forms) -> pd.DataFrame:
 
 
 def yoy_table(
-    forms: Forms, by: str, *, fiscal_year: int | None = None, department: str | None = None
+    forms: Forms, by: YoyBy, *, fiscal_year: int | None = None, department: str | None = None
 ) -> pd.DataFrame:
     """Year over year by ``department`` or ``economic_category`` for one department (or all).
 

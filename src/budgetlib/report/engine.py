@@ -142,7 +142,7 @@ def _child_main(conn: Connection, cells: Sequence[tuple[int, str, str, bool]], l
     try:
         os.dup2(log_fd, 1)
         os.dup2(log_fd, 2)
-        faulthandler.enable(file=sys.__stderr__, all_threads=False)
+        faulthandler.enable(file=2, all_threads=False)  # file descriptor 2: the log, since the dup2 above
         shell = _WARM["shell"]
         for index, cell_type, source, may_raise in cells:
             conn.send(("start", index, shell.execution_count if cell_type == "code" else None))

@@ -48,12 +48,12 @@ def _exporter_class() -> type:
     from nbconvert.filters.highlight import Highlight2HTML
     from nbconvert.filters.widgetsdatatypefilter import WidgetsDataTypeFilter
 
-    class ReportExporter(HTMLExporter):  # type: ignore[misc]
+    class ReportExporter(HTMLExporter):
         def _validate_preprocessor(self, nbc: Any, preprocessor: Any) -> None:
             if preprocessor is self._preprocessors[-1]:
                 super()._validate_preprocessor(nbc, preprocessor)
 
-        def from_notebook_node(self, nb: Any, resources: dict[str, Any] | None = None,
+        def from_notebook_node(self, nb: Any, resources: dict[str, Any] | None = None,  # type: ignore[override]
                                **kw: Any) -> tuple[str, dict[str, Any]]:
             # HTMLExporter.from_notebook_node without its BeautifulSoup pass
             langinfo = nb.metadata.get("language_info", {})

@@ -37,7 +37,7 @@ def value_translator() -> type:
 
 
 @cache
-def _engine() -> type:
+def _engine() -> Any:  # a subclass of papermill's Engine, made on first use
     from papermill.engines import Engine
 
     class ForkedEngine(Engine):

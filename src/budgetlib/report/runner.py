@@ -289,7 +289,7 @@ def run_reports(
         raise FileNotFoundError(f"report notebooks not found in {notebooks} (give --notebooks DIR)")
     with output_run(out, "report") as run:
         listing = list_inputs(list(paths))
-        files = listing.files
+        files: Sequence[tuple[str, str]] = listing.files
         forms = read_listing(listing)
         if actuals:
             forms = with_actuals(forms, actuals)
@@ -559,7 +559,7 @@ def write_index(result: BatchResult, folder: Path | None = None) -> Path:
     status, failures and unread files listed; links only to the files the folder holds; names from
     the data shown with their invisible characters escaped (:func:`budgetlib.display.visible`)."""
     def row(outcome: ReportOutcome) -> dict[str, Any]:
-        summary = {key: visible(value) if isinstance(value, str) else value
+        summary: dict[str, Any] = {key: visible(value) if isinstance(value, str) else value
                    for key, value in outcome.job.summary.items()}
         summary["budget"] = format_money(summary.get("budget_yuan"), "万元")
         by_year = summary.get("budget_by_year") or {}

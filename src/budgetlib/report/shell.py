@@ -120,7 +120,7 @@ class RecordingDisplayHook(DisplayHook):
         pass
 
     def write_format_data(self, format_dict, md_dict=None) -> None:
-        self.shell.sink.result(self.prompt_count, format_dict, md_dict)
+        self.shell.sink.result(self.prompt_count, format_dict, md_dict)  # type: ignore[union-attr]  # made by its shell
 
     def finish_displayhook(self) -> None:
         pass

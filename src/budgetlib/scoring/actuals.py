@@ -524,14 +524,14 @@ def _actual_record(values: Mapping[str, str | None], number: int, where: str, lo
                    is_formula: bool = False) -> dict[str, Any]:
     actual = values.get("actual_text")
     parsed = parse_target(actual) if actual and not is_formula else None
-    quantitative = parsed is not None and parsed.kind == QUANTITATIVE
+    quantitative = parsed if parsed is not None and parsed.kind == QUANTITATIVE else None
     record = {
         "form_id": values["form_id"],
         "indicator_no": number,
         "actual_text": actual,
-        "actual_comparator": parsed.comparator if quantitative else None,
-        "actual_value": parsed.value if quantitative else None,
-        "actual_unit": parsed.unit if quantitative else None,
+        "actual_comparator": quantitative.comparator if quantitative else None,
+        "actual_value": quantitative.value if quantitative else None,
+        "actual_unit": quantitative.unit if quantitative else None,
         "deviation_reason": values.get("deviation_reason"),
         "origin": where,
         "location": location,

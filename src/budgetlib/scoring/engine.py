@@ -139,7 +139,8 @@ def score_indicators(indicators: pd.DataFrame, policy: ScoringPolicy) -> pd.Data
     for record in weighted.to_dict("records"):
         outcome = score_indicator(record, policy)
         weight = None if is_na(record["weight_used"]) else float(record["weight_used"])
-        raw_points = weight * outcome.credit if outcome.status == SCORED and weight is not None else None
+        credit = outcome.credit if outcome.status == SCORED else None  # a scored outcome has its credit
+        raw_points = None if credit is None or weight is None else weight * credit
         computed = None if raw_points is None else policy.round_points(raw_points)
         published = None if is_na(record.get("score")) else float(record["score"])
         gap, reason = score_gap(published, raw_points, computed, weight, outcome.band, outcome.notes, policy)

@@ -12,13 +12,16 @@ import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from functools import lru_cache
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
 from budgetlib.scoring.policy import BAND_NAMES, LowerIsBetterRule, ScoringPolicy, WordingRule, default_unit_factors
 from budgetlib.transform.normalize import compact
 from budgetlib.transform.targets import CRITERIA, is_undated, parse_target, with_year
+
+if TYPE_CHECKING:
+    from typing_extensions import TypeIs  # typing's own from Python 3.13
 
 HIGHER = "higher"
 LOWER = "lower"
@@ -38,8 +41,13 @@ _DATE_IN_TEXT = re.compile(
 _ISO_PARTS = re.compile(r"^(?P<y>\d{4})(?:-(?P<m>\d{1,2})(?:-(?P<d>\d{1,2}))?)?")
 
 
-def is_na(value: Any) -> bool:
-    """True for None, NaN and pd.NA (a cell left empty)."""
+def is_na(value: object) -> TypeIs[None]:
+    """True for None, NaN and pd.NA (a cell left empty).
+
+    Typed as a test for None so that a type checker knows a value is not None where this is False:
+    NaN and pd.NA are values no checker can tell apart from a number, so where it is True the value
+    may still be one of those.
+    """
     if value is None:
         return True
     try:
@@ -211,15 +219,16 @@ def quantitative_credit(
         attainment = actual / target
         return attainment, *_with_overshoot(attainment, min(attainment, 1.0), policy)
     if direction == LOWER:
-        attainment = target / actual if actual > 0 else None
+        ratio = target / actual if actual > 0 else None
         if actual <= target:
-            if attainment is None:
+            if ratio is None:
                 return None, 1.0, "实际值为0，未超过指标值"
-            return attainment, *_with_overshoot(attainment, 1.0, policy)
+            return ratio, *_with_overshoot(ratio, 1.0, policy)
+        ratio = target / actual  # actual > target >= 0, so actual > 0
         if policy.reverse_formula == "ratio":
-            return attainment, attainment, None  # actual > target >= 0, so actual > 0
+            return ratio, ratio, None
         credit = max(0.0, 1.0 - (actual - target) / target) if target > 0 else 0.0
-        return attainment, credit, None
+        return ratio, credit, None
     if target == 0:
         met = actual == 0
         return None, 1.0 if met else 0.0, "指标值为0，等于0得满分，否则0分"

@@ -311,12 +311,12 @@ def _amount_warnings(ctx: FormContext, tables: list[Table]) -> None:
     warning at its cell; figures without any stated unit (so ``*_yuan`` stays empty) get one warning
     for the form, since a form without a unit line has dozens of them.
     """
-    origins: dict[tuple[str, str, str | None, str], str] = {}
+    origins: dict[tuple[str, str, str | None, str | None], str] = {}
 
     def origin_of(*key: Any) -> str:
         if not origins:  # built only when a warning needs it: most forms have none
             origins.update(_value_origins(ctx, tables))
-        return origins.get(key, "")  # type: ignore[arg-type]
+        return origins.get(key, "")
 
     no_unit: list[str] = []
     for money in MONEY_COLUMNS:
@@ -367,10 +367,10 @@ def _shown(text: str, limit: int = 40) -> str:
     return repr(text if len(text) <= limit else text[:limit] + "…")
 
 
-def _value_origins(ctx: FormContext, tables: list[Table]) -> dict[tuple[str, str, str | None, str], str]:
+def _value_origins(ctx: FormContext, tables: list[Table]) -> dict[tuple[str, str, str | None, str | None], str]:
     """Where each claimed value came from, by (table, column, row key, text): for warnings' locations."""
     by_table = {table.table_no: table for table in tables}
-    origins: dict[tuple[str, str, str | None, str], str] = {}
+    origins: dict[tuple[str, str, str | None, str | None], str] = {}
     for (table_no, row, col), destinations in ctx.claims.items():
         table = by_table.get(table_no) if table_no is not None else None
         if table is None or col is None:

@@ -121,7 +121,9 @@ class FormContext:
     tables: list[Table]
     text_lines: list[TextLine]
     block_units: dict[int, str | None] = field(default_factory=dict)
-    claims: dict[CellKey, list[Destination]] = field(default_factory=dict)
+    claims: dict[tuple[int | None, int, int | None], list[Destination]] = field(default_factory=dict)
+    """Destinations by (table_no, row, col), the fields of :class:`CellKey` as a plain tuple: a key is
+    made for every lookup, several a cell, and a plain tuple is the cheapest to make."""
     project: dict[str, Any] = field(default_factory=dict)
     records: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
     warnings: list[Notice] = field(default_factory=list)

@@ -616,7 +616,7 @@ def budget_history(ctx: FormContext) -> None:
         if basis == "actual":
             _actual_history(ctx, base, column_year, lines)
             continue
-        amounts = [line.get("amount_yuan") for line in lines]
+        amounts: list[Any] = [line.get("amount_yuan") for line in lines]
         total = None if any(a is None for a in amounts) else round(float(sum(amounts)), 2)
         ctx.add("budget_history", {
             **base, "fiscal_year": column_year, "amount_yuan": total,
@@ -642,7 +642,7 @@ def _actual_history(ctx: FormContext, base: dict[str, Any], year: int, lines: li
             "note": f"the stated {stated.get('label')} of column {column} ({len(lines)} lines)",
         })
         return
-    amounts = [line.get("amount_yuan") for line in lines]
+    amounts: list[Any] = [line.get("amount_yuan") for line in lines]
     ctx.add("budget_history", {
         **base, "fiscal_year": year,
         "amount_yuan": None if any(a is None for a in amounts) else round(float(sum(amounts)), 2),

@@ -21,7 +21,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from functools import cache, lru_cache
 from types import MappingProxyType
-from typing import Any
+from typing import Any, TypeGuard
 
 from budgetlib.caches import TEXT_CACHE_SIZE
 from budgetlib.transform.normalize import compact
@@ -236,7 +236,7 @@ def with_year(undated: str, year: int) -> str | None:
     return _iso(str(year), parts[0], parts[1] if len(parts) > 1 else None)
 
 
-def is_undated(end: object) -> bool:
+def is_undated(end: object) -> TypeGuard[str]:
     """True for a deadline's end that still lacks its year ("--12")."""
     return isinstance(end, str) and end.startswith("--")
 
