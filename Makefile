@@ -11,7 +11,7 @@ REPORTS ?= reports
 JOBS ?= 2
 
 .DEFAULT_GOAL := help
-.PHONY: help reports screenshots test test-quick test-extended lint lab lock dictionary benchmark clean
+.PHONY: help reports screenshots test test-extended lint lab lock dictionary benchmark clean
 
 help:  ## list the tasks
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-14s %s\n", $$1, $$2}'
