@@ -332,8 +332,10 @@ def wrap_display(text: str, width: int) -> str:
 def _title(ax: Axes, title: str | None) -> None:
     """The chart's title, as the figure's own title: the constrained layout places it above every
     artist of the axes (tick labels, annotations, legends), so nothing overlaps it."""
+    if not title:
+        return
     figure = ax.get_figure(root=True)
-    if title and figure is not None:
+    if figure is not None:
         figure.suptitle(wrap_display(plain_text(title), TITLE_WIDTH), fontsize=TITLE_FONT_PT, x=0.01,
                         ha="left")
         if isinstance(figure, ChartFigure):

@@ -219,12 +219,11 @@ def quantitative_credit(
         attainment = actual / target
         return attainment, *_with_overshoot(attainment, min(attainment, 1.0), policy)
     if direction == LOWER:
-        ratio = target / actual if actual > 0 else None
+        if actual == 0:  # both are >= 0 here, so 0 never exceeds the target
+            return None, 1.0, "实际值为0，未超过指标值"
+        ratio = target / actual
         if actual <= target:
-            if ratio is None:
-                return None, 1.0, "实际值为0，未超过指标值"
             return ratio, *_with_overshoot(ratio, 1.0, policy)
-        ratio = target / actual  # actual > target >= 0, so actual > 0
         if policy.reverse_formula == "ratio":
             return ratio, ratio, None
         credit = max(0.0, 1.0 - (actual - target) / target) if target > 0 else 0.0
