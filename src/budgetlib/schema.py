@@ -690,6 +690,8 @@ REPORT_COLUMNS: tuple[Column, ...] = (
     _c("self_evaluation_forms", INT, "Self-evaluations counted."),
     _c("other_forms", INT, "Forms of no project (department-wide forms, other kinds): in no project's total."),
     _c("indicators", INT, "Indicators counted."),
+    _c("stated_target", STR, "The target as the form states it over its 指标性质 / 指标值 / 度量单位 cells "
+       "(\"32\", \"≥\", \"人\" → \"≥32人\"); a target written whole in one cell as written."),
     _c("quantitative", INT, "Indicators with a quantitative target."),
     _c("qualitative", INT, "Indicators with a qualitative target."),
     _c("period_targets", INT, "Indicators whose target is a period or deadline."),

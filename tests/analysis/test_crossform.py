@@ -149,6 +149,9 @@ def test_full_target_joins_a_target_split_over_columns() -> None:
     assert full_target({"target_text": "2022.05", "comparator": "=", "unit": "-2022.11"}) == "=2022.05-2022.11"
     assert full_target({"target_text": "≥100百分比", "comparator": ">=", "unit": "%"}) == "≥100百分比"
     assert full_target({"target_text": "持续改善", "comparator": None, "unit": None}) == "持续改善"
+    # a comparator written as a word, before or after the number, is not written again as a sign
+    assert full_target({"target_text": "不低于90%", "comparator": ">=", "unit": "%"}) == "不低于90%"
+    assert full_target({"target_text": "90%以上", "comparator": ">=", "unit": "%"}) == "90%以上"
 
 
 def test_only_the_checks_asked_for() -> None:

@@ -26,6 +26,7 @@ def test_unscored_indicators_say_why(all_examples) -> None:
     unscored = attainment_sections.unscored_indicators(scored, all_examples)
     assert unscored["project_name"].tolist() == ["工资性支出", "工资性支出"]  # the wages form left both actuals empty
     assert set(unscored["note"]) == {"未填实际完成值，不计分"}
+    assert unscored["stated_target"].tolist() == ["=100%", "=100%"]  # 指标性质 "=", 指标值 "100", 度量单位 "%"
     assert attainment_sections.indicator_attainment(scored, all_examples)["project_name"].nunique() == 2  # the two self-evaluations
 
 

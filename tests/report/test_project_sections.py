@@ -77,6 +77,34 @@ def test_scores_of_the_zhongjiang_self_evaluation_total_100_grade_you() -> None:
     assert project_sections.attainment_chart(scored, form) is not None
 
 
+def test_a_target_split_over_its_columns_is_shown_as_the_form_states_it() -> None:
+    """qingshen writes 指标性质 "=", 指标值 "100" and 度量单位 "%" in three cells: the report says "=100%", not
+    "100"; zhongjiang writes each target whole in one cell ("≥266米"), shown as written. The indicators
+    table keeps the 指标值 cell as written."""
+    qingshen = read_example(QINGSHEN)
+    shown = project_sections.indicator_table(qingshen)
+    assert shown["stated_target"].tolist() == ["=100%", "=100%"]
+    assert qingshen.indicators["target_text"].tolist() == ["100", "100"]
+    assert present.label("column", "stated_target") == "指标值"
+    zhongjiang = read_example(ZHONGJIANG)
+    assert project_sections.indicator_table(zhongjiang)["stated_target"].tolist() == \
+        zhongjiang.indicators["target_text"].tolist()
+    scored = project_sections.indicator_scores(shared_sections.scores(zhongjiang), zhongjiang).data
+    assert scored["stated_target"].tolist()[:2] == ["≥266米", "≥50厘米"]
+
+
+def test_stated_targets_are_matched_by_form_and_indicator_number(all_examples) -> None:
+    """Scored rows in another order than the indicators still get their own indicator's target."""
+    indicators = all_examples.indicators
+    shuffled = indicators.iloc[::-1][["form_id", "indicator_no", "target_text"]]
+    stated = shared_sections.with_stated_targets(shuffled, indicators)
+    qingshen = stated[stated["form_id"].str.startswith("qingshen")]
+    assert qingshen["stated_target"].tolist() == ["=100%", "=100%"]
+    unknown = shared_sections.with_stated_targets(
+        pd.DataFrame({"form_id": ["elsewhere.md#0"], "indicator_no": [1], "target_text": ["90"]}), indicators)
+    assert unknown["stated_target"].tolist() == ["90"]  # no indicator to complete it from: the text as it is
+
+
 def test_a_form_without_actuals_says_so_in_one_line() -> None:
     form = read_example(SEED)
     scored = shared_sections.scores(form)

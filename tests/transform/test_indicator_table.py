@@ -444,3 +444,26 @@ def test_tables_read_in_full_get_no_warning() -> None:
     read_blocks(ctx, table)
     warn_unread_tables(ctx, [table])
     assert ctx.warnings == []
+
+
+def test_a_date_split_over_target_and_unit_cells_is_a_period() -> None:
+    """A 时效指标 whose date runs on from 指标值 into 度量单位 ("2023" | "年11月底前", "2022.05" | "-2022.11") is
+    that period, not the number 2023 in a unit "年11月底前"; a count in a unit of time ("4" | "小时") and a
+    count of people stay numbers. The cells stay as written."""
+    table = grid(
+        ["绩效指标", "一级指标", "二级指标", "三级指标", "指标性质", "指标值", "度量单位", "完成值", "分值", "得分"],
+        ["", "产出指标", "时效指标", "测评完成时间", "=", "2023", "年11月底前", "2023年11月底前", "18", "18"],
+        ["", "", "", "服务周期", "=", "2022.05", "-2022.11", "2022.05-2022.11", "12", "12"],
+        ["", "", "", "响应时间", "≤", "4", "小时", "3小时", "10", "10"],
+        ["", "", "数量指标", "保洁人员数", "≥", "32", "人", "≥32人", "16", "16"],
+    )
+    ctx = context(table)
+    parse_indicator_table(ctx, table, 0)
+    assert pick(ctx.rows_of("indicators"), "target_text", "unit", "target_kind", "comparator", "target_value",
+                 "period_start", "period_end") == [
+        ("2023", "年11月底前", "period", None, None, None, "2023-11"),
+        ("2022.05", "-2022.11", "period", None, None, "2022-05", "2022-11"),
+        ("4", "小时", "quantitative", "<=", 4.0, None, None),
+        ("32", "人", "quantitative", ">=", 32.0, None, None),
+    ]
+    assert {(1, 5), (1, 6), (2, 5), (2, 6)} <= claimed(ctx, table)   # both cells of each split date are taken

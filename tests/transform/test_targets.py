@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pandas as pd
 import pytest
 
 from budgetlib.transform.targets import (
@@ -11,6 +12,7 @@ from budgetlib.transform.targets import (
     nature_comparators,
     normalise_unit,
     parse_target,
+    stated_target,
 )
 
 
@@ -98,3 +100,29 @@ def test_nature_column_values(written: str, means: str) -> None:
 
 def test_an_unknown_nature_is_no_comparator() -> None:
     assert "定量" not in nature_comparators()
+
+
+@pytest.mark.parametrize(("text", "comparator", "unit", "stated"), [
+    ("100", "=", "%", "=100%"),                  # qingshen: 指标性质 "=", 指标值 "100", 度量单位 "%"
+    ("32", ">=", "人", "≥32人"),
+    ("4", "<=", "小时", "≤4小时"),
+    ("2", None, None, "2"),                      # a bare number stays bare: no direction is invented
+    ("123 家", None, "家", "123 家"),             # xinzhou: the unit is in the text already
+    ("≥90%", ">=", "%", "≥90%"),                  # a target written whole in one cell, as written
+    ("≥100百分比", ">=", "%", "≥100百分比"),        # 百分比 is the % of the unit column
+    ("不低于95%", ">=", "%", "不低于95%"),          # the comparator as a word before the number
+    ("90%以上", ">=", "%", "90%以上"),              # … and after it
+    ("＞85%", ">", "%", "＞85%"),                  # a full-width sign
+    ("50万", None, "万元", "50万"),                # a unit of its own is not replaced by the column's
+    ("持续改善", ">=", "%", "持续改善"),            # words: never changed
+    ("2023", None, "年11月底前", "2023年11月底前"),  # a date split over 指标值 and 度量单位
+    ("  ≥98% ", ">=", "%", "≥98%"),
+])
+def test_stated_target_adds_only_what_the_text_lacks(text: str, comparator: str | None, unit: str | None,
+                                                     stated: str) -> None:
+    assert stated_target(text, comparator, unit) == stated
+
+
+@pytest.mark.parametrize("missing", [None, float("nan"), pd.NA])
+def test_a_missing_target_stays_missing(missing: object) -> None:
+    assert stated_target(missing, ">=", "%") is None

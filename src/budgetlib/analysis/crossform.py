@@ -39,6 +39,7 @@ from budgetlib.analysis.project_years import (
 from budgetlib.formatting import format_change, format_number, format_yuan, is_missing
 from budgetlib.forms import Forms
 from budgetlib.transform.normalize import compact
+from budgetlib.transform.targets import stated_target
 
 __all__ = ["CROSS_FORM_CHECK_IDS", "Hit", "cross_form_hits", "full_target"]
 
@@ -164,26 +165,15 @@ def _number(value: object) -> float | None:
     return None if is_missing(value) else float(value)  # type: ignore[arg-type]
 
 
-_SYMBOLS = {">=": "≥", "<=": "≤", ">": ">", "<": "<", "=": "="}
-
-
 def full_target(row: dict[str, Any]) -> str:
     """A target as one text: a target split over 指标性质 / 指标值 / 度量单位 columns ('≥', '90', '%')
-    joined again ('≥90%'); a target written in one cell as it is.
+    joined again ('≥90%'); a target written in one cell as it is (:func:`~budgetlib.transform.targets.stated_target`).
 
     >>> full_target({"target_text": "90", "comparator": ">=", "unit": "%"}), full_target(
     ...     {"target_text": "≥98%", "comparator": ">=", "unit": "%"})
     ('≥90%', '≥98%')
     """
-    text = "" if is_missing(row["target_text"]) else str(row["target_text"]).strip()
-    unit = "" if is_missing(row["unit"]) else str(row["unit"])
-    written = ("%", "百分比") if unit == "%" else (unit,)
-    if unit and not any(form in text for form in written):
-        text += unit
-    symbol = _SYMBOLS.get(row["comparator"]) if not is_missing(row["comparator"]) else None
-    if symbol and text and not text.startswith(("≥", "≤", ">", "<", "=", "＞", "＜", "＝")):
-        text = symbol + text
-    return text
+    return stated_target(row["target_text"], row["comparator"], row["unit"]) or ""
 
 
 def _same_text(a: str, b: str) -> bool:

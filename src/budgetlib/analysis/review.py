@@ -46,7 +46,7 @@ from budgetlib.transform.amounts import parse_amount
 from budgetlib.transform.costbasis import bandwidths_in, cost_item_kinds, cost_items, quantities_in
 from budgetlib.transform.labels import apply_level_overrides, level2_parent, match_level
 from budgetlib.transform.normalize import compact
-from budgetlib.transform.targets import CRITERIA
+from budgetlib.transform.targets import CRITERIA, stated_target
 from budgetlib.vocabulary import VocabularyError, table, unit_factors
 
 log = logging.getLogger(__name__)
@@ -438,14 +438,7 @@ def check_c4(form: FormData, config: ReviewConfig) -> list[Finding]:
 
 def _target_display(row: Any) -> str:
     """The target as a reader would say it: '100' with a separate % column and '=' shows as '=100%'."""
-    text = _text(row.target_text).strip()
-    unit = _text(row.unit)
-    if unit and unit not in text and row.target_value is not None:
-        text += unit
-    comparator = _text(row.comparator)
-    if comparator and not text.startswith(("≥", "≤", ">", "<", "=", "大于", "小于", "不低于", "不高于", "不少于")):
-        text = {">=": "≥", "<=": "≤"}.get(comparator, comparator) + text
-    return text
+    return stated_target(row.target_text, row.comparator, row.unit) or ""
 
 
 def _is_satisfaction_row(row: Any) -> bool:

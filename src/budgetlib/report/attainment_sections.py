@@ -18,10 +18,11 @@ from budgetlib import charts
 from budgetlib.analysis.project_years import evaluation_forms, project_years
 from budgetlib.forms import Forms
 from budgetlib.report.present import heading
+from budgetlib.report.shared_sections import with_stated_targets
 from budgetlib.scoring.engine import ScoreResult
 
 ATTAINMENT_COLUMNS: tuple[str, ...] = (
-    "project_name", "fiscal_year", "level1_std", "name", "target_text", "actual_text", "weight", "attainment",
+    "project_name", "fiscal_year", "level1_std", "name", "stated_target", "actual_text", "weight", "attainment",
     "computed_score", "published_score", "score_gap",
 )
 
@@ -32,7 +33,7 @@ def _with_projects(result: ScoreResult, forms: Forms) -> pd.DataFrame:
     projects = forms.projects
     evaluations = projects.loc[(projects["form_type"] == "self_evaluation") & projects["form_id"].isin(counted),
                                ["form_id", "project_name", "fiscal_year"]]
-    return result.indicators.merge(evaluations, on="form_id", how="inner")
+    return with_stated_targets(result.indicators, forms.indicators).merge(evaluations, on="form_id", how="inner")
 
 
 def indicator_attainment(result: ScoreResult, forms: Forms) -> pd.DataFrame:
@@ -101,7 +102,7 @@ def unscored_indicators(result: ScoreResult, forms: Forms) -> pd.DataFrame:
     table = _with_projects(result, forms)
     table = table[table["status"] != "scored"].sort_values(["fiscal_year", "project_name", "indicator_no"],
                                                            kind="stable")
-    return table[["project_name", "fiscal_year", "name", "target_text", "actual_text", "note"]].reset_index(drop=True)
+    return table[["project_name", "fiscal_year", "name", "stated_target", "actual_text", "note"]].reset_index(drop=True)
 
 
 EVALUATED_COLUMNS: tuple[str, ...] = (

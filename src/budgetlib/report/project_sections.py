@@ -22,7 +22,7 @@ from budgetlib.notices import chinese_title
 from budgetlib.report.data import subset
 from budgetlib.report.precomputed import batch_project_keys
 from budgetlib.report.present import Table, column_format, heading, label, one_line, unit_of
-from budgetlib.report.shared_sections import SEVERITY_ORDER, YOY_COLUMNS, check_number
+from budgetlib.report.shared_sections import SEVERITY_ORDER, YOY_COLUMNS, check_number, with_stated_targets
 from budgetlib.scoring.engine import ScoreResult
 
 FACT_FIELDS: tuple[str, ...] = (
@@ -121,9 +121,10 @@ def budget_execution(form: Forms) -> pd.DataFrame:
 
 
 def indicator_table(forms: Forms) -> pd.DataFrame:
-    """Indicators as written: levels, name, target, points, actual and score."""
-    columns = ["horizon", "level1", "level2", "name", "target_text", "weight", "actual_text", "score"]
-    return forms.indicators[columns].reset_index(drop=True)
+    """Indicators as written: levels, name, target (with the sign and unit of its own 指标性质 and
+    度量单位 cells: :func:`~budgetlib.report.shared_sections.with_stated_targets`), points, actual and score."""
+    columns = ["horizon", "level1", "level2", "name", "stated_target", "weight", "actual_text", "score"]
+    return with_stated_targets(forms.indicators, forms.indicators)[columns].reset_index(drop=True)
 
 
 def reading_notes(forms: Forms) -> pd.DataFrame:
@@ -257,7 +258,7 @@ def score_totals(result: ScoreResult, form: Forms) -> Table:
 
 
 INDICATOR_SCORE_COLUMNS: tuple[str, ...] = (
-    "level1_std", "name", "target_text", "actual_text", "weight", "attainment", "computed_score", "published_score",
+    "level1_std", "name", "stated_target", "actual_text", "weight", "attainment", "computed_score", "published_score",
     "note",
 )
 
@@ -267,7 +268,8 @@ def indicator_scores(result: ScoreResult, form: Forms) -> Table | None:
     nothing where the form has no actuals (:func:`score_totals` says so once)."""
     if not has_actuals(form):
         return None
-    return Table(result.indicators[list(INDICATOR_SCORE_COLUMNS)].reset_index(drop=True))
+    scored = with_stated_targets(result.indicators, form.indicators)
+    return Table(scored[list(INDICATOR_SCORE_COLUMNS)].reset_index(drop=True))
 
 
 def attainment_chart(result: ScoreResult, form: Forms) -> Figure | None:

@@ -24,6 +24,7 @@ from budgetlib.report.precomputed import scores_from_batch
 from budgetlib.report.present import heading, label
 from budgetlib.scoring.engine import ScoreResult, score
 from budgetlib.scoring.policy import ScoringPolicy
+from budgetlib.transform.targets import stated_target
 
 # ----------------------------------------------------------------------------------------------
 # headings
@@ -138,6 +139,37 @@ def yoy_chart(table: pd.DataFrame, label_column: str, *, top: int = 10, title: s
         dict.fromkeys(table[label_column]))[:top]
     long = yoy_long(table[table[label_column].isin(labels)], label_column)
     return charts.yoy_bars(long, title=title or "年度对比")
+
+
+# ----------------------------------------------------------------------------------------------
+# indicator targets
+
+
+def with_stated_targets(table: pd.DataFrame, indicators: pd.DataFrame) -> pd.DataFrame:
+    """``table`` (rows of indicators: ``form_id``, ``indicator_no``, ``target_text``) with
+    ``stated_target``: each target as its form states it over the 指标性质 / 指标值 / 度量单位 cells
+    (:func:`~budgetlib.transform.targets.stated_target`: "32", "≥" and "人" read "≥32人").
+
+    Why: a form of that layout writes only the number under 指标值, so a report showing
+    ``target_text`` alone would tell the reader "32" where the form says "at least 32 people". The
+    comparator and unit come from ``indicators`` (the forms' indicators table) by form and number;
+    a row it lacks keeps its ``target_text``.
+    """
+    stated: dict[tuple[object, object], str | None] = {}
+    repeated: set[tuple[object, object]] = set()
+    for form_id, number, text, comparator, unit in zip(
+            indicators["form_id"], indicators["indicator_no"], indicators["target_text"], indicators["comparator"],
+            indicators["unit"], strict=True):
+        key = (form_id, number)
+        if key in stated:
+            repeated.add(key)
+        stated[key] = stated_target(text, comparator, unit)
+    values = [
+        stated[(form_id, number)] if (form_id, number) in stated and (form_id, number) not in repeated
+        else (text if isinstance(text, str) else None)
+        for form_id, number, text in zip(table["form_id"], table["indicator_no"], table["target_text"], strict=True)
+    ]
+    return table.assign(stated_target=pd.array(values, dtype=indicators["target_text"].dtype))
 
 
 # ----------------------------------------------------------------------------------------------

@@ -66,7 +66,7 @@ from budgetlib.transform.context import (
 from budgetlib.transform.labels import match_label, standard_levels
 from budgetlib.transform.normalize import compact, label_key
 from budgetlib.transform.numbers import parse_points
-from budgetlib.transform.targets import CRITERIA, QUALITATIVE, QUANTITATIVE, nature_comparators, parse_target
+from budgetlib.transform.targets import CRITERIA, PERIOD, QUALITATIVE, QUANTITATIVE, nature_comparators, parse_target
 
 _PLACEHOLDER_NAME = re.compile(r"^(?:指标\d*|三级指标\d*|\d+|…+|\.+|\*+|无|/|-+)$")
 _TEMPLATE_MARK = re.compile(r"\*\*|＊＊|XX|xx|××")
@@ -788,7 +788,12 @@ def _fill_target(
     unit_text = _cell(ctx, table, row, cols.get("unit"))
     if unit_text:
         ctx.claim(t, row, cols["unit"], "indicators", "unit", number)
-        if kind == QUANTITATIVE and not unit:
+        joined = parse_target(target_text + unit_text.strip()) if kind == QUANTITATIVE and not unit else None
+        if joined is not None and joined.kind == PERIOD:
+            # a date split over 指标值 and 度量单位 ("2023" | "年11月底前"): the target is that period, not
+            # the number 2023 in a unit "年11月底前"; the unit cell stays as written
+            parsed, kind, value, comparator, unit = joined, PERIOD, None, None, unit_text.strip()
+        elif kind == QUANTITATIVE and not unit:
             unit = parse_target(f"1{unit_text}").unit or unit_text
     record.update(
         comparator=comparator,

@@ -339,3 +339,36 @@ def parse_target(text: str) -> Target:
     if not _UNIT_OK.match(unit) or _PROSE_HINT.search(unit):
         return Target(text, QUALITATIVE)
     return Target(text, QUANTITATIVE, comparator=comparator, value=value, unit=normalise_unit(unit))
+
+
+COMPARATOR_SIGNS: Mapping[str, str] = MappingProxyType({">=": "≥", "<=": "≤", ">": ">", "<": "<", "=": "="})
+"""How a stored comparator is written in front of a target."""
+
+
+def stated_target(text: object, comparator: object = None, unit: object = None) -> str | None:
+    """A target as the form states it over its cells: "32" under 指标值, with "≥" under 指标性质 and "人"
+    under 度量单位, reads "≥32人"; a target written whole in one cell ("≥90%", "不低于95%", "90%以上")
+    stays as written. Why: a report that shows the 指标值 cell alone tells the reader "32" where the form
+    says "at least 32 people".
+
+    Only what the text itself lacks is added, read by :func:`parse_target`: the sign when the text
+    names no comparator (as a sign or as a word), the unit when the text is a number with none. A
+    text in words ("持续改善") is never changed; a missing text stays missing (None).
+
+    >>> stated_target("32", ">=", "人"), stated_target("100", "=", "%"), stated_target("≥90%", ">=", "%")
+    ('≥32人', '=100%', '≥90%')
+    >>> stated_target("不低于95%", ">=", "%"), stated_target("持续改善", ">=", "%"), stated_target(None, ">=", "%")
+    ('不低于95%', '持续改善', None)
+    """
+    if not isinstance(text, str) or not text.strip():
+        return None if not isinstance(text, str) else text
+    written = text.strip()
+    parsed = parse_target(written)
+    if parsed.kind == QUALITATIVE:
+        return written
+    if isinstance(unit, str) and unit and parsed.kind == QUANTITATIVE and parsed.value is not None and not parsed.unit:
+        written += unit
+    sign = COMPARATOR_SIGNS.get(comparator) if isinstance(comparator, str) else None
+    if sign is not None and parsed.comparator is None:
+        written = sign + written
+    return written
