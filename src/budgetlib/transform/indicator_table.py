@@ -788,13 +788,14 @@ def _fill_target(
     unit_text = _cell(ctx, table, row, cols.get("unit"))
     if unit_text:
         ctx.claim(t, row, cols["unit"], "indicators", "unit", number)
-        joined = parse_target(target_text + unit_text.strip()) if kind == QUANTITATIVE and not unit else None
-        if joined is not None and joined.kind == PERIOD:
-            # a date split over 指标值 and 度量单位 ("2023" | "年11月底前"): the target is that period, not
-            # the number 2023 in a unit "年11月底前"; the unit cell stays as written
-            parsed, kind, value, comparator, unit = joined, PERIOD, None, None, unit_text.strip()
-        elif kind == QUANTITATIVE and not unit:
-            unit = parse_target(f"1{unit_text}").unit or unit_text
+        if kind == QUANTITATIVE and not unit:
+            joined = parse_target(target_text + unit_text.strip())
+            if joined.kind == PERIOD:
+                # a date split over 指标值 and 度量单位 ("2023" | "年11月底前"): the target is that period, not
+                # the number 2023 in a unit "年11月底前"; the unit cell stays as written
+                parsed, kind, value, comparator, unit = joined, PERIOD, None, None, unit_text.strip()
+            else:
+                unit = parse_target(f"1{unit_text}").unit or unit_text
     record.update(
         comparator=comparator,
         target_kind=kind,

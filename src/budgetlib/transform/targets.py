@@ -360,9 +360,11 @@ def stated_target(text: object, comparator: object = None, unit: object = None) 
     >>> stated_target("不低于95%", ">=", "%"), stated_target("持续改善", ">=", "%"), stated_target(None, ">=", "%")
     ('不低于95%', '持续改善', None)
     """
-    if not isinstance(text, str) or not text.strip():
-        return None if not isinstance(text, str) else text
+    if not isinstance(text, str):
+        return None
     written = text.strip()
+    if not written:
+        return text
     parsed = parse_target(written)
     if parsed.kind == QUALITATIVE:
         return written
