@@ -358,14 +358,15 @@ def time_synthetic(work: Path, fmt: str, departments: int, repeats: int) -> dict
 # -- child processes ------------------------------------------------------------------------------------
 
 
-def run_child(argv: Sequence[str], cwd: Path = REPO) -> dict[str, Any]:
+def run_child(argv: Sequence[str], cwd: Path = REPO, env: dict[str, str] | None = None) -> dict[str, Any]:
     """Run a command; its wall time, exit code, output tails, and peak memory: the child's own peak
     RSS from the kernel (``wait4``; the largest single process when it has children of its own) and
     the peak of the RSS summed over the child and its descendants (sampled every 50 ms)."""
     import psutil
 
     started = time.perf_counter()
-    child = subprocess.Popen(list(argv), cwd=cwd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    child = subprocess.Popen(list(argv), cwd=cwd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                             env=env)
     tree_peak = [0]
     done = threading.Event()
 
@@ -452,6 +453,36 @@ def measure_streaming(work: Path, sizes: Sequence[int], speedup_size: int, keep:
         if not keep:
             corpus.remove(root)
     return {"corpus_seconds": generated, "files_per_folder": per_folder, "runs": runs}
+
+
+def measure_startup(work: Path, repeats: int) -> dict[str, Any]:
+    """``budgetlib parse`` of one seed-sized markdown form, from the process start to its exit, and
+    for scale the same interpreter importing what the command imports (``budgetlib.cli.parse``) and
+    starting with nothing to do: best of ``repeats`` each, taking turns.
+
+    The children keep bytecode caches (in ``work``), and one run of each writes them first: an
+    installed package has its modules compiled, and without caches every start compiles
+    budgetlib's modules again (about a third of a second more)."""
+    form = corpus.write_seed_variants(work / "startup", "md", 1)[0]
+    env = {**os.environ, "PYTHONPYCACHEPREFIX": str(work / "startup" / "pycache")}
+    env.pop("PYTHONDONTWRITEBYTECODE", None)
+    out = work / "startup" / "out"
+    commands = {
+        "parse": budgetlib_command("parse", str(form), "--out", str(out)),
+        "imports": [sys.executable, "-c", "import budgetlib.cli.parse"],
+        "python": [sys.executable, "-c", "pass"],
+    }
+    best: dict[str, dict[str, float]] = {}
+    for turn in range(repeats + 1):
+        for name, argv in commands.items():
+            corpus.remove(out)
+            result = run_child(argv, env=env)
+            if result["exit_code"] != 0:
+                raise RuntimeError(f"{name} failed: {result['stderr_tail']}")
+            if turn and result["seconds"] < best.get(name, {}).get("wall", float("inf")):
+                best[name] = {"wall": result["seconds"], "cpu": result["cpu_seconds"]}
+    corpus.remove(work / "startup")
+    return {"repeats": repeats, **best}
 
 
 def notebook_seconds_by_kind(out: Path) -> dict[str, float]:
@@ -627,6 +658,14 @@ def build_rows(results: Results) -> None:
             rows.append(Row(f"synthetic corpus ({labels[fmt]}, all form types): read into tables, forms/s",
                             f"{_rate(forms, cpu):,.0f}",
                             note=f"{forms} forms; {_rate(forms, cpu + timing['derive']['cpu']):,.0f}/s with derived"))
+    startup = raw.get("startup")
+    if startup:
+        parse, imports, python = startup["parse"], startup["imports"], startup["python"]
+        rows.append(Row("budgetlib parse of one markdown form, from the process start to its exit",
+                        f"{parse['wall']:.2f} s",
+                        note=f"best of {startup['repeats']}, modules compiled beforehand as installed; "
+                             f"importing budgetlib.cli.parse (pandas included) {imports['wall']:.2f} s, the "
+                             f"interpreter alone {python['wall']:.2f} s; CPU {parse['cpu']:.2f} s"))
     streaming = raw["streaming"]
     single = [r for r in streaming["runs"] if r["jobs"] == 1]
     largest = max(r["forms"] for r in single)
@@ -799,6 +838,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     step(raw, "synthetic", "throughput on a synthetic corpus", lambda: {
         fmt: time_synthetic(work, fmt, departments if fmt != "xlsx" else max(1, departments // 4), repeats)
         for fmt in corpus.FORMATS})
+    step(raw, "startup", "budgetlib parse of one form, from the process start",
+         lambda: measure_startup(work, repeats * 2))
     step(raw, "streaming", "peak memory of budgetlib parse → parquet",
          lambda: measure_streaming(work, sizes, speedup_size, args.keep_work))
     if args.no_reports or not plan["reports"]:

@@ -40,6 +40,7 @@ def test_results_table_has_every_measure(quick_run: Path) -> None:
                      "(× faster)",
                      "office-made docx (13 examples): with derived tables, forms/s on one core",
                      "office-made pdf (13 examples): with derived tables, forms/s on one core",
+                     "budgetlib parse of one markdown form, from the process start to its exit",
                      "budgetlib parse → parquet, 4 forms: peak RSS",
                      "budgetlib parse --jobs 2 vs --jobs 1, 4 forms (× faster)",
                      "batch reports --jobs 1 / 2"):
@@ -48,6 +49,8 @@ def test_results_table_has_every_measure(quick_run: Path) -> None:
     assert by_measure["HTML: read_forms with derived tables vs read_html (× faster)"][1].endswith("×")
     assert by_measure["budgetlib parse → parquet, 4 forms: peak RSS"][1].endswith(" MiB")
     assert by_measure["batch reports --jobs 1 / 2"][1] == "skipped"
+    startup = by_measure["budgetlib parse of one markdown form, from the process start to its exit"]
+    assert startup[1].endswith(" s") and "best of 2" in startup[4]
     assert by_measure["seed-sized markdown: with derived tables (cost_items, findings), forms/s"][3] in ("yes", "**no**")
 
 
@@ -65,6 +68,8 @@ def test_results_json_holds_the_raw_numbers_and_the_machine(quick_run: Path) -> 
         assert raw["reading"][fmt]["parse"]["cpu"] > 0
     assert raw["read_html"]["files"] == 3
     assert raw["read_html"]["tables"] == 3 * 5  # the seed written as HTML has five tables
+    startup = raw["startup"]
+    assert 0 < startup["python"]["wall"] < startup["imports"]["wall"] < startup["parse"]["wall"]
     runs = raw["streaming"]["runs"]
     assert [(r["forms"], r["jobs"]) for r in runs] == [(4, 1), (4, 2)]
     assert all(r["exit_code"] == 0 and r["forms_read"] == 4 for r in runs)

@@ -21,6 +21,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.conftest import EXAMPLES, SEED
+
 SRC = Path(__file__).resolve().parents[2] / "src"
 PACKAGE = "budgetlib"
 
@@ -197,6 +199,20 @@ def test_importing_the_review_checks_does_not_load_the_readers() -> None:
     loaded = _budgetlib_modules_after("import budgetlib.analysis.review")
     assert "budgetlib.analysis.review" in loaded
     assert sorted(m for m in loaded if m.startswith(("budgetlib.read", "budgetlib.extract"))) == []
+
+
+def test_reading_a_markdown_form_on_the_command_line_loads_no_other_format_reader_nor_the_scoring(
+        tmp_path: Path) -> None:
+    """``budgetlib parse one.md`` should start quickly: it imports every command's registration, but
+    not what only another command (scoring) or another format (HTML, xlsx, xls, docx, PDF) needs."""
+    form = tmp_path / "form.md"
+    form.write_bytes((EXAMPLES / SEED).read_bytes())
+    statement = (f"from budgetlib.cli import main\n"
+                 f"assert main(['parse', {str(form)!r}, '--out', {str(tmp_path / 'out')!r}]) == 0")
+    loaded = _budgetlib_modules_after(statement)
+    assert {"budgetlib.extract.markdown", "budgetlib.cli.actuals_template"} <= loaded
+    other_readers = {f"budgetlib.extract.{name}" for name in ("html", "xlsx", "xls", "docx", "pdf")}
+    assert sorted(m for m in loaded if m in other_readers or m.startswith("budgetlib.scoring")) == []
 
 
 def test_importing_the_facade_loads_nothing_else() -> None:

@@ -6,8 +6,6 @@ import argparse
 import sys
 
 from budgetlib.display import visible
-from budgetlib.read import read_forms
-from budgetlib.scoring.actuals import ActualsSheetError, overwrite_problem, template_rows, write_actuals_template
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -25,6 +23,16 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    # imported here, not with the command's registration: every ``budgetlib`` command registers all
+    # of them, and the scoring modules would add to the start of ``budgetlib parse``
+    from budgetlib.read import read_forms
+    from budgetlib.scoring.actuals import (
+        ActualsSheetError,
+        overwrite_problem,
+        template_rows,
+        write_actuals_template,
+    )
+
     problem = None if args.force else overwrite_problem(args.out)
     if problem:  # checked before the forms are read: a refusal should not wait for them
         print(f"budgetlib actuals-template: {args.out} {problem}: nothing written; choose another --out, "

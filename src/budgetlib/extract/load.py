@@ -28,13 +28,8 @@ from pathlib import Path
 
 from budgetlib.extract.convert import convert
 from budgetlib.extract.document import Document, UnreadableFileError
-from budgetlib.extract.docx import read_docx
 from budgetlib.extract.encoding import binary_kind, decode_bytes
-from budgetlib.extract.html import parse_html
 from budgetlib.extract.markdown import parse_markdown
-from budgetlib.extract.pdf import read_pdf
-from budgetlib.extract.xls import read_xls
-from budgetlib.extract.xlsx import read_xlsx
 from budgetlib.notices import Notice
 
 MARKDOWN_SUFFIXES = frozenset({".md", ".markdown", ".txt"})
@@ -173,14 +168,25 @@ def load_document(path: Path | str, display_name: str | None = None) -> list[Doc
 
 
 def _read(kind: str, data: bytes, name: str, suffix: str) -> list[Document]:
-    """The documents of ``data`` read as ``kind``."""
+    """The documents of ``data`` read as ``kind``.
+
+    Each binary format's reader (and the HTML reader) is imported when a file of that kind comes:
+    together they take about 40 ms to import, a twentieth of ``budgetlib parse one.md``."""
     if kind == "xlsx":
+        from budgetlib.extract.xlsx import read_xlsx
+
         return read_xlsx(data, name)
     if kind == "xls":
+        from budgetlib.extract.xls import read_xls
+
         return read_xls(data, name)
     if kind == "docx":
+        from budgetlib.extract.docx import read_docx
+
         return read_docx(data, name)
     if kind == "pdf":
+        from budgetlib.extract.pdf import read_pdf
+
         return read_pdf(data, name)
     if kind in ("doc", "opendocument"):
         converted = convert(data, kind, suffix)
@@ -189,7 +195,12 @@ def _read(kind: str, data: bytes, name: str, suffix: str) -> list[Document]:
             document.warnings.insert(0, Notice("W_CONVERTED", converted.note))
         return documents
     text, encoding, warnings = decode_bytes(data)
-    document = parse_html(text, name, encoding) if kind == "html" else parse_markdown(text, name, encoding)
+    if kind == "html":
+        from budgetlib.extract.html import parse_html
+
+        document = parse_html(text, name, encoding)
+    else:
+        document = parse_markdown(text, name, encoding)
     document.warnings[:0] = warnings
     return [document]
 
