@@ -149,3 +149,59 @@ def test_a_form_the_batch_does_not_have_is_found_by_its_rows(prepared: Forms) ->
     assert precomputed.batch_rows("projects", prepared.projects, {"不在本批次的表"}) is None
     with pytest.raises(KeyError, match="no form"):
         one_form(prepared, "不在本批次的表")
+
+
+# ----------------------------------------------------------------------------------------------
+# year over year by project
+
+
+def _project_yoy_alone(forms: Forms, form: Forms) -> pd.DataFrame:
+    """What a project report's year over year is without a prepared batch (from its project's forms)."""
+    precomputed.forget()
+    try:
+        return sections.project_yoy(forms, form)
+    finally:
+        precomputed.prepare(forms)
+
+
+def test_every_project_reports_year_over_year_from_the_batch_is_its_own(prepared: Forms) -> None:
+    assert precomputed.yoy_from_batch(prepared) is not None
+    several_years = 0
+    for form_id in prepared.projects["form_id"]:
+        form = one_form(prepared, form_id)
+        taken = sections.project_yoy(prepared, form)
+        pd.testing.assert_frame_equal(taken, _project_yoy_alone(prepared, form))
+        several_years += len(taken) > 1
+    assert several_years >= 20
+
+
+def _prior_budget_halved(forms: Forms) -> tuple[Forms, str, int]:
+    """The shipped data with one project's earlier-year budget halved, a later form of that project,
+    and the later form's year."""
+    table = precomputed.yoy_from_batch(forms)
+    assert table is not None
+    rows = table[0]
+    declarations = set(forms.projects.loc[forms.projects["form_type"] == "declaration", "form_id"])
+    earlier = rows[(rows["prior_basis"] == "earlier_form") & rows["prior_form_id"].isin(declarations)].iloc[0]
+    projects = forms.projects.copy()
+    at = projects["form_id"] == earlier["prior_form_id"]  # a declaration's budget is its 本年预算
+    projects.loc[at, "current_year_budget_yuan"] = projects.loc[at, "current_year_budget_yuan"] / 2
+    return _changed(forms, "projects", projects), str(earlier["form_id"]), int(earlier["fiscal_year"])
+
+
+def test_a_changed_budget_means_the_year_over_year_is_computed_afresh(prepared: Forms) -> None:
+    changed, later_form, year = _prior_budget_halved(prepared)
+    assert precomputed.yoy_from_batch(changed) is None
+    form = one_form(changed, later_form)
+    before = sections.project_yoy(prepared, one_form(prepared, later_form))
+    after = sections.project_yoy(changed, form)
+    pd.testing.assert_frame_equal(after, _project_yoy_alone(changed, form))
+    assert (after.loc[after["fiscal_year"] == year, "prior_yuan"].iloc[0]
+            == before.loc[before["fiscal_year"] == year, "prior_yuan"].iloc[0] / 2)
+
+
+@pytest.mark.parametrize("name", ["budget_history", "expenditures", "budget_execution"])
+def test_any_other_table_year_over_year_reads_changed_means_no_batch_rows(prepared: Forms, name: str) -> None:
+    table = prepared[name]
+    assert len(table) > 1
+    assert precomputed.yoy_from_batch(_changed(prepared, name, table.iloc[1:])) is None

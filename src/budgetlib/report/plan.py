@@ -136,6 +136,13 @@ def _text(value: object) -> str | None:
     return None if is_missing(value) else str(value)
 
 
+PLAN_COLUMNS: tuple[str, ...] = (
+    "form_id", "project_name", "fiscal_year", "form_type", "department", "department_code",
+    "current_year_budget_yuan", "source_file",
+)
+"""The columns of the projects table that the plan (jobs, titles, the index's summaries) reads."""
+
+
 def plan_reports(
     projects: pd.DataFrame,
     data_dir: str,
@@ -151,7 +158,9 @@ def plan_reports(
     index; without it they are unknown (None), not 0. ``years`` (``bl.project_years`` of the same
     forms) gives the annual reports' budgets by year; without it they are unknown (None)."""
     counts = finding_counts(findings)
-    projects = projects.assign(
+    # the columns planning reads, alone: each report's forms are picked out of the batch's rows, and
+    # the projects table has about forty columns to carry along otherwise
+    projects = projects[[column for column in PLAN_COLUMNS if column in projects.columns]].assign(
         errors=projects["form_id"].map(counts["error"]) if counts is not None else None,
         warnings=projects["form_id"].map(counts["warning"]) if counts is not None else None,
     )
@@ -163,11 +172,13 @@ def plan_reports(
         chosen = chosen[(chosen["department"] == department) | (chosen["department_code"] == department)]
     chosen = chosen.sort_values(["department", "fiscal_year", "project_name", "form_id"], kind="stable",
                                 na_position="last")
-    jobs = [_project_job(row, data_dir, names.forms[row["form_id"]]) for row in chosen.to_dict("records")]
+    rows = chosen.to_dict("records")
+    jobs = [_project_job(row, data_dir, names.forms[row["form_id"]]) for row in rows]
     chosen_years = _years_of(years, chosen)
+    covers = _Covers.of(rows, chosen_years)
     if fiscal_year is not None:
         jobs += _period_jobs(chosen, data_dir, fiscal_year, department, names, years)
-        return [_with_covers(job, names, chosen, chosen_years) for job in jobs]
+        return [_with_covers(job, names, chosen, covers) for job in jobs]
     known = sorted({int(y) for y in chosen["fiscal_year"].dropna()})
     for year in known:
         jobs += _period_jobs(chosen[chosen["fiscal_year"] == year], data_dir, year, department, names, years)
@@ -178,20 +189,34 @@ def plan_reports(
         jobs.append(_annual_job(chosen, data_dir, None, who, names, chosen_years))
         if (chosen["form_type"] == "self_evaluation").any():
             jobs.append(_attainment_job(chosen, data_dir, None, department, names, chosen_years))
-    return [_with_covers(job, names, chosen, chosen_years) for job in jobs]
+    return [_with_covers(job, names, chosen, covers) for job in jobs]
 
 
-def _with_covers(job: ReportJob, names: _Names, chosen: pd.DataFrame, years: pd.DataFrame | None) -> ReportJob:
-    """``job`` with the stems of the project pages it links to (:attr:`ReportJob.covers`)."""
-    if job.kind == "project":
-        form = job.parameters["form"]
-        siblings: list[str] = []
+@dataclass(frozen=True)
+class _Covers:
+    """What the links of a batch's reports are made from, found once for the batch: a pass over
+    every form (or project-year) for each report would cost forms × reports."""
+
+    labels: dict[Hashable, str]
+    """How each chosen form is named in a link, by ``form_id``."""
+    siblings: dict[str, list[str]]
+    """The other forms of each form's project-year (the last project-year that holds it)."""
+
+    @classmethod
+    def of(cls, rows: list[dict[str, Any]], years: pd.DataFrame | None) -> _Covers:
+        siblings: dict[str, list[str]] = {}
         if years is not None:
             for text in years["form_ids"].dropna():
                 ids = str(text).split(";")
-                if form in ids:
-                    siblings = [i for i in ids if i != form]
-        ids = [i for i in siblings if i in names.forms]
+                for form in ids:
+                    siblings[form] = [i for i in ids if i != form]
+        return cls({row["form_id"]: _form_label(row) for row in rows}, siblings)
+
+
+def _with_covers(job: ReportJob, names: _Names, chosen: pd.DataFrame, covers: _Covers) -> ReportJob:
+    """``job`` with the stems of the project pages it links to (:attr:`ReportJob.covers`)."""
+    if job.kind == "project":
+        ids = [i for i in covers.siblings.get(str(job.parameters["form"]), []) if i in names.forms]
     else:
         part = chosen
         department = job.parameters.get("department")
@@ -202,8 +227,7 @@ def _with_covers(job: ReportJob, names: _Names, chosen: pd.DataFrame, years: pd.
         if job.notebook == "indicator_attainment.ipynb":
             part = part[part["form_type"] == "self_evaluation"]
         ids = list(part["form_id"])
-    labels = {row["form_id"]: _form_label(row) for row in chosen.to_dict("records")}
-    return replace(job, covers=tuple((f"projects/{names.forms[i]}", labels.get(i, str(i))) for i in ids))
+    return replace(job, covers=tuple((f"projects/{names.forms[i]}", covers.labels.get(i, str(i))) for i in ids))
 
 
 def _form_label(row: dict[str, Any]) -> str:

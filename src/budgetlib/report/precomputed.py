@@ -12,6 +12,10 @@ scoring reads are compared, value by value (``DataFrame.equals``), with the batc
 forms. A notebook that changes a form (an actual filled in, a weight corrected) or brings
 forms of its own is scored afresh, as it would be outside a batch.
 
+The same holds for a project's year over year (:func:`yoy_from_batch`): computed over its project's
+forms it cost each project report about 45 ms of fixed pandas work; the batch computes it once for
+all projects, and a report takes its project's rows while the tables it reads are the batch's.
+
 The batch also indexes where each form's rows are in every table and which project each form is of
 (:class:`BatchIndex`), so that taking a report's form out of a batch of N forms does not pass over
 all N for every report (N² over the batch). The index is used only while a table's ``form_id``
@@ -27,6 +31,8 @@ import numpy as np
 import pandas as pd
 
 from budgetlib.analysis.project_keys import PROJECT_KEY_COLUMNS, project_keys
+from budgetlib.analysis.project_years import project_year_forms
+from budgetlib.analysis.yoy import PROJECT_YOY_TABLES, yoy
 from budgetlib.forms import Forms
 from budgetlib.scoring import ScoreResult, ScoringPolicy, score
 
@@ -137,19 +143,47 @@ class BatchScores:
         return ScoreResult(**picked, policy=self.result.policy)
 
 
+# ----------------------------------------------------------------------------------------------
+# year over year by project
+
+
+@dataclass(frozen=True)
+class BatchYoy:
+    """The batch's year over year by project, and which project-year each form is of, beside the
+    tables they were computed from."""
+
+    inputs: Mapping[str, pd.DataFrame]
+    table: pd.DataFrame
+    """``bl.yoy(forms, by="project")`` of the whole batch."""
+    year_forms: pd.DataFrame
+    """``project_year_forms`` of the whole batch: each form's project-year (``project_key``)."""
+
+    def of(self, forms: Forms) -> tuple[pd.DataFrame, pd.DataFrame] | None:
+        """The batch's tables when ``forms`` holds the batch's tables unchanged (``DataFrame.equals``
+        on every table year over year reads: a few milliseconds a report at 10^5 forms)."""
+        for name in PROJECT_YOY_TABLES:
+            if not forms[name].equals(self.inputs[name]):
+                return None
+        return self.table, self.year_forms
+
+
 _INDEX: list[BatchIndex] = []
 _SCORES: list[BatchScores] = []
+_YOY: list[BatchYoy] = []
 
 
 def prepare(forms: Forms) -> None:
-    """Before the report workers fork: index where each form's rows are, find each form's project and
-    score all of ``forms`` (the default policy, as the reports score), for the reports this process
-    forks. Replaces what an earlier batch prepared; nothing when the forms' ids are not unique."""
+    """Before the report workers fork: index where each form's rows are, find each form's project,
+    score all of ``forms`` (the default policy, as the reports score) and compute their year over
+    year by project, for the reports this process forks. Replaces what an earlier batch prepared;
+    nothing when the forms' ids are not unique."""
     forget()
     index = _index(forms)
     if index is None:
         return
     _INDEX.append(index)
+    _YOY.append(BatchYoy(inputs={name: forms[name] for name in PROJECT_YOY_TABLES},
+                         table=yoy(forms, by="project"), year_forms=project_year_forms(forms)))
     result = score(forms, policy=ScoringPolicy())
     _SCORES.append(BatchScores(
         index=index, inputs={name: forms[name] for name in SCORED_TABLES}, result=result,
@@ -161,6 +195,7 @@ def forget() -> None:
     """Drop what :func:`prepare` kept."""
     _SCORES.clear()
     _INDEX.clear()
+    _YOY.clear()
 
 
 def batch_rows(name: str, table: pd.DataFrame, form_ids: set[str]) -> pd.DataFrame | None:
@@ -178,3 +213,9 @@ def scores_from_batch(forms: Forms) -> ScoreResult | None:
     """The default-policy scores of ``forms`` from the prepared batch, or None when there is none or
     ``forms`` are not its rows unchanged."""
     return _SCORES[0].of(forms) if _SCORES else None
+
+
+def yoy_from_batch(forms: Forms) -> tuple[pd.DataFrame, pd.DataFrame] | None:
+    """The prepared batch's year over year by project and its project-year of each form, when
+    ``forms`` holds the batch's tables unchanged; None otherwise."""
+    return _YOY[0].of(forms) if _YOY else None

@@ -20,7 +20,7 @@ from budgetlib.formatting import format_money, format_percent, format_points, is
 from budgetlib.forms import Forms
 from budgetlib.notices import chinese_title
 from budgetlib.report.data import subset
-from budgetlib.report.precomputed import batch_project_keys
+from budgetlib.report.precomputed import batch_project_keys, yoy_from_batch
 from budgetlib.report.present import Table, column_format, heading, label, one_line, unit_of
 from budgetlib.report.shared_sections import SEVERITY_ORDER, YOY_COLUMNS, check_number, with_stated_targets
 from budgetlib.scoring.engine import ScoreResult
@@ -166,12 +166,17 @@ def project_yoy(forms: Forms, form: Forms) -> pd.DataFrame:
     ``forms`` is all the data, not just the one form, so that the prior year's own form is found
     when it is there (``bl.yoy`` prefers it over what this year's form says about last year). Each
     year's figure is the project-year's (its budget form's, which may be another form of that year
-    than ``form``). The same rows as ``bl.yoy(forms)`` has for the project, from its forms alone.
+    than ``form``). The same rows as ``bl.yoy(forms)`` has for the project: in a batch, taken from
+    the batch's, computed once (:func:`budgetlib.report.precomputed.yoy_from_batch`), otherwise
+    computed from the project's forms alone.
     """
     columns = ["project_name", *YOY_COLUMNS, "prior_as_written"]
-    own = same_project(forms, form)
-    table = yoy(own, by="project")
-    year_forms = project_year_forms(own)
+    batch = yoy_from_batch(forms)
+    if batch is None:
+        own = same_project(forms, form)
+        table, year_forms = yoy(own, by="project"), project_year_forms(own)
+    else:
+        table, year_forms = batch
     keys = set(year_forms.loc[year_forms["form_id"].isin(set(form.projects["form_id"])), "project_key"])
     rows = table[table["project_key"].isin(keys)].sort_values("fiscal_year", kind="stable")
     return rows[columns].reset_index(drop=True)
