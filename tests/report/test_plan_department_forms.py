@@ -38,3 +38,24 @@ def test_a_department_form_has_its_own_page_and_is_in_no_total() -> None:
     # the pages link each other within the project-year; the department form has none
     assert [stem for stem, _ in pages["p.md#0"].covers] == [pages["s.md#0"].stem]
     assert pages["dept.md#0"].covers == ()
+
+
+def test_the_plan_names_each_form_once_and_links_each_project_report_to_its_project_years_forms(
+        shipped: Forms, monkeypatch) -> None:
+    """A batch's links are found once for the batch: each form's link label is made once, not once
+    for every report (forms × reports: 10^4 forms would make 10^8 labels), and a project report
+    links to the other forms of its project-year."""
+    from budgetlib.report import plan
+
+    made: list[object] = []
+    original = plan._form_label
+    monkeypatch.setattr(plan, "_form_label", lambda row: made.append(row["form_id"]) or original(row))
+    years = bl.project_years(shipped)
+    jobs = plan_reports(shipped.projects, "/data", years=years)
+    assert len(jobs) > len(shipped.projects)  # the annual reports too
+    assert sorted(made) == sorted(shipped.projects["form_id"])
+    pages = {job.parameters["form"]: job for job in jobs if job.kind == "project"}
+    for text in years["form_ids"].dropna():
+        ids = text.split(";")
+        for form in ids:
+            assert {stem for stem, _ in pages[form].covers} == {pages[i].stem for i in ids if i != form}
