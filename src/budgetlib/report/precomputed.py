@@ -160,7 +160,9 @@ class BatchYoy:
 
     def of(self, forms: Forms) -> tuple[pd.DataFrame, pd.DataFrame] | None:
         """The batch's tables when ``forms`` holds the batch's tables unchanged (``DataFrame.equals``
-        on every table year over year reads: a few milliseconds a report at 10^5 forms)."""
+        on every table year over year reads). In a batch a report's tables are shallow copies of the
+        preloaded ones and Arrow finds the buffers the same at once; equal copies of 10^5 forms'
+        tables take about 10 ms to compare."""
         for name in PROJECT_YOY_TABLES:
             if not forms[name].equals(self.inputs[name]):
                 return None
