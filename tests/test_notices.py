@@ -33,6 +33,7 @@ def test_severity_fits_the_code_prefix() -> None:
         assert kind.code.startswith({"error": "E_", "warning": "W_", "skipped": "S_"}[kind.severity])
         assert kind.title and kind.description
         assert kind.title_zh and not kind.title_zh.isascii(), kind.code  # the pages show it
+        assert kind.description_zh and not kind.description_zh.isascii(), kind.code
 
 
 def test_an_unknown_code_is_refused() -> None:

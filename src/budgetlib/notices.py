@@ -24,7 +24,8 @@ from types import MappingProxyType
 
 from budgetlib.vocabulary import table
 
-__all__ = ["SEVERITY_PREFIXES", "Notice", "NoticeKind", "catalogue"]
+__all__ = ["SEVERITY_PREFIXES", "Notice", "NoticeKind", "catalogue", "chinese_description", "chinese_reason",
+           "chinese_title"]
 
 SEVERITY_PREFIXES: Mapping[str, str] = MappingProxyType({"error": "E_", "warning": "W_", "skipped": "S_"})
 """The severities of the catalogue and the prefix of their codes."""
@@ -32,20 +33,22 @@ SEVERITY_PREFIXES: Mapping[str, str] = MappingProxyType({"error": "E_", "warning
 
 @dataclass(frozen=True, slots=True)
 class NoticeKind:
-    """One code of the catalogue: its severity (``error``, ``warning`` or ``skipped``), a short title (in
-    English, and in Chinese for the pages readers see) and what it means."""
+    """One code of the catalogue: its severity (``error``, ``warning`` or ``skipped``), a short title and
+    what it means, in English and in Chinese (for the pages readers see)."""
 
     code: str
     severity: str
     title: str
     description: str
     title_zh: str = ""
+    description_zh: str = ""
 
 
 @cache
 def catalogue() -> Mapping[str, NoticeKind]:
     """Every notice code, from ``data/notices.csv``, by code."""
-    kinds = {row["code"]: NoticeKind(row["code"], row["severity"], row["title"], row["description"], row["title_zh"])
+    kinds = {row["code"]: NoticeKind(row["code"], row["severity"], row["title"], row["description"], row["title_zh"],
+                                     row["description_zh"])
              for row in table("notices.csv")}
     for kind in kinds.values():
         prefix = SEVERITY_PREFIXES.get(kind.severity)
@@ -93,3 +96,27 @@ class CodedError(ValueError):
     @property
     def code(self) -> str:
         return self.notice.code
+
+
+def chinese_description(code: object) -> str:
+    """What a notice code means, in Chinese; '' for no or an unknown code.
+
+    Why: a message says the particulars (which cell, how many) in English, the library's language; a
+    report page shows its reader what the notice means in Chinese beside them.
+
+    >>> chinese_description("W_NO_MONEY_UNIT")
+    '表中有的金额未写单位（元/万元）：按原文保留，折算为元的各列为空。'
+    """
+    kind = catalogue().get(code) if isinstance(code, str) else None
+    return kind.description_zh if kind is not None else ""
+
+
+def chinese_reason(code: object) -> str:
+    """A notice code's Chinese title and meaning in one line, as a page gives a reason; '' for no or an
+    unknown code.
+
+    >>> chinese_reason("E_ENCRYPTED")
+    '文件已加密：文件需要密码才能打开，请索取未加密的副本。'
+    """
+    kind = catalogue().get(code) if isinstance(code, str) else None
+    return f"{kind.title_zh}：{kind.description_zh}" if kind is not None else ""

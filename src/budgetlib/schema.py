@@ -704,6 +704,11 @@ REPORT_COLUMNS: tuple[Column, ...] = (
     _c("info_findings", INT, "Review findings of severity info."),
     _c("unparsed_cells", INT, "Source cells no table took."),
     _c("warnings", INT, "Reader warnings."),
+    _c("content", STR, "What a reading note is about: an unread cell's text as written, or what a warning's code "
+       "means (in Chinese, from data/notices.csv)."),
+    _c("detail", STR, "A warning's or an error's message as the reader wrote it (which cells, how many); empty "
+       "for an unread cell."),
+    _c("reason", STR, "Why a file could not be read, in Chinese: its code's title and meaning (data/notices.csv)."),
 )
 """Columns the report sections compute themselves (counts, means), beside those of the tables above."""
 
@@ -877,8 +882,8 @@ def data_dictionary() -> str:
     lines += ["# Warning, error and skip codes", "",
               "The `code` of every row of `warnings` (W_…), `errors` (E_…) and `skipped` (S_…), from "
               "`data/notices.csv`.", "",
-              "| code | severity | title | 中文 | meaning |", "|---|---|---|---|---|",
-              *(f"| {k.code} | {k.severity} | {k.title} | {k.title_zh} | {k.description} |"
+              "| code | severity | title | 中文 | meaning | 含义 |", "|---|---|---|---|---|---|",
+              *(f"| {k.code} | {k.severity} | {k.title} | {k.title_zh} | {k.description} | {k.description_zh} |"
                 for k in catalogue().values()), ""]
     return "\n".join(lines)
 

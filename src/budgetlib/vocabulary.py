@@ -59,7 +59,7 @@ REQUIRED_COLUMNS: Mapping[str, tuple[str, ...]] = MappingProxyType({
     "level2_aspects.csv": ("level2_std", "aspect", "pattern", "examples"),
     "lower_is_better.csv": ("field", "pattern", "unless", "money_unit_only"),
     "money_units.csv": ("unit", "factor", "stored_as"),
-    "notices.csv": ("code", "severity", "title", "title_zh", "description"),
+    "notices.csv": ("code", "severity", "title", "title_zh", "description", "description_zh"),
     "qualitative_bands.csv": ("band", "pattern"),
     "report_labels.csv": ("kind", "key", "label"),
     "score_units.csv": ("unit", "dimension", "factor"),

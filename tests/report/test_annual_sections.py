@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 import pandas as pd
 
+import budgetlib as bl
 from budgetlib.forms import Forms
 from budgetlib.report import annual_sections, data
 from tests.conftest import ZHONGJIANG, read_example
@@ -157,3 +160,16 @@ def test_the_project_years_computed_once_give_every_section_what_it_computes_alo
             assert len(one) > 0
             pd.testing.assert_frame_equal(one, other)
         pd.testing.assert_frame_equal(years, project_years_module.project_years(forms))
+
+
+def test_files_not_read_give_their_reason_in_chinese_and_the_readers_message(tmp_path) -> None:
+    (tmp_path / "empty.xlsx").write_bytes(b"")
+    (tmp_path / "minutes.md").write_text("会议纪要：本周无预算事项。\n", encoding="utf-8")
+    forms = bl.read_forms([tmp_path / "empty.xlsx", tmp_path / "minutes.md"])
+    table = annual_sections.read_errors(forms)
+    assert list(table.columns) == ["source_file", "reason", "detail", "location"]
+    by_file = table.set_index(table["source_file"].map(lambda name: Path(name).name))
+    assert by_file.loc["empty.xlsx", "reason"] == "空文件：文件没有任何内容（0 字节）。"
+    assert by_file.loc["minutes.md", "reason"] == "没有表格：文件中没有任何表格。"
+    assert by_file["detail"].tolist() == forms.errors.set_index(
+        forms.errors["source_file"].map(lambda name: Path(name).name)).loc[by_file.index, "error"].tolist()

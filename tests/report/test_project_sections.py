@@ -5,8 +5,10 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
+import budgetlib as bl
 from budgetlib.report import data, present, project_sections, shared_sections
 from tests.conftest import QINGSHAN, QINGSHEN, SEED, ZHONGJIANG, read_example
+from tests.report.conftest import SHIPPED
 
 
 def test_funding_lines_keep_of_which_rows_and_the_stated_total() -> None:
@@ -30,8 +32,22 @@ def test_funding_chart_shows_known_nonzero_lines_only() -> None:
 
 def test_reading_notes_list_what_no_table_took() -> None:
     notes = project_sections.reading_notes(read_example(QINGSHEN))
-    assert "对照年度目标,说明相关任务目标的完成情况(100字以内)" in notes["text"].tolist()
+    assert "对照年度目标,说明相关任务目标的完成情况(100字以内)" in notes["content"].tolist()
     assert set(notes["field"]) == {"未解析内容"}
+    assert notes["detail"].isna().all()  # only warnings have a reader's message
+
+
+def test_a_reading_warning_reads_in_chinese_with_the_readers_message_beside_it() -> None:
+    form = bl.read_form(SHIPPED / "synthetic" / "2021" / "036002-p1-target.md")  # amounts with no unit
+    (warning,) = form.warnings.itertuples()
+    notes = project_sections.reading_notes(form)
+    row = notes[notes["field"].str.startswith("读取提示")].iloc[0]
+    assert row["field"] == "读取提示：未写金额单位"
+    assert row["content"] == "表中有的金额未写单位（元/万元）：按原文保留，折算为元的各列为空。"
+    assert row["detail"] == warning.message  # the particulars as the reader wrote them
+    assert (notes["field"] == "未解析内容").sum() == len(form.unparsed)
+    shown = present.present(notes)
+    assert list(shown.columns) == ["项目", "内容", "详情", "位置"]
 
 
 def test_project_yoy_of_the_seed_uses_the_prior_year_stated_in_its_text(all_examples) -> None:

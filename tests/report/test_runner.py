@@ -360,8 +360,12 @@ def test_a_file_that_is_no_form_is_listed_and_fails_the_run(failing_batch) -> No
     out, proc = failing_batch
     assert "1 file(s) could not be read:" in proc.stderr and "not-a-form.md" in proc.stderr
     page = lxml_html.fromstring((out / "index.html").read_text(encoding="utf-8"))
-    unread = page.xpath("//p[contains(., '未能读取的文件')]/following-sibling::table[1]//tbody/tr/td[1]/text()")
-    assert unread == ["not-a-form.md"]
+    rows = page.xpath("//p[contains(., '未能读取的文件')]/following-sibling::table[1]//tbody/tr")
+    assert [row.xpath("td[1]/text()") for row in rows] == [["not-a-form.md"]]
+    reason = rows[0].xpath("td[2]")[0]
+    # the reason in Chinese (E_NO_TABLE's title and meaning), the reader's own message under it
+    assert reason.text_content().startswith("没有表格：文件中没有任何表格。")
+    assert reason.xpath("small/text()") == [proc.stderr.split("not-a-form.md: ", 1)[1].splitlines()[0]]
 
 
 def test_the_batch_refuses_to_fork_a_jupyter_kernel(tmp_path: Path) -> None:

@@ -22,6 +22,7 @@ from budgetlib.analysis.review import rules
 from budgetlib.analysis.unitcost import unit_costs
 from budgetlib.analysis.yoy import YoyBy, category_lines, yoy
 from budgetlib.forms import Forms
+from budgetlib.notices import chinese_reason
 from budgetlib.report.data import select_forms
 from budgetlib.report.present import clip
 from budgetlib.report.shared_sections import SEVERITY_ORDER, YOY_COLUMNS, check_number
@@ -259,8 +260,12 @@ def reading_summary(forms: Forms) -> pd.DataFrame:
 
 
 def read_errors(forms: Forms) -> pd.DataFrame:
-    """Files that could not be read, with the reason."""
-    return forms.errors[["source_file", "error", "location"]].reset_index(drop=True)
+    """Files that could not be read: the reason in Chinese (its code's title and meaning, from
+    ``data/notices.csv``), the reader's message as written beside it (``detail``), and where."""
+    errors = forms.errors.reset_index(drop=True)
+    reasons = [chinese_reason(code) or pd.NA for code in errors["code"]]
+    shown = errors.rename(columns={"error": "detail"}).assign(reason=reasons)
+    return shown[["source_file", "reason", "detail", "location"]].astype({"reason": "str"})
 
 
 # ----------------------------------------------------------------------------------------------

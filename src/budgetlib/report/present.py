@@ -27,7 +27,7 @@ from functools import cache, lru_cache
 import pandas as pd
 from IPython.display import HTML
 
-from budgetlib import schema, vocabulary
+from budgetlib import schema
 from budgetlib.formatting import (
     MISSING,
     format_change,
@@ -39,6 +39,8 @@ from budgetlib.formatting import (
     is_missing,
     plain,
 )
+from budgetlib.report.labels import _labels, label
+from budgetlib.report.places import note_text, place_text
 
 EMPTY = "（无）"
 """What an empty section shows unless it says more."""
@@ -46,19 +48,6 @@ EMPTY = "（无）"
 
 # ----------------------------------------------------------------------------------------------
 # labels
-
-
-@cache
-def _labels() -> dict[tuple[str, str], str]:
-    return {(row["kind"], row["key"]): row["label"] for row in vocabulary.table("report_labels.csv")}
-
-
-def label(kind: str, key: object) -> str:
-    """The Chinese label of a column name or a coded value (``form_type``, ``basis``, ``scope`` …);
-    the key itself when there is none."""
-    if key is None or (not isinstance(key, str) and pd.isna(key)):
-        return MISSING
-    return _labels().get((kind, str(key)), str(key))
 
 
 _CODE_KIND_OF = {"prior_basis": "basis", "form_types": "form_type"}
@@ -133,65 +122,7 @@ def _shown_as_is(value: object) -> object:
 
 
 # ----------------------------------------------------------------------------------------------
-# places and notes the library writes in English, as a reader reads them
-
-
-_PLACE_PATTERNS: tuple[tuple[re.Pattern[str], Callable[[re.Match[str]], str]], ...] = (
-    (re.compile(r"\b([a-z_]+)\.([a-z_]+)\b"),
-     lambda m: f"{label('table', m[1])}·{label('column', m[2])}"),
-    (re.compile(r"\b([a-z_]+) #(\d+)"), lambda m: f"{label('table', m[1])}第 {m[2]} 项"),
-    (re.compile(r"\bbudget_history (\d{4}): ([a-z_]+) vs ([a-z_]+)"),
-     lambda m: f"预算沿革 {m[1]} 年：{label('basis', m[2])}与{label('basis', m[3])}"),
-    (re.compile(r"\bproject_years: "), lambda m: "项目年度："),
-    (re.compile(r"\bsheet '([^']*)' cell ([A-Z]+\d+)"), lambda m: f"工作表「{m[1]}」单元格 {m[2]}"),
-    (re.compile(r"\bline (\d+), row (\d+), column (\d+)"), lambda m: f"第 {m[1]} 行（表内第 {m[2]} 行第 {m[3]} 列）"),
-    (re.compile(r"\bline (\d+)"), lambda m: f"第 {m[1]} 行"),
-    (re.compile(r"\brow (\d+), column (\d+)"), lambda m: f"第 {m[1]} 行第 {m[2]} 列"),
-    (re.compile(r"; "), lambda m: "；"),
-)
-"""Where a finding or a note points, as the library writes it (``projects.main_content``,
-``indicators #3``, ``budget_history 2020: stated_in_text vs expenditure_column``, ``sheet 'S' cell
-A1``), in the words of ``report_labels.csv``. The first pattern that matches a span wins."""
-
-_NOTE_PATTERNS: tuple[tuple[re.Pattern[str], Callable[[re.Match[str]], str]], ...] = (
-    (re.compile(r"^this year's budget as stated on the form$"), lambda m: "本表所填当年预算"),
-    (re.compile(r"^sum of (\d+) expenditure lines(?: in column (.+))?$"),
-     lambda m: f"支出明细{f'「{m[2]}」列' if m[2] else ''} {m[1]} 行之和"),
-    (re.compile(r"^the stated (.+) of column (.+) \((\d+) lines\)$"),
-     lambda m: f"「{m[2]}」列表内所写{m[1]}（{m[3]} 行）"),
-    (re.compile(r"^sum of (\d+) lines in column (.+)$"), lambda m: f"「{m[2]}」列 {m[1]} 行之和"),
-)
-"""The budget history's notes (written by the reader, in English) in Chinese."""
-
-
-def place_text(value: object) -> object:
-    """A location in Chinese.
-
-    >>> place_text("projects.main_content"), place_text("indicators #3")
-    ('项目信息·主要内容', '绩效指标第 3 项')
-    >>> place_text("budget_history 2020: stated_in_text vs expenditure_column")
-    '预算沿革 2020 年：文字说明与支出明细年度列'
-    """
-    if is_missing(value):
-        return MISSING
-    text = str(value)
-    for pattern, words in _PLACE_PATTERNS[2:3] + _PLACE_PATTERNS[:2] + _PLACE_PATTERNS[3:]:
-        text = pattern.sub(words, text)
-    return plain(text)
-
-
-def note_text(value: object) -> object:
-    """A budget-history note in Chinese (a note it does not know, as written).
-
-    >>> note_text("sum of 3 expenditure lines in column 总计(2021_项目支出)")
-    '支出明细「总计(2021_项目支出)」列 3 行之和'
-    """
-    if is_missing(value):
-        return MISSING
-    text = str(value)
-    for pattern, words in _NOTE_PATTERNS:
-        text = pattern.sub(words, text)
-    return plain(text)
+# changes a scenario made
 
 
 _CHANGE_WORDS = {"quantity": "数量", "unit_price_yuan": "单价（元）", "amount_yuan": "金额（元）",

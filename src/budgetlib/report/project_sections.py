@@ -18,7 +18,7 @@ from budgetlib.analysis.project_years import project_keys, project_year_forms
 from budgetlib.analysis.yoy import PROJECT_YOY_TABLES, yoy
 from budgetlib.formatting import format_money, format_percent, format_points, is_missing
 from budgetlib.forms import Forms
-from budgetlib.notices import chinese_title
+from budgetlib.notices import chinese_description, chinese_title
 from budgetlib.report.data import subset
 from budgetlib.report.precomputed import batch_project_keys, yoy_from_batch
 from budgetlib.report.present import Table, column_format, heading, label, one_line, unit_of
@@ -128,14 +128,21 @@ def indicator_table(forms: Forms) -> pd.DataFrame:
 
 
 def reading_notes(forms: Forms) -> pd.DataFrame:
-    """Source cells no table took (``unparsed``) and what the reader worked around (``warnings``): each
-    warning under its Chinese title (读取提示：未写金额单位), the message with its details beside it."""
-    unparsed = forms.unparsed.assign(kind="未解析内容")[["kind", "text", "origin"]]
-    warnings = forms.warnings.rename(columns={"message": "text", "location": "origin"})
-    titles = [f"读取提示：{title}" if (title := chinese_title(code)) else "读取提示" for code in warnings["code"]]
-    warnings = warnings.assign(kind=titles)[["kind", "text", "origin"]]
-    notes = pd.concat([unparsed, warnings], ignore_index=True)
-    return notes.rename(columns={"kind": "field"})
+    """Source cells no table took (``unparsed``) and what the reader worked around (``warnings``).
+
+    An unread cell shows its text as written. A warning reads under its Chinese title
+    (读取提示：未写金额单位) with what its code means in Chinese (``data/notices.csv``); its message, the
+    reader's particulars (which cells, how many), stays beside them as ``detail``, as written, so
+    that nothing the reader said is lost on the page."""
+    unparsed = forms.unparsed.rename(columns={"text": "content"}).assign(field="未解析内容", detail=pd.NA)
+    codes = forms.warnings["code"]
+    warnings = forms.warnings.rename(columns={"message": "detail", "location": "origin"}).assign(
+        field=[f"读取提示：{title}" if (title := chinese_title(code)) else "读取提示" for code in codes],
+        content=[chinese_description(code) or pd.NA for code in codes],
+    )
+    columns = ["field", "content", "detail", "origin"]
+    parts = [part[columns].astype("str") for part in (unparsed, warnings) if len(part)]
+    return pd.concat(parts, ignore_index=True) if parts else unparsed[columns].astype("str")
 
 
 # ----------------------------------------------------------------------------------------------

@@ -41,6 +41,7 @@ from urllib.parse import quote
 
 from budgetlib.display import visible, visible_in_markup
 from budgetlib.formatting import format_money
+from budgetlib.notices import chinese_reason
 from budgetlib.outdir import OutputRun, files_under, now, output_run, publish, real_file
 from budgetlib.output import write_tables
 from budgetlib.read import list_inputs, read_listing, text_name
@@ -591,8 +592,8 @@ def write_index(result: BatchResult, folder: Path | None = None) -> Path:
         "projects": [r for r, o in zip(rows, result.outcomes, strict=True) if o.job.kind == "project"],
         "annual": [r for r, o in zip(rows, result.outcomes, strict=True) if o.job.kind == "annual"],
         "failures": [r for r in rows if not r["ok"]],
-        "read_errors": [{key: visible(value) if isinstance(value, str) else value for key, value in error.items()}
-                        for error in result.read_errors],
+        "read_errors": [{**{key: visible(value) if isinstance(value, str) else value for key, value in error.items()},
+                         "reason": chinese_reason(error.get("code"))} for error in result.read_errors],
         "earlier": [{"title": visible(entry.get("title", entry["stem"])),
                      "html": _href(entry["stem"], ".html", result.pages),
                      "ipynb": _href(entry["stem"], ".ipynb", result.pages),
