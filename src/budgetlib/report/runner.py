@@ -48,6 +48,7 @@ from budgetlib.read import list_inputs, read_listing, text_name
 from budgetlib.report import catalogue, engine, papermill_plugin, precomputed
 from budgetlib.report.data import load_forms, load_project_years, preload, write_project_years
 from budgetlib.report.html import notebook_to_html, render_index, warm_exporter
+from budgetlib.report.places import place_text
 from budgetlib.report.plan import ReportJob, confined, plan_reports
 from budgetlib.report.present import label
 from budgetlib.report.progress import report_progress
@@ -555,6 +556,20 @@ def _by_year_lines(by_year: dict[Any, dict[str, Any]]) -> list[str]:
     return [f"{year}年 {format_money(figures['budget_yuan'], '万元')}" for year, figures in by_year.items()]
 
 
+def index_read_errors(read_errors: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The files not read as the index lists them: names and messages with their invisible characters
+    escaped, the reason in Chinese (``reason``, '' for an unknown code) and the place in Chinese.
+
+    >>> (row,) = index_read_errors([{"source_file": "a.xlsx", "code": "E_EMPTY_FILE", "error": "empty file",
+    ...                              "location": "sheet 'Sheet1'"}])
+    >>> row["location"], row["reason"], row["error"]
+    ('工作表「Sheet1」', '空文件：文件没有任何内容（0 字节）。', 'empty file')
+    """
+    return [{**{key: visible(value) if isinstance(value, str) else value for key, value in error.items()},
+             "location": str(place_text(error["location"])) if error.get("location") else "",
+             "reason": chinese_reason(error.get("code"))} for error in read_errors]
+
+
 def write_index(result: BatchResult, folder: Path | None = None) -> Path:
     """``index.html`` (in ``folder``, default the result's folder): every report with its summary and
     status, failures and unread files listed; links only to the files the folder holds; names from
@@ -592,8 +607,7 @@ def write_index(result: BatchResult, folder: Path | None = None) -> Path:
         "projects": [r for r, o in zip(rows, result.outcomes, strict=True) if o.job.kind == "project"],
         "annual": [r for r, o in zip(rows, result.outcomes, strict=True) if o.job.kind == "annual"],
         "failures": [r for r in rows if not r["ok"]],
-        "read_errors": [{**{key: visible(value) if isinstance(value, str) else value for key, value in error.items()},
-                         "reason": chinese_reason(error.get("code"))} for error in result.read_errors],
+        "read_errors": index_read_errors(result.read_errors),
         "earlier": [{"title": visible(entry.get("title", entry["stem"])),
                      "html": _href(entry["stem"], ".html", result.pages),
                      "ipynb": _href(entry["stem"], ".ipynb", result.pages),
