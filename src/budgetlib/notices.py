@@ -75,13 +75,18 @@ class Notice:
             raise ValueError(f"unknown notice code {self.code!r} (not in data/notices.csv)")
 
 
+def _kind(code: object) -> NoticeKind | None:
+    """The catalogue's entry of a code; None for no code (a missing value) or an unknown one."""
+    return catalogue().get(code) if isinstance(code, str) else None
+
+
 def chinese_title(code: object) -> str:
     """The Chinese title of a notice code ("W_NO_MONEY_UNIT" → 未写金额单位); '' for no or an unknown code.
 
     >>> chinese_title("W_NO_MONEY_UNIT"), chinese_title(None)
     ('未写金额单位', '')
     """
-    kind = catalogue().get(code) if isinstance(code, str) else None
+    kind = _kind(code)
     return kind.title_zh if kind is not None else ""
 
 
@@ -107,7 +112,7 @@ def chinese_description(code: object) -> str:
     >>> chinese_description("W_NO_MONEY_UNIT")
     '表中有的金额未写单位（元/万元）：按原文保留，折算为元的各列为空。'
     """
-    kind = catalogue().get(code) if isinstance(code, str) else None
+    kind = _kind(code)
     return kind.description_zh if kind is not None else ""
 
 
@@ -118,5 +123,5 @@ def chinese_reason(code: object) -> str:
     >>> chinese_reason("E_ENCRYPTED")
     '文件已加密：文件需要密码才能打开，请索取未加密的副本。'
     """
-    kind = catalogue().get(code) if isinstance(code, str) else None
+    kind = _kind(code)
     return f"{kind.title_zh}：{kind.description_zh}" if kind is not None else ""

@@ -19,7 +19,7 @@ from collections.abc import Callable
 from functools import cache
 
 from budgetlib.formatting import MISSING, is_missing, plain
-from budgetlib.report.labels import label
+from budgetlib.report.labels import _labels, label
 
 _FORM_ID = r".+?#\d+"
 """A form id: the source file as the batch names it, ``#`` and the form's number in the file."""
@@ -71,8 +71,6 @@ def _reader_place(match: re.Match[str]) -> str:
 @cache
 def _table_names() -> str:
     """The tables whose names a place may start with (those ``report_labels.csv`` names)."""
-    from budgetlib.report.labels import _labels
-
     names = sorted((key for kind, key in _labels() if kind == "table"), key=len, reverse=True)
     return "|".join(map(re.escape, names))
 
@@ -132,13 +130,10 @@ def _part(text: str) -> str | None:
     return None
 
 
-_PARTS = re.compile(rf"; (?=(?:{{tables}})\b|{_FORM_ID} #\d+$)")
-
-
 @cache
 def _part_separator() -> re.Pattern[str]:
     """``; `` where a new place starts (a table's name, another form's item), not inside a form's text."""
-    return re.compile(_PARTS.pattern.replace("{tables}", _table_names()))
+    return re.compile(rf"; (?=(?:{_table_names()})\b|{_FORM_ID} #\d+$)")
 
 
 def place_text(value: object) -> object:
