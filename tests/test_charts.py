@@ -5,9 +5,13 @@ from __future__ import annotations
 
 import itertools
 import logging
+import subprocess
+import sys
 import warnings
+from collections.abc import Callable
 from pathlib import Path
 
+import matplotlib
 import numpy as np
 import pandas as pd
 import pytest
@@ -16,9 +20,10 @@ from matplotlib.colors import to_rgb
 from matplotlib.figure import Figure
 from matplotlib.text import Text
 
+import budgetlib as bl
 from budgetlib import charts
 from budgetlib.report import sections
-from tests.conftest import SEED, read_example
+from tests.conftest import EXAMPLES, OFFICE_EXAMPLES, SEED, read_example
 
 YOY = pd.DataFrame({
     "label": ["维修(护)费", "维修(护)费", "邮电费", "邮电费"],
@@ -363,3 +368,82 @@ def test_a_given_folder_is_shared_for_the_batch_and_removed_after(tmp_path: Path
         charts.yoy_bars(YOY)._repr_png_()
         assert len(drawn) == 2 and len(list(shared.iterdir())) == 1
     assert not shared.exists() and (tmp_path / "out").is_dir()
+
+
+# ----------------------------------------------------------------------------------------------
+# blank figures built before a batch forks
+
+
+@pytest.fixture
+def no_blank_figures():
+    charts._BLANK_FIGURES.clear()
+    yield
+    charts._BLANK_FIGURES.clear()
+
+
+def _project_report_charts() -> list[Callable[[], Figure | None]]:
+    """The charts of every example form's project report, as the report notebook makes them."""
+    forms = bl.read_forms([EXAMPLES / name for name in OFFICE_EXAMPLES])
+    made: list[Callable[[], Figure | None]] = []
+    for form_id in forms.projects["form_id"]:
+        form = sections.one_form(forms, form_id)
+        funding, expenditure = sections.funding_lines(form), sections.expenditure_table(form)
+        costs, history = sections.cost_basis(form), sections.budget_history(form)
+        yoy, scored = sections.project_yoy(forms, form), sections.scores(form)
+        made += [lambda t=funding: sections.funding_chart(t), lambda t=expenditure: sections.expenditure_chart(t),
+                 lambda t=costs: sections.cost_chart(t), lambda t=history: sections.budget_history_chart(t),
+                 lambda t=yoy: sections.yoy_chart(t, "project_name", title="本项目年度对比"),
+                 lambda s=scored, f=form: sections.attainment_chart(s, f)]
+    return made
+
+
+def test_a_chart_on_a_blank_figure_is_the_chart_on_a_new_one(no_blank_figures) -> None:
+    made = [*_project_report_charts(), *CHARTS.values()]
+    on_new, on_blank = [], []
+    for make in made:
+        charts._BLANK_FIGURES.clear()
+        fig = make()
+        if fig is None:
+            continue
+        on_new.append(fig._draw_png())
+        charts.make_blank_figures(1)
+        blank = charts._BLANK_FIGURES[0][0]
+        fig = make()
+        assert fig is not None
+        on_blank.append(fig._draw_png())
+        if not isinstance(fig, charts.ChartFigure) or len(fig.axes) != 1:
+            continue  # the unit-cost panels build their own figure
+        assert fig is blank and charts._BLANK_FIGURES == []
+    assert len(on_new) > 40  # every example form's charts, not a few
+    assert on_blank == on_new
+
+
+def test_a_changed_setting_makes_the_chart_build_its_own_figure(no_blank_figures) -> None:
+    data = pd.DataFrame({"label": ["财政拨款", "其他资金"], "amount_yuan": [500_000.0, 20_000.0]})
+    charts.make_blank_figures(2)
+    blanks = [fig for fig, _ in charts._BLANK_FIGURES]
+    with matplotlib.rc_context({"xtick.labelsize": 20, "axes.linewidth": 3}):
+        changed = charts.amount_bars(data)
+        assert changed not in blanks and len(charts._BLANK_FIGURES) == 2
+        changed_png = changed._draw_png()
+        charts._BLANK_FIGURES.clear()
+        assert charts.amount_bars(data)._draw_png() == changed_png
+    charts.make_blank_figures(1)
+    assert charts.amount_bars(data)._draw_png() != changed_png
+
+
+def test_when_the_blank_figures_run_out_charts_build_their_own(no_blank_figures) -> None:
+    data = pd.DataFrame({"label": ["财政拨款"], "amount_yuan": [500_000.0]})
+    alone = charts.amount_bars(data)._draw_png()
+    charts.make_blank_figures(1)
+    first, second = charts.amount_bars(data), charts.amount_bars(data)
+    assert charts._BLANK_FIGURES == [] and first is not second
+    assert first._draw_png() == second._draw_png() == alone
+
+
+def test_the_warm_report_process_holds_blank_figures_for_its_children() -> None:
+    code = ("from budgetlib.report import engine; from budgetlib import charts; engine.prewarm(); "
+            "print(len(charts._BLANK_FIGURES), engine.BLANK_FIGURES)")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=120)
+    held, expected = done.stdout.split()
+    assert held == expected and int(held) >= 7

@@ -53,6 +53,11 @@ _LOG_LINES = 12
 _WARM: dict[str, Any] = {}
 
 
+BLANK_FIGURES = 8
+"""Blank chart figures built before forking (:func:`budgetlib.charts.make_blank_figures`): a report
+draws at most 7 charts on the shipped data (an annual report); more are built as they are needed."""
+
+
 def prewarm() -> None:
     """Import and initialise, once per process, everything a report needs before any report runs.
 
@@ -77,6 +82,7 @@ def prewarm() -> None:
     from budgetlib.report.shell import new_shell
 
     _warm_font(charts)
+    charts.make_blank_figures(BLANK_FIGURES)
     _WARM["shell"] = new_shell()
     _WARM["seconds"] = time.perf_counter() - started
     log.debug("pre-warmed in %.2f s", _WARM["seconds"])
