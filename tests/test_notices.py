@@ -55,3 +55,21 @@ def test_the_data_dictionary_lists_the_codes() -> None:
     dictionary = bl.data_dictionary()
     for code in catalogue():
         assert f"| {code} |" in dictionary
+
+
+@pytest.mark.parametrize("error_class", ["UnreadableFileError", "NoFormFound", "ActualsSheetError"])
+def test_a_coded_error_crosses_processes_whole(error_class: str) -> None:
+    """Errors are pickled back from worker processes (the batch reads its forms in one): the copy
+    is the same class with the same code and message."""
+    import pickle
+
+    from budgetlib.extract.document import UnreadableFileError
+    from budgetlib.scoring.actuals import ActualsSheetError
+    from budgetlib.transform.assemble import NoFormFound
+
+    kind = {"UnreadableFileError": UnreadableFileError, "NoFormFound": NoFormFound,
+            "ActualsSheetError": ActualsSheetError}[error_class]
+    error = kind("E_ACTUALS_FORMAT", "sheet.csv: not UTF-8 or GB18030 text")
+    copy = pickle.loads(pickle.dumps(error))
+    assert type(copy) is kind
+    assert (copy.code, str(copy), copy.notice) == (error.code, str(error), error.notice)

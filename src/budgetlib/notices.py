@@ -102,6 +102,11 @@ class CodedError(ValueError):
     def code(self) -> str:
         return self.notice.code
 
+    def __reduce__(self) -> tuple[type[CodedError], tuple[str, str]]:
+        """Pickled as its code and message (an exception pickles its ``args``, here the message
+        alone), so that it crosses from a worker process to the batch whole."""
+        return type(self), (self.notice.code, self.notice.message)
+
 
 def chinese_description(code: object) -> str:
     """What a notice code means, in Chinese; '' for no or an unknown code.

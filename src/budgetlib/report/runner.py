@@ -4,7 +4,8 @@ Where the time of a batch goes and what was done about it (numbers in the README
 
 1. **Parse once.** Forms are read once and written to ``OUT/data/*.parquet``; the notebooks load
    those tables instead of parsing the forms again, and in a batch they find them in memory (read
-   once here, before forking: :func:`budgetlib.report.data.preload`).
+   once here, before forking: :func:`budgetlib.report.data.preload`). The forms are read in a forked
+   child while this process warms up (:func:`read_while_warming`), so that both cores work.
 2. **No kernel, no re-imports.** This process imports pandas, pyarrow, matplotlib (with the CJK font
    loaded), IPython, papermill, nbconvert and budgetlib once (:func:`prewarm`), compiles the HTML
    templates, and only then forks its ``jobs`` workers. Each notebook runs through papermill with
@@ -24,16 +25,19 @@ what ``--only-failed`` goes by.
 
 from __future__ import annotations
 
+import gc
 import json
 import logging
 import multiprocessing
 import os
 import sys
 import time
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor, as_completed
 from concurrent.futures.process import BrokenProcessPool
+from contextlib import contextmanager
 from dataclasses import dataclass, field
+from functools import cache
 from html import escape as html_escape
 from pathlib import Path
 from typing import Any
@@ -41,10 +45,11 @@ from urllib.parse import quote
 
 from budgetlib.display import visible, visible_in_markup
 from budgetlib.formatting import format_money
+from budgetlib.forms import Forms
 from budgetlib.notices import chinese_reason
 from budgetlib.outdir import OutputRun, files_under, now, output_run, publish, real_file
 from budgetlib.output import write_tables
-from budgetlib.read import list_inputs, read_listing, text_name
+from budgetlib.read import Listing, list_inputs, read_listing, text_name
 from budgetlib.report import catalogue, engine, papermill_plugin, precomputed
 from budgetlib.report.data import load_forms, load_project_years, preload, write_project_years
 from budgetlib.report.html import notebook_to_html, render_index, warm_exporter
@@ -292,40 +297,39 @@ def run_reports(
     with output_run(out, "report") as run:
         listing = list_inputs(list(paths))
         files: Sequence[tuple[str, str]] = listing.files
-        forms = read_listing(listing)
         if actuals:
-            forms = with_actuals(forms, actuals)
             files = [*files, (os.fspath(actuals), "actuals:" + text_name(os.fspath(actuals)))]
         data_dir = run.staging / "data"
-        write_tables(forms, data_dir, "parquet")
-        write_project_years(forms, data_dir)
-        years = load_project_years(data_dir)
+        warm_here = scheduler is None and start_method() == "fork"
+        forms, years = read_while_warming(listing, actuals, data_dir) if warm_here else \
+            read_and_write_tables(listing, actuals, data_dir)
         t_parse = time.perf_counter()
         plan = plan_reports(forms.projects, DATA_PARAMETER, fiscal_year=fiscal_year, department=department,
                             findings=forms.findings, years=years)
         batch = _Batch.start(run, plan, files, notebooks, only_failed)
-        if scheduler is None and start_method() == "fork":
+        if warm_here:
             prewarm(data_dir)
         t_warm = time.perf_counter()
-        if scheduler is None:
-            ran = execute_plan(batch.todo, notebooks, run.staging, jobs=jobs, timeout=timeout, progress=progress)
-        else:
-            from budgetlib.report.cluster import execute_plan_on_cluster
+        with frozen_heap():
+            if scheduler is None:
+                ran = execute_plan(batch.todo, notebooks, run.staging, jobs=jobs, timeout=timeout, progress=progress)
+            else:
+                from budgetlib.report.cluster import execute_plan_on_cluster
 
-            ran = execute_plan_on_cluster(
-                batch.todo, notebooks, run.staging, scheduler=scheduler, jobs=jobs, timeout=timeout,
-                progress=progress, data_dir=data_dir, run_one=run_report, warm=prewarm, size=_expected_work,
-                failed=lambda job, error: ReportOutcome(job, ok=False, error=error))
-        t_run = time.perf_counter()
-        read_errors = forms.errors.astype(object).where(forms.errors.notna(), None).to_dict("records")
-        result = batch.result(ran, read_errors)
-        result.overview = index_overview(forms, years, paths, fiscal_year=fiscal_year, department=department)
-        write_index(result, run.staging)
-        _write_failures(result, run.staging)
-        publish(run, batch.manifest(result, forms, paths, arguments={
-            "fiscal_year": fiscal_year, "department": department, "jobs": jobs, "timeout": timeout,
-            "notebooks": str(notebooks), "only_failed": only_failed, "scheduler": scheduler,
-            "actuals": None if not actuals else text_name(os.fspath(actuals))}))
+                ran = execute_plan_on_cluster(
+                    batch.todo, notebooks, run.staging, scheduler=scheduler, jobs=jobs, timeout=timeout,
+                    progress=progress, data_dir=data_dir, run_one=run_report, warm=prewarm, size=_expected_work,
+                    failed=lambda job, error: ReportOutcome(job, ok=False, error=error))
+            t_run = time.perf_counter()
+            read_errors = forms.errors.astype(object).where(forms.errors.notna(), None).to_dict("records")
+            result = batch.result(ran, read_errors)
+            result.overview = index_overview(forms, years, paths, fiscal_year=fiscal_year, department=department)
+            write_index(result, run.staging)
+            _write_failures(result, run.staging)
+            publish(run, batch.manifest(result, forms, paths, arguments={
+                "fiscal_year": fiscal_year, "department": department, "jobs": jobs, "timeout": timeout,
+                "notebooks": str(notebooks), "only_failed": only_failed, "scheduler": scheduler,
+                "actuals": None if not actuals else text_name(os.fspath(actuals))}))
     t_end = time.perf_counter()
     result.seconds = {
         "parse_and_write_tables": t_parse - t0,
@@ -337,6 +341,55 @@ def run_reports(
     log.info("%d reports with %d job(s) in %.1f s: %s", len(result.outcomes), jobs, result.seconds["total"],
              ", ".join(f"{k} {v:.2f} s" for k, v in result.seconds.items() if k != "total"))
     return result
+
+
+@contextmanager
+def frozen_heap() -> Iterator[None]:
+    """Every object alive on entry moved out of the garbage collector's reach until exit
+    (``gc.freeze``).
+
+    The warm batch process holds pandas, matplotlib, IPython, nbconvert and the batch's tables, some
+    10^6 objects; a full collection walks all of them, and one that fell in writing the index
+    cost 0.12–0.15 s of its 0.35 s. Nothing alive on entry becomes garbage before the batch ends,
+    and on exit the collector takes them back (``gc.unfreeze``), so a long-lived caller loses nothing.
+    """
+    gc.freeze()
+    try:
+        yield
+    finally:
+        gc.unfreeze()
+
+
+def read_and_write_tables(listing: Listing, actuals: str | os.PathLike[str] | None,
+                          data_dir: Path) -> tuple[Forms, Any]:
+    """The batch's forms (scored with ``actuals`` when given) and their project-years, the tables
+    written to ``data_dir`` as the notebooks load them."""
+    forms = read_listing(listing)
+    if actuals:
+        forms = with_actuals(forms, actuals)
+    write_tables(forms, data_dir, "parquet")
+    write_project_years(forms, data_dir)
+    return forms, load_project_years(data_dir)
+
+
+def read_while_warming(listing: Listing, actuals: str | os.PathLike[str] | None,
+                       data_dir: Path) -> tuple[Forms, Any]:
+    """:func:`read_and_write_tables` in a forked child while this process warms up its modules
+    (:func:`warm_modules`): the two are independent, and otherwise one core idles through each.
+
+    The child hands the tables back pickled, so they are the same as read here. An error of the
+    read (a bad actuals sheet) is raised here as it would be. A reading process that dies, or whose
+    result cannot come back, is said in the log, and the forms are read again in this process.
+    """
+    with ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context("fork")) as reader:
+        read = reader.submit(read_and_write_tables, listing, actuals, data_dir)
+        warm_modules()
+        try:
+            return read.result()
+        except BrokenProcessPool as exc:
+            log.warning("the process reading the forms died or could not return them (%s); "
+                        "reading them again in this one", exc)
+    return read_and_write_tables(listing, actuals, data_dir)
 
 
 def with_actuals(forms: Any, sheet: str | os.PathLike[str]) -> Any:
@@ -444,15 +497,22 @@ def _refuse_inside_ipython() -> None:
 
 def prewarm(data_dir: Path | None = None) -> None:
     """Everything the workers need, loaded once here so that forked workers share it: modules, the
-    font, the HTML templates and (given ``data_dir``) the batch's tables."""
+    font, the HTML templates (:func:`warm_modules`) and, given ``data_dir``, the batch's tables."""
+    warm_modules()
+    if data_dir is not None:
+        preload(data_dir)
+        precomputed.prepare(load_forms(data_dir))
+
+
+@cache
+def warm_modules() -> None:
+    """The batch-independent part of :func:`prewarm`, once per process: papermill's engine and
+    translator, the warm engine (modules, font, blank figures), the compiled HTML templates."""
     papermill_plugin.register()
     # papermill announces every notebook's paths at INFO; a batch reports its own progress
     logging.getLogger("papermill").setLevel(logging.WARNING)
     engine.prewarm()
     warm_exporter()
-    if data_dir is not None:
-        preload(data_dir)
-        precomputed.prepare(load_forms(data_dir))
 
 
 def execute_plan(
