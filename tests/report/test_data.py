@@ -48,6 +48,21 @@ def test_preloaded_tables_are_served_until_the_files_change(tmp_path, all_exampl
     assert len(data.load_forms(folder).projects) == 2
 
 
+def test_preloading_an_unchanged_folder_again_reads_nothing(tmp_path, all_examples, monkeypatch) -> None:
+    folder = tmp_path / "data"
+    write_tables(all_examples, folder, "parquet")
+    reads = []
+    read_tables = data._read_tables
+    monkeypatch.setattr(data, "_read_tables", lambda path: reads.append(path) or read_tables(path))
+    data.preload(folder)
+    data.preload(folder)
+    assert len(reads) == 1
+    write_tables(Forms({"projects": all_examples.projects.iloc[:2]}), folder, "parquet")
+    data.preload(folder)
+    assert len(reads) == 2
+    assert len(data.load_forms(folder).projects) == 2
+
+
 def test_select_forms_by_year_and_department(all_examples) -> None:
     assert sorted(data.select_forms(all_examples, fiscal_year=2023).projects["project_name"]) == [
         "工资性支出", "雾炮车降尘抑尘服务"]

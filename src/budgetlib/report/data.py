@@ -59,10 +59,13 @@ def preload(data: str | os.PathLike[str]) -> None:
     A batch writes its tables once and runs many notebooks on them; each notebook's
     :func:`load_forms` then finds them in memory (inherited through ``fork``) instead of reading the
     Parquet files again. The memory is checked against the files' names, sizes and modification
-    times, so a changed folder is read afresh.
+    times, so a changed folder is read afresh; an unchanged one is not read twice.
     """
     folder = Path(data)
-    _PRELOADED[str(folder.resolve())] = (_tables_signature(folder), _read_tables(folder))
+    key, signature = str(folder.resolve()), _tables_signature(folder)
+    if key in _PRELOADED and _PRELOADED[key][0] == signature:
+        return  # already in memory, as the files are now
+    _PRELOADED[key] = (signature, _read_tables(folder))
 
 
 def load_forms(data: str | os.PathLike[str], actuals: str | os.PathLike[str] | None = None) -> Forms:

@@ -364,32 +364,47 @@ def read_and_write_tables(listing: Listing, actuals: str | os.PathLike[str] | No
                           data_dir: Path) -> tuple[Forms, Any]:
     """The batch's forms (scored with ``actuals`` when given) and their project-years, the tables
     written to ``data_dir`` as the notebooks load them."""
+    forms = write_forms_tables(listing, actuals, data_dir)
+    return forms, load_project_years(data_dir)
+
+
+def write_forms_tables(listing: Listing, actuals: str | os.PathLike[str] | None, data_dir: Path) -> Forms:
+    """Read the listed forms (scored with ``actuals`` when given) and write their tables and
+    project-years to ``data_dir``; the forms as read."""
     forms = read_listing(listing)
     if actuals:
         forms = with_actuals(forms, actuals)
     write_tables(forms, data_dir, "parquet")
     write_project_years(forms, data_dir)
-    return forms, load_project_years(data_dir)
+    return forms
+
+
+def _write_forms_tables_in_child(listing: Listing, actuals: str | os.PathLike[str] | None, data_dir: Path) -> None:
+    write_forms_tables(listing, actuals, data_dir)  # the tables stay on disk: nothing to send back
 
 
 def read_while_warming(listing: Listing, actuals: str | os.PathLike[str] | None,
                        data_dir: Path) -> tuple[Forms, Any]:
-    """:func:`read_and_write_tables` in a forked child while this process warms up its modules
-    (:func:`warm_modules`): the two are independent, and otherwise one core idles through each.
+    """:func:`read_and_write_tables`, the reading done in a forked child while this process warms
+    up its modules (:func:`warm_modules`): the two are independent, and otherwise one core idles
+    through each.
 
-    The child hands the tables back pickled, so they are the same as read here. An error of the
-    read (a bad actuals sheet) is raised here as it would be. A reading process that dies, or whose
-    result cannot come back, is said in the log, and the forms are read again in this process.
+    The child writes the tables; this process then loads them into the memory its report workers
+    inherit (:func:`budgetlib.report.data.preload`) and plans from those: the tables every report
+    reads, held once (a test finds them equal, value and type, to the forms as read). An error of
+    the read (a bad actuals sheet) is raised here as it would be. A reading process that dies is said
+    in the log, and the forms are read again in this process.
     """
     with ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context("fork")) as reader:
-        read = reader.submit(read_and_write_tables, listing, actuals, data_dir)
+        read = reader.submit(_write_forms_tables_in_child, listing, actuals, data_dir)
         warm_modules()
         try:
-            return read.result()
+            read.result()
         except BrokenProcessPool as exc:
-            log.warning("the process reading the forms died or could not return them (%s); "
-                        "reading them again in this one", exc)
-    return read_and_write_tables(listing, actuals, data_dir)
+            log.warning("the process reading the forms died (%s); reading them again in this one", exc)
+            write_forms_tables(listing, actuals, data_dir)
+    preload(data_dir)
+    return load_forms(data_dir), load_project_years(data_dir)
 
 
 def with_actuals(forms: Any, sheet: str | os.PathLike[str]) -> Any:
