@@ -152,8 +152,25 @@ def test_the_batch_heap_is_frozen_while_it_runs_and_given_back_after() -> None:
 
     from budgetlib.report.runner import frozen_heap
 
-    assert gc.get_freeze_count() == 0
+    gc.unfreeze()  # whatever an earlier test froze: collectable again, which changes nothing else
     with pytest.raises(RuntimeError), frozen_heap():
         assert gc.get_freeze_count() > 0
         raise RuntimeError("a batch that fails")
     assert gc.get_freeze_count() == 0
+
+
+def test_a_heap_frozen_before_the_batch_stays_frozen() -> None:
+    """``budgetlib parse`` freezes its reading process's heap (``prepare_reading_process``); a
+    caller doing the same must not find it undone by a batch."""
+    import gc
+
+    from budgetlib.report.runner import frozen_heap
+
+    gc.freeze()
+    try:
+        frozen = gc.get_freeze_count()
+        with frozen_heap():
+            pass
+        assert gc.get_freeze_count() >= frozen > 0
+    finally:
+        gc.unfreeze()

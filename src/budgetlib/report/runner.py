@@ -352,13 +352,16 @@ def frozen_heap() -> Iterator[None]:
     190,000 objects the collector tracks, on the shipped data); a full collection walks all of them,
     and one that fell in writing the index cost 0.12–0.15 s of its 0.35 s. Frozen objects are still
     freed when no longer referenced; only cycles among them wait, and on exit the collector takes
-    them back (``gc.unfreeze``), so a long-lived caller loses nothing.
+    them back (``gc.unfreeze``), so a long-lived caller loses nothing. A caller that had frozen its
+    own heap before keeps it frozen: there is one frozen generation, not one per caller.
     """
+    frozen_before = gc.get_freeze_count() > 0
     gc.freeze()
     try:
         yield
     finally:
-        gc.unfreeze()
+        if not frozen_before:
+            gc.unfreeze()
 
 
 def read_and_write_tables(listing: Listing, actuals: str | os.PathLike[str] | None,
