@@ -1,5 +1,5 @@
 """How a batch starts: it reads its forms in a forked child while it warms up
-(``runner.read_while_warming``), and keeps what it then holds out of the garbage collector's walks
+(``runner.batch_tables``), and keeps what it then holds out of the garbage collector's walks
 while the reports run (``runner.frozen_heap``).
 
 What the batch gets must be what it got reading them itself: every table equal, value and type, the
@@ -27,22 +27,27 @@ COMPARE = textwrap.dedent("""
     import json, sys
     from pathlib import Path
     import pandas as pd
-    from budgetlib.read import list_inputs
+    from budgetlib.read import list_inputs, read_listing
     from budgetlib.report import engine, runner
+    from budgetlib.report.data import load_project_years
 
     folder, out = Path(sys.argv[1]), Path(sys.argv[2])
     listing = list_inputs([folder])
-    alone, years_alone = runner.read_and_write_tables(listing, None, out / "alone")
-    warmed, years_warmed = runner.read_while_warming(listing, None, out / "warmed")
+    alone = read_listing(listing)  # the forms as read, in this process
+    runner.write_forms_tables(listing, None, out / "alone")
+    years_alone = load_project_years(out / "alone")
+    warmed, years_warmed = runner.batch_tables(listing, None, out / "warmed", beside_warm_up=True)
+    here, years_here = runner.batch_tables(listing, None, out / "here", beside_warm_up=False)
     files = sorted(p.name for p in (out / "alone").iterdir())
     print(json.dumps({
         "tables": sorted(alone.tables),
         "rows": {name: len(df) for name, df in alone.tables.items()},
-        "differ": sorted(name for name in set(alone.tables) | set(warmed.tables)
-                         if name not in warmed.tables or name not in alone.tables
-                         or not alone.tables[name].equals(warmed.tables[name])
-                         or not alone.tables[name].dtypes.equals(warmed.tables[name].dtypes)),
-        "years_equal": bool(years_alone.equals(years_warmed)),
+        "differ": sorted(f"{way}: {name}" for way, loaded in (("beside", warmed), ("here", here))
+                         for name in set(alone.tables) | set(loaded.tables)
+                         if name not in loaded.tables or name not in alone.tables
+                         or not alone.tables[name].equals(loaded.tables[name])
+                         or not alone.tables[name].dtypes.equals(loaded.tables[name].dtypes)),
+        "years_equal": bool(years_alone.equals(years_warmed) and years_alone.equals(years_here)),
         "files": files,
         "files_warmed": sorted(p.name for p in (out / "warmed").iterdir()),
         "files_differ": [name for name in files if name.endswith(".parquet") and not pd.read_parquet(
@@ -107,9 +112,10 @@ def test_an_error_of_the_read_is_raised_here_as_itself(tmp_path: Path) -> None:
         logging.basicConfig(level=logging.WARNING)
         listing = list_inputs([sys.argv[1]])
         seen = []
-        for read in (runner.read_and_write_tables, runner.read_while_warming):
+        for beside_warm_up in (False, True):
             try:
-                read(listing, "actuals.txt", Path("out") / read.__name__)
+                runner.batch_tables(listing, "actuals.txt", Path("out") / str(beside_warm_up),
+                                    beside_warm_up=beside_warm_up)
             except ActualsSheetError as error:
                 seen.append([type(error).__name__, error.code, str(error)])
         print(json.dumps(seen))
@@ -133,11 +139,15 @@ def test_a_reading_process_that_dies_is_logged_and_the_forms_read_here(tmp_path:
 
         logging.basicConfig(level=logging.WARNING)
 
-        def dies(*args):
-            os._exit(9)
+        parent, write_here = os.getpid(), runner.write_forms_tables
 
-        runner._write_forms_tables_in_child = dies
-        forms, years = runner.read_while_warming(list_inputs([sys.argv[1]]), None, Path("out"))
+        def dies_in_a_child(*args):
+            if os.getpid() != parent:
+                os._exit(9)
+            return write_here(*args)
+
+        runner.write_forms_tables = dies_in_a_child
+        forms, years = runner.batch_tables(list_inputs([sys.argv[1]]), None, Path("out"), beside_warm_up=True)
         print(json.dumps({"projects": forms.projects["project_name"].tolist(), "years": len(years)}))
     """)
     proc = _python(code, QINGSHEN, cwd=tmp_path)

@@ -5,7 +5,7 @@ Where the time of a batch goes and what was done about it (numbers in the README
 1. **Parse once.** Forms are read once and written to ``OUT/data/*.parquet``; the notebooks load
    those tables instead of parsing the forms again, and in a batch they find them in memory (read
    once here, before forking: :func:`budgetlib.report.data.preload`). The forms are read in a forked
-   child while this process warms up (:func:`read_while_warming`), so that both cores work.
+   child while this process warms up (:func:`batch_tables`), so that both cores work.
 2. **No kernel, no re-imports.** This process imports pandas, pyarrow, matplotlib (with the CJK font
    loaded), IPython, papermill, nbconvert and budgetlib once (:func:`prewarm`), compiles the HTML
    templates, and only then forks its ``jobs`` workers. Each notebook runs through papermill with
@@ -301,8 +301,7 @@ def run_reports(
             files = [*files, (os.fspath(actuals), "actuals:" + text_name(os.fspath(actuals)))]
         data_dir = run.staging / "data"
         warm_here = scheduler is None and start_method() == "fork"
-        forms, years = read_while_warming(listing, actuals, data_dir) if warm_here else \
-            read_and_write_tables(listing, actuals, data_dir)
+        forms, years = batch_tables(listing, actuals, data_dir, beside_warm_up=warm_here)
         t_parse = time.perf_counter()
         plan = plan_reports(forms.projects, DATA_PARAMETER, fiscal_year=fiscal_year, department=department,
                             findings=forms.findings, years=years)
@@ -364,49 +363,38 @@ def frozen_heap() -> Iterator[None]:
             gc.unfreeze()
 
 
-def read_and_write_tables(listing: Listing, actuals: str | os.PathLike[str] | None,
-                          data_dir: Path) -> tuple[Forms, Any]:
-    """The batch's forms (scored with ``actuals`` when given) and their project-years, the tables
-    written to ``data_dir`` as the notebooks load them."""
-    forms = write_forms_tables(listing, actuals, data_dir)
-    return forms, load_project_years(data_dir)
-
-
-def write_forms_tables(listing: Listing, actuals: str | os.PathLike[str] | None, data_dir: Path) -> Forms:
+def write_forms_tables(listing: Listing, actuals: str | os.PathLike[str] | None, data_dir: Path) -> None:
     """Read the listed forms (scored with ``actuals`` when given) and write their tables and
-    project-years to ``data_dir``; the forms as read."""
+    project-years to ``data_dir``, as the notebooks load them."""
     forms = read_listing(listing)
     if actuals:
         forms = with_actuals(forms, actuals)
     write_tables(forms, data_dir, "parquet")
     write_project_years(forms, data_dir)
-    return forms
 
 
-def _write_forms_tables_in_child(listing: Listing, actuals: str | os.PathLike[str] | None, data_dir: Path) -> None:
-    write_forms_tables(listing, actuals, data_dir)  # the tables stay on disk: nothing to send back
+def batch_tables(listing: Listing, actuals: str | os.PathLike[str] | None, data_dir: Path, *,
+                 beside_warm_up: bool) -> tuple[Forms, Any]:
+    """The batch's forms and project-years, written to ``data_dir`` (:func:`write_forms_tables`) and
+    loaded back once (:func:`budgetlib.report.data.preload`): the batch plans from the tables every
+    report reads, held once (a test finds them equal, value and type, to the forms as read).
 
-
-def read_while_warming(listing: Listing, actuals: str | os.PathLike[str] | None,
-                       data_dir: Path) -> tuple[Forms, Any]:
-    """:func:`read_and_write_tables`, the reading done in a forked child while this process warms
-    up its modules (:func:`warm_modules`): the two are independent, and otherwise one core idles
-    through each.
-
-    The child writes the tables; this process then loads them into the memory its report workers
-    inherit (:func:`budgetlib.report.data.preload`) and plans from those: the tables every report
-    reads, held once (a test finds them equal, value and type, to the forms as read). An error of
-    the read (a bad actuals sheet) is raised here as it would be. A reading process that dies is said
-    in the log, and the forms are read again in this process.
+    ``beside_warm_up``: the reading is done in a forked child while this process warms up its
+    modules (:func:`warm_modules`); the two are independent, and otherwise one core idles through
+    each. An error of the read (a bad actuals sheet) is raised here as it would be. A reading
+    process that dies is said in the log, and the forms are read again in this process.
     """
-    with ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context("fork")) as reader:
-        read = reader.submit(_write_forms_tables_in_child, listing, actuals, data_dir)
-        warm_modules()
-        try:
-            read.result()
-        except BrokenProcessPool as exc:
-            log.warning("the process reading the forms died (%s); reading them again in this one", exc)
-            write_forms_tables(listing, actuals, data_dir)
+    if beside_warm_up:
+        with ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context("fork")) as reader:
+            read = reader.submit(write_forms_tables, listing, actuals, data_dir)
+            warm_modules()
+            try:
+                read.result()
+            except BrokenProcessPool as exc:
+                log.warning("the process reading the forms died (%s); reading them again in this one", exc)
+                write_forms_tables(listing, actuals, data_dir)
+    else:
+        write_forms_tables(listing, actuals, data_dir)
     preload(data_dir)
     return load_forms(data_dir), load_project_years(data_dir)
 
