@@ -80,64 +80,132 @@ TEXT_FIELDS = frozenset({
 # -- text lines -----------------------------------------------------------------------------------
 
 
+@dataclass(frozen=True, slots=True)
+class _Line:
+    """A line of text the form states outside its grid: a text line, or a cell of the rows a table opens
+    with that reads as one (see ``opening_lines``). ``table`` is None for a text line, whose ``row`` is
+    its line number; claims go to the line or to the cell."""
+
+    text: str
+    table: Table | None
+    row: int
+    col: int | None
+
+    def claim(self, ctx: FormContext, table: str, column: str) -> None:
+        ctx.claim(None if self.table is None else self.table.table_no, self.row, self.col, table, column)
+
+
 def read_text_lines(ctx: FormContext, blocks: list[Table | TextLine], skip: frozenset[int] = frozenset()) -> None:
     """Titles, the fiscal year, unit lines (which scope the tables after them) and report numbers.
 
     The title is the title-like lines before the form's first table (tables in ``skip``, a page's
     metadata, do not count); a form with none there takes the first title-like line after its first
     table, with the year line right after it ("项目支出绩效自评表" / "( 2021 年度)" under a table of 索引号,
-    发文单位 …).
+    发文单位 …). A table's opening rows that hold only such lines (``opening_lines``) are read as lines
+    before that table: a title or unit line typed or merged into the grid states the same as above it.
     """
     unit: str | None = None
-    titles: list[TextLine] = []
-    late: list[TextLine] = []
+    titles: list[_Line] = []
+    late: list[_Line] = []
     late_closed = False
     seen_table = False
-    for block in blocks:
-        if isinstance(block, Table):
-            ctx.block_units[block.table_no] = unit
-            seen_table = seen_table or block.table_no not in skip
+    for item in _lines_and_tables(blocks, skip):
+        if isinstance(item, Table):
+            ctx.block_units[item.table_no] = unit
+            seen_table = seen_table or item.table_no not in skip
             late_closed = late_closed or bool(late)
             continue
-        text = block.text
+        text = item.text
         stated = unit_stated_in(text)
         if stated and len(compact(text)) <= 40:
             unit = stated
             ctx.project.setdefault("amount_unit_stated", stated)
-            ctx.claim(None, block.line_no, None, "labels", "unit line")
+            item.claim(ctx, "labels", "unit line")
             continue
         number = _NUMBER_LABEL.match(compact(text))
         if number:
             ctx.set_project("form_number", number.group(1))
-            ctx.claim(None, block.line_no, None, "projects", "form_number")
+            item.claim(ctx, "projects", "form_number")
             continue
-        if not seen_table and _is_title(block):
-            titles.append(block)
+        if not seen_table and is_title_text(text):
+            titles.append(item)
             continue
         if seen_table and not titles and not late_closed:
-            if _takes_late_title(late, block):
-                late.append(block)
+            if _takes_late_title(late, item):
+                late.append(item)
                 continue
             late_closed = bool(late)
-        if (":" in text or "：" in text) and _read_inline(ctx, None, block.line_no, None, text):
+        if (":" in text or "：" in text) and _read_inline(ctx, item.table, item.row, item.col, text):
             continue
         if _CONTINUED.match(compact(text)) or _is_section_heading(text):
-            ctx.claim(None, block.line_no, None, "labels", "section heading")
+            item.claim(ctx, "labels", "section heading")
     titles = titles or late
     if titles:
         ctx.project["form_title"] = " / ".join(line.text for line in titles)
         for line in titles:
-            ctx.claim(None, line.line_no, None, "projects", "form_title")
+            line.claim(ctx, "projects", "form_title")
             year = title_year(line.text)
             if year is not None and "fiscal_year" not in ctx.project:
                 ctx.project["fiscal_year"] = year
 
 
-def _takes_late_title(late: list[TextLine], line: TextLine) -> bool:
+def _lines_and_tables(blocks: list[Table | TextLine], skip: frozenset[int]) -> list[_Line | Table]:
+    """The form's text lines and tables in reading order, each table preceded by its opening lines."""
+    items: list[_Line | Table] = []
+    for block in blocks:
+        if isinstance(block, Table):
+            if block.table_no not in skip:
+                items.extend(opening_lines(block))
+            items.append(block)
+        else:
+            items.append(_Line(block.text, None, block.line_no, None))
+    return items
+
+
+def opening_lines(table: Table) -> list[_Line]:
+    """The cells of the rows a table opens with, when those rows hold only what is otherwise written above
+    a table: a title or its year line, a unit line ("资金单位：元"), and what comes with them (an 附件 line,
+    the sender and date of a covering letter, "填报单位：…").
+
+    Excel's "save as web page" and sheets with a title merged over two rows put these lines into the grid;
+    so does a unit typed into the first row's last cell. Rows are taken up to the last one that holds a
+    title or a unit line, and only while no row holds anything else (a label, a value, two cells of
+    plain text), so a form's own rows are never taken and a table with no title or unit row keeps all.
+    """
+    lines: list[_Line] = []
+    pending: list[_Line] = []
+    for row, cells in enumerate(table.rows):
+        filled = [(col, text) for col, text in enumerate(cells) if text]
+        kinds = {_opening_kind(text, alone=len(filled) == 1) for _, text in filled}
+        if not filled or None in kinds:
+            break
+        pending.extend(_Line(text, table, row, col) for col, text in filled)
+        if kinds & {"title", "unit"}:
+            lines.extend(pending)
+            pending = []
+    return lines
+
+
+def _opening_kind(text: str, *, alone: bool) -> str | None:
+    """"title", "unit", "note" (a "…：…" line) or, for a row's only cell, "text" when a cell can open a
+    table as a line of text; None for a label (with its value beside it) or a value."""
+    if is_title_text(text):
+        return "title"
+    key = compact(text)
+    if len(key) <= 40 and "单位" in key and unit_stated_in(text):
+        return "unit"
+    if looks_numeric(text):
+        return None
+    if (":" in key or "：" in key) and (alone or match_label(text, "header") is None):
+        return "note"  # "填报单位：…", and alone in its row even a label: "部门负责人(签字):" is a signature line
+    return "text" if alone and match_label(text, "header") is None else None
+
+
+def _takes_late_title(late: list[_Line], line: _Line) -> bool:
     """Whether ``line`` is (part of) the title of a form that had none before its first table: the first
     title-like line, then year lines right after it."""
     if not late:
-        return _is_title(line)
+        return is_title_text(line.text)
     return bool(_YEAR_LINE.match(_year_line_key(line.text)))
 
 
@@ -173,10 +241,6 @@ def is_title_text(text: str) -> bool:
     core = _TRAILING_YEAR.sub("", _TRAILING_PAREN.sub("", key))  # "…自评表(2023年度)", "…目标表2022年"
     core = _TRAILING_PAREN.sub("", core)
     return core.endswith(("表", "申报书")) and bool(_FORM_WORDS.search(core))
-
-
-def _is_title(line: TextLine) -> bool:
-    return is_title_text(line.text)
 
 
 def _is_section_heading(text: str) -> bool:
