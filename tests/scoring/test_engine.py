@@ -438,6 +438,22 @@ def test_total_row_of_zeros_beside_real_sub_rows_is_flagged_not_fixed(tmp_path) 
     assert form["total_score"] == 90  # the indicator is still scored: 90 × 40/40
 
 
+def test_a_blank_total_beside_stated_sub_rows_is_flagged_as_blank_not_as_zero(tmp_path) -> None:
+    # 万元 block: 年度资金总额 20 / 20 / (blank), 其中 本年财政拨款 20 / 20 / 20. The budgets agree; the total's
+    # 执行数 is blank, not 0, and is not compared as written (20) with its line in 元 (200,000).
+    result = _scored_form(tmp_path, _ONE, budget=("20", "20", ""), rate="", sub_budget=("20", "20", "20"))
+    messages = result.flags.loc[result.flags["subject"] == "execution", "message"].tolist()
+    assert messages == ["总额行执行数空缺，其中各行合计20万元；不代为填补"]
+    assert pd.isna(result.forms.iloc[0]["execution_rate"])  # not computed from the line behind the form's back
+
+
+def test_a_total_that_disagrees_with_its_line_is_compared_in_one_unit(tmp_path) -> None:
+    # 其中 本年财政拨款 executed 20 of a total executed 18: the line alone exceeds the total (其他资金 is blank)
+    result = _scored_form(tmp_path, _ONE, budget=("20", "20", "18"), rate="90.00%", sub_budget=("20", "20", "20"))
+    messages = result.flags.loc[result.flags["subject"] == "execution", "message"].tolist()
+    assert messages == ["总额执行数18万元与其中各行合计20万元不一致"]
+
+
 def test_rate_as_written_that_does_not_follow_from_the_amounts_is_flagged(tmp_path) -> None:
     result = _scored_form(tmp_path, _ONE, budget=("100", "100", "95"), rate="59.00%", reason="")
     assert result.forms.iloc[0]["execution_rate"] == pytest.approx(0.95)  # computed, not copied

@@ -151,33 +151,64 @@ def _line_record(form_id: str, line: Mapping[str, Any], stem: str | None, is_tot
 def _check_total_against_children(
     result: FormExecution, form_id: str, total: dict[str, Any], children: list[dict[str, Any]]
 ) -> None:
-    budgets = [c["budget_amount"] for c in children if c["budget_amount"] is not None]
-    executed = [c["executed_amount"] for c in children if c["executed_amount"] is not None]
-    if not budgets and not executed:
+    """Flag a total row that disagrees with its 其中 lines, each amount compared in one unit (元 when every
+    line involved states it in 元, else as written), and a total left blank that its lines fill in."""
+    budget = _in_one_unit(total, children, "budget")
+    executed = _in_one_unit(total, children, "executed")
+    parts = {what: [value for value in values if value is not None] for what, (_, values, _) in
+             (("budget", budget), ("executed", executed))}
+    if not parts["budget"] and not parts["executed"]:
         return
-    child_budget, child_executed = sum(budgets), sum(executed)
-    total_budget, total_executed = total["budget_amount"] or 0.0, total["executed_amount"] or 0.0
-    if total_budget == 0 and total_executed == 0 and (child_budget > 0 or child_executed > 0):
+    child_budget, child_executed = sum(parts["budget"]), sum(parts["executed"])
+    if budget[0] == 0 and executed[0] == 0 and (child_budget > 0 or child_executed > 0):
         implied = f"，按其中各行计算的执行率为{child_executed / child_budget:.2%}" if child_budget else ""
-        message = (f"总额行“{text_of(total['fund_line'])}”为0，但其中各行合计预算{_shown(child_budget, children)}、"
-                   f"执行{_shown(child_executed, children)}{implied}；表中数据矛盾，不代为改正，执行率不计分")
+        message = (f"总额行“{text_of(total['fund_line'])}”为0，但其中各行合计预算"
+                   f"{_shown(child_budget, children, budget[2])}、执行{_shown(child_executed, children, executed[2])}"
+                   f"{implied}；表中数据矛盾，不代为改正，执行率不计分")
         total["computed_rate"], total["note"] = None, message
         _flag(result, form_id, "execution", total["line_no"], "error", message)
         return
-    for what, key, whole, parts in (("预算数", "budget_amount", total_budget, child_budget),
-                                    ("执行数", "executed_amount", total_executed, child_executed)):
-        every_line_stated = len(children) > 1 and all(c[key] is not None for c in children)
-        exceeds = parts > whole * (1 + 1e-6) + 1e-6
-        if exceeds or (every_line_stated and not math.isclose(parts, whole, rel_tol=1e-4, abs_tol=1e-6)):
+    for what, (whole, values, in_yuan) in (("预算数", budget), ("执行数", executed)):
+        stated = [value for value in values if value is not None]
+        if not stated:
+            continue
+        shown_parts = _shown(sum(stated), children, in_yuan)
+        if whole is None:
             _flag(result, form_id, "execution", total["line_no"], "warning",
-                  f"总额{what}{_shown(whole, [total])}与其中各行合计{_shown(parts, children)}不一致")
+                  f"总额行{what}空缺，其中各行合计{shown_parts}；不代为填补")
+            continue
+        every_line_stated = len(children) > 1 and len(stated) == len(children)
+        exceeds = sum(stated) > whole * (1 + 1e-6) + 1e-6
+        if exceeds or (every_line_stated and not math.isclose(sum(stated), whole, rel_tol=1e-4, abs_tol=1e-6)):
+            _flag(result, form_id, "execution", total["line_no"], "warning",
+                  f"总额{what}{_shown(whole, [total], in_yuan)}与其中各行合计{shown_parts}不一致")
 
 
-def _shown(amount: float, lines: list[dict[str, Any]]) -> str:
+def _in_one_unit(
+    total: dict[str, Any], children: list[dict[str, Any]], amount: str
+) -> tuple[float | None, list[float | None], bool]:
+    """(the total's, each line's) ``amount`` ("budget" or "executed") in one unit, and whether that unit is 元.
+
+    The pair a line's rate uses (``budget_amount``/``executed_amount``) falls back to the numbers as written
+    when either of them lacks 元, so a total with a blank 执行数 would otherwise compare its written 20 (万元)
+    with its lines' 200,000 元.
+    """
+    lines = [total, *children]
+    yuan = [None if is_na(line[f"{amount}_yuan"]) else float(line[f"{amount}_yuan"]) for line in lines]
+    written = [_written_number(line[f"{amount}_as_written"]) for line in lines]
+    in_yuan = all(y is not None for y, w in zip(yuan, written, strict=True) if w is not None)
+    values = yuan if in_yuan else written
+    return values[0], values[1:], in_yuan
+
+
+def _written_number(text: Any) -> float | None:
+    written = text_of(text)
+    return parse_amount(written).number if written else None
+
+
+def _shown(amount: float, lines: list[dict[str, Any]], in_yuan: bool) -> str:
     """An amount in the unit the form wrote it in (89.974万元), for messages a reviewer compares with the form."""
     units = {text_of(line["amount_unit"]) for line in lines} - {""}
-    in_yuan = all(line["budget_yuan"] is not None and not is_na(line["budget_yuan"]) for line in lines
-                  if line["budget_amount"] is not None)
     if len(units) == 1 and in_yuan:
         unit = units.pop()
         amount, suffix = amount / unit_factors().get(unit, 1.0), unit
