@@ -901,7 +901,7 @@ def _stated_change(form: FormData, config: ReviewConfig) -> list[Finding]:
     if not text or year is None or budget is None:
         return []
     prior_rows = _history(form, "stated_in_text", year - 1)
-    match = _CHANGE.search(text)
+    match = current_year_change(text, year)
     if not prior_rows or match is None:
         return []
     change = parse_amount(match.group("amount")).yuan
@@ -915,6 +915,32 @@ def _stated_change(form: FormData, config: ReviewConfig) -> list[Finding]:
     return [_finding(form, "C12", "stated_change", "projects.budget_change_text", year=year - 1, prior=fmt_yuan(prior),
                      direction="减少" if decrease else "增加", change=fmt_yuan(change), implied=fmt_yuan(implied),
                      budget=fmt_yuan(budget))]
+
+
+_SENTENCE_END = re.compile(r"[;；。\n]")
+_YEAR_NAMED = re.compile(r"(?P<year>(?:19|20)\d{2})年|(?P<this>当年|本年|今年)")
+
+
+def current_year_change(text: str, year: int) -> re.Match[str] | None:
+    """The change a budget-change text states for the form's own year, or None when it states none or
+    several: "2019 年 30 万，当年增加 20 万" gives 增加 20 万, and so does "2019年预算30万元，其中年中追加5万元；
+    2020年因新增专线增加20万元", whose 追加 5 万 belongs to 2019.
+
+    A change belongs to the year last named before it in its sentence (当年, 本年 and 今年 name the form's
+    own); a change in a sentence that names no year counts for the form's year.
+    """
+    found: list[re.Match[str]] = []
+    start = 0
+    for sentence_end in [*(m.start() for m in _SENTENCE_END.finditer(text)), len(text)]:
+        sentence = text[start:sentence_end]
+        for match in _CHANGE.finditer(text, start, sentence_end):
+            named = None
+            for mention in _YEAR_NAMED.finditer(sentence, 0, match.start() - start):
+                named = year if mention.group("this") else int(mention.group("year"))
+            if named in (None, year):
+                found.append(match)
+        start = sentence_end + 1
+    return found[0] if len(found) == 1 else None
 
 
 def prior_year_figure(form: FormData) -> tuple[float, str] | None:

@@ -53,9 +53,9 @@ _INLINE_LABEL = re.compile(r"([^\s:：,，;；、()（）]{2,16}?)\s*[:：]")
 
 @cache
 def _prior_year() -> re.Pattern[str]:
-    """A budget of an earlier year stated in the text: "2019年预算为 50 万元"."""
+    """A budget of an earlier year stated in the text: "2019年预算为 50 万元", "2019年度预算数为30万元"."""
     return re.compile(
-        r"(?P<year>(?:19|20)\d{2})\s*年(?:度)?(?:预算|项目预算|安排|批复)?(?:资金|金额)?(?:为|是|:|：)?\s*"
+        r"(?P<year>(?:19|20)\d{2})\s*年(?:度)?(?:预算|项目预算|安排|批复)?(?:资金|金额)?数?(?:为|是|:|：)?\s*"
         rf"(?P<amount>[0-9][0-9,]*(?:\.\d+)?\s*(?:{money_unit_pattern()})?)"
     )
 
@@ -64,7 +64,7 @@ def _prior_year() -> re.Pattern[str]:
 def _relative_year() -> re.Pattern[str]:
     """A budget of last year or the year before stated in the text: "上年预算 50 万元"."""
     return re.compile(
-        r"(?P<rel>上年|上一年|去年|前年)(?:度)?(?:预算|项目预算|安排)?(?:资金|金额)?(?:为|是|:|：)?\s*"
+        r"(?P<rel>上年|上一年|去年|前年)(?:度)?(?:预算|项目预算|安排)?(?:资金|金额)?数?(?:为|是|:|：)?\s*"
         rf"(?P<amount>[0-9][0-9,]*(?:\.\d+)?\s*(?:{money_unit_pattern()})?)"
     )
 
