@@ -19,7 +19,8 @@ _WHITESPACE = re.compile(r"\s+")
 _NUMBERING = re.compile(
     r"^(?:\(?[0-9]{1,2}[)）]|[0-9]{1,2}(?:\.(?![0-9])|、|．)|[一二三四五六七八九十]{1,3}[、.．]|\([一二三四五六七八九十]{1,3}\))"
 )
-_STAMP = re.compile(r"\((?:盖章|签章|签字|公章)\)")
+_STAMP = re.compile(r"\((?:(?:单位)?盖章|签章|签字|签名|(?:加盖)?公章|全称|全名|必填|选填)\)")
+"""What a label says about how to fill it in, not what it is: "实施单位 (盖章)", "项目名称（全称）"."""
 _WEIGHT_SUFFIX = re.compile(r"[(（]\s*([0-9]+(?:\.[0-9]+)?)\s*分\s*[)）]\s*$")
 _TRAILING_PUNCT = ":：;；,，。.、"  # stripped with str.rstrip: the regex "[…]+$" is quadratic on long runs
 
@@ -70,6 +71,8 @@ def label_key(text: str) -> str:
 
     >>> label_key("实施单位 (盖章)"), label_key("主管部门\\n及编码"), label_key("当年资金总额:")
     ('实施单位', '主管部门及编码', '当年资金总额')
+    >>> label_key("项目名称（全称）"), label_key("项目负责人（签名）")
+    ('项目名称', '项目负责人')
     """
     key = compact(text)
     key = _STAMP.sub("", key)
