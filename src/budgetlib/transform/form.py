@@ -176,8 +176,13 @@ def opening_lines(table: Table) -> list[_Line]:
     pending: list[_Line] = []
     for row, cells in enumerate(table.rows):
         filled = [(col, text) for col, text in enumerate(cells) if text]
-        kinds = {_opening_kind(text, alone=len(filled) == 1) for _, text in filled}
-        if not filled or None in kinds:
+        kinds = set()
+        for _, text in filled:
+            kind = _opening_kind(text, alone=len(filled) == 1)
+            if kind is None:
+                return lines
+            kinds.add(kind)
+        if not filled:
             break
         pending.extend(_Line(text, table, row, col) for col, text in filled)
         if kinds & {"title", "unit"}:
