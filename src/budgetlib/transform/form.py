@@ -191,9 +191,15 @@ def opening_lines(table: Table) -> list[_Line]:
     return lines
 
 
+_OPENING_MARKS = ("表", "书", "年", "单位", ":", "：")
+"""A title ends in 表 or 申报书 or names its year; a unit line says 单位; a note has its colon."""
+
+
 def _opening_kind(text: str, *, alone: bool) -> str | None:
     """"title", "unit", "note" (a "…：…" line) or, for a row's only cell, "text" when a cell can open a
     table as a line of text; None for a label (with its value beside it) or a value."""
+    if not alone and not any(mark in text for mark in _OPENING_MARKS):
+        return None  # the usual first row, "项目名称 | …": no title, unit line or note can be in it
     if is_title_text(text):
         return "title"
     key = compact(text)
