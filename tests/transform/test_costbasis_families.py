@@ -35,8 +35,15 @@ FORM = """# 2023年部门项目申报及绩效目标表
 """
 
 
-def read(tmp_path: Path, *, basis: str, budget: str = "3", content: str = "印制宣传资料",
-         indicator: str = "印制数量", target: str = "≥1000份") -> bl.Forms:
+def read(
+    tmp_path: Path,
+    *,
+    basis: str,
+    budget: str = "3",
+    content: str = "印制宣传资料",
+    indicator: str = "印制数量",
+    target: str = "≥1000份",
+) -> bl.Forms:
     path = tmp_path / "form.md"
     text = FORM.format(budget=budget, content=content, basis=basis, indicator=indicator, target=target)
     path.write_text(text, encoding="utf-8")
@@ -62,18 +69,21 @@ def test_2000_copies_are_a_quantity() -> None:
     assert item.package_ratio == 1.0
 
 
-@pytest.mark.parametrize(("text", "expected"), [
-    ("为全镇2000户农户提供服务", [(2000.0, "户")]),
-    ("培训基层干部1950人次", [(1950.0, "人次")]),
-    ("采购终端2099台", [(2099.0, "台")]),
-    ("覆盖2020余户", [(2020.0, "户")]),
-    # years still are none: followed by 年 / 年度, or inside a date
-    ("2020年新增30个站点", [(30.0, "个")]),
-    ("2019年度购置5台", [(5.0, "台")]),
-    ("2020年10个站点建成", [(10.0, "个")]),
-    ("于2021-03-15前完成10份", [(10.0, "份")]),
-    ("2020.10份", []),
-])
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("为全镇2000户农户提供服务", [(2000.0, "户")]),
+        ("培训基层干部1950人次", [(1950.0, "人次")]),
+        ("采购终端2099台", [(2099.0, "台")]),
+        ("覆盖2020余户", [(2020.0, "户")]),
+        # years still are none: followed by 年 / 年度, or inside a date
+        ("2020年新增30个站点", [(30.0, "个")]),
+        ("2019年度购置5台", [(5.0, "台")]),
+        ("2020年10个站点建成", [(10.0, "个")]),
+        ("于2021-03-15前完成10份", [(10.0, "份")]),
+        ("2020.10份", []),
+    ],
+)
 def test_four_digit_quantities_and_years(text: str, expected: list[tuple[float, str]]) -> None:
     assert [(q.value, q.unit) for q in quantities_in(text)] == expected
 
@@ -91,19 +101,23 @@ def test_c15_finds_2000_households_in_the_main_content(tmp_path: Path) -> None:
 # -- 2. head count × price per time × duration: every factor is multiplied ----------------------------
 
 
-@pytest.mark.parametrize(("text", "quantity", "basis", "duration", "list_amount"), [
-    ("聘用运维人员2人×3000元/月×12月，计7.2万元", (2.0, "人"), "元/人/月", (12.0, "月"), 72_000.0),  # 2×3000×12
-    ("聘用3人*4000元/月*12个月", (3.0, "人"), "元/人/月", (12.0, "月"), 144_000.0),  # 3×4000×12
-    ("培训100人×2天×400元/人天", (100.0, "人"), "元/人/天", (2.0, "天"), 80_000.0),  # 100×2×400
-    ("培训100人×2天×400元/人·天", (100.0, "人"), "元/人/天", (2.0, "天"), 80_000.0),
-    ("培训20名×3天×300元/人天=1.8万元", (20.0, "名"), "元/人/天", (3.0, "天"), 18_000.0),  # 名 counts 人
-    ("驻场5人×3月×6000元/人·月", (5.0, "人"), "元/人/月", (3.0, "月"), 90_000.0),  # 5×3×6000
-    ("保安每人每月3000元×2人×12月", (2.0, "人"), "元/人/月", (12.0, "月"), 72_000.0),
-    ("保安2人×3000元×12月", (2.0, "人"), "元/人/月", (12.0, "月"), 72_000.0),  # a bare price takes both
-    ("值守3000元/天×20天", (None, None), "元/天", (20.0, "天"), 60_000.0),
-])
-def test_every_factor_of_a_product_is_multiplied(text: str, quantity: tuple[float | None, str | None], basis: str,
-                                                 duration: tuple[float, str], list_amount: float) -> None:
+@pytest.mark.parametrize(
+    ("text", "quantity", "basis", "duration", "list_amount"),
+    [
+        ("聘用运维人员2人×3000元/月×12月，计7.2万元", (2.0, "人"), "元/人/月", (12.0, "月"), 72_000.0),  # 2×3000×12
+        ("聘用3人*4000元/月*12个月", (3.0, "人"), "元/人/月", (12.0, "月"), 144_000.0),  # 3×4000×12
+        ("培训100人×2天×400元/人天", (100.0, "人"), "元/人/天", (2.0, "天"), 80_000.0),  # 100×2×400
+        ("培训100人×2天×400元/人·天", (100.0, "人"), "元/人/天", (2.0, "天"), 80_000.0),
+        ("培训20名×3天×300元/人天=1.8万元", (20.0, "名"), "元/人/天", (3.0, "天"), 18_000.0),  # 名 counts 人
+        ("驻场5人×3月×6000元/人·月", (5.0, "人"), "元/人/月", (3.0, "月"), 90_000.0),  # 5×3×6000
+        ("保安每人每月3000元×2人×12月", (2.0, "人"), "元/人/月", (12.0, "月"), 72_000.0),
+        ("保安2人×3000元×12月", (2.0, "人"), "元/人/月", (12.0, "月"), 72_000.0),  # a bare price takes both
+        ("值守3000元/天×20天", (None, None), "元/天", (20.0, "天"), 60_000.0),
+    ],
+)
+def test_every_factor_of_a_product_is_multiplied(
+    text: str, quantity: tuple[float | None, str | None], basis: str, duration: tuple[float, str], list_amount: float
+) -> None:
     item = parse_cost_item(text)
     assert (item.quantity, item.quantity_unit) == quantity
     assert item.price_basis == basis
@@ -112,11 +126,14 @@ def test_every_factor_of_a_product_is_multiplied(text: str, quantity: tuple[floa
     assert item.amount_yuan == list_amount
 
 
-@pytest.mark.parametrize("text", [
-    "聘用2人×300元/天×12月，计7.2万元",  # a price per day over months
-    "租用2人×3000元/台/月×12月，计7.2万元",  # a price per 台 of people
-    "巡检10台×2次×500元/台，计1万元",  # two quantities: the item holds one
-])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "聘用2人×300元/天×12月，计7.2万元",  # a price per day over months
+        "租用2人×3000元/台/月×12月，计7.2万元",  # a price per 台 of people
+        "巡检10台×2次×500元/台，计1万元",  # two quantities: the item holds one
+    ],
+)
 def test_a_product_whose_factors_do_not_fit_has_no_list_amount(text: str) -> None:
     item = parse_cost_item(text)
     assert item.unit_price_yuan is not None  # the price is kept as written
@@ -127,14 +144,16 @@ def test_a_product_whose_factors_do_not_fit_has_no_list_amount(text: str) -> Non
 def test_c9_on_a_head_count_times_a_monthly_price(tmp_path: Path) -> None:
     forms = read(tmp_path, basis="聘用运维人员2人×3000元/月×12月，计7.2万元", budget="7.2")
     assert messages(forms, "C9") == [
-        "测算依据第 1 项：2 人 × 3,000 元/人/月 × 12 月 = 72,000 元，写明 72,000 元，折扣比 1.000"]
+        "测算依据第 1 项：2 人 × 3,000 元/人/月 × 12 月 = 72,000 元，写明 72,000 元，折扣比 1.000"
+    ]
     assert set(forms.findings.loc[forms.findings["check_id"] == "C9", "severity"]) == {"info"}
 
 
 def test_c9_says_when_the_factors_cannot_be_multiplied(tmp_path: Path) -> None:
     forms = read(tmp_path, basis="聘用运维人员2人×300元/天×12月，计7.2万元", budget="7.2")
     assert messages(forms, "C9") == [
-        "测算依据第 1 项：单价 300 元/天 与所写数量、时长（2 人、12 月）无法相乘，写明的 72,000 元未能核对"]
+        "测算依据第 1 项：单价 300 元/天 与所写数量、时长（2 人、12 月）无法相乘，写明的 72,000 元未能核对"
+    ]
 
 
 def test_c9_formula_names_only_the_factors_multiplied(tmp_path: Path) -> None:
@@ -143,7 +162,8 @@ def test_c9_formula_names_only_the_factors_multiplied(tmp_path: Path) -> None:
     item = forms.cost_items.iloc[0]
     assert (item.price_basis, item.list_amount_yuan) == ("元/月", 36_000.0)
     assert messages(forms, "C9") == [
-        "测算依据第 1 项：3,000 元/月 × 12 月 = 36,000 元，写明 72,000 元，折扣比 2.000，超出常见范围 0.5–1"]
+        "测算依据第 1 项：3,000 元/月 × 12 月 = 36,000 元，写明 72,000 元，折扣比 2.000，超出常见范围 0.5–1"
+    ]
 
 
 # -- 3. price × quantity in either order; Chinese-numeral counts wherever they stand -----------------
@@ -171,22 +191,37 @@ def test_a_chinese_count_after_its_noun() -> None:
     assert item.package_ratio == 1.0
 
 
-@pytest.mark.parametrize(("text", "expected"), [
-    ("购置交换机十台", [(10.0, "台")]),
-    ("服务器两台", [(2.0, "台")]),
-    ("覆盖二十五个村", [(25.0, "个")]),
-    ("更换路灯一百零五盏", [(105.0, "盏")]),
-    ("交换机一台，每台5000元", [(1.0, "台")]),  # a lone 一 where its phrase ends
-    ("购置一台服务器", [(1.0, "台")]),  # … or after a verb
-])
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("购置交换机十台", [(10.0, "台")]),
+        ("服务器两台", [(2.0, "台")]),
+        ("覆盖二十五个村", [(25.0, "个")]),
+        ("更换路灯一百零五盏", [(105.0, "盏")]),
+        ("交换机一台，每台5000元", [(1.0, "台")]),  # a lone 一 where its phrase ends
+        ("购置一台服务器", [(1.0, "台")]),  # … or after a verb
+    ],
+)
 def test_chinese_numeral_counts(text: str, expected: list[tuple[float, str]]) -> None:
     assert [(q.value, q.unit) for q in quantities_in(text)] == expected
 
 
-@pytest.mark.parametrize("text", [
-    "十分重要", "一般维护", "一次性采购", "提供一站式服务", "统一张网", "统一处理", "第二批设备", "每一台均需维护",
-    "千家万户", "实行一户一档", "唯一一个平台",
-])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "十分重要",
+        "一般维护",
+        "一次性采购",
+        "提供一站式服务",
+        "统一张网",
+        "统一处理",
+        "第二批设备",
+        "每一台均需维护",
+        "千家万户",
+        "实行一户一档",
+        "唯一一个平台",
+    ],
+)
 def test_words_with_numerals_are_not_counts(text: str) -> None:
     assert quantities_in(text) == []
 

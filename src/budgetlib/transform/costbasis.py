@@ -327,8 +327,9 @@ def _counts(key: str, match: re.Match[str]) -> bool:
     after = key[end:end + 1]
     if after == "一":
         return False
-    return start == 0 or key[start - 1] in _CN_QUANTITY_BEFORE or not after or after in _CN_QUANTITY_AFTER or (
-        after.isdigit())
+    after_a_verb = start == 0 or key[start - 1] in _CN_QUANTITY_BEFORE
+    ends_its_phrase = not after or after in _CN_QUANTITY_AFTER or after.isdigit()
+    return after_a_verb or ends_its_phrase
 
 
 def _number(text: str) -> float | None:
@@ -459,6 +460,22 @@ def _priced(price: _Money, quantity: Quantity | None, durations: Sequence[_Durat
     return _Priced(price, quantity, duration, list_amount)
 
 
+def _price_item(key: str, moneys: Sequence[_Money], quantities: Sequence[Quantity],
+                durations: Sequence[_Duration]) -> _Priced | None:
+    """The item's unit price and what it is multiplied by, or None for an item without a unit price."""
+    products = _products(key, [*moneys, *quantities, *durations])
+    price = _choose_unit_price(moneys, durations) or _price_of_product(products)
+    if price is not None:
+        product = next((p for p in products if price in p), None)
+        if product is not None:
+            return _priced_by_product(price, product, quantities, durations)
+        return _priced(price, quantities[0] if quantities else None, durations)
+    hinted = next((m for m in moneys if m.rate_hint), None)
+    if hinted is not None and quantities:  # "单价 5000 元": a price per the counted unit
+        return _priced(replace(hinted, per=(quantities[0].unit, *hinted.per)), quantities[0], durations)
+    return None
+
+
 @lru_cache(maxsize=TEXT_CACHE_SIZE)
 def parse_cost_item(text: str, item_no: int | None = None) -> CostItem:
     """Read one item of a cost basis (see the module docstring for the rules). Cached by text (the
@@ -482,17 +499,7 @@ def parse_cost_item(text: str, item_no: int | None = None) -> CostItem:
     moneys = _moneys(key)
     durations = _durations(key, moneys)
     quantities = quantities_in(text)
-    products = _products(key, [*moneys, *quantities, *durations])
-    price = _choose_unit_price(moneys, durations) or _price_of_product(products)
-    priced = None
-    if price is not None:
-        product = next((p for p in products if price in p), None)
-        priced = _priced_by_product(price, product, quantities, durations) if product else _priced(
-            price, quantities[0] if quantities else None, durations)
-    elif quantities:
-        hinted = next((m for m in moneys if m.rate_hint), None)
-        if hinted is not None:  # "单价 5000 元": a price per the counted unit
-            priced = _priced(replace(hinted, per=(quantities[0].unit, *hinted.per)), quantities[0], durations)
+    priced = _price_item(key, moneys, quantities, durations)
     price = priced.price if priced else None
     quantity = priced.quantity if priced else (quantities[0] if quantities else None)
     duration = priced.duration if priced else (durations[0] if durations else None)
