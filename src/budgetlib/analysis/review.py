@@ -43,7 +43,7 @@ from budgetlib.formatting import format_number as fmt_number
 from budgetlib.formatting import format_yuan as fmt_yuan
 from budgetlib.forms import Forms
 from budgetlib.transform.amounts import parse_amount
-from budgetlib.transform.costbasis import bandwidths_in, cost_item_kinds, cost_items, quantities_in
+from budgetlib.transform.costbasis import TIME_UNITS, bandwidths_in, cost_item_kinds, cost_items, quantities_in
 from budgetlib.transform.labels import apply_level_overrides, level2_parent, match_level
 from budgetlib.transform.normalize import compact
 from budgetlib.transform.targets import CRITERIA, stated_target
@@ -660,10 +660,26 @@ def check_c8(form: FormData, config: ReviewConfig) -> list[Finding]:
     return findings
 
 
-def _list_formula(row: Any) -> str:
-    parts = [f"{fmt_number(row.quantity)} {_text(row.quantity_unit)}"] if row.quantity is not None else []
-    parts.append(f"{fmt_yuan(row.unit_price_yuan)} {_text(row.price_basis)}")
+def _factors(row: Any) -> str:
+    """The item's quantity and duration as read ("2 人、12 月"), 无 without either."""
+    factors = []
+    if row.quantity is not None:
+        factors.append(f"{fmt_number(row.quantity)} {_text(row.quantity_unit)}")
     if row.duration is not None:
+        factors.append(f"{fmt_number(row.duration)} {_text(row.duration_unit)}")
+    return "、".join(factors) or "无"
+
+
+def _list_formula(row: Any) -> str:
+    """Quantity × unit price × duration, each factor only when the price's basis has a place for it (a
+    counted unit, the duration's unit): a quantity beside a price per month only ("每月 3000 元" beside
+    2 人) was not multiplied, and the formula must not say it was."""
+    per = _text(row.price_basis).split("/")[1:]
+    parts = []
+    if row.quantity is not None and any(unit not in TIME_UNITS for unit in per):
+        parts.append(f"{fmt_number(row.quantity)} {_text(row.quantity_unit)}")
+    parts.append(f"{fmt_yuan(row.unit_price_yuan)} {_text(row.price_basis)}")
+    if row.duration is not None and _text(row.duration_unit) in per:
         parts.append(f"{fmt_number(row.duration)} {_text(row.duration_unit)}")
     return " × ".join(parts)
 
@@ -672,13 +688,19 @@ def check_c9(form: FormData, config: ReviewConfig) -> list[Finding]:
     """C9: per item with a unit price and a stated amount, the package ratio (stated / list).
 
     A package discount is normal and reported as info; a ratio outside ``package_ratio_range`` (a stated
-    amount above the list price, or a discount deeper than half) is a warning.
+    amount above the list price, or a discount deeper than half) is a warning. A priced item whose
+    factors cannot be multiplied (a price per 天 over months, per 月 without a duration) is said so.
     """
     items = form.table("cost_items")
     findings = []
     low, high = config.package_ratio_range
     for row in items:
         if row.package_ratio is None:
+            if row.unit_price_yuan is not None and row.list_amount_yuan is None and row.stated_amount_yuan is not None:
+                findings.append(_finding(form, "C9", "not_multiplied", _item_location(row),
+                                         item_no=_text(row.item_no), price=fmt_yuan(row.unit_price_yuan),
+                                         basis=_text(row.price_basis), factors=_factors(row),
+                                         stated=fmt_yuan(row.stated_amount_yuan)))
             continue
         ratio = float(row.package_ratio)
         variant = "ratio" if low - 1e-9 <= ratio <= high + 1e-9 else "ratio_out_of_range"

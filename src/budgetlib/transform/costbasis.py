@@ -17,8 +17,13 @@ ratio 0.813 (stated / list). The reading rules, in order:
   of the counted unit ("单价 5000 元", "5 台×6000 元"); a money per time only ("6 万元/年")
   is the item's amount per year, unless a duration in that time unit makes it a rate ("每月 2 万元，
   服务 6 个月"). The last other money is the stated amount.
-- The quantity is the first number with a counting unit (data/count_units.csv: 家, 个, 台 …); numbers
-  with a bandwidth unit ("200M", "1G") are the line's bandwidth, an attribute and never money.
+- The quantity is the first number with a counting unit (data/count_units.csv: 家, 个, 台 …), Arabic
+  ("2000 份": a counting unit follows, so no year) or Chinese ("交换机十台"); numbers with a bandwidth
+  unit ("200M", "1G") are the line's bandwidth, an attribute and never money.
+- Factors joined by a multiplication sign are a product, and every factor of it is multiplied, in any
+  order: "2人×3000元/月×12月" is 2 × 3,000 × 12 (a price per 人 per 月), "1200元×50个" 1,200 × 50. The
+  price's basis must fit the product's quantity and duration ("100人×2天×400元/人天"); when it cannot
+  (a price per 天 over months, two quantities) the item has no list amount, as when a factor is missing.
 - Nothing is guessed: an item without a unit price has no list amount; an amount without a money
   unit is not read.
 
@@ -84,6 +89,17 @@ _ITEM_NUMBER = (
 _SPLIT_AT_NUMBER = re.compile(rf"(?:(?<=^)|(?<=\n)|(?<=[；;。]))\s*(?={_ITEM_NUMBER})")
 _LEADING_NUMBER = re.compile(rf"^\s*{_ITEM_NUMBER}")
 _CN_QUANTITY_BEFORE = "共计约有为各置购用备增装设护训,;:、(（"
+"""What stands before a lone 一 that counts ("购置一台", "共一处"): 一 also makes words (统一, 唯一)."""
+_CN_QUANTITY_AFTER = ",，;；:：。、)）=×xX*"
+"""What follows a lone 一 that counts where its phrase ends ("交换机一台，每台 5000 元")."""
+_ADJACENT_DIGITS = re.compile("[〇一二两三四五六七八九][〇一二两三四五六七八九]")
+"""Two digits without a place between (唯一一个, 一二): no count is written so."""
+_DATE = re.compile(r"(?<![\d.])(?:19|20)\d{2}(?:[-./]\d{1,2}){1,2}(?![\d.])")
+"""A date in figures (2020.10, 2020-10-01): its numbers are no quantities."""
+_GENERIC_COUNT = "个"
+"""The counting unit that stands for any other (655 个 of a price per 家)."""
+_TIMES_SIGNS = "×xX*"
+"""Signs that join the factors of a product ("2人×3000元/月×12月")."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -141,6 +157,27 @@ class Quantity:
     end: int
 
 
+@dataclass(frozen=True, slots=True)
+class _Duration:
+    """A stated duration (12 个月, 2 天), its unit canonical (:data:`TIME_UNITS`)."""
+
+    value: float
+    unit: str
+    start: int
+    end: int
+
+
+@dataclass(frozen=True, slots=True)
+class _Priced:
+    """How an item is priced: the unit price (its basis as the item reads it), the quantity and duration
+    it is multiplied by, and the list amount (None when the factors are missing or do not fit)."""
+
+    price: _Money
+    quantity: Quantity | None
+    duration: _Duration | None
+    list_amount: float | None
+
+
 # -- vocabularies -----------------------------------------------------------------------------------
 
 
@@ -173,19 +210,21 @@ def kind_of(text: str) -> str | None:
 def _patterns() -> dict[str, re.Pattern[str]]:
     per_unit = alternation([*count_units(), *TIME_UNITS])
     count = alternation(count_units())
+    time = alternation(TIME_UNITS)
     money = (
         rf"(?P<times>[×xX*])?(?P<pre>(?:每(?:{per_unit}))+)?(?P<filler>约|按|为|计|需|平均|均|单价|价格)?"
         rf"(?<![\d.{_CN_DIGITS}])"  # only at a run's start
         rf"(?:(?P<num>{_ARABIC})(?P<unit>{_MONEY_UNIT})"
         rf"|(?P<cn_num>[{_CN_DIGITS}]++)(?P<cn_unit>元|(?<=[万亿])(?!{_NOT_MONEY_AFTER_WAN})))"  # the whole run
-        rf"(?P<per>(?:[/·](?:{per_unit}))*)"
+        rf"(?P<per>(?:[/·](?:{per_unit})(?:{time})?)*)"  # 元/月, 元/人/天, 元/人·月, 元/人天
     )
     return {
         "money": re.compile(money),
         "duration": re.compile(r"(?<![\d.])(?P<num>\d+(?:\.\d+)?)(?P<unit>个月|月|天|日|周|年)(?!度|底|初|末|前|内)"),
         "quantity": re.compile(rf"(?<![\d.])(?P<num>\d+(?:\.\d+)?)(?:余|多)?(?P<unit>{count})"),
+        # a whole run of numerals, neither an ordinal (第二批) nor a per-basis (每一台), nor a word (一次性)
         "cn_quantity": re.compile(
-            rf"(?:(?<=[{_CN_QUANTITY_BEFORE}])|^)(?P<num>[零〇一二两三四五六七八九十百千]+)(?P<unit>{count})"
+            rf"(?<![第每{_CN_DIGITS}\d.])(?P<num>[零〇一二两三四五六七八九十百千]++)(?P<unit>{count})(?![性式])"
         ),
         "per_token": re.compile(per_unit),
     }
@@ -248,25 +287,49 @@ def _moneys(key: str) -> tuple[_Money, ...]:
 def quantities_in(text: str) -> list[Quantity]:
     """Counted quantities in a text (123 家, 655 个, 十二台), outside money and durations.
 
+    A number is a quantity only with a counting unit right after it, so a year never is one: a year is
+    followed by 年 or stands in a date ("2020年", "2020.10"), while "2000 户" counts households.
+
     >>> [(q.value, q.unit) for q in quantities_in("共 123 家，每家每年约 1000 元，服务 12 个月")]
     [(123.0, '家')]
+    >>> [(q.value, q.unit) for q in quantities_in("2020年为全镇2000户农户购置交换机十台")]
+    [(2000.0, '户'), (10.0, '台')]
     """
     key = compact(text)
     taken = [(m.start, m.end) for m in _moneys(key)]
     taken += [m.span() for m in _patterns()["duration"].finditer(key)]
     taken += [m.span() for m in _BANDWIDTH.finditer(key)]
+    taken += [m.span() for m in _DATE.finditer(key)]
     found: list[Quantity] = []
     for pattern, chinese in ((_patterns()["quantity"], False), (_patterns()["cn_quantity"], True)):
         for match in pattern.finditer(key):
             if any(start < match.end() and match.start() < end for start, end in taken):
                 continue
-            if not chinese and re.fullmatch(r"(?:19|20)\d{2}", match.group("num")):
+            if chinese and not _counts(key, match):
                 continue
             value = _number(match.group("num"))
             if value is None:
                 continue
             found.append(Quantity(value, match.group("unit"), match.group(0), match.start(), match.end()))
     return sorted(found, key=lambda q: q.start)
+
+
+def _counts(key: str, match: re.Match[str]) -> bool:
+    """Whether a Chinese numeral with a counting unit counts. Any numeral does ("交换机十台", "十二台电脑")
+    but a lone 一, the numeral that makes words (统一张网, 唯一, 一户一档): it counts after a verb or a
+    connective ("购置一台", "共一处") or where its phrase ends ("交换机一台，"), never before another 一.
+    Two digits side by side (唯一一个) are no numeral of a count."""
+    if _ADJACENT_DIGITS.search(match.group("num")):
+        return False
+    if match.group("num") != "一":
+        return True
+    start, end = match.span()
+    after = key[end:end + 1]
+    if after == "一":
+        return False
+    after_a_verb = start == 0 or key[start - 1] in _CN_QUANTITY_BEFORE
+    ends_its_phrase = not after or after in _CN_QUANTITY_AFTER or after.isdigit()
+    return after_a_verb or ends_its_phrase
 
 
 def _number(text: str) -> float | None:
@@ -290,7 +353,7 @@ def bandwidths_in(text: str) -> list[tuple[float, str]]:
     return found
 
 
-def _durations(key: str, moneys: Sequence[_Money]) -> list[tuple[float, str]]:
+def _durations(key: str, moneys: Sequence[_Money]) -> list[_Duration]:
     spans = [(m.start, m.end) for m in moneys]
     found = []
     for match in _patterns()["duration"].finditer(key):
@@ -298,21 +361,118 @@ def _durations(key: str, moneys: Sequence[_Money]) -> list[tuple[float, str]]:
             continue
         if match.group("unit") == "年" and re.fullmatch(r"(?:19|20)\d{2}", match.group("num")):
             continue
-        found.append((float(match.group("num")), TIME_UNITS[match.group("unit")]))
+        found.append(_Duration(float(match.group("num")), TIME_UNITS[match.group("unit")], *match.span()))
     return found
 
 
-def _choose_unit_price(moneys: Sequence[_Money], durations: list[tuple[float, str]]) -> _Money | None:
+def _choose_unit_price(moneys: Sequence[_Money], durations: Sequence[_Duration]) -> _Money | None:
     for money in moneys:
         if money.per_count:
             return money
     for money in moneys:
         if money.per_time and (
             any(unit != "年" for unit in money.per_time)
-            or any(unit in money.per_time for _, unit in durations)
+            or any(d.unit in money.per_time for d in durations)
             or len(moneys) > 1
         ):
             return money
+    return None
+
+
+_Factor = _Money | Quantity | _Duration
+
+
+def _products(key: str, factors: Sequence[_Factor]) -> list[tuple[_Factor, ...]]:
+    """The runs of factors joined by a multiplication sign ("2人×3000元/月×12月", "1200元×50个"), two
+    factors or more each. A money's span starts at its own sign ("×3000元"), the others' do not."""
+    products = []
+    run: list[_Factor] = []
+    for factor in sorted(factors, key=lambda f: f.start):
+        gap = key[run[-1].end:factor.start] if run else None
+        if gap is not None and ((len(gap) == 1 and gap in _TIMES_SIGNS) or (
+                not gap and isinstance(factor, _Money) and key[factor.start] in _TIMES_SIGNS)):
+            run.append(factor)
+            continue
+        if len(run) > 1:
+            products.append(tuple(run))
+        run = [factor]
+    if len(run) > 1:
+        products.append(tuple(run))
+    return products
+
+
+def _price_of_product(products: Sequence[tuple[_Factor, ...]]) -> _Money | None:
+    """The one money of a product with a quantity or a duration: a price, whichever side it is written on."""
+    for product in products:
+        moneys = [f for f in product if isinstance(f, _Money)]
+        if len(moneys) == 1 and len(product) > 1:
+            return moneys[0]
+    return None
+
+
+def _same_count(per_count: tuple[str, ...], unit: str) -> bool:
+    """Whether a price per ``per_count`` is a price of the counted ``unit``: the same class of unit (名 and
+    人, 台 and 套), or 个, the generic count that stands for any (data/count_units.csv)."""
+    if len(per_count) != 1:
+        return False
+    classes = count_units()
+    per, counted = classes.get(per_count[0], per_count[0]), classes.get(unit, unit)
+    return per == counted or _GENERIC_COUNT in (per, counted)
+
+
+def _priced_by_product(price: _Money, product: tuple[_Factor, ...], quantities: Sequence[Quantity],
+                       durations: Sequence[_Duration]) -> _Priced:
+    """A price multiplied, with every other factor of its product: the product's quantity and duration
+    make the price's basis when it names none ("2人×3000元/月" is 元/人/月) and must fit it when it names
+    one ("100人×2天×400元/人天"). When they do not fit (two quantities, 元/天 over months, 元/台 of people)
+    no list amount is made: multiplying some factors and not the others would be a false list amount."""
+    counted = [f for f in product if isinstance(f, Quantity)]
+    timed = [f for f in product if isinstance(f, _Duration)]
+    per_count, per_time = price.per_count, price.per_time
+    fits = len(counted) <= 1 and len(timed) <= 1 and sum(isinstance(f, _Money) for f in product) == 1
+    if fits and counted:
+        fits = not per_count or _same_count(per_count, counted[0].unit)
+        per_count = per_count or (counted[0].unit,)
+    if fits and timed:
+        fits = not per_time or per_time == (timed[0].unit,)
+        per_time = per_time or (timed[0].unit,)
+    quantity = counted[0] if counted else (quantities[0] if quantities else None)
+    if not fits:
+        return _Priced(price, quantity, timed[0] if timed else None, None)
+    return _priced(replace(price, per=(*per_count, *per_time)), quantity, [*timed, *durations])
+
+
+def _priced(price: _Money, quantity: Quantity | None, durations: Sequence[_Duration]) -> _Priced:
+    """A price multiplied by what its basis names: the quantity for a counted unit, the first duration in
+    each time unit. A price per month or day without such a duration makes no list amount (the total is
+    unknown, never guessed as 12 months); a price per year without one is the year's amount."""
+    list_amount = price.yuan
+    if price.per_count:
+        list_amount = list_amount * quantity.value if quantity is not None and list_amount is not None else None
+    duration = None
+    for time_unit in price.per_time:
+        match = next((d for d in durations if d.unit == time_unit), None)
+        if match is not None:
+            duration = match
+            list_amount = list_amount * match.value if list_amount is not None else None
+        elif time_unit != "年":
+            list_amount = None
+    return _Priced(price, quantity, duration, list_amount)
+
+
+def _price_item(key: str, moneys: Sequence[_Money], quantities: Sequence[Quantity],
+                durations: Sequence[_Duration]) -> _Priced | None:
+    """The item's unit price and what it is multiplied by, or None for an item without a unit price."""
+    products = _products(key, [*moneys, *quantities, *durations])
+    price = _choose_unit_price(moneys, durations) or _price_of_product(products)
+    if price is not None:
+        product = next((p for p in products if price in p), None)
+        if product is not None:
+            return _priced_by_product(price, product, quantities, durations)
+        return _priced(price, quantities[0] if quantities else None, durations)
+    hinted = next((m for m in moneys if m.rate_hint), None)
+    if hinted is not None and quantities:  # "单价 5000 元": a price per the counted unit
+        return _priced(replace(hinted, per=(quantities[0].unit, *hinted.per)), quantities[0], durations)
     return None
 
 
@@ -339,32 +499,14 @@ def parse_cost_item(text: str, item_no: int | None = None) -> CostItem:
     moneys = _moneys(key)
     durations = _durations(key, moneys)
     quantities = quantities_in(text)
-    quantity = quantities[0] if quantities else None
-    price = _choose_unit_price(moneys, durations)
-    if price is None and quantity is not None:
-        hinted = next((m for m in moneys if m.rate_hint), None)
-        if hinted is not None:  # "单价 5000 元", "5 台×6000 元": a price per the counted unit
-            price = replace(hinted, per=(quantity.unit, *hinted.per))
-    others = [m for m in moneys if m is not price]
+    priced = _price_item(key, moneys, quantities, durations)
+    price = priced.price if priced else None
+    quantity = priced.quantity if priced else (quantities[0] if quantities else None)
+    duration = priced.duration if priced else (durations[0] if durations else None)
+    list_amount = priced.list_amount if priced else None
+    others = [m for m in moneys if m.start != (price.start if price else None)]
     stated = others[-1] if others else None
     bandwidths = bandwidths_in(text)
-
-    list_amount = None
-    duration = None
-    duration_unit = None
-    if price is not None:
-        list_amount = price.yuan
-        if price.per_count:
-            list_amount = list_amount * quantity.value if quantity is not None and list_amount is not None else None
-        for time_unit in price.per_time:
-            match = next((d for d in durations if d[1] == time_unit), None)
-            if match is not None:
-                duration, duration_unit = match
-                list_amount = list_amount * duration if list_amount is not None else None
-            elif time_unit != "年":
-                list_amount = None  # a monthly/daily rate without a stated duration: the total is unknown
-    elif durations:
-        duration, duration_unit = durations[0]
 
     stated_yuan = stated.yuan if stated else None
     amount = stated_yuan if stated_yuan is not None else list_amount
@@ -387,8 +529,8 @@ def parse_cost_item(text: str, item_no: int | None = None) -> CostItem:
         amount_yuan=amount,
         implied_unit_cost_yuan=implied,
         package_ratio=ratio,
-        duration=duration,
-        duration_unit=duration_unit,
+        duration=duration.value if duration else None,
+        duration_unit=duration.unit if duration else None,
         bandwidth_mbps=bandwidths[0][0] if bandwidths else None,
         attributes="; ".join(written for _, written in bandwidths) or None,
         kind=kind_of(text),
