@@ -729,15 +729,37 @@ def _actual_history(ctx: FormContext, base: dict[str, Any], year: int, lines: li
 def _history_from_text(ctx: FormContext, text: str, base: dict[str, Any], year: int | None) -> None:
     key = compact(text)
     unit = ctx.project.get("amount_unit_stated")
+    read = 0
     for match in _prior_year().finditer(key):
         stated_year = int(match.group("year"))
         if year is not None and stated_year >= year:
             continue
         _add_text_history(ctx, base, stated_year, match.group("amount"), unit, match.group(0))
+        read += 1
     if year is not None:
         for match in _relative_year().finditer(key):
             offset = 2 if match.group("rel") == "前年" else 1
             _add_text_history(ctx, base, year - offset, match.group("amount"), unit, match.group(0))
+            read += 1
+    if not read and year is not None and _names_an_earlier_budget(key, year):
+        ctx.warn("W_HISTORY_NOT_READ", "projects.budget_change_text",
+                 f"the budget-change text names an earlier year and an amount, but no earlier budget was read "
+                 f"from it: {text[:80]!r}")
+
+
+@cache
+def _earlier_year_amount() -> re.Pattern[str]:
+    """An earlier year named, then an amount within the same sentence: what a prior-year budget needs."""
+    return re.compile(
+        r"(?:(?P<year>(?:19|20)\d{2})\s*年|上年|上一年|去年|前年)[^;；。]*?"
+        rf"(?:[0-9零〇一二三四五六七八九十百千万亿两壹贰叁肆伍陆柒捌玖拾佰仟]+\s*(?:{money_unit_pattern()}))"
+    )
+
+
+def _names_an_earlier_budget(key: str, year: int) -> bool:
+    """True when the text names a year before ``year`` (or 上年 …) and an amount of money after it."""
+    return any(match.group("year") is None or int(match.group("year")) < year
+               for match in _earlier_year_amount().finditer(key))
 
 
 def _add_text_history(ctx: FormContext, base: dict[str, Any], year: int, amount_text: str,
