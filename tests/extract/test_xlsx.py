@@ -302,7 +302,7 @@ def test_load_document_reads_xlsx_by_content(tmp_path: Path) -> None:
         (12, "0", "12"),
         (-0.001, "0.00", "0.00"),
         (3.5, "[$-804]0.00", "3.50"),
-        (3.5, '0.00"万元"', "3.50"),
+        (3.5, '0.00"万元"', "3.50万元"),  # the shown text includes quoted literals
         (1e20, "General", "1e+20"),
         (123456789012.5, "General", "123456789012.5"),
         (7, "@", "7"),

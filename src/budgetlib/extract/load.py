@@ -145,9 +145,12 @@ def load_document(path: Path | str, display_name: str | None = None) -> list[Doc
     if not data.strip():
         raise UnreadableFileError("E_EMPTY_FILE", "the file is empty")
     kind = sniff_format(path, data[:8192])
-    if kind == "xlsx" and not data.startswith(_ZIP_MAGIC) and binary_kind(data[:32]):
-        raise UnreadableFileError("E_BINARY",
-                                  f"binary content (looks like {binary_kind(data[:32])}), not an xlsx workbook")
+    if kind == "xlsx" and not data.startswith(_ZIP_MAGIC):
+        if binary_kind(data[:32]):
+            raise UnreadableFileError("E_BINARY",
+                                      f"binary content (looks like {binary_kind(data[:32])}), not an xlsx workbook")
+        if not zipfile.is_zipfile(BytesIO(data)):  # (a zip may start after other bytes: then it is read)
+            raise _not_a_workbook(data)
     if kind == "xlsx":
         kind = _package_kind(data, path.suffix.lower())
     elif kind == "ole":
@@ -165,6 +168,47 @@ def load_document(path: Path | str, display_name: str | None = None) -> list[Doc
     if misnamed is not None and documents:
         documents[0].warnings.insert(0, misnamed)
     return documents
+
+
+_TEXT_SAMPLE = 65536
+
+
+def _not_a_workbook(data: bytes) -> UnreadableFileError:
+    """The error for a file named as an xlsx workbook that holds no zip archive at all (an xlsx is one),
+    saying what it holds instead: text of some kind (a CSV export is the usual one), or binary content."""
+    sample = data[:_TEXT_SAMPLE]
+    if len(data) > len(sample) and (cut := sample.rfind(b"\n")) > 0:
+        sample = sample[:cut]  # whole lines: no character cut in two
+    try:
+        text = decode_bytes(sample)[0]
+    except UnreadableFileError as error:
+        return UnreadableFileError(error.code, f"{error}; named as an xlsx workbook, it holds no zip archive")
+    return UnreadableFileError(
+        "E_BROKEN_FILE",
+        f"not an xlsx workbook: the file holds {describe_text(text)}, not the zip archive an xlsx is; "
+        "open it in Excel or WPS and save it as .xlsx"
+    )
+
+
+def describe_text(text: str) -> str:
+    """What a text looks like, for messages: comma- or tab-separated values, a markdown table, plain text.
+
+    >>> describe_text("项目名称,水标尺\\n主管部门,水利局\\n"), describe_text("| a | b |\\n|---|---|\\n")
+    ('comma-separated text (a CSV file)', 'a markdown table')
+    >>> describe_text("hello")
+    'plain text'
+    """
+    lines = [line for line in text.splitlines()[:200] if line.strip()][:50]
+    if not lines:
+        return "blank text"
+    half = len(lines) / 2
+    if sum(line.lstrip().startswith("|") for line in lines) >= half:
+        return "a markdown table"
+    if sum("\t" in line for line in lines) >= half:
+        return "tab-separated text (a CSV or TSV export)"
+    if sum("," in line for line in lines) >= half:
+        return "comma-separated text (a CSV file)"
+    return "plain text"
 
 
 def _read(kind: str, data: bytes, name: str, suffix: str) -> list[Document]:

@@ -7,27 +7,34 @@ spans: the value stays in the top-left cell, the covered cells are empty and rec
 ``Table.anchors`` (whatever a generator wrote into covered cells is ignored, as Excel shows only the
 top-left value).
 
-Values are text as a person reads them in the sheet: numbers follow their number format for the
-common formats (``0``, ``0.00``, ``#,##0.00``, ``0%``, ``0.00%``, with Excel's half-up rounding on 15
-significant digits); anything else reads like Excel's "General" (no trailing ``.0``, no float noise
-such as ``0.30000000000000004``). Dates read as ISO dates.
+Values are text as a person reads them in the sheet: numbers as their number format shows them
+(:mod:`budgetlib.extract.numfmt`: ``0!.0000`` shows 500000 as ``50.0000``, ``0"家"`` shows ``123家``),
+numbers without a format like Excel's "General" (no trailing ``.0``, no float noise such as
+``0.30000000000000004``); where the shown text would lose the number, the stored value is kept and the
+sheet gets a ``W_NUMBER_FORMAT`` warning naming the cells. Dates read as ISO dates.
+
+Hidden rows (:attr:`SheetGrid.hidden_rows`) are not what a person reads in the sheet, yet nothing is
+dropped: their cells are laid out after the visible rows, as blocks of their own, so that a value the
+sheet shows always comes before (and wins over, see ``W_SECOND_VALUE``) a hidden one, and the sheet
+gets a ``W_HIDDEN_ROWS`` warning naming them. A hidden row holding the top-left cell of a merged range
+that reaches visible rows stays in place, as the sheet shows that cell. Hidden columns stay in place
+(moving them would shift the columns of every table) and get a ``W_HIDDEN_COLUMNS`` warning.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import math
-import re
 from dataclasses import dataclass, field
-from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
-from functools import lru_cache
 
 from budgetlib.extract.document import Block, Table, TextLine
+from budgetlib.extract.numfmt import format_number, render_number
 from budgetlib.extract.text import clean_text
 from budgetlib.notices import Notice
 
-_SIMPLE_FORMAT = re.compile(r"^(#,##0|#,#0|0|#)(?:\.(0+))?(%?)$")
-_FORMAT_DECORATION = re.compile(r'\[[^\]]*\]|_.|\*.|\\(.)|"([^"]*)"')
+__all__ = [
+    "Merge", "SheetGrid", "column_letter", "covered_cells", "cut_at_the_cell_cap", "finish_sheet_warnings",
+    "format_number", "sheet_blocks", "value_text",
+]
 
 
 @dataclass(slots=True)
@@ -48,6 +55,10 @@ class SheetGrid:
     cells: dict[int, dict[int, str]] = field(default_factory=dict)
     merges: list[Merge] = field(default_factory=list)
     warnings: list[Notice] = field(default_factory=list)
+    hidden_rows: set[int] = field(default_factory=set)
+    hidden_columns: set[int] = field(default_factory=set)
+    number_notes: list[str] = field(default_factory=list)
+    """Cells whose text is not what their number format shows ("D15 shown as '-'; ..."), for the warning."""
 
 
 def column_letter(column: int) -> str:
@@ -85,14 +96,20 @@ def covered_cells(merges: list[Merge], sheet: SheetGrid, limit: int) -> set[tupl
     return covered
 
 
-def value_text(value: object, number_format: str | None) -> str:
-    """A cell's value (a string, number, boolean or date from the file) as the text a person reads."""
+def value_text(value: object, number_format: str | None, sheet: SheetGrid | None = None, row: int = 0,
+               column: int = 0) -> str:
+    """A cell's value (a string, number, boolean or date from the file) as the text a person reads.
+
+    A number whose text is not what its format shows is noted on ``sheet`` (at ``row``, ``column``)."""
     if isinstance(value, str):
         return clean_text(value)
     if isinstance(value, bool):
         return "TRUE" if value else "FALSE"
     if isinstance(value, int | float):
-        return format_number(value, number_format)
+        text, note = render_number(value, number_format)
+        if note is not None and sheet is not None:
+            sheet.number_notes.append(f"{column_letter(column)}{row} {note}")
+        return text
     if isinstance(value, dt.datetime):
         if value.time() == dt.time(0, 0):
             return value.date().isoformat()
@@ -102,61 +119,6 @@ def value_text(value: object, number_format: str | None) -> str:
     if isinstance(value, dt.timedelta):
         return str(value)
     return clean_text(str(value))
-
-
-def format_number(value: int | float, number_format: str | None) -> str:
-    """A number as Excel shows it under ``number_format`` (common formats; else like "General").
-
-    >>> format_number(500000.0, "0.00"), format_number(1234.5, "#,##0.00"), format_number(0.285, "0%")
-    ('500000.00', '1,234.50', '29%')
-    >>> format_number(500000.0, "General"), format_number(0.1 + 0.2, "General")
-    ('500000', '0.3')
-    """
-    if isinstance(value, float) and not math.isfinite(value):
-        return str(value)
-    spec = _number_spec(number_format or "General")
-    if spec is None:
-        return _general(value)
-    thousands, decimals, percent = spec
-    try:
-        number = Decimal(value) if isinstance(value, int) else Decimal(format(value, ".15g"))
-    except InvalidOperation:
-        return _general(value)
-    if percent:
-        number *= 100
-    quantum = Decimal(1).scaleb(-decimals)
-    try:
-        number = number.quantize(quantum, rounding=ROUND_HALF_UP)
-    except InvalidOperation:  # too many digits for the context: show it plainly
-        return _general(value)
-    if number == 0:
-        number = abs(number)  # 0.00 rather than -0.00: a sign on a rounded zero only misleads
-    text = format(number, ",f" if thousands else "f")
-    return text + "%" if percent else text
-
-
-def _general(value: int | float) -> str:
-    """Excel's "General": integers plainly, other numbers to 15 significant digits."""
-    if isinstance(value, int):
-        return str(value)
-    if value.is_integer() and abs(value) < 1e15:
-        return str(int(value))
-    return format(value, ".15g")
-
-
-@lru_cache(maxsize=256)
-def _number_spec(number_format: str) -> tuple[bool, int, bool] | None:
-    """(thousands separator, decimals, percent) for simple numeric formats, else None.
-
-    Only the first section (positive numbers) is used; colours, conditions, locale tags, padding and
-    quoted literals are ignored. Negative numbers keep their minus sign rather than the parentheses or
-    colour a second section may ask for, so the sign is never lost.
-    """
-    section = _FORMAT_DECORATION.sub("", number_format.split(";", 1)[0]).strip()
-    match = _SIMPLE_FORMAT.match(section)
-    if match is None:
-        return None
-    return match.group(1).startswith("#,"), len(match.group(2) or ""), bool(match.group(3))
 
 
 # --- blocks --------------------------------------------------------------------------------------
@@ -188,25 +150,95 @@ def finish_sheet_warnings(sheet: SheetGrid, *, wide: bool, max_cols: int, formul
 
 
 def sheet_blocks(sheet: SheetGrid, max_cols: int) -> list[Block]:
-    """Split a sheet's cells into text lines and tables by blank rows and single-cell leading rows."""
+    """Split a sheet's cells into text lines and tables by blank rows and single-cell leading rows;
+    the cells of hidden rows come after the visible ones (see the module's docstring). Adds the
+    sheet's warnings about number formats and hidden rows and columns."""
+    _note_number_formats(sheet)
     if not sheet.cells:
         return []
     merges_by_anchor_row: dict[int, list[Merge]] = {}
     for merge in sheet.merges:
         merges_by_anchor_row.setdefault(merge.min_row, []).append(merge)
+    apart = _rows_read_apart(sheet, merges_by_anchor_row) if sheet.hidden_rows else set()
+    if sheet.hidden_columns:
+        _note_hidden_columns(sheet)
     blocks: list[Block] = []
     counters = [0, 0]  # text lines, tables
-    for region in _regions(sheet, merges_by_anchor_row):
-        _split_region(sheet, region, merges_by_anchor_row, blocks, counters, max_cols)
+    for region in _regions(sorted(sheet.cells), sheet, merges_by_anchor_row):
+        shown = [row for row in region if row not in apart] if apart else region
+        if shown:
+            _split_region(sheet, shown, merges_by_anchor_row, blocks, counters, max_cols)
+    for region in _regions(sorted(apart), sheet, merges_by_anchor_row):
+        _split_region(sheet, region, merges_by_anchor_row, blocks, counters, max_cols, hidden=True)
     return blocks
 
 
-def _regions(sheet: SheetGrid, merges_by_anchor_row: dict[int, list[Merge]]) -> list[list[int]]:
-    """Runs of non-blank rows; a merge hanging down from a row bridges the blank rows it covers."""
+def _note_number_formats(sheet: SheetGrid) -> None:
+    """W_NUMBER_FORMAT for the cells whose text is not what their number format shows, five named."""
+    notes = sheet.number_notes
+    if notes:
+        shown = "; ".join(notes[:5]) + ("; ..." if len(notes) > 5 else "")
+        sheet.warnings.append(Notice("W_NUMBER_FORMAT",
+            f"sheet '{sheet.title}': {len(notes)} number cell(s) do not read as the sheet shows them: {shown}"
+        ))
+
+
+def _rows_read_apart(sheet: SheetGrid, merges_by_anchor_row: dict[int, list[Merge]]) -> set[int]:
+    """The hidden rows with content that are read after the visible rows, with W_HIDDEN_ROWS; a hidden
+    row holding the top-left cell of a merged range reaching a visible row stays in place (the sheet
+    shows that cell)."""
+    hidden = sheet.hidden_rows
+    with_content = sorted(row for row in hidden if row in sheet.cells)
+    if not with_content:
+        return set()
+    in_place = [
+        row for row in with_content
+        if any(merge.min_col in sheet.cells[row] and any(r not in hidden for r in range(row, merge.max_row + 1))
+               for merge in merges_by_anchor_row.get(row, ()))
+    ]
+    apart = set(with_content).difference(in_place)
+    parts = []
+    if apart:
+        parts.append(f"row(s) {_spans(sorted(apart))}, hidden in the workbook, were read after the visible rows, "
+                     "as blocks of their own")
+    if in_place:
+        parts.append(f"hidden row(s) {_spans(in_place)} were read in place: they hold merged cells that "
+                     "visible rows show")
+    sheet.warnings.append(Notice("W_HIDDEN_ROWS", f"sheet '{sheet.title}': " + "; ".join(parts)))
+    return apart
+
+
+def _note_hidden_columns(sheet: SheetGrid) -> None:
+    """W_HIDDEN_COLUMNS for the hidden columns that hold content (read in place)."""
+    used = {column for texts in sheet.cells.values() for column in texts}
+    columns = sorted(used & sheet.hidden_columns)
+    if columns:
+        names = ", ".join(column_letter(column) for column in columns[:10]) + (", ..." if len(columns) > 10 else "")
+        sheet.warnings.append(Notice("W_HIDDEN_COLUMNS",
+            f"sheet '{sheet.title}': column(s) {names} are hidden in the workbook and hold content; "
+            "they were read in place"
+        ))
+
+
+def _spans(rows: list[int]) -> str:
+    """``[3, 4, 5, 9]`` → ``3-5, 9`` (the first ten runs)."""
+    runs: list[list[int]] = []
+    for row in rows:
+        if runs and row == runs[-1][1] + 1:
+            runs[-1][1] = row
+        else:
+            runs.append([row, row])
+    text = ", ".join(str(a) if a == b else f"{a}-{b}" for a, b in runs[:10])
+    return text + (", ..." if len(runs) > 10 else "")
+
+
+def _regions(rows: list[int], sheet: SheetGrid, merges_by_anchor_row: dict[int, list[Merge]]) -> list[list[int]]:
+    """Runs of non-blank rows among ``rows``; a merge hanging down from a row bridges the blank rows
+    it covers."""
     regions: list[list[int]] = []
     current: list[int] = []
     reach = 0
-    for row in sorted(sheet.cells):
+    for row in rows:
         if current and row > current[-1] + 1 and row - 1 > reach:
             regions.append(current)
             current = []
@@ -227,8 +259,11 @@ def _split_region(
     blocks: list[Block],
     counters: list[int],
     max_cols: int,
+    *,
+    hidden: bool = False,
 ) -> None:
     cells = sheet.cells
+    place = " (hidden)" if hidden else ""
     start = 0
     while start < len(rows):
         texts = cells[rows[start]]
@@ -242,7 +277,7 @@ def _split_region(
             TextLine(
                 counters[0],
                 texts[column],
-                origin=f"sheet '{sheet.title}' cell {column_letter(column)}{rows[start]}",
+                origin=f"sheet '{sheet.title}' cell {column_letter(column)}{rows[start]}{place}",
             )
         )
         counters[0] += 1
@@ -279,5 +314,6 @@ def _split_region(
             for c in range(merge.min_col, min(merge.max_col, right) + 1):
                 if (r, c) != (merge.min_row, merge.min_col):
                     anchors[(index[r], c - left)] = anchor
-    blocks.append(Table(counters[1], grid, origin=f"sheet '{sheet.title}' row {first_row}", anchors=anchors))
+    blocks.append(Table(counters[1], grid, origin=f"sheet '{sheet.title}' row {first_row}{place}",
+                        anchors=anchors))
     counters[1] += 1

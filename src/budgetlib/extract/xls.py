@@ -119,7 +119,11 @@ def _read_book(book: object, source_file: str, logfile: object) -> list[Document
 
 def _read_sheet(book: object, sheet: object, formulas: dict[tuple[int, int], str], budget: list[int],
                 xlrd: object) -> SheetGrid:
-    grid = SheetGrid(sheet.name)  # type: ignore[attr-defined]
+    grid = SheetGrid(
+        sheet.name,  # type: ignore[attr-defined]
+        hidden_rows=_hidden(sheet.rowinfo_map),  # type: ignore[attr-defined]
+        hidden_columns=_hidden(sheet.colinfo_map),  # type: ignore[attr-defined]
+    )
     merges = [
         Merge(rlo + 1, clo + 1, min(rhi, xlsx.MAX_ROWS), min(chi, xlsx.MAX_COLS))
         for rlo, rhi, clo, chi in sheet.merged_cells[: xlsx.MAX_MERGES]  # type: ignore[attr-defined]
@@ -152,7 +156,7 @@ def _read_sheet(book: object, sheet: object, formulas: dict[tuple[int, int], str
                 used.append(f"{column_letter(c + 1)}{r + 1}")
                 text = formula
             else:
-                text = _cell_text(book, sheet.cell(r, c), xlrd)  # type: ignore[attr-defined]
+                text = _cell_text(book, sheet.cell(r, c), xlrd, grid, r + 1, c + 1)  # type: ignore[attr-defined]
             if text:
                 texts[c + 1] = text
         if texts:
@@ -166,7 +170,12 @@ def _read_sheet(book: object, sheet: object, formulas: dict[tuple[int, int], str
     return grid
 
 
-def _cell_text(book: object, cell: object, xlrd: object) -> str:
+def _hidden(infos: dict[int, object]) -> set[int]:
+    """The hidden rows or columns (1-based) of xlrd's ``rowinfo_map`` or ``colinfo_map``."""
+    return {index + 1 for index, info in infos.items() if getattr(info, "hidden", 0) and index < xlsx.MAX_ROWS}
+
+
+def _cell_text(book: object, cell: object, xlrd: object, grid: SheetGrid, row: int, column: int) -> str:
     kind, value = cell.ctype, cell.value  # type: ignore[attr-defined]
     if kind in (xlrd.XL_CELL_EMPTY, xlrd.XL_CELL_BLANK):  # type: ignore[attr-defined]
         return ""
@@ -186,7 +195,7 @@ def _cell_text(book: object, cell: object, xlrd: object) -> str:
             return value_text(moment, None)
     if isinstance(value, float) and value.is_integer() and abs(value) < 2**53:
         value = int(value)
-    return value_text(value, number_format)
+    return value_text(value, number_format, grid, row, column)
 
 
 def _number_format(book: object, xf_index: int | None) -> str | None:

@@ -102,6 +102,10 @@ _CELL_REF = re.compile(rb"^([A-Za-z]{1,3})([0-9]{1,7})$")
 # a cell tag as Excel and LibreOffice write it: r="A1" first, then s and t when there are any
 _CELL_USUAL = re.compile(rb'<c r="([A-Z]{1,3})([1-9][0-9]{0,6})"(?: s="([0-9]{1,9})")?(?: t="([A-Za-z]{1,9})")?(/?)>')
 _DIMENSION = re.compile(rb"""<(?:[A-Za-z_][\w.-]*:)?dimension\b[^>]*?\bref\s*=\s*["']([^"']*)["']""")
+_HIDDEN_ROW = re.compile(rb"""<(?:[A-Za-z_][\w.-]*:)?row\b[^>]*?\bhidden\s*=\s*["'](?:1|true)["'][^>]*>""")
+_HIDDEN_COL = re.compile(rb"""<(?:[A-Za-z_][\w.-]*:)?col\b[^>]*?\bhidden\s*=\s*["'](?:1|true)["'][^>]*>""")
+_ROW_NUMBER = re.compile(rb"""\br\s*=\s*["']([0-9]{1,7})["']""")
+_COL_SPAN = re.compile(rb"""\b(min|max)\s*=\s*["']([0-9]{1,7})["']""")
 _NS_MAIN = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
 _NS_REL = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}"
 _NS_PACKAGE_REL = "{http://schemas.openxmlformats.org/package/2006/relationships}"
@@ -151,6 +155,8 @@ class _SheetPlan:
 
     name: str
     formats: dict[tuple[int, int], str] = field(default_factory=dict)
+    hidden_rows: set[int] = field(default_factory=set)
+    hidden_columns: set[int] = field(default_factory=set)
 
 
 def _fast_plan(archive: zipfile.ZipFile) -> list[_SheetPlan] | None:
@@ -282,6 +288,7 @@ def _scan_sheet(xml: bytes, plan: _SheetPlan, number_formats: list[str], cells_l
     Returns the cell budget left (negative: over the cap)."""
     if _FORMULA.search(xml):
         raise _NotFast
+    plan.hidden_rows, plan.hidden_columns = hidden_lines(xml)
     dimension = _DIMENSION.search(xml)
     if dimension:
         for ref in dimension.group(1).split(b":"):
@@ -358,6 +365,26 @@ def _check_ref(ref: bytes) -> tuple[int, int]:
     return row, column
 
 
+def hidden_lines(xml: bytes) -> tuple[set[int], set[int]]:
+    """The hidden rows and columns of a worksheet's XML (1-based; ``<row r="12" hidden="1">``,
+    ``<col min="6" max="6" hidden="1"/>``), within the caps. LibreOffice writes ``hidden="false"`` on
+    every row: three counts tell that nothing is hidden without a regular expression over every row."""
+    mentions = xml.count(b"hidden")
+    if not mentions or mentions == xml.count(b'hidden="false"') + xml.count(b'hidden="0"'):
+        return set(), set()
+    rows: set[int] = set()
+    for match in _HIDDEN_ROW.finditer(xml):
+        number = _ROW_NUMBER.search(match.group(0))
+        if number is not None and int(number.group(1)) <= MAX_ROWS:
+            rows.add(int(number.group(1)))
+    columns: set[int] = set()
+    for match in _HIDDEN_COL.finditer(xml):
+        bounds = {key: int(value) for key, value in _COL_SPAN.findall(match.group(0))}
+        low = bounds.get(b"min", 0)
+        columns.update(range(max(low, 1), min(bounds.get(b"max", low), MAX_COLS) + 1))
+    return rows, columns
+
+
 def _read_with_calamine(data: bytes, plans: list[_SheetPlan], source_file: str) -> list[Document] | None:
     """The documents, read by calamine; None when calamine cannot read the workbook (openpyxl then
     reads it and says what is wrong)."""
@@ -399,7 +426,7 @@ def _read_with_calamine(data: bytes, plans: list[_SheetPlan], source_file: str) 
 
 def _calamine_grid(plan: _SheetPlan, rows: Sequence[Sequence[object]], ranges: list) -> SheetGrid | None:
     """A sheet's cells as the layout code wants them, or None if the merges exceed the caps."""
-    sheet = SheetGrid(plan.name)
+    sheet = SheetGrid(plan.name, hidden_rows=plan.hidden_rows, hidden_columns=plan.hidden_columns)
     merges: list[Merge] = []
     area = 0
     for (top, left), (bottom, right) in ranges:
@@ -418,7 +445,7 @@ def _calamine_grid(plan: _SheetPlan, rows: Sequence[Sequence[object]], ranges: l
                 continue
             if isinstance(value, float) and value.is_integer() and abs(value) < 2**53:
                 value = int(value)  # as openpyxl gives it (<v>500000</v> is an int), for "General"
-            text = value_text(value, formats.get((row_number, column)))
+            text = value_text(value, formats.get((row_number, column)), sheet, row_number, column)
             if text:
                 texts[column] = text
         if texts:
@@ -526,7 +553,9 @@ def _read_sheet(worksheet: ReadOnlyWorksheet, archive: zipfile.ZipFile, budget: 
     worksheet.reset_dimensions()  # dimensions in the file may be wrong either way; stream what is there
     formulas: list[str] = []
     wide = False
-    merges = _read_merges(archive, getattr(worksheet, "_worksheet_path", None), sheet)
+    xml = _sheet_xml(archive, getattr(worksheet, "_worksheet_path", None))
+    merges = _read_merges(xml, sheet)
+    sheet.hidden_rows, sheet.hidden_columns = hidden_lines(xml)
     covered = covered_cells(merges, sheet, MAX_MERGED_CELLS)
     for row_number, row in enumerate(worksheet.iter_rows(), start=1):
         if row_number > MAX_ROWS:
@@ -550,7 +579,7 @@ def _read_sheet(worksheet: ReadOnlyWorksheet, archive: zipfile.ZipFile, budget: 
                 continue
             if covered and (row_number, column) in covered:
                 continue
-            text = _cell_text(cell, formulas)
+            text = _cell_text(cell, formulas, sheet)
             if text:
                 texts[column] = text
         if texts:
@@ -564,16 +593,20 @@ def _read_sheet(worksheet: ReadOnlyWorksheet, archive: zipfile.ZipFile, budget: 
     return sheet
 
 
-def _read_merges(archive: zipfile.ZipFile, path: str | None, sheet: SheetGrid) -> list[Merge]:
+def _sheet_xml(archive: zipfile.ZipFile, path: str | None) -> bytes:
+    """A worksheet's XML, for what the streaming mode of openpyxl skips (merges, hidden rows)."""
+    if not path:
+        return b""
+    try:
+        return archive.read(path.lstrip("/"))
+    except KeyError:
+        return b""
+
+
+def _read_merges(xml: bytes, sheet: SheetGrid) -> list[Merge]:
     """The sheet's merged ranges, read from its XML (the streaming mode of openpyxl skips them)."""
     from openpyxl.utils import range_boundaries
 
-    if not path:
-        return []
-    try:
-        xml = archive.read(path.lstrip("/"))
-    except KeyError:
-        return []
     if b"mergeCell" not in xml:
         return []
     merges: list[Merge] = []
@@ -597,14 +630,14 @@ def _read_merges(archive: zipfile.ZipFile, path: str | None, sheet: SheetGrid) -
     return merges
 
 
-def _cell_text(cell: ReadOnlyCell, formulas: list[str]) -> str:
+def _cell_text(cell: ReadOnlyCell, formulas: list[str], sheet: SheetGrid) -> str:
     """A cell's value as the text a person reads in the sheet; a formula as its text."""
     value = cell.value
     if cell.data_type == "f":
         formula = value if isinstance(value, str) else getattr(value, "text", None) or _data_table(value)
         formulas.append(f"{column_letter(cell.column)}{cell.row}")
         return clean_text(formula)
-    return value_text(value, cell.number_format)
+    return value_text(value, cell.number_format, sheet, cell.row, cell.column)
 
 
 def _data_table(value: object) -> str:
