@@ -18,7 +18,7 @@ from budgetlib.extract import xls as xls_module
 from budgetlib.extract import xlsx as xlsx_module
 from budgetlib.extract.document import Table, TextLine, UnreadableFileError
 from budgetlib.extract.load import load_document
-from budgetlib.extract.numfmt import format_number, render_number
+from budgetlib.extract.numfmt import format_number, render_number, shows_another_number
 from budgetlib.extract.xls import read_xls
 from budgetlib.extract.xlsx import read_xlsx
 from budgetlib.testing import markdown_to_xlsx
@@ -154,6 +154,17 @@ def test_amounts_stored_in_yuan_shown_in_wan_read_as_shown(
     line = forms.expenditures[forms.expenditures["economic_category"] == "维修(护)费"].iloc[0]
     assert line["amount_yuan"] == 440000.0
     assert "W_NUMBER_FORMAT" not in set(forms.warnings["code"])
+    (scaled,) = forms.warnings[forms.warnings["code"] == "W_SCALED_NUMBER"]["message"]
+    assert f"shows '{written}', stored 500000" in scaled  # the stored 元 stay in sight
+
+
+@pytest.mark.parametrize(("number_format", "moves"), [
+    ("0!.0000", True), ("0\\.0000", True), ("#,##0,", True), ("0.00,,", True), ('#,##0.00,"万元"', True),
+    ("0.00", False), ("#,##0", False), ("General", False), (None, False), ('#,##0.00"万元"', False),
+    ("0%", False), ("#,##0.00;(#,##0.00)", False), ("yyyy-mm-dd", False),
+])
+def test_formats_that_show_another_number(number_format: str | None, moves: bool) -> None:
+    assert shows_another_number(number_format) is moves
 
 
 def test_units_comparators_and_percent_signs_in_formats_are_read(tmp_path: Path, reader: str) -> None:

@@ -38,7 +38,7 @@ from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from functools import lru_cache
 
-__all__ = ["format_number", "render_number"]
+__all__ = ["format_number", "render_number", "shows_another_number"]
 
 _SIMPLE_FORMAT = re.compile(r"^(#,##0|#,#0|0)(?:\.(0+))?(%?)(?:_.)?$")
 _GENERAL_NAMES = ("general", "g/通用格式")
@@ -130,6 +130,25 @@ def render_number(value: int | float, number_format: str | None) -> tuple[str, s
     if zero:
         return bare, None
     return "-" + bare, f"shown as {shown!r}; read with a minus sign"
+
+
+def shows_another_number(number_format: str | None) -> bool:
+    """True for a format that shows another number than the one stored: a scaling comma (``#,##0,`` shows
+    500000 as 500) or a literal point among the digits (``0!.0000`` shows 500000 as 50.0000). The text read
+    is what the sheet shows; the readers name such cells in a ``W_SCALED_NUMBER`` warning, with the stored
+    value, so that a unit line that does not fit the display can be checked."""
+    if not number_format or number_format.lower() in _GENERAL_NAMES or _SIMPLE_FORMAT.match(number_format):
+        return False
+    return _moves_digits(number_format)
+
+
+@lru_cache(maxsize=256)
+def _moves_digits(code: str) -> bool:
+    return any(
+        section is not None
+        and (section.scale > 0 or any(kind == "lit" and "." in text for kind, text in section.integer))
+        for section in _parse_format(code).sections
+    )
 
 
 def _not_rendered(code: str, value: int | float) -> str:

@@ -27,7 +27,7 @@ import datetime as dt
 from dataclasses import dataclass, field
 
 from budgetlib.extract.document import Block, Table, TextLine
-from budgetlib.extract.numfmt import format_number, render_number
+from budgetlib.extract.numfmt import format_number, render_number, shows_another_number
 from budgetlib.extract.text import clean_text
 from budgetlib.notices import Notice
 
@@ -59,6 +59,9 @@ class SheetGrid:
     hidden_columns: set[int] = field(default_factory=set)
     number_notes: list[str] = field(default_factory=list)
     """Cells whose text is not what their number format shows ("D15 shown as '-'; ..."), for the warning."""
+    scaled_notes: list[str] = field(default_factory=list)
+    """Cells read as shown, whose format shows another number than the stored one ("D15 shows '50.0000',
+    stored 500000"), for the warning."""
 
 
 def column_letter(column: int) -> str:
@@ -107,8 +110,12 @@ def value_text(value: object, number_format: str | None, sheet: SheetGrid | None
         return "TRUE" if value else "FALSE"
     if isinstance(value, int | float):
         text, note = render_number(value, number_format)
-        if note is not None and sheet is not None:
-            sheet.number_notes.append(f"{column_letter(column)}{row} {note}")
+        if sheet is not None:
+            if note is not None:
+                sheet.number_notes.append(f"{column_letter(column)}{row} {note}")
+            elif shows_another_number(number_format):
+                stored = format_number(value, None)
+                sheet.scaled_notes.append(f"{column_letter(column)}{row} shows {text!r}, stored {stored}")
         return text
     if isinstance(value, dt.datetime):
         if value.time() == dt.time(0, 0):
@@ -174,13 +181,14 @@ def sheet_blocks(sheet: SheetGrid, max_cols: int) -> list[Block]:
 
 
 def _note_number_formats(sheet: SheetGrid) -> None:
-    """W_NUMBER_FORMAT for the cells whose text is not what their number format shows, five named."""
-    notes = sheet.number_notes
-    if notes:
-        shown = "; ".join(notes[:5]) + ("; ..." if len(notes) > 5 else "")
-        sheet.warnings.append(Notice("W_NUMBER_FORMAT",
-            f"sheet '{sheet.title}': {len(notes)} number cell(s) do not read as the sheet shows them: {shown}"
-        ))
+    """W_NUMBER_FORMAT for the cells whose text is not what their number format shows, and W_SCALED_NUMBER
+    for those read as shown whose format shows another number than the stored one; five named each."""
+    for code, notes, what in (("W_NUMBER_FORMAT", sheet.number_notes, "do not read as the sheet shows them"),
+                              ("W_SCALED_NUMBER", sheet.scaled_notes,
+                               "are read as the sheet shows them, another number than the one stored")):
+        if notes:
+            named = "; ".join(notes[:5]) + ("; ..." if len(notes) > 5 else "")
+            sheet.warnings.append(Notice(code, f"sheet '{sheet.title}': {len(notes)} number cell(s) {what}: {named}"))
 
 
 def _rows_read_apart(sheet: SheetGrid, merges_by_anchor_row: dict[int, list[Merge]]) -> set[int]:
