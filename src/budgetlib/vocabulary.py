@@ -65,6 +65,7 @@ REQUIRED_COLUMNS: Mapping[str, tuple[str, ...]] = MappingProxyType({
     "score_units.csv": ("unit", "dimension", "factor"),
     "skipped_names.csv": ("match", "pattern", "code"),
     "unit_aliases.csv": ("alias", "unit"),
+    "unit_spellings.csv": ("written", "spelled"),
 })
 """Every CSV file under ``data/`` and the columns its readers need (a ``note`` column is optional everywhere)."""
 

@@ -46,7 +46,7 @@ from budgetlib.transform.amounts import parse_amount
 from budgetlib.transform.costbasis import TIME_UNITS, bandwidths_in, cost_item_kinds, cost_items, quantities_in
 from budgetlib.transform.labels import apply_level_overrides, level2_parent, match_level
 from budgetlib.transform.normalize import compact
-from budgetlib.transform.targets import CRITERIA, stated_target
+from budgetlib.transform.targets import CONFLICT_NOTICE, CRITERIA, RANGE_NOTICE, parse_target, stated_target
 from budgetlib.vocabulary import VocabularyError, table, unit_factors
 
 log = logging.getLogger(__name__)
@@ -407,9 +407,14 @@ def _target_problems(row: Any) -> list[str]:
     if row.has_placeholder is True:
         problems.append("仍为模板占位内容")
     kind = _text(row.target_kind)
+    notice = parse_target(target).notice
+    if notice == RANGE_NOTICE:
+        problems.append("为数值区间，一个指标只能有一个目标值，无法评分")
     if kind == "quantitative":
         if row.target_value is None:
             problems.append("只写了比较符，缺少数值")
+        elif notice == CONFLICT_NOTICE:
+            problems.append("比较符号与其后用语方向相反（如 ≥ 与“以内”），方向不明")
         elif not _text(row.comparator):
             problems.append("未写比较符（≥、≤ 或 =），方向不明")
         if not _text(row.unit):

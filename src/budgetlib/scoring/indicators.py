@@ -18,7 +18,7 @@ import pandas as pd
 
 from budgetlib.scoring.policy import BAND_NAMES, LowerIsBetterRule, ScoringPolicy, WordingRule, default_unit_factors
 from budgetlib.transform.normalize import compact
-from budgetlib.transform.targets import CRITERIA, is_undated, parse_target, with_year
+from budgetlib.transform.targets import CONFLICT_NOTICE, CRITERIA, RANGE_NOTICE, is_undated, parse_target, with_year
 
 if TYPE_CHECKING:
     from typing_extensions import TypeIs  # typing's own from Python 3.13
@@ -108,7 +108,8 @@ def direction_of(row: Mapping[str, Any], policy: ScoringPolicy) -> tuple[str | N
     """Which way is better for this indicator, and a note when that was inferred rather than written.
 
     ≥/> higher; ≤/< lower; = exact; a bare number is a ceiling on cost indicators and error rates, else
-    what ``policy.bare_number`` says; words are qualitative; periods are periods.
+    what ``policy.bare_number`` says; a sign and a word that disagree ("≥5个工作日内") say none; words
+    are qualitative; periods are periods.
     """
     kind = text_of(row.get("target_kind"))
     if kind == PERIOD:
@@ -118,6 +119,9 @@ def direction_of(row: Mapping[str, Any], policy: ScoringPolicy) -> tuple[str | N
     comparator = text_of(row.get("comparator"))
     if comparator in _COMPARATOR_DIRECTIONS:
         return _COMPARATOR_DIRECTIONS[comparator], None
+    target = text_of(row.get("target_text"))
+    if parse_target(target).notice == CONFLICT_NOTICE:  # ≥5个工作日内: no bare number, so no policy guesses
+        return None, f"指标值“{target}”的比较符号与其后用语方向相反，方向不明，不计分"
     rule = lower_is_better_rule(row, policy.lower_is_better_rules)
     if rule is not None:
         what = text_of(row.get(rule.field))
@@ -400,7 +404,10 @@ def _score_words(row: Mapping[str, Any], result: IndicatorScore, policy: Scoring
     actual_text = text_of(row.get("actual_text"))
     band, note = band_from_words(actual_text, text_of(row.get("target_text")), policy.wording_rules)
     if band is None:
-        if not is_na(row.get("actual_value")):
+        target = text_of(row.get("target_text"))
+        if parse_target(target).notice == RANGE_NOTICE:
+            result.notes.append(f"指标值“{target}”为数值区间，无单一目标值，不计分")
+        elif not is_na(row.get("actual_value")):
             result.notes.append(f"指标值为文字，实际值为数值（{actual_text}），无法自动判断完成档次，不计分")
         else:
             result.notes.append(f"实际值“{actual_text}”无可识别的完成情况用语，不计分（可在实际值中写明达成/部分达成/未达成）")

@@ -65,8 +65,16 @@ from budgetlib.transform.context import (
 )
 from budgetlib.transform.labels import match_label, standard_levels
 from budgetlib.transform.normalize import compact, label_key
-from budgetlib.transform.numbers import parse_points
-from budgetlib.transform.targets import CRITERIA, PERIOD, QUALITATIVE, QUANTITATIVE, nature_comparators, parse_target
+from budgetlib.transform.numbers import parse_points, percent_points
+from budgetlib.transform.targets import (
+    CRITERIA,
+    PERIOD,
+    QUALITATIVE,
+    QUANTITATIVE,
+    Target,
+    nature_comparators,
+    parse_target,
+)
 
 _PLACEHOLDER_NAME = re.compile(r"^(?:指标\d*|三级指标\d*|\d+|…+|\.+|\*+|无|/|-+)$")
 _TEMPLATE_MARK = re.compile(r"\*\*|＊＊|XX|xx|××")
@@ -78,6 +86,11 @@ _MAX_HEADING = 30
 _STRUCTURAL = frozenset({"level1", "level2", "name", "level4", "target"})
 """Roles whose repetition in one heading row starts a second group of columns."""
 _TEXT_COLUMNS = ("deviation_reason", "standard", "remark", "criteria", "explanation")
+_PERCENT_WEIGHT = "weight_percent_as_written"
+"""A record's weight cell written as a percentage, and where: kept until the table is read, so that its
+warning can say what the table's percentages add up to (:func:`_warn_percent_weights`), then dropped."""
+_WHOLE_PERCENT = 100.0
+_PERCENT_TOLERANCE = 0.01
 
 
 def _where(table: Table, row: int, col: int | None = None) -> str:
@@ -523,8 +536,35 @@ def _read_section(ctx: FormContext, table: Table, rows: range, layout: Indicator
         for col in set(cmap.columns.values()):
             used[col] = used.get(col, 0) + 1
     shared = frozenset(col for col, count in used.items() if count > 1)
+    first = len(ctx.rows_of("indicators"))
     for column_map in layout.maps:
         _read_rows(ctx, table, rows, column_map, layout, shared)
+    _warn_percent_weights(ctx, ctx.rows_of("indicators")[first:])
+
+
+def _warn_percent_weights(ctx: FormContext, records: Sequence[dict[str, Any]]) -> None:
+    """``W_WEIGHT_PERCENT`` for each weight written as a percentage ("50%", read as 50 points of 100).
+
+    Whether that reading is sure depends on the table: percentages that add up to 100% (per horizon) are
+    shares of the 100 points; others (a sum of 90% beside a 10-point budget row, or 150%) may be shares of
+    something else, and the message says so. Nothing is rescaled: the points are the percentages.
+    """
+    written = [record for record in records if _PERCENT_WEIGHT in record]
+    if not written:
+        return
+    totals: dict[str, float] = {}
+    for record in written:
+        totals[record["horizon"]] = totals.get(record["horizon"], 0.0) + record["weight"]
+    for record in written:
+        text, where = record.pop(_PERCENT_WEIGHT)
+        total = totals[record["horizon"]]
+        if abs(total - _WHOLE_PERCENT) <= _PERCENT_TOLERANCE:
+            sure = "the table's percentage weights add up to 100%, as shares of 100 points do"
+        else:
+            sure = (f"the table's percentage weights add up to {total:g}%, not 100%: check what they are "
+                    "shares of")
+        ctx.warn("W_WEIGHT_PERCENT", where, f"indicator {record['indicator_no']} weight {text!r} is a percentage: "
+                 f"read as {record['weight']:g} points of 100; {sure}")
 
 
 def continues_indicator_table(ctx: FormContext, table: Table) -> bool:
@@ -742,6 +782,7 @@ def _add_indicator(
     actual = _cell(ctx, table, row, cols.get("actual"))
     if actual:
         parsed = parse_target(actual)
+        _warn_reading(ctx, _where(table, row, cols["actual"]), f"indicator {number} actual", parsed)
         record["actual_text"] = actual
         record["actual_comparator"] = parsed.comparator
         record["actual_value"] = parsed.value
@@ -752,6 +793,8 @@ def _add_indicator(
         if text:
             record[dest] = parse_points(text)
             ctx.claim(t, row, cols[column], "indicators", dest, number)
+            if dest == "weight" and record[dest] is None and (points := percent_points(text)) is not None:
+                record[dest], record[_PERCENT_WEIGHT] = points, (text, _where(table, row, cols[column]))
     for column in _TEXT_COLUMNS:
         text = _cell(ctx, table, row, cols.get(column))
         if text:
@@ -762,6 +805,12 @@ def _add_indicator(
         or _PLACEHOLDER_NAME.match(name or "")
     )
     return ctx.add("indicators", record)
+
+
+def _warn_reading(ctx: FormContext, where: str, what: str, parsed: Target) -> None:
+    """The warning a target or actual calls for: a range, or a sign and a word that disagree."""
+    if parsed.notice is not None:
+        ctx.warn(parsed.notice, where, f"{what} {parsed.notice_message}")
 
 
 def _fill_target(
@@ -777,6 +826,8 @@ def _fill_target(
     if target_text:
         record["target_text"] = target_text
         ctx.claim(t, row, cols["target"], "indicators", "target_text", number)
+        if parsed is not None:
+            _warn_reading(ctx, _where(table, row, cols["target"]), f"indicator {number} target", parsed)
     nature = _cell(ctx, table, row, cols.get("comparator"))
     if nature:
         ctx.claim(t, row, cols["comparator"], "indicators", "comparator", number)

@@ -116,6 +116,21 @@ def parse_points(text: str) -> float | None:
     return value if math.isfinite(value) and abs(value) < MAX_POINTS else None
 
 
+def percent_points(text: str) -> float | None:
+    """Points written as a percentage ("50%", "12.5 ％"): that many points of 100; None for anything else.
+
+    A 分值/权重 cell sometimes gives the indicator's share of the form's 100 points as "50%";
+    :func:`parse_points` reads no percentage, so the reader asks this and says what it did.
+
+    >>> percent_points("50%"), percent_points("12.5 ％"), percent_points("50"), percent_points("约五成")
+    (50.0, 12.5, None, None)
+    """
+    match = _PERCENT.match(compact(text))
+    if not match or not match.group("pct"):
+        return None
+    return float(match.group("number"))
+
+
 @lru_cache(maxsize=4096)
 def parse_rate(text: str) -> float | None:
     """A rate as written ("100.00%", "0.95", "95") as a fraction; None when it is not a rate.

@@ -7,6 +7,13 @@ periods ("2023.07-2024.01", "202001-202012", "2021年全年"), deadlines ("12月
 ("企业所得税减按15%征收", which is qualitative: the number is not the target). Only a text that is
 *entirely* comparator + number + short unit is quantitative.
 
+Around the number, words of ``data/comparators.csv`` frame it: a scope before it ("全年≥90%"), an
+approximation ("约1000人", "1000人左右": no direction, read as a bare number), an inclusion after it
+("100%（含）"), a comparator word after the unit ("95%以上"), also after a sign that already says it
+("≥95%以上": the unit is "%" alone). A sign and a word that disagree ("≥5个工作日内") leave the direction
+unknown, and a range ("90%-95%", "≥90%且≤95%"), which the indicators table has no place for, stays words;
+both carry a ``notice`` for the form's warnings. A percentage in words ("百分之九十五") is 95 %.
+
 A deadline without a year ("12月底前") ends in the form's fiscal year: it is parsed with an end of
 "--12" (ISO 8601's month without a year) and :func:`complete_deadlines` puts the form's year in, saying
 so in ``period_year_basis``. A date that does not exist ("2023年2月30日前", "13月底前") is no end:
@@ -37,15 +44,36 @@ CRITERIA = "criteria"
 COMPARATORS = (">=", "<=", ">", "<", "=")
 """The comparators a target or actual can carry, as the tables store them."""
 
+COMPARATOR_SIGNS: Mapping[str, str] = MappingProxyType({">=": "≥", "<=": "≤", ">": ">", "<": "<", "=": "="})
+"""How a stored comparator is written in front of a target."""
+
+
+APPROXIMATE = "approximate"
+"""A word that makes the number approximate (约, 左右): it states no direction."""
+SCOPE = "scope"
+"""A word before the comparator or number that says what the target covers (全年, 累计), not how much."""
+INCLUSIVE = "inclusive"
+"""A word after the number that says the bound itself counts ((含)): it states no direction of its own."""
+_FRAMING = MappingProxyType({
+    "before": (APPROXIMATE, SCOPE), "after": (APPROXIMATE, INCLUSIVE), "column": (QUALITATIVE,),
+})
+"""What a word of ``data/comparators.csv`` may mean besides a comparator, by where it is written."""
+
+RANGE_NOTICE = "W_TARGET_RANGE"
+CONFLICT_NOTICE = "W_TARGET_COMPARATOR_CONFLICT"
+_SIDES = MappingProxyType({">=": "at least", ">": "at least", "<=": "at most", "<": "at most", "=": "exactly"})
+"""Which way a comparator points: a sign and a word pointing the same way agree (> with 以上)."""
+
 
 @cache
 def _comparator_words(where: str) -> tuple[tuple[str, str], ...]:
     """(word, meaning) of ``data/comparators.csv`` written ``where``, longest word first.
 
     ``where`` is ``before`` the number, ``after`` the number and unit, or the whole text of a separate
-    ``column``; the meaning is a comparator, or (in a column only) ``qualitative``.
+    ``column``; the meaning is a comparator or one of :data:`_FRAMING` (``approximate``, ``scope`` before,
+    ``approximate``, ``inclusive`` after, ``qualitative`` in a column).
     """
-    allowed = (*COMPARATORS, QUALITATIVE) if where == "column" else COMPARATORS
+    allowed = (*COMPARATORS, *_FRAMING.get(where, ()))
     found = []
     for row in table("comparators.csv"):
         if row["where"] != where:
@@ -71,6 +99,9 @@ def unit_aliases() -> Mapping[str, str]:
 
 _NUMBER = re.compile(rf"^(?P<number>{ARABIC})(?P<unit>.*)$")
 _CHINESE_NUMBER = re.compile(r"^(?P<number>[零〇一二三四五六七八九十百千两]+)(?P<unit>.*)$")
+_PERCENT_WORDS = re.compile(
+    rf"^百分之(?:(?P<arabic>{ARABIC})|(?P<number>[零〇一二三四五六七八九十百两点]+))(?P<unit>.*)$"
+)
 _UNIT_OK = re.compile(r"^[^\d,，。;；:：、()（）\[\]]{0,8}$")
 _SYMBOLS = re.compile(r"[<>=≤≥≦≧]+")
 _PROSE_HINT = re.compile(r"[，,。；;：:]|按|征收|减|实现|完成|确保|保障|提高|提升|降低|不断")
@@ -135,6 +166,12 @@ class Target:
     (1 for "次年3月底前"); None when the text states its year."""
     problem: str | None = None
     """Why a date in the text is no date ("2023-02-30 does not exist"), else None."""
+    notice: str | None = None
+    """A warning the text calls for (a code of ``data/notices.csv``): :data:`RANGE_NOTICE` for a range
+    ("90%-95%": no single target, read as words), :data:`CONFLICT_NOTICE` for a sign and a word that
+    disagree ("≥5个工作日内": comparator None); None for most texts."""
+    notice_message: str | None = None
+    """What :attr:`notice` says about this text."""
 
     @property
     def is_bare_number(self) -> bool:
@@ -312,37 +349,84 @@ def parse_target(text: str) -> Target:
                       year_offset=period.year_offset, problem=period.problem)
     if period is not None:
         return Target(text, QUALITATIVE, problem=period.problem)
-    comparator = None
-    rest = key
-    for prefix, symbol in _comparator_words("before"):
-        if rest.startswith(prefix):
-            comparator, rest = symbol, rest[len(prefix):]
-            break
+    comparator, approximate, rest = _leading_words(key)
     if comparator is not None and not rest and _SYMBOLS.fullmatch(key):
         return Target(text, QUANTITATIVE, comparator=comparator)  # a target cut off after its sign (">")
-    match = _NUMBER.match(rest)
-    value: float | None = None
-    if match:
-        value = arabic_number(match.group("number"))
-        unit = match.group("unit")
-    else:
-        cn_match = _CHINESE_NUMBER.match(rest)
-        if cn_match and comparator is not None:
-            value = chinese_number(cn_match.group("number"))
-            unit = cn_match.group("unit")
-        if value is None:
-            return Target(text, QUALITATIVE)
-    for suffix, symbol in _comparator_words("after"):
-        if unit.endswith(suffix) and comparator is None:
-            comparator, unit = symbol, unit[: -len(suffix)]
-            break
-    if not _UNIT_OK.match(unit) or _PROSE_HINT.search(unit):
+    value, unit = _number_and_unit(rest, words_allowed=comparator is not None or approximate)
+    if value is None:
         return Target(text, QUALITATIVE)
-    return Target(text, QUANTITATIVE, comparator=comparator, value=value, unit=normalise_unit(unit))
+    after, unit = _trailing_words(unit)
+    if not _UNIT_OK.match(unit) or _PROSE_HINT.search(unit):
+        if _range_rest().match(unit):
+            return Target(text, QUALITATIVE, notice=RANGE_NOTICE,
+                          notice_message=f"{text!r} is a range, and a target has one value: read as words, not scored")
+        return Target(text, QUALITATIVE)
+    signs = {_SIDES[found] for found in (comparator, *after) if found is not None}
+    if len(signs) > 1:
+        said = " and ".join(f"{COMPARATOR_SIGNS[found]} ({_SIDES[found]})" for found in dict.fromkeys(
+            found for found in (comparator, *after) if found is not None))
+        return Target(text, QUANTITATIVE, value=value, unit=normalise_unit(unit), notice=CONFLICT_NOTICE,
+                      notice_message=f"{text!r} says {said}: the direction is unknown, its comparator is left empty")
+    return Target(text, QUANTITATIVE, comparator=comparator or next(iter(after), None), value=value,
+                  unit=normalise_unit(unit))
 
 
-COMPARATOR_SIGNS: Mapping[str, str] = MappingProxyType({">=": "≥", "<=": "≤", ">": ">", "<": "<", "=": "="})
-"""How a stored comparator is written in front of a target."""
+def _leading_words(key: str) -> tuple[str | None, bool, str]:
+    """(comparator, approximate, rest): the scope and approximation words ("全年", "约") and one comparator
+    ("≥", "不低于") at the start of a compact text, taken off it."""
+    comparator, approximate, rest = None, False, key
+    while comparator is None:
+        found = next(((word, means) for word, means in _comparator_words("before") if rest.startswith(word)), None)
+        if found is None:
+            break
+        rest = rest[len(found[0]):]
+        if found[1] == APPROXIMATE:
+            approximate = True
+        elif found[1] in COMPARATORS:
+            comparator = found[1]
+    return comparator, approximate, rest
+
+
+def _number_and_unit(rest: str, words_allowed: bool) -> tuple[float | None, str]:
+    """The number a text starts with and what follows it: Arabic ("95%"), a percentage in words ("百分之
+    九十五" → 95, "%"), or Chinese numerals when a comparator or 约 says a number follows ("不少于五个")."""
+    match = _NUMBER.match(rest)
+    if match:
+        return arabic_number(match.group("number")), match.group("unit")
+    match = _PERCENT_WORDS.match(rest)
+    if match:
+        arabic, numeral = match.group("arabic"), match.group("number")
+        if arabic:
+            return arabic_number(arabic), "%" + match.group("unit")
+        # 百分之百 says 一百 with its 一 left out, as the phrase always does
+        return chinese_number("一" + numeral if numeral.startswith("百") else numeral), "%" + match.group("unit")
+    match = _CHINESE_NUMBER.match(rest)
+    if match and words_allowed:
+        return chinese_number(match.group("number")), match.group("unit")
+    return None, rest
+
+
+def _trailing_words(unit: str) -> tuple[tuple[str, ...], str]:
+    """(comparators, unit): the words after a number's unit ("以上", "左右", "(含)", several in a row as in
+    "(含)以上") taken off it, with the comparators they say."""
+    said: list[str] = []
+    while unit:
+        found = next(((word, means) for word, means in _comparator_words("after") if unit.endswith(word)), None)
+        if found is None:
+            break
+        unit = unit[: -len(found[0])]
+        if found[1] in COMPARATORS:
+            said.append(found[1])
+    return tuple(said), unit
+
+
+@cache
+def _range_rest() -> re.Pattern[str]:
+    """What follows the first number of a range: its unit, a dash or 至 (or 且 and a comparator), the second
+    number and its unit ("%-95%", "%~95%", "%且≤95%", "至5个")."""
+    signs = alternation(word for word, means in _comparator_words("before") if means in COMPARATORS)
+    unit = _UNIT_OK.pattern.removeprefix("^").removesuffix("$")  # a unit, without punctuation ("%,≥95%" is two)
+    return re.compile(rf"^{unit}?(?:(?:-|—|–|~|至|到)+(?:{signs})?|(?:且|并且|并)?(?:{signs})){ARABIC}{unit}$")
 
 
 def stated_target(text: object, comparator: object = None, unit: object = None) -> str | None:
