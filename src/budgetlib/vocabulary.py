@@ -64,6 +64,7 @@ REQUIRED_COLUMNS: Mapping[str, tuple[str, ...]] = MappingProxyType({
     "report_labels.csv": ("kind", "key", "label"),
     "score_units.csv": ("unit", "dimension", "factor"),
     "skipped_names.csv": ("match", "pattern", "code"),
+    "symbol_fonts.csv": ("font", "code", "char"),
     "unit_aliases.csv": ("alias", "unit"),
     "unit_spellings.csv": ("written", "spelled"),
 })

@@ -292,8 +292,9 @@ def test_layout_table_around_the_form_keeps_the_form_grid() -> None:
     start = form.index('<table border="1" cellspacing="0"')
     body = form[start : form.index("</table>", start) + len("</table>")]
     document = parse_html(f"<table><tr><td>页眉</td></tr><tr><td>{body}</td></tr></table>", "t")
-    assert document.tables[0].rows == [["页眉"]]
-    assert document.tables[1].rows == seed_markdown().tables[0].rows
+    # a table that only lays the page out is read as if it were not there: its text is text
+    assert [line.text for line in document.text_lines] == ["页眉"]
+    assert document.tables[0].rows == seed_markdown().tables[0].rows
 
 
 # --- hostile and broken pages ---------------------------------------------------------------------
@@ -316,7 +317,10 @@ def test_deep_nesting_within_libxml2_limits_does_not_recurse_without_bound(monke
     monkeypatch.setattr(html_module, "MAX_TABLE_NESTING", 3)
     markup = "<table><tr><td>L" * 10 + "</td></tr></table>" * 10
     document = parse_html(markup, "t")
-    assert len(document.tables) == 4  # levels 0..3 as tables; deeper ones as the text of their cell
+    # levels 0..2 hold a table and no data, so they lay out the page: their text is text lines; level 3
+    # is the deepest read as a table, and deeper ones are the text of its cell
+    assert [line.text for line in document.text_lines] == ["L"] * 3
+    assert len(document.tables) == 1
     assert document.tables[-1].rows[0][0].split("\n") == ["L"] * 7
 
 

@@ -1,4 +1,4 @@
-"""Read forms written as Word documents (.docx): the paragraphs and tables of the body, in order.
+"""Read forms written as Word documents (.docx, and Word 2003 XML): the paragraphs and tables of the body, in order.
 
 A form in Word is a title, a few lines ("单位：万元", "(2021年度)") and tables whose cells are merged
 across (``w:gridSpan``) and down (``w:vMerge``). Each ``w:tbl`` becomes a :class:`Table` on its own
@@ -8,6 +8,17 @@ tables is a :class:`TextLine` (its heading level from a "Heading N"/"标题 N"/"
 nested in a cell become tables of their own after the enclosing table, as in the HTML reader; nested
 deeper than :data:`MAX_TABLE_NESTING`, they are read as text of their cell. Deleted text of tracked
 changes, field codes and the fallback copy of drawings are not read.
+
+What a reader sees is what is read: a character inserted from a symbol font (``<w:sym w:font="Symbol"
+w:char="F0B3"/>``, Word's Insert → Symbol, the usual way to write ≥ or √) reads as its Unicode
+character (``data/symbol_fonts.csv``), and one the table does not know as U+FFFD with a
+``W_SYMBOL_UNKNOWN`` warning, never as nothing; text formatted as hidden (``w:vanish``, Word's 隐藏文字),
+which neither the screen nor the print shows, is not read, and a ``W_HIDDEN_TEXT`` warning says where it
+was and what it said.
+
+A Word 2003 XML document (``<w:wordDocument>``: what the "导出Word" of many web applications writes,
+named .doc) has the same body elements in another namespace, ``w:vmerge`` for ``w:vMerge`` and notes and
+comments inline; it is read by the same handler (:func:`read_word_xml`).
 
 The document XML is streamed through defusedxml's parser into a handful of handlers (no tree is
 built, so 10,000 nested tables cost no recursion), after the package passed the zip checks of
@@ -19,7 +30,10 @@ from __future__ import annotations
 
 import re
 import zipfile
+from collections.abc import Mapping
 from dataclasses import dataclass, field
+from functools import cache
+from types import MappingProxyType
 
 from defusedxml.ElementTree import DefusedXMLParser
 
@@ -27,6 +41,7 @@ from budgetlib.extract.archive import open_package
 from budgetlib.extract.document import Block, Document, Table, TextLine, UnreadableFileError
 from budgetlib.extract.text import clean_text
 from budgetlib.notices import Notice
+from budgetlib.vocabulary import table
 
 MAX_CELLS = 250_000
 """Grid cells (covered ones included) and text lines read from one document; the rest is cut with a warning."""
@@ -38,9 +53,30 @@ MAX_TABLE_NESTING = 50
 _MAIN = "word/document.xml"
 _PACKAGE_REL = "{http://schemas.openxmlformats.org/package/2006/relationships}"
 _HEADING_STYLE = re.compile(r"^(?:heading|标题)\s*(\d)$", re.IGNORECASE)
-_SKIPPED = frozenset({"delText", "instrText", "delInstrText", "moveFrom", "Fallback", "tblPr", "rPr", "sectPr",
-                      "footnoteReference", "commentReference", "pict"})
+_SKIPPED = frozenset({"delText", "instrText", "delInstrText", "moveFrom", "Fallback", "tblPr", "sectPr",
+                      "footnoteReference", "commentReference", "pict", "rPrChange",
+                      "footnote", "endnote"})  # Word 2003 XML writes notes inline, where they are referenced
 _BREAKS = frozenset({"br", "cr"})
+_VMERGE = frozenset({"vMerge", "vmerge"})  # docx, Word 2003 XML
+_OFF = frozenset({"0", "false", "off"})
+_FONT_KEYS = ("ascii", "hAnsi", "h-ansi", "cs")  # Word 2003 XML spells hAnsi h-ansi
+_UNKNOWN_SYMBOL = "\ufffd"
+MAX_LISTED = 10
+"""Hidden texts and unknown symbols named in a warning's message; the rest are counted."""
+
+
+@dataclass(slots=True)
+class _Paragraph:
+    number: int  # counted in document order, for messages
+    parts: list[str] = field(default_factory=list)
+    heading: int = 0
+    hidden: list[str] = field(default_factory=list)  # text of its hidden runs
+
+
+@dataclass(slots=True)
+class _Run:
+    hidden: bool = False
+    symbol_font: str | None = None  # a symbol font of data/symbol_fonts.csv set on the run
 
 
 @dataclass(slots=True)
@@ -72,11 +108,15 @@ class _Handler:
         self.blocks: list[Block | _Table | None] = []
         self.tables: list[_Table] = []  # open tables, innermost last
         self.flat = 0  # tables open beyond the nesting limit, read as text
-        self.paragraphs: list[list[str]] = []  # open paragraphs (text boxes nest them)
-        self.heading: list[int] = []
+        self.paragraphs: list[_Paragraph] = []  # open paragraphs (text boxes nest them)
         self.skip = 0
         self.text = False
-        self.runs = 0
+        self.runs: list[_Run] = []  # open runs (text boxes nest them), innermost last
+        self.run = _Run()  # the innermost open run's properties (an empty one outside runs)
+        self.run_opened = False  # the last element started was a run: a w:rPr now is its properties
+        self.in_run_properties = False
+        self.hidden_texts: list[str] = []  # "paragraph 12 (shown: '20'): '（原30）'"
+        self.unknown_symbols: list[str] = []
         self.cells = 0
         self.paragraph_count = 0
         self.warnings: list[Notice] = []
@@ -87,22 +127,30 @@ class _Handler:
 
     def start(self, tag: str, attrib: dict[str, str]) -> None:
         name = tag.rsplit("}", 1)[-1]
-        if self.skip or name in _SKIPPED:
-            self.skip += 1
+        run_opened, self.run_opened = self.run_opened, False
+        if self.skip or name in _SKIPPED or (name == "rPr" and not run_opened) or self._comment(name, attrib):
+            self.skip += 1  # a w:rPr not first in a run formats a paragraph mark or a style, not text
             return
         if name == "t":
             self.text = True
         elif name == "r":
-            self.runs += 1
+            self.runs.append(self.run)
+            self.run = _Run(self.run.hidden, self.run.symbol_font)
+            self.run_opened = True
+        elif self.in_run_properties:
+            self._run_property(name, attrib)
+        elif name == "rPr":
+            self.in_run_properties = True
         elif name in _BREAKS or (name == "tab" and self.runs):
-            if self.paragraphs:
-                self.paragraphs[-1].append("\n" if name in _BREAKS else "\t")
+            if self.paragraphs and not self.run.hidden:
+                self.paragraphs[-1].parts.append("\n" if name in _BREAKS else "\t")
+        elif name == "sym":
+            self._symbol(attrib)
         elif name == "p":
-            self.paragraphs.append([])
-            self.heading.append(0)
             self.paragraph_count += 1
-        elif name == "pStyle" and self.heading:
-            self.heading[-1] = _heading_level(_value(attrib))
+            self.paragraphs.append(_Paragraph(self.paragraph_count))
+        elif name == "pStyle" and self.paragraphs:
+            self.paragraphs[-1].heading = _heading_level(_value(attrib))
         elif name == "tbl":
             self._start_table()
         elif self.flat:
@@ -115,7 +163,7 @@ class _Handler:
             self.tables[-1].row.before = self._span(_value(attrib))
         elif name == "gridSpan" and self.tables and self.tables[-1].cell is not None:
             self.tables[-1].cell.span = self._span(_value(attrib))
-        elif name == "vMerge" and self.tables and self.tables[-1].cell is not None:
+        elif name in _VMERGE and self.tables and self.tables[-1].cell is not None:
             self.tables[-1].cell.vmerge = "restart" if _value(attrib) == "restart" else "continue"
 
     def end(self, tag: str) -> None:
@@ -126,7 +174,9 @@ class _Handler:
         if name == "t":
             self.text = False
         elif name == "r":
-            self.runs -= 1
+            self.run = self.runs.pop() if self.runs else _Run()
+        elif name == "rPr":
+            self.in_run_properties = False
         elif name == "p" and self.paragraphs:
             self._end_paragraph()
         elif name == "tbl":
@@ -146,11 +196,25 @@ class _Handler:
 
     def data(self, text: str) -> None:
         if self.text and not self.skip and self.paragraphs:
-            self.paragraphs[-1].append(text)
+            run = self.run
+            if run.symbol_font is not None:
+                text = self._symbol_text(text, run.symbol_font)
+            if run.hidden:
+                self.paragraphs[-1].hidden.append(text)
+            else:
+                self.paragraphs[-1].parts.append(text)
 
     def close(self) -> None:
         while self.tables or self.flat:
             self._end_table()
+        if self.hidden_texts:
+            self._warn(Notice("W_HIDDEN_TEXT",
+                              f"{len(self.hidden_texts)} paragraph(s) hold hidden text (Word's 隐藏文字), which "
+                              f"neither the screen nor the print shows; it was not read: {_listed(self.hidden_texts)}"))
+        if self.unknown_symbols:
+            self._warn(Notice("W_SYMBOL_UNKNOWN",
+                              f"{len(self.unknown_symbols)} symbol(s) of a symbol font have no known Unicode character "
+                              f"and read as \ufffd: {_listed(self.unknown_symbols)}"))
 
     # helpers --------------------------------------------------------------------------------------
 
@@ -168,9 +232,65 @@ class _Handler:
         if notice not in self.warnings:
             self.warnings.append(notice)
 
+    def _comment(self, name: str, attrib: dict[str, str]) -> bool:
+        """A Word 2003 XML comment (``aml:annotation w:type="Word.Comment"``), which holds its text inline."""
+        return name == "annotation" and any(value == "Word.Comment" for value in attrib.values())
+
+    def _run_property(self, name: str, attrib: dict[str, str]) -> None:
+        """What of a run's formatting changes what a reader sees: hidden text, a symbol font."""
+        if name == "vanish":
+            self.run.hidden = (_value(attrib) or "").lower() not in _OFF
+        elif name == "rFonts":
+            fonts = symbol_fonts()
+            named = (value.strip().lower() for key, value in attrib.items() if key.rsplit("}", 1)[-1] in _FONT_KEYS)
+            self.run.symbol_font = next((font for font in named if font in fonts), None)
+
+    def _symbol(self, attrib: dict[str, str]) -> None:
+        """A ``w:sym``: the character it shows, or U+FFFD and a note when it is not known."""
+        if not self.paragraphs:
+            return
+        font = code = ""
+        for key, value in attrib.items():
+            local = key.rsplit("}", 1)[-1]
+            if local == "font":
+                font = value
+            elif local == "char":
+                code = value
+        try:
+            point = int(code, 16)
+        except ValueError:
+            point = -1
+        paragraph = self.paragraphs[-1]
+        char = symbol_character(font, point)
+        if char is None:
+            char = _UNKNOWN_SYMBOL
+            self.unknown_symbols.append(f"paragraph {paragraph.number}: font '{font}' code {code or '?'}")
+        (paragraph.hidden if self.run.hidden else paragraph.parts).append(char)
+
+    def _symbol_text(self, text: str, font: str) -> str:
+        """Text of a run in a symbol font: its private-use characters (F020-F0FF) are that font's codes."""
+        if not any(0xF000 <= ord(char) <= 0xF0FF for char in text):
+            return text
+        shown = []
+        for char in text:
+            if 0xF000 <= ord(char) <= 0xF0FF:
+                mapped = symbol_character(font, ord(char))
+                if mapped is None:
+                    number = self.paragraphs[-1].number
+                    self.unknown_symbols.append(f"paragraph {number}: font '{font}' code {ord(char):04X}")
+                    mapped = _UNKNOWN_SYMBOL
+                char = mapped
+            shown.append(char)
+        return "".join(shown)
+
     def _end_paragraph(self) -> None:
-        text = clean_text("".join(self.paragraphs.pop()))
-        heading = self.heading.pop()
+        paragraph = self.paragraphs.pop()
+        text = clean_text("".join(paragraph.parts))
+        heading = paragraph.heading
+        if paragraph.hidden:
+            hidden = clean_text("".join(paragraph.hidden))
+            if hidden:
+                self.hidden_texts.append(f"paragraph {paragraph.number} (shown: '{text[:40]}'): '{hidden[:80]}'")
         if not text:
             return
         cell = self.tables[-1].cell if self.tables else None
@@ -269,6 +389,41 @@ def _drop_empty_rows(
     return Table(0, [grid[r] for r in keep], origin=f"table at paragraph {raw.line}", anchors=moved)
 
 
+def _listed(items: list[str]) -> str:
+    """The first :data:`MAX_LISTED` items, then how many more."""
+    shown = "; ".join(items[:MAX_LISTED])
+    return shown if len(items) <= MAX_LISTED else f"{shown}; and {len(items) - MAX_LISTED} more"
+
+
+@cache
+def symbol_fonts() -> Mapping[str, Mapping[int, str]]:
+    """``data/symbol_fonts.csv``: the character of each code of a symbol font, by the font's name in lower case."""
+    fonts: dict[str, dict[int, str]] = {}
+    for row in table("symbol_fonts.csv"):
+        fonts.setdefault(row["font"].strip().lower(), {})[int(row["code"], 16)] = row["char"]
+    return MappingProxyType({font: MappingProxyType(codes) for font, codes in fonts.items()})
+
+
+def symbol_character(font: str, point: int) -> str | None:
+    """The character a symbol (``w:sym``) of ``font`` at code ``point`` shows; None when it is not known.
+
+    Word stores a symbol font's code ``B3`` as ``F0B3`` (in Unicode's private use area) or as ``B3``.
+    A font that is no symbol font of the table shows the Unicode character itself, unless that is
+    itself private use (a font of its own, whose drawing no table tells).
+
+    >>> symbol_character("Symbol", 0xF0B3), symbol_character("Wingdings 2", 0x52), symbol_character("宋体", 0x2265)
+    ('≥', '☑', '≥')
+    >>> symbol_character("MT Extra", 0xF028) is None
+    True
+    """
+    codes = symbol_fonts().get(font.strip().lower())
+    if codes is not None:
+        return codes.get(point - 0xF000 if 0xF000 <= point <= 0xF0FF else point)
+    if point < 0x20 or 0xE000 <= point <= 0xF8FF or point > 0x10FFFF or 0xD800 <= point <= 0xDFFF:
+        return None
+    return chr(point)
+
+
 def _value(attrib: dict[str, str]) -> str | None:
     for key, value in attrib.items():
         if key.rsplit("}", 1)[-1] == "val":
@@ -302,6 +457,38 @@ def read_docx(data: bytes, source_file: str) -> list[Document]:
                                   f"not a readable docx document ({type(error).__name__}: {error})") from error
     finally:
         archive.close()
+    return _read_xml(xml, source_file, "docx document")
+
+
+def read_word_xml(data: bytes, source_file: str) -> list[Document]:
+    """A Word 2003 XML document (``<w:wordDocument>``, "Word XML 文档") as one :class:`Document`.
+
+    Its body holds the elements of a docx body (in the namespace of Word 2003), so the same handler
+    reads it. Raises :class:`UnreadableFileError` as :func:`read_docx` does.
+    """
+    return _read_xml(_decodable(data), source_file, "Word 2003 XML document")
+
+
+_XML_ENCODING = re.compile(rb"""^\s*<\?xml[^>]*?\bencoding\s*=\s*["']([A-Za-z0-9._-]+)["']""")
+_EXPAT_ENCODINGS = frozenset({"utf-8", "utf8", "utf-16", "utf16", "us-ascii", "ascii", "iso-8859-1", "latin-1"})
+
+
+def _decodable(data: bytes) -> bytes | str:
+    """The XML as expat can read it: as it is, or decoded here when its declared encoding is one expat
+    does not know (GBK, GB2312 and GB18030, which Chinese web applications declare)."""
+    declared = _XML_ENCODING.match(data[:512].lstrip(b"\xef\xbb\xbf"))
+    if declared is None or declared.group(1).decode("ascii").lower() in _EXPAT_ENCODINGS:
+        return data
+    name = declared.group(1).decode("ascii").lower()
+    codec = "gb18030" if name in ("gbk", "gb2312", "gb18030", "cp936") else name
+    try:
+        return data.decode(codec, errors="replace")
+    except LookupError:
+        return data  # an encoding Python does not know either: the parser says so
+
+
+def _read_xml(xml: bytes | str, source_file: str, what: str) -> list[Document]:
+    """The blocks of a WordprocessingML body, streamed through the handler."""
     handler = _Handler()
     parser = DefusedXMLParser(target=handler, forbid_dtd=True, forbid_entities=True, forbid_external=True)
     try:
@@ -313,7 +500,7 @@ def read_docx(data: bytes, source_file: str) -> list[Document]:
             raise UnreadableFileError("E_XML_ENTITIES",
                                       "the document's XML declares a DTD or entities (refused as unsafe)") from error
         raise UnreadableFileError("E_BROKEN_FILE",
-                                  f"not a readable docx document (broken XML: {str(error)[:200]})") from error
+                                  f"not a readable {what} (broken XML: {str(error)[:200]})") from error
     blocks: list[Block] = []
     tables = lines = 0
     for block in handler.blocks:

@@ -7,6 +7,7 @@
 | xlsx | .xlsx .xlsm | :mod:`~budgetlib.extract.xlsx` (python-calamine; openpyxl for formulas) | -- |
 | xls (BIFF8), WPS .et | .xls .et | :mod:`~budgetlib.extract.xls` (xlrd) | -- |
 | docx | .docx .docm | :mod:`~budgetlib.extract.docx` | -- |
+| Word 2003 XML | .doc .xml (content decides) | :mod:`~budgetlib.extract.docx` | -- |
 | PDF with a text layer | .pdf | :mod:`~budgetlib.extract.pdf` (pdfplumber) | -- |
 | .doc, .wps, .ods, .odt | | converted by LibreOffice, then read as docx/xlsx | ``soffice`` on PATH |
 
@@ -56,6 +57,7 @@ _KIND_NAMES = {
     "docx": "a Word document (.docx)",
     "pdf": "a PDF",
     "doc": "an old Word document (.doc)",
+    "wordml": "a Word 2003 XML document",
     "opendocument": "an OpenDocument file (.ods/.odt)",
 }
 _FAMILY_BY_SUFFIX = {
@@ -76,13 +78,14 @@ readers' working memory grows with the file (an HTML tree takes about 30 times i
 
 
 def sniff_format(path: Path, head: bytes) -> str:
-    """'markdown', 'html', 'xlsx', 'pdf' or 'ole', from the content first and the suffix second.
+    """'markdown', 'html', 'xlsx', 'pdf', 'ole' or 'wordml', from the content first and the suffix second.
 
     Content wins because published files are often misnamed (an HTML page saved as .xls, a workbook
     without a suffix); between the two text formats the suffix wins (a markdown cell may hold HTML
     markup), unless a text-suffixed file is a whole HTML page (:func:`is_html_page`). 'xlsx' stands for
     any zip package (docx and OpenDocument are told apart by :func:`_package_kind`), 'ole' for any OLE2
-    compound file (.xls, .doc, .et, .wps, an encrypted xlsx).
+    compound file (.xls, .doc, .et, .wps, an encrypted xlsx), 'wordml' for a Word 2003 XML document
+    (:func:`is_word_xml`), which web applications' "导出Word" writes and names .doc.
     """
     if head.startswith(_ZIP_MAGIC):
         return "xlsx"
@@ -90,6 +93,8 @@ def sniff_format(path: Path, head: bytes) -> str:
         return "ole"
     if b"%PDF-" in head[:1024]:
         return "pdf"
+    if is_word_xml(head):
+        return "wordml"
     suffix = path.suffix.lower()
     if suffix in MARKDOWN_SUFFIXES:
         # A text suffix wins over markup inside the text: a markdown cell may hold inline HTML
@@ -109,6 +114,20 @@ def sniff_format(path: Path, head: bytes) -> str:
 
 
 _BOMS = (b"\xef\xbb\xbf", b"\xff\xfe", b"\xfe\xff")
+_WORD_2003_NAMESPACE = b"schemas.microsoft.com/office/word/2003/wordml"
+
+
+def is_word_xml(head: bytes) -> bool:
+    """True for a Word 2003 XML document: an XML file whose root is ``w:wordDocument`` in Word 2003's
+    namespace (it usually follows ``<?mso-application progid="Word.Document"?>``).
+
+    >>> is_word_xml(b'<?xml version="1.0"?><w:wordDocument xmlns:w="http://schemas.microsoft.com/office/word/2003/wordml">')
+    True
+    >>> is_word_xml(b"<html><body>wordDocument</body></html>")
+    False
+    """
+    sample = head[:8192].lstrip(b"\xef\xbb\xbf \t\r\n")
+    return sample.startswith(b"<?xml") and b"wordDocument" in sample and _WORD_2003_NAMESPACE in sample
 
 
 def is_html_page(head: bytes) -> bool:
@@ -159,7 +178,7 @@ def load_document(path: Path | str, display_name: str | None = None) -> list[Doc
     try:
         documents = _read(kind, data, name, path.suffix.lower())
     except UnreadableFileError as error:
-        if misnamed and kind in ("pdf", "xls", "doc", "docx", "opendocument"):
+        if misnamed and kind in ("pdf", "xls", "doc", "docx", "opendocument", "wordml"):
             raise UnreadableFileError(
                 error.code,
                 f"binary content (looks like {_KIND_NAMES[kind]}) in a file named {path.suffix.lower()}: {error}",
@@ -228,6 +247,10 @@ def _read(kind: str, data: bytes, name: str, suffix: str) -> list[Document]:
         from budgetlib.extract.docx import read_docx
 
         return read_docx(data, name)
+    if kind == "wordml":
+        from budgetlib.extract.docx import read_word_xml
+
+        return read_word_xml(data, name)
     if kind == "pdf":
         from budgetlib.extract.pdf import read_pdf
 
