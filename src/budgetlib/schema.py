@@ -308,6 +308,8 @@ _table(
     "cost-basis (测算依据) item",
     FORM_ID,
     _c("item_no", INT, "Order of the item, from 1."),
+    _c("parent_item", INT, "For a part of a group (（1）, ① under '1.人员经费72万元：') or the group's 小计 line: the "
+       "item_no of the group. The group's amount counts once; its parts are its breakdown."),
     _c("description", STR, "The item's text as written (a cost-composition table: the line's name)."),
     _c("source", STR, "text (an item of the 测算依据 text) or table (a line of a cost-composition table: 成本构成 | "
        "金额 | 测算依据)."),
