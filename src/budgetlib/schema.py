@@ -281,6 +281,8 @@ _table(
        "formula, disagrees between sheets, or is words or a bare fraction against a numeric target; NA otherwise."),
     _c("score", FLOAT, "Score (得分) as published; NA when empty.", "points"),
     _c("deviation_reason", STR, "Reason for a deviation (偏差/未完成原因)."),
+    _c("improvement", STR, "The indicator's improvement measure, from a 改进措施 column of its own beside the reason "
+       "(a heading 偏差原因及改进措施 is one column: deviation_reason)."),
     _c("standard", STR, "Standard the target refers to (绩效标准), e.g. 计划标准, or a sentence describing it."),
     _c("criteria", STR, "Scoring criteria of the row (评分标准, 评价标准) as written."),
     _c("explanation", STR, "What the indicator means (指标解释, 指标说明) as written."),

@@ -129,3 +129,59 @@ def test_c11_classifies_a_group_once() -> None:
              row(4, None, None, 8.0), row(5, 4, "maintenance", 5.0), row(6, 4, None, 3.0)]
     kinds = {"broadband": (), "maintenance": ()}
     assert [r.item_no for r in _classified(items, kinds)] == [1, 5]
+
+
+# -- an indicator table's 改进措施 column ------------------------------------------------------------
+
+INDICATOR_FORM = """# 2022年度项目支出绩效自评表
+
+| | |
+|---|---|
+| 项目名称 | 农村饮水安全维修养护 |
+
+| 一级指标 | 二级指标 | 三级指标 | 年度指标值 | 实际完成值 | 分值 | 得分 | {headings} |
+|---|---|---|---|---|---|---|{rule}
+| 产出指标 | 数量指标 | 维修供水工程处数 | ≥30处 | 28处 | 50 | 46 | {first} |
+| 满意度指标 | 服务对象满意度指标 | 受益群众满意度 | ≥90% | 85% | 10 | 8 | {second} |
+{tail}"""
+
+
+def _indicator_form(tmp_path: Path, headings: list[str], first: list[str], second: list[str],
+                    tail: str = "") -> bl.Forms:
+    text = INDICATOR_FORM.format(headings=" | ".join(headings), rule="---|" * len(headings),
+                                 first=" | ".join(first), second=" | ".join(second), tail=tail)
+    path = tmp_path / "form.md"
+    path.write_text(text, encoding="utf-8")
+    return bl.read_form(path)
+
+
+@pytest.mark.parametrize("headings", [
+    ["偏差原因分析", "改进措施"],          # robust-D r8-improvement-column
+    ["未完成原因", "整改措施"],
+    ["偏差原因", "下一步改进措施"],
+    ["偏差原因分析", "改进建议"],
+])
+def test_improvement_column_belongs_to_each_indicator(tmp_path: Path, headings: list[str]) -> None:
+    forms = _indicator_form(tmp_path, headings, ["汛期顺延", "加快施工"], ["宣传不够", "加强宣传"])
+    indicators = forms.indicators
+    assert indicators["deviation_reason"].tolist() == ["汛期顺延", "宣传不够"]
+    assert indicators["improvement"].tolist() == ["加快施工", "加强宣传"]
+    assert pd.isna(forms.projects["improvements"].iloc[0])
+    assert forms.unparsed.empty
+    assert "W_COLUMN_UNREAD" not in set(forms.warnings["code"])
+
+
+def test_improvement_column_alone_and_the_form_field_apart(tmp_path: Path) -> None:
+    """A measure column without a reason column is still the indicators'; the form's own 改进措施 row
+    (a label beside its text, under the table) stays the form-level field."""
+    tail = "\n| | |\n|---|---|\n| 改进措施 | 加强日常巡查，汛前完成检修 |\n"
+    forms = _indicator_form(tmp_path, ["改进措施"], ["加快施工"], ["加强宣传"], tail)
+    assert forms.indicators["improvement"].tolist() == ["加快施工", "加强宣传"]
+    assert forms.indicators["deviation_reason"].isna().all()
+    assert forms.projects["improvements"].iloc[0] == "加强日常巡查，汛前完成检修"
+
+
+def test_reason_and_measure_in_one_column_stay_the_reason(tmp_path: Path) -> None:
+    forms = _indicator_form(tmp_path, ["偏差原因分析及改进措施"], ["汛期顺延，加快施工"], [""])
+    assert forms.indicators["deviation_reason"].tolist()[0] == "汛期顺延，加快施工"
+    assert forms.indicators["improvement"].isna().all()
