@@ -281,6 +281,8 @@ _table(
        "formula, disagrees between sheets, or is words or a bare fraction against a numeric target; NA otherwise."),
     _c("score", FLOAT, "Score (得分) as published; NA when empty.", "points"),
     _c("deviation_reason", STR, "Reason for a deviation (偏差/未完成原因)."),
+    _c("improvement", STR, "The indicator's improvement measure, from a 改进措施 column of its own beside the reason "
+       "(a heading 偏差原因及改进措施 is one column: deviation_reason)."),
     _c("standard", STR, "Standard the target refers to (绩效标准), e.g. 计划标准, or a sentence describing it."),
     _c("criteria", STR, "Scoring criteria of the row (评分标准, 评价标准) as written."),
     _c("explanation", STR, "What the indicator means (指标解释, 指标说明) as written."),
@@ -308,6 +310,8 @@ _table(
     "cost-basis (测算依据) item",
     FORM_ID,
     _c("item_no", INT, "Order of the item, from 1."),
+    _c("parent_item", INT, "For a part of a group (（1）, ① under '1.人员经费72万元：') or the group's 小计 line: the "
+       "item_no of the group. The group's amount counts once; its parts are its breakdown."),
     _c("description", STR, "The item's text as written (a cost-composition table: the line's name)."),
     _c("source", STR, "text (an item of the 测算依据 text) or table (a line of a cost-composition table: 成本构成 | "
        "金额 | 测算依据)."),

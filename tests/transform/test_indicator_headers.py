@@ -51,7 +51,7 @@ UNSEEN = [
     ("实现值", "actual"),
     ("指标权重", "weight"), ("权重（分）", "weight"), ("满分值", "weight"), ("标准分", "weight"),
     ("自评分", "score"), ("评分结果", "score"), ("实际得分值", "score"),
-    ("偏差原因", "deviation_reason"), ("未达标原因", "deviation_reason"), ("整改措施", "deviation_reason"),
+    ("偏差原因", "deviation_reason"), ("未达标原因", "deviation_reason"), ("整改措施", "improvement"),
     ("评分细则", "criteria"), ("计分方法", "criteria"), ("评价要点", "criteria"), ("扣分说明", "criteria"),
     ("指标释义", "explanation"), ("指标内涵", "explanation"),
     ("指标值确定依据", "standard"), ("评价依据", "standard"),

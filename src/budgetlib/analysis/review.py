@@ -635,16 +635,71 @@ def check_c16(form: FormData, config: ReviewConfig) -> list[Finding]:
 # -- C8, C9, C11: cost basis ------------------------------------------------------------------------
 
 
+def _parts_of(items: list[Row]) -> dict[int, list[Row]]:
+    """The parts of each group of cost items (its item_no → the items whose ``parent_item`` it is), 小计 lines
+    apart: a part is a line of the group's breakdown, a 小计 states what the parts add up to."""
+    parts: dict[int, list[Row]] = {}
+    for row in items:
+        parent = getattr(row, "parent_item", None)
+        if parent is not None and row.is_total is not True:
+            parts.setdefault(parent, []).append(row)
+    return parts
+
+
+def _item_amount(row: Any, parts: dict[int, list[Row]]) -> float | None:
+    """What an item adds to the total: its own amount, else (a group heading without one, "1.人员经费：")
+    the sum of its parts when every part's amount is known."""
+    if row.amount_yuan is not None:
+        return float(row.amount_yuan)
+    own = parts.get(row.item_no) if row.item_no is not None else None
+    if not own:
+        return None
+    return _parts_total(own, parts)
+
+
+def _parts_total(own: list[Row], parts: dict[int, list[Row]]) -> float | None:
+    """The sum of a group's parts, None when a part's amount is unknown."""
+    amounts = [_item_amount(part, parts) for part in own]
+    known = [amount for amount in amounts if amount is not None]
+    return float(sum(known)) if len(known) == len(amounts) else None
+
+
+def _group_findings(form: FormData, items: list[Row], parts: dict[int, list[Row]],
+                    config: ReviewConfig) -> list[Finding]:
+    """A group's amount, and its 小计 line, against the sum of its parts (every part's amount known)."""
+    findings = []
+    groups = {row.item_no: row for row in items if row.item_no in parts and row.is_total is not True}
+    subtotals = [row for row in items if row.is_total is True and getattr(row, "parent_item", None) in groups]
+    for row in [*groups.values(), *subtotals]:
+        group = groups[row.item_no if row.is_total is not True else row.parent_item]
+        summed = _parts_total(parts[group.item_no], parts)
+        if row.amount_yuan is None or summed is None:
+            continue
+        stated = float(row.amount_yuan)
+        if not _agree(stated, summed, max(config.sum_tolerance_yuan, config.cost_basis_tolerance * abs(stated))):
+            findings.append(_finding(form, "C8", "group_parts", _item_location(row), item_no=_text(group.item_no),
+                                     stated=fmt_yuan(stated), parts_total=fmt_yuan(summed),
+                                     count=len(parts[group.item_no]), difference=fmt_yuan(abs(stated - summed))))
+    return findings
+
+
 def check_c8(form: FormData, config: ReviewConfig) -> list[Finding]:
-    """C8: the cost-basis items add up to the current-year budget (and to a 合计 line the text states)."""
+    """C8: the cost-basis items add up to the current-year budget (and to a 合计 line the text states).
+
+    Only the top-level items are summed: the parts of a group ("（1）", "①" under "1.人员经费72万元：") are
+    its breakdown, and summing both would count the group twice. Parts that do not add up to their group
+    (or to its 小计 line) are a finding of their own, never a correction of the group's amount.
+    """
     items = form.table("cost_items")
-    lines = [row for row in items if row.is_total is not True]
-    known = [row for row in lines if row.amount_yuan is not None]
+    parts = _parts_of(items)
+    lines = [row for row in items if row.is_total is not True and getattr(row, "parent_item", None) is None]
+    amounts = [_item_amount(row, parts) for row in lines]
+    known = [amount for amount in amounts if amount is not None]
     if not known:
         return []
-    total = _sum(known, "amount_yuan")
+    total = float(sum(known))
     findings = []
-    missing = [row for row in lines if row.amount_yuan is None]
+    missing = [row for row, amount in zip(lines, amounts, strict=True) if amount is None]
     detail = ""
     if missing:
         detail = "；第 " + "、".join(_text(row.item_no) for row in missing) + " 项未写出可读的金额"
@@ -656,13 +711,13 @@ def check_c8(form: FormData, config: ReviewConfig) -> list[Finding]:
                                      items_total=fmt_yuan(total), budget=fmt_yuan(budget),
                                      difference=fmt_yuan(abs(total - budget)), detail=detail))
     for row in items:
-        if row.is_total is not True or row.amount_yuan is None:
+        if row.is_total is not True or row.amount_yuan is None or getattr(row, "parent_item", None) is not None:
             continue
         stated = float(row.amount_yuan)
         if not _agree(stated, total, max(config.sum_tolerance_yuan, config.cost_basis_tolerance * abs(stated))):
             findings.append(_finding(form, "C8", "stated_total", _item_location(row), stated=fmt_yuan(stated),
                                      items_total=fmt_yuan(total), difference=fmt_yuan(abs(stated - total))))
-    return findings
+    return findings + _group_findings(form, items, parts, config)
 
 
 def _factors(row: Any) -> str:
@@ -735,6 +790,18 @@ def _current_expenditures(form: FormData) -> list[Row] | None:
     return current
 
 
+def _classified(items: list[Row], kinds: dict[str, Any]) -> list[Row]:
+    """The cost items of a known kind, each cost once: a group of a known kind counts, not its parts;
+    a group of no known kind counts through its parts (recursively)."""
+    parts = _parts_of(items)
+    found: list[Row] = []
+    level = [row for row in items if row.is_total is not True and getattr(row, "parent_item", None) is None]
+    while level:
+        found.extend(row for row in level if row.amount_yuan is not None and row.kind in kinds)
+        level = [part for row in level if row.kind not in kinds for part in parts.get(row.item_no, [])]
+    return found
+
+
 def check_c11(form: FormData, config: ReviewConfig) -> list[Finding]:
     """C11: the economic classification fits the cost basis (broadband/line rental → 邮电费, …).
 
@@ -758,9 +825,7 @@ def check_c11(form: FormData, config: ReviewConfig) -> list[Finding]:
             actual[by_code[code]] = actual.pop(compact(_text(row.economic_category)), 0.0)
     expected: dict[str, float] = {}
     checked: dict[str, list[Any]] = {}
-    for row in items:
-        if row.amount_yuan is None or row.is_total is True or row.kind not in kinds:
-            continue
+    for row in _classified(items, kinds):
         _, category, _, check = kinds[row.kind]
         expected[category] = expected.get(category, 0.0) + float(row.amount_yuan)
         if check:

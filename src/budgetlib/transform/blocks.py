@@ -37,8 +37,8 @@ INDICATOR_LEVEL_COLUMNS = frozenset({"level1", "level2", "name"})
 LEVEL_ROLES = frozenset({"level1", "level2", "name", "level4"})
 """Roles of the columns that place an indicator: its levels and its name (三级, or a 四级 below it)."""
 HEADING_ROLES = frozenset({
-    "level1", "level2", "name", "level4", "target", "actual", "weight", "score", "deviation_reason", "comparator",
-    "unit", "standard", "criteria", "explanation", "remark",
+    "level1", "level2", "name", "level4", "target", "actual", "weight", "score", "deviation_reason", "improvement",
+    "comparator", "unit", "standard", "criteria", "explanation", "remark",
 })
 """Every role an indicator-table column can have."""
 CRITERIA_ROLES = frozenset({"criteria", "explanation"})

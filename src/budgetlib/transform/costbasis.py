@@ -83,9 +83,15 @@ _BANDWIDTH_FACTORS = {"G": 1000.0, "Gb": 1000.0, "Gbps": 1000.0, "GB": 1000.0, "
                       "Mbps": 1.0, "MB": 1.0, "兆": 1.0, "万兆": 10000.0, "千兆": 1000.0, "百兆": 100.0}
 _TOTAL_LINE = re.compile(r"^(?:以上)?(?:合计|总计|共计|小计|总额|预算总额|总预算)")
 _ITEM_NUMBER = (
-    r"(?:\d{1,2}(?:[、．]|\.(?!\d))|[(（]\d{1,2}[)）]"
+    r"(?:\d{1,2}(?:[、．]|\.(?!\d))|[(（]\d{1,2}[)）]|[⑴-⒇]|[①-⑳]|[a-z][)）]"
     r"|[一二三四五六七八九十]{1,3}、|[(（][一二三四五六七八九十]{1,3}[)）])"
 )
+_NUMBER_LEVELS = re.compile(
+    r"\s*(?:(?P<l0>[一二三四五六七八九十]{1,3}、)|(?P<l1>[(（][一二三四五六七八九十]{1,3}[)）])"
+    r"|(?P<l2>\d{1,2}(?:[、．]|\.(?!\d)))|(?P<l3>[(（]\d{1,2}[)）]|[⑴-⒇])|(?P<l4>[①-⑳])|(?P<l5>[a-z][)）]))"
+)
+"""Item numbers by their rank in an outline: 一、 above （一） above 1. above （1） above ① above a)."""
+_SUBTOTAL_LINE = re.compile(r"^(?:以上)?小计")
 _SPLIT_AT_NUMBER = re.compile(rf"(?:(?<=^)|(?<=\n)|(?<=[；;。]))\s*(?={_ITEM_NUMBER})")
 _LEADING_NUMBER = re.compile(rf"^\s*{_ITEM_NUMBER}")
 _CN_QUANTITY_BEFORE = "共计约有为各置购用备增装设护训,;:、(（"
@@ -125,6 +131,7 @@ class CostItem:
     attributes: str | None = None
     kind: str | None = None
     is_total: bool = False
+    parent_item: int | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -537,20 +544,46 @@ def parse_cost_item(text: str, item_no: int | None = None) -> CostItem:
     )
 
 
+def _number_rank(text: str) -> int | None:
+    """The outline rank of an item's number (0 for 一、 … 5 for a)), None for an unnumbered item."""
+    match = _NUMBER_LEVELS.match(text)
+    return None if match is None or match.lastgroup is None else int(match.lastgroup[1:])
+
+
 def parse_cost_basis(text: str | None) -> list[CostItem]:
     """All items of a cost-basis text, numbered from 1 (total lines carry no number).
 
+    An item numbered one rank below the item above it ("（1）", "①" under "1.") is a part of it: its
+    ``parent_item`` is that group's number, so that the group's amount and its parts are not both
+    summed. A 小计 line after the parts of a group is that group's subtotal (a total with a parent).
+
     >>> [item.stated_amount_yuan for item in parse_cost_basis("1、宽带 28 万元；\\n2、运维 6 万元/年")]
     [280000.0, 60000.0]
+    >>> [(item.item_no, item.parent_item) for item in parse_cost_basis("1.人员 3 万元：\\n(1)甲 1 万元\\n(2)乙 2 万元")]
+    [(1, None), (2, 1), (3, 1)]
     """
     items: list[CostItem] = []
     number = 0
+    open_items: list[tuple[int, int]] = []   # (rank, item_no) of the numbered items still open, outermost first
     for part in split_cost_basis(text):
-        if _TOTAL_LINE.match(compact(part)):
-            items.append(parse_cost_item(part))
+        key = compact(part)
+        if _TOTAL_LINE.match(key):
+            group = open_items[-2][1] if _SUBTOTAL_LINE.match(key) and len(open_items) > 1 else None
+            open_items = open_items[:-1] if group is not None else []
+            items.append(replace(parse_cost_item(part), parent_item=group))
             continue
         number += 1
-        items.append(parse_cost_item(part, number))
+        rank = _number_rank(part)
+        if rank is None:
+            open_items = []
+        else:
+            while open_items and open_items[-1][0] >= rank:
+                open_items.pop()
+        parent = open_items[-1][1] if open_items else None
+        if rank is not None:
+            open_items.append((rank, number))
+        item = parse_cost_item(part, number)
+        items.append(replace(item, parent_item=parent) if parent is not None else item)
     return items
 
 

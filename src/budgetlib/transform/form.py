@@ -44,7 +44,10 @@ _YEAR_LINE = re.compile(r"^[(（]?\s*(?:19|20)\d{2}\s*年度?\s*[)）]?$")
 _FORM_WORDS = re.compile(r"绩效|申报|自评|目标|预算|支出")
 _CONTINUED = re.compile(r"^[(（]?续表?[)）]?[:：]?$|^[(（]?接上表[)）]?$")
 _SECTION_HEADING = re.compile(r"明细|测算|指标|目标|预算|资金|支出|情况|依据")
-_CODE_PREFIX = re.compile(r"^([0-9A-Za-z][0-9A-Za-z_\-]{7,}?)\s*[-—_－:：]\s*(.+)$")
+# A project code before the name: code characters only (digits, Latin letters, "-", "_"), greedy so that a dashed
+# code ("036001-2022-BMZX-0001-电子政务…") is kept whole; the separator is a dash, colon or blank.
+_CODE_PREFIX = re.compile(r"^([0-9A-Za-z][0-9A-Za-z_\-]{6,}[0-9A-Za-z])(?:\s*[-—_－:：]\s*|\s+)(\S.*)$")
+_CODE_CHARS = re.compile(r"[0-9A-Za-z_\-]*")
 _DEPT_CODE = re.compile(r"^[\[【(（]\s*([0-9A-Za-z]{3,20})\s*[\]】)）]\s*(.+)$|^([0-9]{3,12})\s*[-_\s]\s*(.+)$")
 _NAME_PHONE = re.compile(r"^([^\d(（]+?)\s*[,，、/ ]?\s*((?:\d|\(|（)[\d\-*()（）\s办公手机]*.*)$")
 _CODE_YEAR = re.compile(r"-((?:19|20)\d{2})-")
@@ -490,12 +493,28 @@ def _add_funding_line(ctx: FormContext, table: Table, row: int, col: int, value_
     ctx.claim(table.table_no, row, value_col, "funding", "amount_as_written", line_no)
 
 
+def _code_and_name(value: str) -> tuple[str, str] | None:
+    """A project name written "CODE-name" split into code and name, or None when it is not of that shape.
+
+    The code is the longest run of code characters (holding a digit) that a separator ends; the name after it
+    holds a character no code has (a Chinese one). A name may open with Latin letters or digits glued to its
+    words ("2023-XM-001-5G基站建设": name "5G基站建设"), since a code's parts are set apart by separators.
+    """
+    match = _CODE_PREFIX.match(value.strip())
+    if not match or not re.search(r"\d", match.group(1)):
+        return None
+    name = match.group(2).strip()
+    if _CODE_CHARS.fullmatch(name):   # nothing but code characters: no name to take apart
+        return None
+    return match.group(1), name
+
+
 def _project_name(ctx: FormContext, value: str, cell: CellKey | None) -> None:
     ctx.set_project("project_name_as_written", value, cell)
-    match = _CODE_PREFIX.match(value.strip())
-    if match and re.search(r"\d", match.group(1)):
-        ctx.project.setdefault("project_code", match.group(1))
-        ctx.project["project_name"] = match.group(2).strip()
+    split = _code_and_name(value)
+    if split:
+        ctx.project.setdefault("project_code", split[0])
+        ctx.project["project_name"] = split[1]
     else:
         ctx.project.setdefault("project_name", value.replace("\n", ""))
 

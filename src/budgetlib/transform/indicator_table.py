@@ -85,7 +85,7 @@ _MAX_HEADING = 30
 """Longer cells are text, never a heading (as in :mod:`~budgetlib.transform.blocks`)."""
 _STRUCTURAL = frozenset({"level1", "level2", "name", "level4", "target"})
 """Roles whose repetition in one heading row starts a second group of columns."""
-_TEXT_COLUMNS = ("deviation_reason", "standard", "remark", "criteria", "explanation")
+_TEXT_COLUMNS = ("deviation_reason", "improvement", "standard", "remark", "criteria", "explanation")
 _PERCENT_WEIGHT = "weight_percent_as_written"
 """A record's weight cell written as a percentage, and where: kept until the table is read, so that its
 warning can say what the table's percentages add up to (:func:`_warn_percent_weights`), then dropped."""
