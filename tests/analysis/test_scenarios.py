@@ -113,3 +113,41 @@ def test_sensitivity_is_each_drivers_effect(items: pd.DataFrame) -> None:
     assert drivers["单价 第 1 项 1,000 元/家/年"] == pytest.approx(10_000)
     assert drivers["金额 第 4 项"] == pytest.approx(6_000)
     assert (table["baseline_total_yuan"] == 500_000.0).all()
+
+
+GROUPED = """# 2023年项目支出绩效目标表
+
+资金单位：元
+
+| | | | |
+|---|---|---|---|
+| 项目名称 | 物业管理 | 主管部门 | 某局 |
+| 年度预算 | 800000 | | |
+| 测算依据 | 1.人员经费72万元：（1）保洁员18人×3000元/月×12月=64.8万元；（2）管理人员2人×3000元/月×12月=7.2万元；2.耗材8万元。合计：80万元。 | | |
+"""
+
+
+@pytest.fixture()
+def grouped(tmp_path) -> pd.DataFrame:
+    path = tmp_path / "grouped.md"
+    path.write_text(GROUPED, encoding="utf-8")
+    items = bl.read_form(path).cost_items
+    assert items["parent_item"].iloc[:3].fillna(0).tolist() == [0, 1, 1]  # （1）（2） are parts of 1.
+    return items
+
+
+def test_a_group_is_the_sum_of_its_parts(grouped: pd.DataFrame) -> None:
+    # 64.8 + 7.2 + 8 万元 = 800,000 元: the group 人员经费 (72 万元) is not counted beside its parts
+    unchanged = bl.reprice(grouped, baseline=grouped)
+    assert unchanged[unchanged["is_total"]]["baseline_yuan"].iloc[0] == 800_000
+    edited = grouped.copy()
+    edited.loc[edited["item_no"] == 2, "amount_yuan"] = 700_000.0
+    result = bl.reprice(edited, baseline=grouped).set_index("item_no", drop=False)
+    assert result.loc[1, "scenario_yuan"] == 772_000  # 700,000 + 72,000: the group follows its part
+    total = result[result["is_total"]].iloc[0]
+    assert (total["baseline_yuan"], total["scenario_yuan"]) == (800_000, 852_000)
+
+
+def test_sensitivity_counts_a_group_once(grouped: pd.DataFrame) -> None:
+    table = bl.sensitivity(grouped)
+    assert set(table["baseline_total_yuan"]) == {800_000}

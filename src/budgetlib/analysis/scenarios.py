@@ -13,6 +13,9 @@ an amount) and calls :func:`reprice` with the original as the baseline. The rule
   else 1).
 - A row added to the edited table is a new item (baseline 0); a baseline row left out is dropped
   (scenario 0).
+- A group of the cost basis (an item with parts, ``parent_item``: "1.人员经费72万元：（1）…（2）…") is the
+  sum of its parts in the scenario, and the form's total counts each cost once: the items that have
+  no parts. The baseline total is summed the same way, so an unchanged table differs by nothing.
 
 The one-call helpers build the edited table for the scenarios an analyst tries first: more units
 (:func:`change_quantity`), a faster line at a new price (:func:`faster_line`), a new unit price
@@ -135,7 +138,10 @@ def reprice(edited_cost_items: pd.DataFrame, baseline: pd.DataFrame) -> pd.DataF
             "scenario_yuan": scenario,
             "difference_yuan": None if scenario is None or baseline_amount is None else scenario - baseline_amount,
         })
+    _groups_as_their_parts(records, {**base_by_key, **edit_by_key})
+    counted = [record for record in records if not record.pop("_group")]
     items = pd.DataFrame.from_records(records, columns=RESULT_COLUMNS)
+    counted_items = pd.DataFrame.from_records(counted, columns=RESULT_COLUMNS)
     totals = [
         {"form_id": form_id, "item_no": None, "description": "合计", "kind": None, "is_total": True,
          "changed": "; ".join(f"#{n}: {c}" for n, c in zip(group["item_no"], group["changed"], strict=True)
@@ -143,7 +149,7 @@ def reprice(edited_cost_items: pd.DataFrame, baseline: pd.DataFrame) -> pd.DataF
          "baseline_yuan": group["baseline_yuan"].sum(min_count=1),
          "scenario_yuan": group["scenario_yuan"].sum(min_count=1),
          "difference_yuan": group["scenario_yuan"].sum(min_count=1) - group["baseline_yuan"].sum(min_count=1)}
-        for form_id, group in items.groupby("form_id", sort=False)
+        for form_id, group in counted_items.groupby("form_id", sort=False)
     ]
     out = pd.concat([items, pd.DataFrame.from_records(totals, columns=RESULT_COLUMNS)], ignore_index=True)
     out = out.astype({"form_id": "str", "item_no": "Int64", "description": "str", "kind": "str", "is_total": "boolean",
@@ -152,6 +158,43 @@ def reprice(edited_cost_items: pd.DataFrame, baseline: pd.DataFrame) -> pd.DataF
     order = {form_id: i for i, form_id in enumerate(dict.fromkeys(out["form_id"]))}
     out = out.assign(_form=out["form_id"].map(order)).sort_values(["_form", "is_total"], kind="stable")
     return out.drop(columns="_form").reset_index(drop=True)
+
+
+def _groups_as_their_parts(records: list[dict[str, Any]], rows: dict[tuple[Any, Any], dict[str, Any]]) -> None:
+    """Mark each record that is a group of the cost basis (``_group``) and set its scenario amount to the
+    sum of its parts' (a part edited changes its group; the group's own figures are the form's, as written).
+    Groups nest ("一、" over "1." over "（1）"), so the parts of a part are summed first."""
+    parts: dict[tuple[Any, Any], list[dict[str, Any]]] = {}
+    for record in records:
+        parent = _value(rows[(record["form_id"], record["item_no"])], "parent_item")
+        if parent is not None:
+            parts.setdefault((record["form_id"], int(parent)), []).append(record)
+    by_key = {(record["form_id"], record["item_no"]): record for record in records}
+
+    def scenario_of(key: tuple[Any, Any]) -> float | None:
+        record = by_key[key]
+        if key not in parts:
+            return record["scenario_yuan"]
+        amounts = [scenario_of((part["form_id"], part["item_no"])) for part in parts[key]]
+        total = None if any(amount is None for amount in amounts) else float(sum(a for a in amounts if a is not None))
+        baseline = record["baseline_yuan"]
+        record["scenario_yuan"] = total
+        record["difference_yuan"] = None if total is None or baseline is None else total - baseline
+        return total
+
+    for record in records:
+        key = (record["form_id"], record["item_no"])
+        record["_group"] = key in parts
+        if key in parts:
+            scenario_of(key)
+
+
+def _without_groups(items: pd.DataFrame) -> pd.DataFrame:
+    """One form's items less those that have parts (``parent_item`` of another item)."""
+    if "parent_item" not in items.columns:
+        return items
+    groups = set(items["parent_item"].dropna().astype(int))
+    return items[~items["item_no"].isin(groups)]
 
 
 def _items_only(cost_items: pd.DataFrame) -> pd.DataFrame:
@@ -292,6 +335,7 @@ def sensitivity(cost_items: pd.DataFrame, pct: float = 0.1) -> pd.DataFrame:
                "low_change_yuan", "high_change_yuan", "swing_yuan"]
     records = []
     for form_id, items in _items_only(cost_items).groupby("form_id", sort=False):
+        items = _without_groups(items)  # a group is its parts: each cost counted once
         rows = items.to_dict("records")
         baseline_total = items["amount_yuan"].sum(min_count=1)
         for name, numbers, mask, column in _drivers(items):

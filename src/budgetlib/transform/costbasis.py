@@ -94,6 +94,10 @@ _NUMBER_LEVELS = re.compile(
 _SUBTOTAL_LINE = re.compile(r"^(?:以上)?小计")
 _SPLIT_AT_NUMBER = re.compile(rf"(?:(?<=^)|(?<=\n)|(?<=[；;。]))\s*(?={_ITEM_NUMBER})")
 _LEADING_NUMBER = re.compile(rf"^\s*{_ITEM_NUMBER}")
+_GROUP_HEAD = re.compile(rf"^(\s*{_ITEM_NUMBER}[^：:；;。\n]*[：:])\s*(?={_ITEM_NUMBER})")
+_CLOSING_TOTAL = re.compile(
+    r"(?<=[。；;])\s*(?=(?:以上)?(?:合计|总计)[:：]?\s*[0-9零〇一二三四五六七八九十壹贰叁肆伍陆柒捌玖拾][^\n]*$)"
+)
 _CN_QUANTITY_BEFORE = "共计约有为各置购用备增装设护训,;:、(（"
 """What stands before a lone 一 that counts ("购置一台", "共一处"): 一 also makes words (统一, 唯一)."""
 _CN_QUANTITY_AFTER = ",，;；:：。、)）=×xX*"
@@ -259,7 +263,8 @@ def split_cost_basis(text: str | None) -> list[str]:
                     items[-1] = f"{items[-1]}\n{line}"  # a continuation line of the item above
                 else:
                     items.append(line)
-        return items
+        items = [piece for item in items for piece in _group_head_apart(item)]
+        return items[:-1] + _closing_total_apart(items[-1]) if items else items
     pieces: list[str] = []
     for line in text.split("\n"):
         pieces.extend(piece.strip() for piece in re.split(r"(?<=[；;])", line) if piece.strip())
@@ -267,6 +272,23 @@ def split_cost_basis(text: str | None) -> list[str]:
 
 
 # -- reading one item -------------------------------------------------------------------------------
+
+
+def _group_head_apart(item: str) -> list[str]:
+    """A group's heading written on the line of its first part ("1.人员经费72万元：（1）保洁员…") as two items."""
+    head = _GROUP_HEAD.match(item)
+    if head is None:
+        return [item]
+    return [head.group(1).strip(), *_group_head_apart(item[head.end():].strip())]
+
+
+def _closing_total_apart(item: str) -> list[str]:
+    """The closing 合计 written on the last item's line ("2.耗材8万元。合计：80万元。") as an item of its own;
+    only after the last item, so that an item's own "…。合计5万元" before the next item stays with it."""
+    total = _CLOSING_TOTAL.search(item)
+    if total is None or _LEADING_NUMBER.match(item) is None:
+        return [item]
+    return [item[:total.start()].strip(), item[total.start():].strip()]
 
 
 def _per_tokens(text: str) -> tuple[str, ...]:
