@@ -85,6 +85,10 @@ def parse_table(text: str, name: str, required: Sequence[str]) -> tuple[Row, ...
     Traceback (most recent call last):
     ...
     budgetlib.vocabulary.VocabularyError: data/money_units.csv: no column 'factor' (its columns: unit)
+    >>> parse_table("unit,factor\\n万元,10,000\\n", "money_units.csv", ("unit", "factor"))
+    Traceback (most recent call last):
+    ...
+    budgetlib.vocabulary.VocabularyError: data/money_units.csv: line 2 has 3 fields for 2 columns (an unquoted comma?)
     """
     reader = csv.DictReader(text.splitlines())
     columns = [column.strip() for column in reader.fieldnames or ()]
@@ -94,10 +98,15 @@ def parse_table(text: str, name: str, required: Sequence[str]) -> tuple[Row, ...
         wanted = ", ".join(repr(column) for column in missing)
         raise VocabularyError(f"data/{name}: no column{plural} {wanted} (its columns: {', '.join(columns) or 'none'})")
     reader.fieldnames = columns
-    return tuple(
-        MappingProxyType({key: (value or "") for key, value in row.items() if key is not None})
-        for row in reader
-    )
+    rows = []
+    for row in reader:
+        if None in row:  # more fields than columns: an unquoted comma, which would shift or drop text
+            raise VocabularyError(
+                f"data/{name}: line {reader.line_num} has {len(columns) + len(row[None])} fields for "
+                f"{len(columns)} columns (an unquoted comma?)"
+            )
+        rows.append(MappingProxyType({key: (value or "") for key, value in row.items()}))
+    return tuple(rows)
 
 
 @cache
