@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cache, lru_cache
 from typing import Any
 
@@ -89,6 +89,115 @@ def split_labelled_amount(text: str) -> LabelledAmount | None:
     return LabelledAmount(label, amount)
 
 
+# -- the parts of a line (其中, and the lines that carry it on) -----------------------------------------
+
+_PART_TOLERANCE = 0.005
+"""How far (元) a sum of parts may be from its parent and still add up to it."""
+
+
+@cache
+def _top_source_words() -> tuple[str, ...]:
+    return tuple(compact(word) for word in words("top_source"))
+
+
+def is_top_source(name: str) -> bool:
+    """True when a funding source's name says it stands on its own (其他资金, 上年结转 …; data/block_words.csv).
+
+    >>> is_top_source("其他资金"), is_top_source("单位自筹资金"), is_top_source("政府性基金")
+    (True, True, False)
+    """
+    key = compact(name)
+    return any(word in key for word in _top_source_words())
+
+
+@dataclass
+class PartsOf:
+    """A line of a block (a funding source, an expenditure line) and the parts read under it so far.
+
+    A 其中 line is a part of the line above it; the lines after it carry the 其中 on while their words
+    do not say they stand alone and, when the words do not decide, while the parts' running sum stays
+    within the parent in every column (a part cannot exceed its whole). Once the parts make the whole,
+    the next line stands on its own. ``values`` and ``sums`` are amounts in 元 by column.
+    """
+
+    name: str | None = None
+    values: dict[Any, float] = field(default_factory=dict)
+    where: str = ""
+    sums: dict[Any, float] = field(default_factory=dict)
+    parts: list[str] = field(default_factory=list)
+    carrying: bool = False
+    guessed: bool = False
+    complete: bool = False
+    """The parts are meant to make the whole (sub-codes 30201, 30206 of 302), not just some of it (其中)."""
+
+    def add(self, name: str, values: Mapping[Any, float | None]) -> str | None:
+        """Take ``name`` as a part; its parent's name (None when there is no line to be a part of)."""
+        if self.name is None:
+            return None
+        for key, value in values.items():
+            if value is not None:
+                self.sums[key] = self.sums.get(key, 0.0) + value
+        self.parts.append(name)
+        return self.name
+
+    def of_which(self, name: str, values: Mapping[Any, float | None]) -> str | None:
+        """A 其中 line: a part of this line, and the following lines may carry it on."""
+        self.carrying = self.name is not None
+        return self.add(name, values)
+
+    def carried(self, name: str, values: Mapping[Any, float | None], stands_alone: bool | None) -> str | None:
+        """A line after a 其中 line: this line's name when it is one more part, else None.
+
+        ``stands_alone`` is what the line's words say (True: a line of its own, False: a part, None: they
+        do not say); when they do not say, the sums decide, and the reading is marked as guessed.
+        """
+        if not self.carrying or stands_alone:
+            return None
+        if stands_alone is None:
+            if not self._fits(values):
+                self.carrying = False
+                self.guessed = self.guessed or bool(self.parts)
+                return None
+            self.guessed = True
+        return self.add(name, values)
+
+    def _fits(self, values: Mapping[Any, float | None]) -> bool:
+        known = {key: value for key, value in values.items() if value is not None and key in self.values}
+        if not known or self.adds_up():
+            return False
+        return all(self.sums.get(key, 0.0) + value <= self.values[key] + _PART_TOLERANCE
+                   for key, value in known.items())
+
+    def adds_up(self) -> bool:
+        """True when the parts read so far add up to the line in every column both have."""
+        shared = [key for key in self.sums if key in self.values]
+        return bool(shared) and all(abs(self.sums[key] - self.values[key]) <= _PART_TOLERANCE for key in shared)
+
+    def exceeds(self) -> bool:
+        """True when the parts add up to more than the line in some column: they contradict it."""
+        return any(self.sums[key] > self.values[key] + _PART_TOLERANCE for key in self.sums if key in self.values)
+
+
+def _row_location(table: Table, row: int) -> str:
+    return f"{table.origin}, row {row + 1}".lstrip(", ")
+
+
+def check_parts(ctx: FormContext, group: PartsOf) -> None:
+    """Report, never correct, parts that do not make their line: W_TOTAL_MISMATCH when they exceed it (or,
+    sub-codes meant to make the whole, differ from it), W_PARTS_GUESSED when the sums alone placed a line
+    and the parts do not add up."""
+    if group.name is None or not group.parts:
+        return
+    summed = ", ".join(f"{group.sums[key]:g}" for key in group.sums)
+    stated = ", ".join(f"{group.values[key]:g}" for key in group.sums if key in group.values)
+    if group.exceeds() or (group.complete and group.sums and not group.adds_up()):
+        ctx.warn("W_TOTAL_MISMATCH", group.where, f"the parts of {group.name} ({'、'.join(group.parts)}) add up to "
+                 f"{summed} 元, but the line states {stated} 元: both kept as written")
+    elif group.guessed and not group.adds_up():
+        ctx.warn("W_PARTS_GUESSED", group.where, f"the parts of {group.name} were guessed from the amounts "
+                 f"({'、'.join(group.parts)}: {summed} 元 of {stated or 'an unstated'} 元)")
+
+
 # -- funding sources (declaration) ----------------------------------------------------------------
 
 
@@ -101,7 +210,7 @@ def parse_funding_sources(ctx: FormContext, table: Table, start: int, label_col:
         if cells[index] and match_label(cells[index], "funding_col") is not None:
             ctx.claim_label(table, start, index, "funding column")
             unit_hints.append(cells[index])
-    parent: str | None = None
+    group = PartsOf()
     row = start + 1
     while row < len(table.rows):
         cells = table.rows[row]
@@ -119,29 +228,39 @@ def parse_funding_sources(ctx: FormContext, table: Table, start: int, label_col:
         amount = ctx.amount(amount_text, table, *unit_hints) if amount_text else None
         if is_total_line(name):
             _add_total(ctx, table, row, name_col, amount_col, "funding", name, amount_text, amount)
+            check_parts(ctx, group)
+            group = PartsOf()
             row += 1
             continue
         number, rest = split_numbering(name)
         of_which, source_name = split_of_which(rest)
+        values = {None: amount.yuan if amount else None}
+        if of_which:
+            parent = group.of_which(source_name, values)
+        else:
+            parent = group.carried(source_name, values, number is not None or is_top_source(source_name) or None)
+        if parent is None and not of_which:
+            check_parts(ctx, group)
+            group = PartsOf(source_name, {None: amount.yuan} if amount and amount.yuan is not None else {},
+                            _row_location(table, row))
         line_no = len(ctx.rows_of("funding")) + 1
         record: dict[str, Any] = {
             "line_no": line_no,
             "source_no": number,
             "source_name": source_name,
             "source_as_written": name,
-            "parent_source": parent if of_which else None,
+            "parent_source": parent,
             "scope": "current_year",
             "amount_as_written": amount_text or None,
             "amount_yuan": amount.yuan if amount else None,
             "amount_unit": amount.unit if amount else None,
         }
-        if not of_which:
-            parent = source_name
         ctx.add("funding", record)
         ctx.claim(table.table_no, row, name_col, "funding", "source_as_written", line_no)
         if amount_col is not None:
             ctx.claim(table.table_no, row, amount_col, "funding", "amount_as_written", line_no)
         row += 1
+    check_parts(ctx, group)
     return row
 
 
@@ -438,7 +557,13 @@ def _execution_value(ctx: FormContext, table: Table, record: dict[str, Any], col
 
 
 def parse_expenditures(ctx: FormContext, table: Table, start: int) -> int:
-    """The expenditure block (项目支出明细); returns the row after it."""
+    """The expenditure block (项目支出明细); returns the row after it.
+
+    A line whose economic code extends a listed line's code (30201 under 302) is a part of that line, and
+    so is a 其中 line of the line above it, carried on to the lines after it (:class:`PartsOf`): a part
+    keeps its parent in ``parent_category`` and is not summed with it. Parts that do not make their line
+    are reported, never corrected (:func:`check_parts`).
+    """
     cells = table.rows[start]
     header = expenditure_header(cells)
     assert header is not None
@@ -449,6 +574,9 @@ def parse_expenditures(ctx: FormContext, table: Table, start: int) -> int:
         ctx.claim_label(table, start, col, "expenditure year heading")
     row = start + 1
     line_no = 0
+    group = PartsOf()
+    groups: list[PartsOf] = []
+    coded: dict[str, PartsOf] = {}
     while row < len(table.rows):
         cells = table.rows[row]
         if ends_block(cells, None) and not looks_numeric(cells[first_filled(cells) or 0]):
@@ -466,25 +594,57 @@ def parse_expenditures(ctx: FormContext, table: Table, start: int) -> int:
         if not is_total:
             line_no += 1
         code, category = _split_economic_code(name)
+        of_which, rest = split_of_which(category)
+        category = rest if of_which else category
+        amounts: dict[int, tuple[int | None, str, Amount]] = {}
         for col, year in year_cols.items():
             at = col + offset
             text = cells[at] if 0 <= at < len(cells) else ""
-            if not text:
-                continue
-            amount = ctx.amount(text, table, table.rows[start][col], table.cell(start, category_col))
-            column_year = year or fiscal_year
-            if is_total:
+            if text:
+                amount = ctx.amount(text, table, table.rows[start][col], table.cell(start, category_col))
+                amounts[at] = (year or fiscal_year, text, amount)
+        if is_total:
+            for at, (column_year, text, amount) in amounts.items():
                 _add_total(ctx, table, row, first, at, "expenditures", name, text, amount, column_year)
-                continue
+            row += 1
+            continue
+        values = {column_year: amount.yuan for column_year, _, amount in amounts.values()}
+        owner = _code_owner(coded, code)
+        if owner is not None:
+            owner.complete = True
+            parent = owner.add(category, values)
+        elif of_which:
+            parent = group.of_which(category, values)
+        else:
+            parent = group.carried(category, values, True if code is not None else None)
+        if not of_which and (parent is None or owner is not None):
+            group = PartsOf(category, {key: value for key, value in values.items() if value is not None},
+                            _row_location(table, row))
+            groups.append(group)
+            if code is not None:
+                coded[code] = group
+        for at, (column_year, text, amount) in amounts.items():
             ctx.add("expenditures", {
                 "line_no": line_no, "economic_code": code, "economic_category": category,
-                "fiscal_year": column_year, "amount_yuan": amount.yuan, "amount_as_written": text,
-                "amount_unit": amount.unit, "column_label": table.rows[start][col],
+                "parent_category": parent, "fiscal_year": column_year, "amount_yuan": amount.yuan,
+                "amount_as_written": text, "amount_unit": amount.unit, "column_label": table.rows[start][at - offset],
             })
             ctx.claim(table.table_no, row, at, "expenditures", "amount_as_written", line_no)
             ctx.claim(table.table_no, row, first, "expenditures", "economic_category", line_no)
         row += 1
+    for parts in groups:
+        check_parts(ctx, parts)
     return row
+
+
+def _code_owner(coded: Mapping[str, PartsOf], code: str | None) -> PartsOf | None:
+    """The listed line whose economic code the code extends most closely (302 for 30201), or None."""
+    if code is None:
+        return None
+    for length in range(len(code) - 1, 0, -1):
+        if code[:length] in coded:
+            return coded[code[:length]]
+    return None
 
 
 def _split_economic_code(name: str) -> tuple[str | None, str]:

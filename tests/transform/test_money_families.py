@@ -1,0 +1,145 @@
+"""Families of money blocks the readers got wrong: parts of a line summed again with it (sub-codes, 其中
+carried on), execution blocks with the fund names in the label column or short headings, a code column
+beside the category names, year columns read as funding sources."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import budgetlib as bl
+from budgetlib.transform.money import parse_expenditures, parse_funding_sources
+from tests.transform.grids import claimed, context, filled, grid, pick
+
+
+def _read(tmp_path: Path, text: str) -> bl.Forms:
+    path = tmp_path / "form.md"
+    path.write_text(text, encoding="utf-8")
+    return bl.read_forms([path])
+
+
+_DECLARATION = """# 2023年部门项目申报及绩效目标表
+
+单位：元
+
+| | | | |
+|---|---|---|---|
+| 项目名称 | 机关食堂运行 | 项目当年预算 | 300,000.00 |
+
+"""
+
+# -- expenditure lines with parts: sub-codes, 其中 -------------------------------------------------------
+
+
+def test_sub_codes_are_parts_of_their_line_and_not_summed_again(tmp_path: Path) -> None:
+    forms = _read(tmp_path, _DECLARATION + """| 经济科目款名称 | 2023年 | 2022年 |
+|---|---|---|
+| 302 商品和服务支出 | 300,000.00 | 250,000.00 |
+| 30201 办公费 | 100,000.00 | 100,000.00 |
+| 30206 电费 | 200,000.00 | 150,000.00 |
+""")
+    lines = forms.tables["expenditures"]
+    assert [(r.economic_code, r.economic_category, r.parent_category if isinstance(r.parent_category, str) else None,
+             r.fiscal_year, r.amount_yuan) for r in lines.itertuples()] == [
+        ("302", "商品和服务支出", None, 2023, 300000.0), ("302", "商品和服务支出", None, 2022, 250000.0),
+        ("30201", "办公费", "商品和服务支出", 2023, 100000.0), ("30201", "办公费", "商品和服务支出", 2022, 100000.0),
+        ("30206", "电费", "商品和服务支出", 2023, 200000.0), ("30206", "电费", "商品和服务支出", 2022, 150000.0),
+    ]
+    history = forms.tables["budget_history"]
+    columns = history[history["basis"] == "expenditure_column"]
+    assert list(zip(columns["fiscal_year"], columns["amount_yuan"], strict=True)) == [(2023, 300000.0),
+                                                                                     (2022, 250000.0)]
+    assert not forms.findings["check_id"].isin(["C10", "C13"]).any()
+    assert forms.warnings.empty
+
+
+def test_a_qizhong_line_and_the_line_after_it_are_parts_when_they_fit(tmp_path: Path) -> None:
+    forms = _read(tmp_path, _DECLARATION + """| 经济科目款名称 | 2023年 | 2022年 |
+|---|---|---|
+| 商品和服务支出 | 300,000.00 | 250,000.00 |
+| 其中：办公费 | 100,000.00 | 100,000.00 |
+| 电费 | 200,000.00 | 150,000.00 |
+""")
+    lines = forms.tables["expenditures"]
+    assert list(zip(lines["economic_category"], lines["parent_category"].fillna("-"), strict=True)) == [
+        ("商品和服务支出", "-"), ("商品和服务支出", "-"), ("办公费", "商品和服务支出"), ("办公费", "商品和服务支出"),
+        ("电费", "商品和服务支出"), ("电费", "商品和服务支出")]
+    assert not forms.findings["check_id"].isin(["C10", "C13"]).any()
+    assert forms.warnings.empty
+
+
+def test_sub_codes_that_do_not_make_their_line_are_reported_not_fixed() -> None:
+    table = grid(
+        ["经济科目", "2023年"],
+        ["302 商品和服务支出", "300"],
+        ["30201 办公费", "100"],
+        ["30206 电费", "150"],
+        ["303 对个人和家庭的补助", "50"],
+    )
+    ctx = context(table, unit="元")
+    ctx.project["fiscal_year"] = 2023
+    assert parse_expenditures(ctx, table, 0) == 5
+    assert pick(ctx.rows_of("expenditures"), "economic_code", "parent_category", "amount_yuan") == [
+        ("302", None, 300.0), ("30201", "商品和服务支出", 100.0), ("30206", "商品和服务支出", 150.0),
+        ("303", None, 50.0)]
+    assert [(n.code, n.location, n.message) for n in ctx.warnings] == [
+        ("W_TOTAL_MISMATCH", "row 2", "the parts of 商品和服务支出 (办公费、电费) add up to 250 元, but the line "
+                                      "states 300 元: both kept as written")]
+    assert claimed(ctx, table) == filled(table)
+
+
+def test_after_a_qizhong_line_a_line_that_does_not_fit_stands_alone_and_the_guess_is_told() -> None:
+    table = grid(
+        ["经济科目", "2023年"],
+        ["商品和服务支出", "300"],
+        ["其中：办公费", "100"],
+        ["电费", "50"],
+        ["资本性支出", "400"],      # 100 + 50 + 400 > 300: a line of its own
+    )
+    ctx = context(table, unit="元")
+    ctx.project["fiscal_year"] = 2023
+    parse_expenditures(ctx, table, 0)
+    assert pick(ctx.rows_of("expenditures"), "economic_category", "parent_category") == [
+        ("商品和服务支出", None), ("办公费", "商品和服务支出"), ("电费", "商品和服务支出"), ("资本性支出", None)]
+    assert [n.code for n in ctx.warnings] == ["W_PARTS_GUESSED"]   # 150 of 300: 电费 may be a line of its own
+    assert "办公费、电费: 150 元 of 300 元" in ctx.warnings[0].message
+
+
+# -- funding sources: 其中 carried on to the next sources ---------------------------------------------------
+
+
+def test_a_second_part_after_qizhong_keeps_its_parent_and_a_top_source_ends_the_parts(tmp_path: Path) -> None:
+    forms = _read(tmp_path, """# 2023年度项目支出绩效目标表
+
+单位：万元
+
+| | | | |
+|---|---|---|---|
+| 项目名称 | 老旧小区改造 | 当年预算 | 1,200.00 |
+| 资金来源 | 资金来源项目 | | 金额 |
+| | 财政拨款 | | 1,000.00 |
+| | 其中：一般公共预算 | | 700.00 |
+| | 政府性基金 | | 300.00 |
+| | 其他资金 | | 200.00 |
+""")
+    funding = forms.tables["funding"]
+    assert list(zip(funding["source_name"], funding["parent_source"].fillna("-"), funding["amount_yuan"],
+                    strict=True)) == [
+        ("财政拨款", "-", 10_000_000.0), ("一般公共预算", "财政拨款", 7_000_000.0),
+        ("政府性基金", "财政拨款", 3_000_000.0), ("其他资金", "-", 2_000_000.0)]
+    assert not (forms.findings["check_id"] == "C10").any()
+    assert forms.warnings.empty
+
+
+def test_funding_parts_words_decide_before_the_sums() -> None:
+    table = grid(
+        ["项目资金来源", "资金来源项目", "金额"],
+        ["", "财政拨款", "1000"],
+        ["", "其中：一般公共预算", "700"],
+        ["", "上年结转", "100"],      # fits in the 300 left, but a source of its own by its name
+        ["", "单位自筹资金", "50"],
+    )
+    ctx = context(table, unit="元")
+    parse_funding_sources(ctx, table, 0, 0)
+    assert pick(ctx.rows_of("funding"), "source_name", "parent_source") == [
+        ("财政拨款", None), ("一般公共预算", "财政拨款"), ("上年结转", None), ("单位自筹资金", None)]
+    assert ctx.warnings == []
