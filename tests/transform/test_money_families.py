@@ -143,3 +143,29 @@ def test_funding_parts_words_decide_before_the_sums() -> None:
     assert pick(ctx.rows_of("funding"), "source_name", "parent_source") == [
         ("财政拨款", None), ("一般公共预算", "财政拨款"), ("上年结转", None), ("单位自筹资金", None)]
     assert ctx.warnings == []
+
+
+# -- budget execution: the fund names under the block's label --------------------------------------------
+
+
+def test_execution_names_in_the_label_column_are_read_as_fund_lines(tmp_path: Path) -> None:
+    forms = _read(tmp_path, """# 2022年度项目支出绩效自评表
+
+单位：万元
+
+| | | | | | | |
+|---|---|---|---|---|---|---|
+| 项目名称 | 农村饮水安全维修养护 | | | | | |
+| 资金来源 | 年初预算数 | 全年预算数 | 全年执行数 | 执行率 | 分值 | 得分 |
+| 财政拨款 | 70 | 80 | 60 | 75% | | |
+| 其他资金 | 10 | 20 | 20 | 100% | | |
+| 合计 | 80 | 100 | 80 | 80% | 10 | 8 |
+""")
+    execution = forms.tables["budget_execution"]
+    assert list(zip(execution["fund_line"], execution["is_total"], execution["full_year_budget_yuan"],
+                    execution["executed_yuan"], execution["execution_rate"], strict=True)) == [
+        ("财政拨款", False, 800_000.0, 600_000.0, 0.75), ("其他资金", False, 200_000.0, 200_000.0, 1.0),
+        ("合计", True, 1_000_000.0, 800_000.0, 0.8)]
+    assert forms.projects.loc[0, "current_year_budget_yuan"] == 1_000_000.0
+    assert forms.tables["unparsed"].empty
+    assert bl.score(forms).forms.loc[0, "execution_rate"] == 0.8

@@ -514,14 +514,22 @@ def _total_line_name(ctx: FormContext) -> str | None:
 
 
 def _name_column(table: Table, start: int, value_cols: list[int], label_col: int | None) -> int | None:
-    """The column holding the fund-line names: the text column left of the first figure column."""
+    """The column holding the fund-line names: the text column left of the first figure column, else the
+    label column itself when the names stand under the label (资金来源 | 年初预算数 … / 财政拨款 | 70 …)."""
     lowest = label_col + 1 if label_col is not None else 0
     for col in range(lowest, value_cols[0] + 1):
-        texts = [table.cell(r, col) for r in range(start + 1, min(start + 8, len(table.rows)))]
-        filled = [t for t in texts if t]
-        if filled and sum(not looks_numeric(t) for t in filled) * 2 >= len(filled):
+        if _holds_names(table, start, col):
             return col
-    return value_cols[0] - 1 if value_cols[0] > lowest else None
+    if value_cols[0] > lowest:
+        return value_cols[0] - 1
+    return label_col if label_col is not None and _holds_names(table, start, label_col) else None
+
+
+def _holds_names(table: Table, start: int, col: int) -> bool:
+    """True when most filled cells of the column under the heading (a few rows) are text, not figures."""
+    texts = [table.cell(r, col) for r in range(start + 1, min(start + 8, len(table.rows)))]
+    filled = [t for t in texts if t]
+    return bool(filled) and sum(not looks_numeric(t) for t in filled) * 2 >= len(filled)
 
 
 def _row_offset(cells: list[str], name_col: int | None, value_cols: list[int]) -> int:
