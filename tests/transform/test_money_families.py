@@ -7,7 +7,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import budgetlib as bl
-from budgetlib.transform.money import parse_expenditures, parse_funding_sources
+from budgetlib.transform.money import parse_expenditures, parse_funding_sources, parse_project_funds
 from tests.transform.grids import claimed, context, filled, grid, pick
 
 
@@ -169,3 +169,56 @@ def test_execution_names_in_the_label_column_are_read_as_fund_lines(tmp_path: Pa
     assert forms.projects.loc[0, "current_year_budget_yuan"] == 1_000_000.0
     assert forms.tables["unparsed"].empty
     assert bl.score(forms).forms.loc[0, "execution_rate"] == 0.8
+
+
+# -- short execution headings; column headings are never fund names ------------------------------------
+
+
+def test_short_execution_headings_make_an_execution_block(tmp_path: Path) -> None:
+    forms = _read(tmp_path, """# 2022年度项目支出绩效自评表
+
+| | | | | |
+|---|---|---|---|---|
+| 项目名称 | 农村饮水安全维修养护 | | | |
+| 项目资金（万元） | | 预算数 | 执行数 | 执行率 |
+| | 年度资金总额 | 100 | 80 | 80% |
+| | 其中：财政拨款 | 90 | 72 | 80% |
+| | 其他资金 | 10 | 8 | 80% |
+""")
+    execution = forms.tables["budget_execution"]
+    assert list(zip(execution["fund_line"], execution["is_total"], execution["full_year_budget_yuan"],
+                    execution["executed_yuan"], execution["execution_rate"], strict=True)) == [
+        ("年度资金总额", True, 1_000_000.0, 800_000.0, 0.8), ("财政拨款", False, 900_000.0, 720_000.0, 0.8),
+        ("其他资金", False, 100_000.0, 80_000.0, 0.8)]
+    assert forms.tables["funding"].empty
+    assert forms.tables["unparsed"].empty and forms.warnings.empty
+    assert not (forms.findings["check_id"] == "C10").any()
+
+
+def test_execution_headings_in_a_funds_block_are_no_sources() -> None:
+    table = grid(["项目资金（万元）", "资金总额", "100", "执行数", "80", "执行率", "80%"])
+    ctx = context(table)
+    parse_project_funds(ctx, table, 0, 0)
+    assert ctx.rows_of("funding") == []
+    assert ctx.project["total_budget_yuan"] == 1_000_000.0
+    assert claimed(ctx, table) == {(0, 0), (0, 1), (0, 2)}   # 执行数 80, 执行率 80% left for unparsed
+
+
+# -- multi-year funds as year columns ------------------------------------------------------------------
+
+
+def test_year_columns_of_multi_year_funds_are_no_sources(tmp_path: Path) -> None:
+    forms = _read(tmp_path, """# 2023年度项目支出绩效目标表
+
+| | | | | |
+|---|---|---|---|---|
+| 项目名称 | 老旧小区改造 | 项目期限 | 2022-2024年 | |
+| 项目资金（万元） | 总预算 | 2022年 | 2023年 | 2024年 |
+| | 3,600.00 | 1,000.00 | 1,500.00 | 1,100.00 |
+""")
+    project = forms.projects.iloc[0]
+    assert (project["total_budget_yuan"], project["current_year_budget_yuan"]) == (36_000_000.0, 15_000_000.0)
+    assert forms.tables["funding"].empty
+    unparsed = forms.tables["unparsed"]
+    assert sorted(unparsed["text"]) == ["1,000.00", "1,100.00", "2022年", "2024年"]   # the other years, kept
+    assert list(forms.warnings["code"]) == ["W_TABLE_UNREAD"]

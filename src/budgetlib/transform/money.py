@@ -333,12 +333,14 @@ def _add_fund_pair(ctx: FormContext, table: Table, row: int, col: int, name: str
     scope_by_col = {} if scope_by_col is None else scope_by_col
     label_text = name if label_text is None else label_text
     amount = ctx.amount(value_text, table, label_text, *unit_hints) if value_text else None
-    label = match_label(label_text, "header")
+    total = _funds_total(ctx, label_text)
+    if total == _NOT_A_SOURCE:
+        return
     key = compact(label_text)
     current = any(word in key for word in horizon_words("annual"))
-    if label is not None and label.role == "funding_total":
-        column = "current_year_budget" if label.name == "current_year" else "total_budget"
-        scope_by_col[col] = "current_year" if label.name == "current_year" else "total"
+    if total is not None:
+        column = "current_year_budget" if total == "current_year" else "total_budget"
+        scope_by_col[col] = "current_year" if total == "current_year" else "total"
         ctx.claim_label(table, row, col, column)
         if value_col is not None and amount is not None:
             written = "budget_as_written" if column == "current_year_budget" else "total_budget_as_written"
@@ -359,6 +361,30 @@ def _add_fund_pair(ctx: FormContext, table: Table, row: int, col: int, name: str
     ctx.claim(table.table_no, row, col, "funding", "source_as_written", line_no)
     if value_col is not None:
         ctx.claim(table.table_no, value_row, value_col, "funding", "amount_as_written", line_no)
+
+
+_NOT_A_SOURCE = "not_a_source"
+_YEAR_HEADING = re.compile(r"^((?:19|20)\d{2})年?度?$")
+
+
+def _funds_total(ctx: FormContext, label_text: str) -> str | None:
+    """What a name of a project-funds block totals: ``current_year``, ``total``, None for a source, or
+    ``_NOT_A_SOURCE`` for a column heading that is neither (执行数, another year of multi-year funds).
+
+    A total (资金总额, 当年资金总额) or a budget field (总预算, 当年预算) is one; a year heading (2023年) is
+    this year's funds when it names the form's year, and is left unread otherwise (no table holds the other
+    years' funds). An execution-column heading (预算数, 执行数, 执行率) is never a source.
+    """
+    label = match_label(label_text, "header")
+    if label is not None and label.role == "funding_total":
+        return "current_year" if label.name == "current_year" else "total"
+    if label is not None and label.role == "field" and label.name in ("total_budget", "current_year_budget"):
+        return "current_year" if label.name == "current_year_budget" else "total"
+    key = compact(label_text)
+    year = _YEAR_HEADING.match(key)
+    if year is not None:
+        return "current_year" if int(year.group(1)) == ctx.project.get("fiscal_year") else _NOT_A_SOURCE
+    return _NOT_A_SOURCE if match_label(label_text, "execution_col") is not None else None
 
 
 # -- breakdowns: the funds of a whole department by income source and by expenditure type -----------
