@@ -222,3 +222,38 @@ def test_year_columns_of_multi_year_funds_are_no_sources(tmp_path: Path) -> None
     unparsed = forms.tables["unparsed"]
     assert sorted(unparsed["text"]) == ["1,000.00", "1,100.00", "2022年", "2024年"]   # the other years, kept
     assert list(forms.warnings["code"]) == ["W_TABLE_UNREAD"]
+
+
+# -- economic codes in a column of their own -------------------------------------------------------------
+
+
+def test_a_code_column_beside_the_category_names_gives_each_line_its_code() -> None:
+    table = grid(
+        ["科目编码", "经济科目名称", "2022年", "2023年"],
+        ["30201", "办公费", "100,000.00", "100,000.00"],
+        ["30206", "电费", "180,000.00", "200,000.00"],
+        ["", "其他费用", "", "5,000.00"],
+        ["合计", "", "280,000.00", "305,000.00"],
+    )
+    ctx = context(table, unit="元")
+    ctx.project["fiscal_year"] = 2023
+    assert parse_expenditures(ctx, table, 0) == 5
+    assert pick(ctx.rows_of("expenditures"), "line_no", "economic_code", "economic_category", "fiscal_year",
+                "amount_yuan") == [
+        (1, "30201", "办公费", 2022, 100000.0), (1, "30201", "办公费", 2023, 100000.0),
+        (2, "30206", "电费", 2022, 180000.0), (2, "30206", "电费", 2023, 200000.0),
+        (3, None, "其他费用", 2023, 5000.0)]
+    assert pick(ctx.rows_of("stated_totals"), "label", "fiscal_year", "value_yuan") == [
+        ("合计", 2022, 280000.0), ("合计", 2023, 305000.0)]
+    assert ("expenditures", "economic_code", "1") in ctx.claims[(0, 1, 0)]
+    assert ("expenditures", "economic_category", "1") in ctx.claims[(0, 1, 1)]
+    assert claimed(ctx, table) == filled(table)
+
+
+def test_a_code_column_right_of_the_names() -> None:
+    table = grid(["经济科目", "经济科目编码", "2023年预算数"], ["邮电费", "30207", "28"], ["维修(护)费", "30213", "16"])
+    ctx = context(table, unit="万元")
+    parse_expenditures(ctx, table, 0)
+    assert pick(ctx.rows_of("expenditures"), "economic_code", "economic_category", "fiscal_year", "amount_yuan") == [
+        ("30207", "邮电费", 2023, 280_000.0), ("30213", "维修(护)费", 2023, 160_000.0)]
+    assert claimed(ctx, table) == filled(table)

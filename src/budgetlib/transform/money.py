@@ -18,6 +18,7 @@ from budgetlib.caches import TEXT_CACHE_SIZE
 from budgetlib.extract.document import Table
 from budgetlib.transform.amounts import Amount, parse_amount
 from budgetlib.transform.blocks import (
+    ExpenditureHeader,
     ends_block,
     execution_header,
     expenditure_header,
@@ -603,6 +604,8 @@ def parse_expenditures(ctx: FormContext, table: Table, start: int) -> int:
     assert header is not None
     category_col, year_cols = header.category_col, header.year_cols
     ctx.claim_label(table, start, category_col, "expenditure category heading")
+    if header.code_col is not None:
+        ctx.claim_label(table, start, header.code_col, "expenditure code heading")
     fiscal_year = ctx.project.get("fiscal_year")
     for col in year_cols:
         ctx.claim_label(table, start, col, "expenditure year heading")
@@ -622,12 +625,15 @@ def parse_expenditures(ctx: FormContext, table: Table, start: int) -> int:
         if first is None:
             row += 1
             continue
-        offset = first - category_col if not looks_numeric(cells[first]) else 0
-        name = cells[first] if offset == first - category_col else ""
+        offset, name_at, code, name = _expenditure_line(cells, header, first)
         is_total = is_total_line(name)
         if not is_total:
             line_no += 1
-        code, category = _split_economic_code(name)
+        if code is None:
+            code, category = _split_economic_code(name)
+        else:
+            category = name.strip()
+            ctx.claim(table.table_no, row, header.code_col, "expenditures", "economic_code", line_no)
         of_which, rest = split_of_which(category)
         category = rest if of_which else category
         amounts: dict[int, tuple[int | None, str, Amount]] = {}
@@ -639,7 +645,7 @@ def parse_expenditures(ctx: FormContext, table: Table, start: int) -> int:
                 amounts[at] = (year or fiscal_year, text, amount)
         if is_total:
             for at, (column_year, text, amount) in amounts.items():
-                _add_total(ctx, table, row, first, at, "expenditures", name, text, amount, column_year)
+                _add_total(ctx, table, row, name_at, at, "expenditures", name, text, amount, column_year)
             row += 1
             continue
         values = {column_year: amount.yuan for column_year, _, amount in amounts.values()}
@@ -664,11 +670,32 @@ def parse_expenditures(ctx: FormContext, table: Table, start: int) -> int:
                 "amount_as_written": text, "amount_unit": amount.unit, "column_label": table.rows[start][at - offset],
             })
             ctx.claim(table.table_no, row, at, "expenditures", "amount_as_written", line_no)
-            ctx.claim(table.table_no, row, first, "expenditures", "economic_category", line_no)
+            if name:
+                ctx.claim(table.table_no, row, name_at, "expenditures", "economic_category", line_no)
         row += 1
     for parts in groups:
         check_parts(ctx, parts)
     return row
+
+
+def _expenditure_line(cells: list[str], header: ExpenditureHeader, first: int) -> tuple[int, int, str | None, str]:
+    """Where a line sits: (how far it is shifted, the column of its name, its code from the code column or
+    None, its name). Without a code column a line shifted by a cell is read by its first filled cell; with
+    one, by the columns (a line with no code, or 合计 written in the code column, has its name where it is)."""
+    category_col, code_col = header.category_col, header.code_col
+    if code_col is None:
+        offset = first - category_col if not looks_numeric(cells[first]) else 0
+        return offset, first, None, cells[first] if offset == first - category_col else ""
+    code_text = cells[code_col].strip() if code_col < len(cells) else ""
+    name = cells[category_col] if category_col < len(cells) else ""
+    if _CODE.match(code_text):
+        return 0, category_col, code_text, name
+    if code_text and not name and not looks_numeric(code_text):
+        return 0, code_col, None, code_text
+    return 0, category_col, None, name
+
+
+_CODE = re.compile(r"^\d{3,7}$")
 
 
 def _code_owner(coded: Mapping[str, PartsOf], code: str | None) -> PartsOf | None:
