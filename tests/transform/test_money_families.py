@@ -257,3 +257,19 @@ def test_a_code_column_right_of_the_names() -> None:
     assert pick(ctx.rows_of("expenditures"), "economic_code", "economic_category", "fiscal_year", "amount_yuan") == [
         ("30207", "邮电费", 2023, 280_000.0), ("30213", "维修(护)费", 2023, 160_000.0)]
     assert claimed(ctx, table) == filled(table)
+
+
+def test_without_the_parent_amount_the_line_after_qizhong_stands_alone_and_is_told() -> None:
+    table = grid(
+        ["项目资金来源", "资金来源项目", "金额"],
+        ["", "财政拨款", ""],
+        ["", "其中：一般公共预算", "700"],
+        ["", "政府性基金", "300"],     # neither its name nor the sums say whether it is a part
+    )
+    ctx = context(table, unit="元")
+    parse_funding_sources(ctx, table, 0, 0)
+    assert pick(ctx.rows_of("funding"), "source_name", "parent_source") == [
+        ("财政拨款", None), ("一般公共预算", "财政拨款"), ("政府性基金", None)]
+    assert [(n.code, n.location, n.message) for n in ctx.warnings] == [
+        ("W_PARTS_GUESSED", "row 2", "the parts of 财政拨款 were guessed from the amounts (一般公共预算: 700 元 of "
+                                     "no amount)")]

@@ -9,7 +9,7 @@ it. A total line (合计 …) is kept as a stated total, never as one more line;
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cache, lru_cache
 from typing import Any
@@ -189,14 +189,20 @@ def check_parts(ctx: FormContext, group: PartsOf) -> None:
     and the parts do not add up."""
     if group.name is None or not group.parts:
         return
-    summed = ", ".join(f"{group.sums[key]:g}" for key in group.sums)
-    stated = ", ".join(f"{group.values[key]:g}" for key in group.sums if key in group.values)
+    summed = _yuan_list(group.sums.values())
+    stated = _yuan_list(group.values[key] for key in group.sums if key in group.values)
     if group.exceeds() or (group.complete and group.sums and not group.adds_up()):
         ctx.warn("W_TOTAL_MISMATCH", group.where, f"the parts of {group.name} ({'、'.join(group.parts)}) add up to "
-                 f"{summed} 元, but the line states {stated} 元: both kept as written")
+                 f"{summed}, but the line states {stated}: both kept as written")
     elif group.guessed and not group.adds_up():
         ctx.warn("W_PARTS_GUESSED", group.where, f"the parts of {group.name} were guessed from the amounts "
-                 f"({'、'.join(group.parts)}: {summed} 元 of {stated or 'an unstated'} 元)")
+                 f"({'、'.join(group.parts)}: {summed} of {stated})")
+
+
+def _yuan_list(values: Iterable[float]) -> str:
+    """Amounts in 元 for a message, one per column ("250, 300 元"), or "no amount"."""
+    found = [f"{value:g}" for value in values]
+    return f"{', '.join(found)} 元" if found else "no amount"
 
 
 # -- funding sources (declaration) ----------------------------------------------------------------
