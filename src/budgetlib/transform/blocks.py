@@ -66,10 +66,12 @@ class IndicatorColumn:
 
 @dataclass(frozen=True, slots=True)
 class ExpenditureHeader:
-    """An expenditure heading row: the economic-category column and each amount column's year (None: the form's)."""
+    """An expenditure heading row: the economic-category column, the column of economic codes when the codes
+    stand in a column of their own, and each amount column's year (None: the form's)."""
 
     category_col: int
     year_cols: Mapping[int, int | None]
+    code_col: int | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -331,19 +333,25 @@ def _execution_header(cells: tuple[str, ...]) -> tuple[tuple[int, str], ...] | N
 
 
 def expenditure_header(cells: Sequence[str]) -> ExpenditureHeader | None:
-    """The category column and the amount columns (by year) of an expenditure heading row, or None.
+    """The category column, the amount columns (by year) and the code column (if the codes stand in a column
+    of their own) of an expenditure heading row, or None.
 
     >>> expenditure_header(("经济科目", "2018年", "2019年", "2020年"))
-    ExpenditureHeader(category_col=0, year_cols=mappingproxy({1: 2018, 2: 2019, 3: 2020}))
+    ExpenditureHeader(category_col=0, year_cols=mappingproxy({1: 2018, 2: 2019, 3: 2020}), code_col=None)
+    >>> expenditure_header(("科目编码", "经济科目名称", "2023年")).code_col
+    0
     """
     return _expenditure_header(tuple(cells))
 
 
 @lru_cache(maxsize=8192)
 def _expenditure_header(cells: tuple[str, ...]) -> ExpenditureHeader | None:
-    category_col = None
+    category_col = code_col = None
     for index, text in enumerate(cells):
-        if text and match_label(text, "expenditure_col") is not None:
+        label = match_label(text, "expenditure_col") if text else None
+        if label is not None and label.name == "economic_code" and code_col is None:
+            code_col = index
+        elif label is not None and label.name == "economic_category":
             category_col = index
             break
     if category_col is None:
@@ -353,12 +361,16 @@ def _expenditure_header(cells: tuple[str, ...]) -> ExpenditureHeader | None:
         text = cells[index]
         if not text:
             continue
+        label = match_label(text, "expenditure_col")
+        if code_col is None and label is not None and label.name == "economic_code":
+            code_col = index  # 经济科目名称 | 科目编码 | 2023年
+            continue
         year = _YEAR.search(compact(text))
         if year:
             columns[index] = int(year.group(1))
         elif match_label(text, "funding_col") is not None or "金额" in text or "预算" in text:
             columns[index] = None
-    return ExpenditureHeader(category_col, MappingProxyType(columns)) if columns else None
+    return ExpenditureHeader(category_col, MappingProxyType(columns), code_col) if columns else None
 
 
 def first_label(cells: Sequence[str]) -> LabelAt | None:

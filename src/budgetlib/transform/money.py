@@ -9,8 +9,8 @@ it. A total line (合计 …) is kept as a stated total, never as one more line;
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
 from functools import cache, lru_cache
 from typing import Any
 
@@ -18,6 +18,7 @@ from budgetlib.caches import TEXT_CACHE_SIZE
 from budgetlib.extract.document import Table
 from budgetlib.transform.amounts import Amount, parse_amount
 from budgetlib.transform.blocks import (
+    ExpenditureHeader,
     ends_block,
     execution_header,
     expenditure_header,
@@ -89,6 +90,121 @@ def split_labelled_amount(text: str) -> LabelledAmount | None:
     return LabelledAmount(label, amount)
 
 
+# -- the parts of a line (其中, and the lines that carry it on) -----------------------------------------
+
+_PART_TOLERANCE = 0.005
+"""How far (元) a sum of parts may be from its parent and still add up to it."""
+
+
+@cache
+def _top_source_words() -> tuple[str, ...]:
+    return tuple(compact(word) for word in words("top_source"))
+
+
+def is_top_source(name: str) -> bool:
+    """True when a funding source's name says it stands on its own (其他资金, 上年结转 …; data/block_words.csv).
+
+    >>> is_top_source("其他资金"), is_top_source("单位自筹资金"), is_top_source("政府性基金")
+    (True, True, False)
+    """
+    key = compact(name)
+    return any(word in key for word in _top_source_words())
+
+
+@dataclass
+class PartsOf:
+    """A line of a block (a funding source, an expenditure line) and the parts read under it so far.
+
+    A 其中 line is a part of the line above it; the lines after it carry the 其中 on while their words
+    do not say they stand alone and, when the words do not decide, while the parts' running sum stays
+    within the parent in every column (a part cannot exceed its whole). Once the parts make the whole,
+    the next line stands on its own. ``values`` and ``sums`` are amounts in 元 by column.
+    """
+
+    name: str | None = None
+    values: dict[Any, float] = field(default_factory=dict)
+    where: str = ""
+    sums: dict[Any, float] = field(default_factory=dict)
+    parts: list[str] = field(default_factory=list)
+    carrying: bool = False
+    guessed: bool = False
+    complete: bool = False
+    """The parts are meant to make the whole (sub-codes 30201, 30206 of 302), not just some of it (其中)."""
+
+    def add(self, name: str, values: Mapping[Any, float | None]) -> str | None:
+        """Take ``name`` as a part; its parent's name (None when there is no line to be a part of)."""
+        if self.name is None:
+            return None
+        for key, value in values.items():
+            if value is not None:
+                self.sums[key] = self.sums.get(key, 0.0) + value
+        self.parts.append(name)
+        return self.name
+
+    def of_which(self, name: str, values: Mapping[Any, float | None]) -> str | None:
+        """A 其中 line: a part of this line, and the following lines may carry it on."""
+        self.carrying = self.name is not None
+        return self.add(name, values)
+
+    def carried(self, name: str, values: Mapping[Any, float | None], stands_alone: bool | None) -> str | None:
+        """A line after a 其中 line: this line's name when it is one more part, else None.
+
+        ``stands_alone`` is what the line's words say (True: a line of its own, False: a part, None: they
+        do not say); when they do not say, the sums decide, and the reading is marked as guessed.
+        """
+        if not self.carrying or stands_alone:
+            return None
+        if stands_alone is None:
+            if not self._fits(values):
+                self.carrying = False
+                self.guessed = self.guessed or bool(self.parts)
+                return None
+            self.guessed = True
+        return self.add(name, values)
+
+    def _fits(self, values: Mapping[Any, float | None]) -> bool:
+        known = {key: value for key, value in values.items() if value is not None and key in self.values}
+        if not known or self.adds_up():
+            return False
+        return all(self.sums.get(key, 0.0) + value <= self.values[key] + _PART_TOLERANCE
+                   for key, value in known.items())
+
+    def adds_up(self) -> bool:
+        """True when the parts read so far add up to the line in every column both have."""
+        shared = [key for key in self.sums if key in self.values]
+        return bool(shared) and all(abs(self.sums[key] - self.values[key]) <= _PART_TOLERANCE for key in shared)
+
+    def exceeds(self) -> bool:
+        """True when the parts add up to more than the line in some column: they contradict it."""
+        return any(self.sums[key] > self.values[key] + _PART_TOLERANCE for key in self.sums if key in self.values)
+
+
+def _row_location(table: Table, row: int) -> str:
+    return f"{table.origin}, row {row + 1}".lstrip(", ")
+
+
+def check_parts(ctx: FormContext, group: PartsOf) -> None:
+    """Report, never correct, parts that do not make their line: W_TOTAL_MISMATCH when they exceed it (or,
+    sub-codes meant to make the whole, differ from it), W_PARTS_GUESSED when the sums alone placed a line
+    and the parts do not add up."""
+    if group.name is None or not group.parts:
+        return
+    summed = _yuan_list(group.sums.values())
+    stated = _yuan_list(group.values[key] for key in group.sums if key in group.values)
+    if group.exceeds() or (group.complete and group.sums and not group.adds_up()):
+        ctx.warn("W_TOTAL_MISMATCH", group.where, f"the parts of {group.name} ({'、'.join(group.parts)}) add up to "
+                 f"{summed}, but the line states {stated}: both kept as written")
+    elif group.guessed and not group.adds_up():
+        ctx.warn("W_PARTS_GUESSED", group.where, f"the parts of {group.name} were guessed from the amounts "
+                 f"({'、'.join(group.parts)}: {summed} of {stated})")
+
+
+def _yuan_list(values: Iterable[float]) -> str:
+    """Amounts in 元 for a message, one per column ("250, 300 元"), or "no amount"."""
+    found = [f"{value:g}" for value in values]
+    return f"{', '.join(found)} 元" if found else "no amount"
+
+
 # -- funding sources (declaration) ----------------------------------------------------------------
 
 
@@ -101,7 +217,7 @@ def parse_funding_sources(ctx: FormContext, table: Table, start: int, label_col:
         if cells[index] and match_label(cells[index], "funding_col") is not None:
             ctx.claim_label(table, start, index, "funding column")
             unit_hints.append(cells[index])
-    parent: str | None = None
+    group = PartsOf()
     row = start + 1
     while row < len(table.rows):
         cells = table.rows[row]
@@ -119,29 +235,39 @@ def parse_funding_sources(ctx: FormContext, table: Table, start: int, label_col:
         amount = ctx.amount(amount_text, table, *unit_hints) if amount_text else None
         if is_total_line(name):
             _add_total(ctx, table, row, name_col, amount_col, "funding", name, amount_text, amount)
+            check_parts(ctx, group)
+            group = PartsOf()
             row += 1
             continue
         number, rest = split_numbering(name)
         of_which, source_name = split_of_which(rest)
+        values = {None: amount.yuan if amount else None}
+        if of_which:
+            parent = group.of_which(source_name, values)
+        else:
+            parent = group.carried(source_name, values, number is not None or is_top_source(source_name) or None)
+        if parent is None and not of_which:
+            check_parts(ctx, group)
+            group = PartsOf(source_name, {None: amount.yuan} if amount and amount.yuan is not None else {},
+                            _row_location(table, row))
         line_no = len(ctx.rows_of("funding")) + 1
         record: dict[str, Any] = {
             "line_no": line_no,
             "source_no": number,
             "source_name": source_name,
             "source_as_written": name,
-            "parent_source": parent if of_which else None,
+            "parent_source": parent,
             "scope": "current_year",
             "amount_as_written": amount_text or None,
             "amount_yuan": amount.yuan if amount else None,
             "amount_unit": amount.unit if amount else None,
         }
-        if not of_which:
-            parent = source_name
         ctx.add("funding", record)
         ctx.claim(table.table_no, row, name_col, "funding", "source_as_written", line_no)
         if amount_col is not None:
             ctx.claim(table.table_no, row, amount_col, "funding", "amount_as_written", line_no)
         row += 1
+    check_parts(ctx, group)
     return row
 
 
@@ -214,12 +340,14 @@ def _add_fund_pair(ctx: FormContext, table: Table, row: int, col: int, name: str
     scope_by_col = {} if scope_by_col is None else scope_by_col
     label_text = name if label_text is None else label_text
     amount = ctx.amount(value_text, table, label_text, *unit_hints) if value_text else None
-    label = match_label(label_text, "header")
+    total = _funds_total(ctx, label_text)
+    if total == _NOT_A_SOURCE:
+        return
     key = compact(label_text)
     current = any(word in key for word in horizon_words("annual"))
-    if label is not None and label.role == "funding_total":
-        column = "current_year_budget" if label.name == "current_year" else "total_budget"
-        scope_by_col[col] = "current_year" if label.name == "current_year" else "total"
+    if total is not None:
+        column = "current_year_budget" if total == "current_year" else "total_budget"
+        scope_by_col[col] = "current_year" if total == "current_year" else "total"
         ctx.claim_label(table, row, col, column)
         if value_col is not None and amount is not None:
             written = "budget_as_written" if column == "current_year_budget" else "total_budget_as_written"
@@ -240,6 +368,30 @@ def _add_fund_pair(ctx: FormContext, table: Table, row: int, col: int, name: str
     ctx.claim(table.table_no, row, col, "funding", "source_as_written", line_no)
     if value_col is not None:
         ctx.claim(table.table_no, value_row, value_col, "funding", "amount_as_written", line_no)
+
+
+_NOT_A_SOURCE = "not_a_source"
+_YEAR_HEADING = re.compile(r"^((?:19|20)\d{2})年?度?$")
+
+
+def _funds_total(ctx: FormContext, label_text: str) -> str | None:
+    """What a name of a project-funds block totals: ``current_year``, ``total``, None for a source, or
+    ``_NOT_A_SOURCE`` for a column heading that is neither (执行数, another year of multi-year funds).
+
+    A total (资金总额, 当年资金总额) or a budget field (总预算, 当年预算) is one; a year heading (2023年) is
+    this year's funds when it names the form's year, and is left unread otherwise (no table holds the other
+    years' funds). An execution-column heading (预算数, 执行数, 执行率) is never a source.
+    """
+    label = match_label(label_text, "header")
+    if label is not None and label.role == "funding_total":
+        return "current_year" if label.name == "current_year" else "total"
+    if label is not None and label.role == "field" and label.name in ("total_budget", "current_year_budget"):
+        return "current_year" if label.name == "current_year_budget" else "total"
+    key = compact(label_text)
+    year = _YEAR_HEADING.match(key)
+    if year is not None:
+        return "current_year" if int(year.group(1)) == ctx.project.get("fiscal_year") else _NOT_A_SOURCE
+    return _NOT_A_SOURCE if match_label(label_text, "execution_col") is not None else None
 
 
 # -- breakdowns: the funds of a whole department by income source and by expenditure type -----------
@@ -395,14 +547,22 @@ def _total_line_name(ctx: FormContext) -> str | None:
 
 
 def _name_column(table: Table, start: int, value_cols: list[int], label_col: int | None) -> int | None:
-    """The column holding the fund-line names: the text column left of the first figure column."""
+    """The column holding the fund-line names: the text column left of the first figure column, else the
+    label column itself when the names stand under the label (资金来源 | 年初预算数 … / 财政拨款 | 70 …)."""
     lowest = label_col + 1 if label_col is not None else 0
     for col in range(lowest, value_cols[0] + 1):
-        texts = [table.cell(r, col) for r in range(start + 1, min(start + 8, len(table.rows)))]
-        filled = [t for t in texts if t]
-        if filled and sum(not looks_numeric(t) for t in filled) * 2 >= len(filled):
+        if _holds_names(table, start, col):
             return col
-    return value_cols[0] - 1 if value_cols[0] > lowest else None
+    if value_cols[0] > lowest:
+        return value_cols[0] - 1
+    return label_col if label_col is not None and _holds_names(table, start, label_col) else None
+
+
+def _holds_names(table: Table, start: int, col: int) -> bool:
+    """True when most filled cells of the column under the heading (a few rows) are text, not figures."""
+    texts = [table.cell(r, col) for r in range(start + 1, min(start + 8, len(table.rows)))]
+    filled = [t for t in texts if t]
+    return bool(filled) and sum(not looks_numeric(t) for t in filled) * 2 >= len(filled)
 
 
 def _row_offset(cells: list[str], name_col: int | None, value_cols: list[int]) -> int:
@@ -438,17 +598,28 @@ def _execution_value(ctx: FormContext, table: Table, record: dict[str, Any], col
 
 
 def parse_expenditures(ctx: FormContext, table: Table, start: int) -> int:
-    """The expenditure block (项目支出明细); returns the row after it."""
+    """The expenditure block (项目支出明细); returns the row after it.
+
+    A line whose economic code extends a listed line's code (30201 under 302) is a part of that line, and
+    so is a 其中 line of the line above it, carried on to the lines after it (:class:`PartsOf`): a part
+    keeps its parent in ``parent_category`` and is not summed with it. Parts that do not make their line
+    are reported, never corrected (:func:`check_parts`).
+    """
     cells = table.rows[start]
     header = expenditure_header(cells)
     assert header is not None
     category_col, year_cols = header.category_col, header.year_cols
     ctx.claim_label(table, start, category_col, "expenditure category heading")
+    if header.code_col is not None:
+        ctx.claim_label(table, start, header.code_col, "expenditure code heading")
     fiscal_year = ctx.project.get("fiscal_year")
     for col in year_cols:
         ctx.claim_label(table, start, col, "expenditure year heading")
     row = start + 1
     line_no = 0
+    group = PartsOf()
+    groups: list[PartsOf] = []
+    coded: dict[str, PartsOf] = {}
     while row < len(table.rows):
         cells = table.rows[row]
         if ends_block(cells, None) and not looks_numeric(cells[first_filled(cells) or 0]):
@@ -460,31 +631,87 @@ def parse_expenditures(ctx: FormContext, table: Table, start: int) -> int:
         if first is None:
             row += 1
             continue
-        offset = first - category_col if not looks_numeric(cells[first]) else 0
-        name = cells[first] if offset == first - category_col else ""
+        offset, name_at, code, name = _expenditure_line(cells, header, first)
         is_total = is_total_line(name)
         if not is_total:
             line_no += 1
-        code, category = _split_economic_code(name)
+        if code is None:
+            code, category = _split_economic_code(name)
+        else:
+            category = name.strip()
+            ctx.claim(table.table_no, row, header.code_col, "expenditures", "economic_code", line_no)
+        of_which, rest = split_of_which(category)
+        category = rest if of_which else category
+        amounts: dict[int, tuple[int | None, str, Amount]] = {}
         for col, year in year_cols.items():
             at = col + offset
             text = cells[at] if 0 <= at < len(cells) else ""
-            if not text:
-                continue
-            amount = ctx.amount(text, table, table.rows[start][col], table.cell(start, category_col))
-            column_year = year or fiscal_year
-            if is_total:
-                _add_total(ctx, table, row, first, at, "expenditures", name, text, amount, column_year)
-                continue
+            if text:
+                amount = ctx.amount(text, table, table.rows[start][col], table.cell(start, category_col))
+                amounts[at] = (year or fiscal_year, text, amount)
+        if is_total:
+            for at, (column_year, text, amount) in amounts.items():
+                _add_total(ctx, table, row, name_at, at, "expenditures", name, text, amount, column_year)
+            row += 1
+            continue
+        values = {column_year: amount.yuan for column_year, _, amount in amounts.values()}
+        owner = _code_owner(coded, code)
+        if owner is not None:
+            owner.complete = True
+            parent = owner.add(category, values)
+        elif of_which:
+            parent = group.of_which(category, values)
+        else:
+            parent = group.carried(category, values, True if code is not None else None)
+        if not of_which and (parent is None or owner is not None):
+            group = PartsOf(category, {key: value for key, value in values.items() if value is not None},
+                            _row_location(table, row))
+            groups.append(group)
+            if code is not None:
+                coded[code] = group
+        for at, (column_year, text, amount) in amounts.items():
             ctx.add("expenditures", {
                 "line_no": line_no, "economic_code": code, "economic_category": category,
-                "fiscal_year": column_year, "amount_yuan": amount.yuan, "amount_as_written": text,
-                "amount_unit": amount.unit, "column_label": table.rows[start][col],
+                "parent_category": parent, "fiscal_year": column_year, "amount_yuan": amount.yuan,
+                "amount_as_written": text, "amount_unit": amount.unit, "column_label": table.rows[start][at - offset],
             })
             ctx.claim(table.table_no, row, at, "expenditures", "amount_as_written", line_no)
-            ctx.claim(table.table_no, row, first, "expenditures", "economic_category", line_no)
+            if name:
+                ctx.claim(table.table_no, row, name_at, "expenditures", "economic_category", line_no)
         row += 1
+    for parts in groups:
+        check_parts(ctx, parts)
     return row
+
+
+def _expenditure_line(cells: list[str], header: ExpenditureHeader, first: int) -> tuple[int, int, str | None, str]:
+    """Where a line sits: (how far it is shifted, the column of its name, its code from the code column or
+    None, its name). Without a code column a line shifted by a cell is read by its first filled cell; with
+    one, by the columns (a line with no code, or 合计 written in the code column, has its name where it is)."""
+    category_col, code_col = header.category_col, header.code_col
+    if code_col is None:
+        offset = first - category_col if not looks_numeric(cells[first]) else 0
+        return offset, first, None, cells[first] if offset == first - category_col else ""
+    code_text = cells[code_col].strip() if code_col < len(cells) else ""
+    name = cells[category_col] if category_col < len(cells) else ""
+    if _CODE.match(code_text):
+        return 0, category_col, code_text, name
+    if code_text and not name and not looks_numeric(code_text):
+        return 0, code_col, None, code_text
+    return 0, category_col, None, name
+
+
+_CODE = re.compile(r"^\d{3,7}$")
+
+
+def _code_owner(coded: Mapping[str, PartsOf], code: str | None) -> PartsOf | None:
+    """The listed line whose economic code the code extends most closely (302 for 30201), or None."""
+    if code is None:
+        return None
+    for length in range(len(code) - 1, 0, -1):
+        if code[:length] in coded:
+            return coded[code[:length]]
+    return None
 
 
 def _split_economic_code(name: str) -> tuple[str | None, str]:
