@@ -1,0 +1,66 @@
+"""Which forms are one project-year, and which are a project at all: a code written differently on the
+two forms of one year is one project-year; a whole-unit form is department-wide, not a project."""
+
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+
+import budgetlib as bl
+from budgetlib import schema
+from budgetlib.analysis.project_keys import normalise_code, project_keys
+from budgetlib.forms import Forms
+
+DEPARTMENT = "合成县大数据中心"
+CODE = "036001-2022-BMZX-0001"
+
+
+def project(form_id: str, form_type: str, budget: float | None, code: str | None, *,
+            name: str = "电子政务网络运行维护", year: int = 2022) -> dict:
+    return {"form_id": form_id, "source_file": form_id.split("#")[0], "form_type": form_type, "fiscal_year": year,
+            "project_name": name, "department": DEPARTMENT, "project_code": code,
+            "current_year_budget_yuan": budget, "budget_as_written": None if budget is None else f"{budget:.2f}"}
+
+
+def tables(projects: list[dict]) -> Forms:
+    return Forms({"projects": schema.frame("projects", projects), "budget_execution": schema.frame(
+        "budget_execution", [])})
+
+
+# -- 1. one code, written differently ----------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("written", ["０３６００１－２０２２－BMZX－0001", "036001 - 2022 - BMZX - 0001",
+                                     "036001-2022-bmzx-0001", "0360012022BMZX0001", "036001—2022—BMZX—0001",
+                                     "036001_2022_BMZX_0001", "036001/2022/BMZX/0001", "036001.2022.BMZX.0001"])
+def test_a_code_written_differently_on_the_self_evaluation_is_one_project_year_counted_once(written: str) -> None:
+    forms = tables([project("d.md#0", "declaration", 565_000.0, CODE),
+                    project("s.md#0", "self_evaluation", 565_000.0, written)])
+    (row,) = bl.project_years(forms).to_dict("records")
+    assert row["n_forms"] == 2 and row["budget_yuan"] == 565_000.0
+    assert row["project_code"] in (CODE, written)  # as one of the forms writes it, never the key
+    by_department = bl.yoy(forms, by="department")
+    assert by_department["current_yuan"].tolist() == [565_000.0]
+    # the tables keep each form's code as written
+    assert forms.projects["project_code"].tolist() == [CODE, written]
+
+
+def test_two_different_codes_of_one_year_stay_two_projects() -> None:
+    """The same name but another serial number (0002): the codes claim the same year, so two projects."""
+    forms = tables([project("d.md#0", "declaration", 565_000.0, CODE),
+                    project("s.md#0", "self_evaluation", 300_000.0, "０３６００１－２０２２－BMZX－0002")])
+    assert sorted(bl.project_years(forms)["budget_yuan"].tolist()) == [300_000.0, 565_000.0]
+
+
+def test_the_key_shows_the_latest_code_as_written_and_a_lone_dash_is_no_code() -> None:
+    projects = tables([project("a.md#0", "declaration", 1.0, "036001-2021-bmzx-0001", year=2021),
+                       project("b.md#0", "declaration", 1.0, "036001 2022 BMZX 0001"),
+                       project("c.md#0", "self_evaluation", 1.0, CODE),
+                       project("d.md#0", "declaration", 1.0, "—", name="学校维修")]).projects
+    assert project_keys(projects).tolist() == ["code:036001 2022 BMZX 0001"] * 3 + ["name:合成县大数据中心|学校维修"]
+
+
+def test_normalise_code() -> None:
+    assert normalise_code("  ０３６００１－２０２２－bmzx－0001\u3000") == "0360012022BMZX0001"
+    assert normalise_code("[015001]") == "[015001]"
+    assert (normalise_code(None), normalise_code(" - "), normalise_code(pd.NA)) == ("", "", "")
