@@ -3,6 +3,8 @@ two forms of one year is one project-year; a whole-unit form is department-wide,
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pandas as pd
 import pytest
 
@@ -64,3 +66,45 @@ def test_normalise_code() -> None:
     assert normalise_code("  ０３６００１－２０２２－bmzx－0001\u3000") == "0360012022BMZX0001"
     assert normalise_code("[015001]") == "[015001]"
     assert (normalise_code(None), normalise_code(" - "), normalise_code(pd.NA)) == ("", "", "")
+
+
+# -- 2. a whole-unit form is department-wide --------------------------------------------------------------
+
+FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "department"
+SELF_EVALUATION = (FIXTURES / "department-self-evaluation.md", "# 部门（单位）整体支出绩效自评表")
+TARGET = (FIXTURES / "department-target-tasks.md", "# 部门整体支出绩效目标申报表")
+
+
+def retitled(tmp_path: Path, form: tuple[Path, str], title: str) -> bl.Forms:
+    """The fixture with its title line replaced by ``title`` (None: no title at all)."""
+    path, written = form
+    text = path.read_text(encoding="utf-8")
+    assert written in text
+    copy = tmp_path / path.name
+    copy.write_text(text.replace(written, title), encoding="utf-8")
+    return bl.read_forms([copy])
+
+
+@pytest.mark.parametrize(("form", "title", "form_type"), [
+    (SELF_EVALUATION, "# 单位整体支出绩效自评表", "department_self_evaluation"),
+    (SELF_EVALUATION, "# 单位（部门）整体支出绩效自评表", "department_self_evaluation"),
+    (SELF_EVALUATION, "# 2022年度整体支出绩效自评表", "department_self_evaluation"),
+    (SELF_EVALUATION, "", "department_self_evaluation"),  # no title: the 部门（单位）名称 label decides
+    (TARGET, "# 单位整体支出绩效目标表", "department_target"),
+    (TARGET, "# 整体支出绩效目标表", "department_target"),
+    (TARGET, "# 单位整体绩效目标申报表", "department_target"),
+    (TARGET, "", "department_target"),
+])
+def test_a_whole_unit_form_is_department_wide_and_never_a_project(tmp_path: Path, form: tuple[Path, str],
+                                                                  title: str, form_type: str) -> None:
+    forms = retitled(tmp_path, form, title)
+    assert forms.projects["form_type"].tolist() == [form_type]
+    assert bl.project_years(forms).empty
+    assert bl.yoy(forms, by="department").empty
+
+
+def test_a_project_whose_name_holds_whole_unit_words_is_still_a_project() -> None:
+    from budgetlib.transform.assemble import _title_type
+
+    assert _title_type("单位整体搬迁项目支出绩效自评表") == "self_evaluation"
+    assert _title_type("城区整体提升项目绩效目标表") == "target"
