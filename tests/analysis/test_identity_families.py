@@ -108,3 +108,54 @@ def test_a_project_whose_name_holds_whole_unit_words_is_still_a_project() -> Non
 
     assert _title_type("单位整体搬迁项目支出绩效自评表") == "self_evaluation"
     assert _title_type("城区整体提升项目绩效目标表") == "target"
+
+
+# -- 4. a blank 全年预算数 beside a filled 年初预算数 -----------------------------------------------------------
+
+DECLARATION = """# 2022 年部门项目申报及绩效目标表
+
+资金单位：元
+
+|  |  |  |  |
+|---|---|---|---|
+| 项目名称 | 村级补助及运转经费 | 项目代码 | 219-2022-0001 |
+| 项目主管部门 | 合成县棠溪镇人民政府 | 项目执行单位 | 合成县棠溪镇人民政府 |
+| 项目总预算 | 500000.00 | 项目当年预算 | 500000.00 |
+
+| 一级指标 | 二级指标 | 指标内容 | 指标值 |
+|---|---|---|---|
+| 产出指标 | 数量指标 | 补助村数 | ≥8个 |
+"""
+
+SELF_EVALUATION_ONLY_INITIAL = """# 项目支出绩效自评表
+
+(2022年度)
+
+|  |  |  |  |  |  |  |  |
+|---|---|---|---|---|---|---|---|
+| 项目名称 | 村级补助及运转经费 |  |  |  |  |  |  |
+| 主管部门 | 合成县棠溪镇人民政府 |  | 实施单位 | 合成县棠溪镇人民政府 |  |  |  |
+| 项目资金(万元) |  | 年初预算数 | 全年预算数 | 全年执行数 | 分值 | 执行率 | 得分 |
+|  | 年度资金总额 | 45 |  | 40 | 10 |  |  |
+
+| 一级指标 | 二级指标 | 三级指标 | 分值 | 年度指标值 | 实际完成值 | 得分 |
+|---|---|---|---|---|---|---|
+| 产出指标 | 数量指标 | 补助村数 | 90 | ≥8个 | 8个 | 90 |
+"""
+
+
+def test_a_self_evaluations_initial_budget_is_not_its_budget_the_declarations_is(tmp_path: Path) -> None:
+    """年初预算数 45万 beside a blank 全年预算数: the project-year's budget is the declaration's 500,000 (the
+    precedence has no 年初预算数), and the 450,000 stays in sight."""
+    (tmp_path / "decl.md").write_text(DECLARATION, encoding="utf-8")
+    (tmp_path / "self.md").write_text(SELF_EVALUATION_ONLY_INITIAL, encoding="utf-8")
+    forms = bl.read_forms([tmp_path])
+    evaluation = forms.projects[forms.projects["form_type"] == "self_evaluation"].iloc[0]
+    assert pd.isna(evaluation["current_year_budget_yuan"]) and pd.isna(evaluation["budget_as_written"])
+    assert forms.budget_execution["initial_budget_yuan"].tolist() == [450_000.0]
+    (row,) = bl.project_years(forms).to_dict("records")
+    assert (row["budget_yuan"], row["budget_basis"]) == (500_000.0, "declaration:current_year_budget")
+    assert row["budget_note"] == "自评表未填预算数，采用申报表当年预算"
+    assert (row["self_evaluation_initial_budget_yuan"], row["executed_yuan"]) == (450_000.0, 400_000.0)
+    assert pd.isna(row["self_evaluation_budget_yuan"])
+    assert bl.yoy(forms, by="department")["current_yuan"].tolist() == [500_000.0]
