@@ -159,3 +159,16 @@ def test_a_self_evaluations_initial_budget_is_not_its_budget_the_declarations_is
     assert (row["self_evaluation_initial_budget_yuan"], row["executed_yuan"]) == (450_000.0, 400_000.0)
     assert pd.isna(row["self_evaluation_budget_yuan"])
     assert bl.yoy(forms, by="department")["current_yuan"].tolist() == [500_000.0]
+
+
+# -- 5. forms that name no department ------------------------------------------------------------------
+
+
+def test_projects_without_a_department_are_labelled_not_a_blank_department() -> None:
+    rows = [project("a.md#0", "declaration", 100_000.0, None, name="甲"),
+            project("b.md#0", "declaration", 200_000.0, None, name="乙"),
+            project("c.md#0", "declaration", 300_000.0, None, name="丙")]
+    rows[0]["department"] = rows[1]["department"] = None
+    by_department = bl.yoy(tables(rows), by="department")
+    assert by_department[["department", "current_yuan", "n_projects"]].values.tolist() == [
+        ["未注明部门", 300_000.0, 2], ["合成县大数据中心", 300_000.0, 1]]
