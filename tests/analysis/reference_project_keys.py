@@ -7,7 +7,7 @@ from collections.abc import Iterable
 
 import pandas as pd
 
-from budgetlib.analysis.project_keys import normalise_department, normalise_name
+from budgetlib.analysis.project_keys import normalise_code, normalise_department, normalise_name
 
 
 class _UnionFind:
@@ -42,13 +42,15 @@ def _conflict(a: dict[str, set[int]], b: dict[str, set[int]]) -> bool:
 def reference_project_keys(projects: pd.DataFrame) -> pd.Series:
     """A key per form (indexed like ``projects``) shared by the forms of the same project in all years.
 
-    ``code:<project code>`` (the latest year's code) when any form of the project has a code, else
+    Codes are compared by their :func:`normalise_code` keys (a code whose key is empty is none).
+    ``code:<project code>`` (the latest year's code, as written) when any form of the project has a code, else
     ``name:<department>|<name>``; a form with neither code nor name is a project of its own,
     ``form:<form_id>`` (nothing to join it by).
     """
     n = len(projects)
     uf = _UnionFind(n)
-    codes = [c if isinstance(c, str) and c.strip() else None for c in projects["project_code"]]
+    written = projects["project_code"].tolist()
+    codes = [normalise_code(c) or None for c in written]
     years = [None if pd.isna(y) else int(y) for y in projects["fiscal_year"]]
     names = [f"{normalise_department(d)}|{normalise_name(p)}" for d, p in
              zip(projects["department"], projects["project_name"], strict=True)]
@@ -82,7 +84,7 @@ def reference_project_keys(projects: pd.DataFrame) -> pd.Series:
         root = roots[i]
         if root not in label or (codes[i] and not label[root].startswith("code:")):
             if codes[i]:
-                label[root] = f"code:{codes[i]}"
+                label[root] = f"code:{written[i]}"
             elif names[i].split("|", 1)[1]:
                 label[root] = f"name:{names[i]}"
             else:

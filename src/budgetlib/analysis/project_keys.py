@@ -1,6 +1,8 @@
 """Which forms are one project: a key per form, shared by the forms of one project in all years.
 
-A form's project is its project code, else its normalised name within its department. Codes that
+A form's project is its project code, else its normalised name within its department. Codes are
+compared by :func:`normalise_code` (the forms of one project-year write one code with full-width
+digits, spaces, lower case or without its dashes), and the key shows a code as written. Codes that
 carry the year ("036001-2020-BMZX-0001") change every year, so forms whose codes differ are still
 joined by name when their codes do not claim the same year. The key is ``code:<code>`` (the code of
 the project's latest form that has one) when any form of the project has a code, else
@@ -16,6 +18,7 @@ coded forms share, the only place where the order of joining matters.
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections.abc import Callable, Iterator, Sequence
 from typing import TypeAlias, cast
 
@@ -26,13 +29,15 @@ import pyarrow.compute as pc
 
 from budgetlib.transform.normalize import compact
 
-__all__ = ["PROJECT_KEY_COLUMNS", "normalise_department", "normalise_name", "number_texts", "project_keys"]
+__all__ = ["PROJECT_KEY_COLUMNS", "normalise_code", "normalise_department", "normalise_name", "number_texts",
+           "project_keys"]
 
 PROJECT_KEY_COLUMNS: tuple[str, ...] = ("form_id", "fiscal_year", "project_code", "project_name", "department")
 """The columns of ``projects`` that :func:`project_keys` reads."""
 
 _YEAR_PREFIX = re.compile(r"^(?:19|20)\d{2}年(?:度)?")
 _NAME_NOISE = re.compile(r"[\s\"'“”‘’《》「」()（）\[\]【】·,，。、:：;；]")
+_CODE_NOISE = re.compile(r"[\s\-‐‑‒–—―_./]")  # whitespace and the separators a code is written with
 _CHUNK = 1 << 16  # names normalised at a time: their Python strings are held only a chunk at a time
 
 
@@ -47,6 +52,22 @@ def normalise_name(name: object) -> str:
     key = _NAME_NOISE.sub("", compact(name))
     key = _YEAR_PREFIX.sub("", key)
     return key.removesuffix("项目") or key
+
+
+def normalise_code(code: object) -> str:
+    """A project code as a join key: NFKC, upper case, no whitespace or separators (- — _ . /); empty
+    when nothing is left (a blank cell, a lone dash), which is no code.
+
+    Two forms of one project-year write one code as "036001-2022-BMZX-0001" and
+    "０３６００１－２０２２－bmzx－0001" or "0360012022BMZX0001"; compared as written, they made two
+    projects and the project-year's budget was counted twice.
+
+    >>> normalise_code("０３６００１－２０２２－bmzx－0001"), normalise_code("036001 - 2022 - BMZX - 0001")
+    ('0360012022BMZX0001', '0360012022BMZX0001')
+    """
+    if not isinstance(code, str):
+        return ""
+    return _CODE_NOISE.sub("", unicodedata.normalize("NFKC", code)).upper()
 
 
 def normalise_department(name: object) -> str:
@@ -109,7 +130,13 @@ def _in_chunks(distinct: Distinct) -> Iterator[list[object]]:
 def _normalised_numbers(values: pd.Series, normalise: Callable[[object], str]) -> tuple[np.ndarray, pa.Array]:
     """Each row's normalised text as a number, and the texts by number (a missing value is normalised
     as None is). The normalising runs once per distinct value, a chunk of them at a time."""
-    raw_numbers, raw = _factorized(values)
+    return _normalised(*_factorized(values), normalise)
+
+
+def _normalised(raw_numbers: np.ndarray, raw: Distinct, normalise: Callable[[object], str]
+                ) -> tuple[np.ndarray, pa.Array]:
+    """:func:`_normalised_numbers` of rows already numbered (``raw_numbers``, -1: missing) by their
+    texts (``raw``)."""
     pieces = [pa.array([normalise(None)], pa.large_string())]  # number 0: what a missing value gives
     pieces += [pa.array([normalise(value) for value in chunk], pa.large_string()) for chunk in _in_chunks(raw)]
     numbers, distinct = _factorized(pa.chunked_array(pieces).combine_chunks())
@@ -135,13 +162,14 @@ def _name_groups(departments: np.ndarray, department_texts: pa.Array, project_na
     return has_name, np.where(has_name, _factorized(joined)[0], -1)
 
 
-def _code_numbers(codes: pd.Series) -> tuple[np.ndarray, Distinct]:
-    """Each row's code as a number (-1: none; a code is a text that is not blank), and the codes."""
-    numbers, distinct = _factorized(codes)
-    usable = np.fromiter((isinstance(code, str) and bool(code.strip()) for chunk in _in_chunks(distinct)
-                          for code in chunk), bool, len(distinct))
-    usable = np.append(usable, False)  # where a missing code (-1) looks
-    return np.where(usable[numbers], numbers, -1), distinct
+def _code_numbers(codes: pd.Series) -> tuple[np.ndarray, int, np.ndarray, Distinct]:
+    """Each row's code as a number by its :func:`normalise_code` key (-1: none, when the key is empty),
+    how many numbers there are, and each row's code as written, numbered, with the written codes (the
+    key shows the code as written)."""
+    written, written_texts = _factorized(codes)
+    keys, key_texts = _normalised(written, written_texts, normalise_code)
+    usable = pc.greater(pc.utf8_length(key_texts), 0).to_numpy(zero_copy_only=False)
+    return np.where(usable[keys], keys, -1), len(key_texts), written, written_texts
 
 
 def _years(years: pd.Series) -> tuple[np.ndarray, np.ndarray]:
@@ -236,19 +264,19 @@ def project_keys(projects: pd.DataFrame) -> pd.Series:
     >>> project_keys(projects).tolist()
     ['code:036001-2023-1', 'code:036001-2023-1', 'code:036001-2023-1', 'form:d#0']
     """
-    codes, code_texts = _code_numbers(projects["project_code"])
+    codes, code_count, written_codes, code_texts = _code_numbers(projects["project_code"])
     years, has_year = _years(projects["fiscal_year"])
     departments, department_texts = _normalised_numbers(projects["department"], normalise_department)
     project_names, name_texts = _normalised_numbers(projects["project_name"], normalise_name)
     has_name, names = _name_groups(departments, department_texts, project_names, name_texts)
-    roots = _project_roots(codes, len(code_texts), names, years, has_year)
+    roots = _project_roots(codes, code_count, names, years, has_year)
     chosen, has_code, row_root = _representatives(roots, codes, years)
     by_code, by_name = has_code, ~has_code & has_name[chosen]
     by_form = ~by_code & ~by_name  # forms with neither code nor name: few, each a project of its own
     form_ids = projects["form_id"].iloc[chosen[by_form]] if "form_id" in projects.columns else chosen[by_form]
     del years, has_year, has_name, names, roots  # 8 bytes a form each: freed before the keys' texts are made
     parts = [  # each project's key, made in Arrow: at 10^6 forms, not a Python string each
-        pc.binary_join_element_wise(_text("code:"), _texts(code_texts, codes[chosen[by_code]]), _text("")),
+        pc.binary_join_element_wise(_text("code:"), _texts(code_texts, written_codes[chosen[by_code]]), _text("")),
         pc.binary_join_element_wise(_text("name:"), pc.binary_join_element_wise(
             _texts(department_texts, departments[chosen[by_name]]),
             _texts(name_texts, project_names[chosen[by_name]]), _text("|")), _text("")),

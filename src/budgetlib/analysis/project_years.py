@@ -14,6 +14,9 @@ year become one row with one budget, chosen by a documented precedence (:class:`
 4. ``target:current_year_budget``: the target form's annual amount (年度资金总额);
 5. ``declaration:current_year_budget``: the declaration's current-year budget (项目当年预算).
 
+A self-evaluation's 年初预算数 (the budget at the start of the year) is none of these: beside a blank
+全年预算数 it is passed over, and it stays in ``self_evaluation_initial_budget_yuan``.
+
 An amount whose unit the form does not state is unknown (NA), never 0. When the first source the
 project-year has is unknown but a later one is known, the later one is used (``fall_through``, on by
 default): it is the same budget stated by another form, not a guess. ``budget_basis`` always names
@@ -251,8 +254,9 @@ def _choose(rows: list[dict[str, Any]], policy: ProjectYearPolicy) -> tuple[dict
     skipped = FORM_WORDS.get(str(first["form_type"]), str(first["form_type"]))
     used = known["budget_basis"] or ""
     form_type, _, field = used.partition(":")
-    return known, (f"{skipped}预算未注明金额单位（{first['budget_as_written'] or '未填'}），"
-                   f"采用{FORM_WORDS.get(form_type, form_type)}{FIELD_WORDS.get(field, field)}")
+    written = first["budget_as_written"]
+    why = f"预算未注明金额单位（{written}）" if written else "未填预算数"  # e.g. only 年初预算数, not a source
+    return known, f"{skipped}{why}，采用{FORM_WORDS.get(form_type, form_type)}{FIELD_WORDS.get(field, field)}"
 
 
 def project_year_forms(forms: Forms, policy: ProjectYearPolicy = DEFAULT_POLICY) -> pd.DataFrame:

@@ -134,12 +134,21 @@ def _sum_or_na(values: Iterable[float | None]) -> tuple[float | None, int]:
     return (None if unknown or not values else float(sum(values))), unknown  # type: ignore[arg-type]
 
 
+NO_DEPARTMENT = "未注明部门"
+"""The ``department`` of :func:`yoy_by_department`'s row for the projects whose forms name no department."""
+
+
 def yoy_by_department(forms: Forms, policy: ProjectYearPolicy = DEFAULT_POLICY) -> pd.DataFrame:
     """Per department and fiscal year: the sum of its project budgets against the year before.
 
     The prior total is that of the prior year's forms of the department (``earlier_form``) when there
     are any; otherwise the sum of what this year's forms say their projects had last year
     (``stated_in_text`` / ``expenditure_column``), when every project says so.
+
+    Projects whose forms name no department are one row a year labelled :data:`NO_DEPARTMENT`
+    (未注明部门), not a blank department: they are not a department but what is left, kept in the
+    table so the departments' rows still add up to every project, and named so that nobody reads
+    them as one department's spending.
     """
     by_project = yoy_by_project(forms, policy)
     if by_project.empty:
@@ -162,7 +171,8 @@ def yoy_by_department(forms: Forms, policy: ProjectYearPolicy = DEFAULT_POLICY) 
             basis = "+".join(bases) if prior is not None else None
         change, fraction = _change(prior, current)
         records.append({
-            "department": display[dept], "fiscal_year": year, "prior_year": year - 1, "prior_yuan": prior,
+            "department": display[dept] if dept else NO_DEPARTMENT, "fiscal_year": year, "prior_year": year - 1,
+            "prior_yuan": prior,
             "current_yuan": current, "change_yuan": change, "change_fraction": fraction, "prior_basis": basis,
             "n_projects": len(group), "n_unknown": unknown, "n_prior_unknown": prior_unknown,
             "n_new": len(keys_now - keys_before) if len(earlier) else None,

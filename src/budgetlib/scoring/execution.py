@@ -95,8 +95,9 @@ def score_form_execution(
     children = [line for line, rec in zip(result.lines, records, strict=True)
                 if total_name and text_of(rec.get("parent_line")) == total_name]
     _check_total_against_children(result, form_id, total_line, children)
-    _resolve_weight(result, total, project, policy)
-    result.published_score = None if is_na(total.get("score")) else float(total["score"])
+    holds_total = holds_form_total(total, project)  # then its 得分 is the form's, not the execution's
+    _resolve_weight(result, total, project, policy, holds_total)
+    result.published_score = None if holds_total or is_na(total.get("score")) else float(total["score"])
     rate = total_line["computed_rate"]
     if rate is None:
         result.note = total_line["note"] or "无法计算预算执行率"
@@ -218,8 +219,18 @@ def _shown(amount: float, lines: list[dict[str, Any]], in_yuan: bool) -> str:
 
 
 def _resolve_weight(result: FormExecution, total: Mapping[str, Any], project: Mapping[str, Any],
-                    policy: ScoringPolicy) -> None:
+                    policy: ScoringPolicy, holds_total: bool) -> None:
+    """The execution's weight: the total line's 分值, else the block title's, else the policy's default.
+
+    A total line whose 分值 is the form's total (``holds_total``, :func:`holds_form_total`) states no
+    execution weight: its 100 is the whole form's, and taking it made the execution worth 100 of 170 points.
+    """
     section = project.get("execution_section_weight")
+    if holds_total:
+        _flag(result, text_of(total.get("form_id")), "execution", total.get("line_no"), "info",
+              f"总额行分值100、得分{number_text(float(total['score']))}为全表总分，预算执行情况按"
+              f"{'标题分值' if not is_na(section) else '默认分值'}计分")
+        total = {**total, "weight": None}
     if not is_na(total.get("weight")):
         result.weight, result.weight_basis = float(total["weight"]), "表中分值"
         if not is_na(section) and not math.isclose(float(section), result.weight):
@@ -230,6 +241,15 @@ def _resolve_weight(result: FormExecution, total: Mapping[str, Any], project: Ma
     else:
         result.weight = policy.execution_weight
         result.weight_basis = f"表中未写分值，按默认{number_text(policy.execution_weight)}分"
+
+
+def holds_form_total(total: Mapping[str, Any], project: Mapping[str, Any]) -> bool:
+    """Whether the execution block's total line carries the form's total score, not the execution's: its
+    分值 is 100 and its 得分 is the form's ``official_total_score``, as the reader takes it when the form
+    has no 总分 row (W_SCORE_IN_EXECUTION_ROW). The budget part of a form is worth 10 points, never 100."""
+    weight, score, official = total.get("weight"), total.get("score"), project.get("official_total_score")
+    return not (is_na(weight) or is_na(score) or is_na(official)) and float(weight) == 100 and math.isclose(
+        float(score), float(official))
 
 
 def _check_rate(result: FormExecution, form_id: str, line: dict[str, Any], total: Mapping[str, Any],

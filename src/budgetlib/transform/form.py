@@ -673,11 +673,16 @@ def _total_score_in_execution_row(ctx: FormContext) -> None:
 
 
 def _budget_from_execution(ctx: FormContext) -> None:
+    """A self-evaluation's current-year budget from its execution total line: 全年预算数, else 调整后预算数.
+
+    Not 年初预算数: the budget at the start of the year is not the year's budget (the project-year
+    precedence passes over it to the target form's or declaration's); it stays in ``budget_execution``.
+    """
     lines = ctx.rows_of("budget_execution")
     total = next((line for line in lines if line.get("is_total")), lines[0] if lines else None)
     if total is None:
         return
-    for column in ("full_year_budget", "adjusted_budget", "initial_budget"):
+    for column in ("full_year_budget", "adjusted_budget"):
         written = total.get(f"{column}_as_written")
         if written:
             ctx.project["current_year_budget_yuan"] = total.get(f"{column}_yuan")
