@@ -38,8 +38,10 @@ from budgetlib.analysis.project_years import (
 )
 from budgetlib.formatting import format_change, format_number, format_yuan, is_missing
 from budgetlib.forms import Forms
+from budgetlib.transform.amounts import to_yuan
 from budgetlib.transform.normalize import compact
 from budgetlib.transform.targets import stated_target
+from budgetlib.vocabulary import unit_factors
 
 __all__ = ["CROSS_FORM_CHECK_IDS", "Hit", "cross_form_hits", "full_target"]
 
@@ -51,6 +53,7 @@ PLANNING_FORM_TYPES: tuple[str, ...] = ("target", "declaration")
 _NAME_NOISE = re.compile(r"[\s\"'“”‘’《》「」()（）\[\]【】·,，。、:：;；]")
 _HIGHER = frozenset({">=", ">"})
 _LOWER = frozenset({"<=", "<"})
+_YUAN = "元"
 
 
 @dataclass(frozen=True, slots=True)
@@ -181,20 +184,38 @@ def _same_text(a: str, b: str) -> bool:
     return compact(a).lstrip("=") == compact(b).lstrip("=")
 
 
+def _in_one_unit(old: float, old_unit: str | None, new: float, new_unit: str | None) -> tuple[float, float, str] | None:
+    """Two target figures in one unit (old, new, the unit), None when their units cannot be compared.
+
+    Money targets are compared in 元, scaled exactly (≤56.5万元 is ≤565000元: the same target);
+    other units only when they are the same unit; a bare figure is read in the other side's unit.
+    """
+    if old_unit == new_unit or None in (old_unit, new_unit):
+        return old, new, old_unit or new_unit or ""
+    old_factor, new_factor = unit_factors().get(old_unit or ""), unit_factors().get(new_unit or "")
+    if old_factor is None or new_factor is None:
+        return None
+    return to_yuan(old, old_factor), to_yuan(new, new_factor), _YUAN
+
+
 def _target_change(planned: dict[str, Any], evaluated: dict[str, Any]) -> tuple[str, str] | None:
     """How the self-evaluation's target differs from the planned one: (variant, what changed), None
-    when they agree. A bare number (no comparator) takes the other side's comparator."""
+    when they agree or when their units do not allow comparing them (≥90% against ≥5个: no change
+    can be told). A bare number (no comparator) takes the other side's comparator."""
     old, new = _number(planned["target_value"]), _number(evaluated["target_value"])
     old_cmp = planned["comparator"] if not is_missing(planned["comparator"]) else None
     new_cmp = evaluated["comparator"] if not is_missing(evaluated["comparator"]) else None
     old_unit = planned["unit"] if not is_missing(planned["unit"]) else None
     new_unit = evaluated["unit"] if not is_missing(evaluated["unit"]) else None
-    if old is not None and new is not None and (old_unit == new_unit or None in (old_unit, new_unit)):
+    if old is not None and new is not None:
+        same_unit = _in_one_unit(old, old_unit, new, new_unit)
+        if same_unit is None:
+            return None
+        old, new, unit = same_unit
         comparator = old_cmp or new_cmp
         if (old_cmp or comparator) == (new_cmp or comparator):
             if old == new:
                 return None
-            unit = old_unit or new_unit or ""
             detail = f"{format_number(old)} → {format_number(new)}{unit}"
             eased = (comparator in _HIGHER and new < old) or (comparator in _LOWER and new > old)
             return ("lowered", detail) if eased else ("changed", detail)
