@@ -629,13 +629,14 @@ def finish_project(ctx: FormContext, form_type: str) -> dict[str, Any]:
     """Derive what the form implies but does not state in one cell: year, budget of a self-evaluation,
     the total of a form that states only the year's, the total score a budget row carries."""
     project = ctx.project
-    if "fiscal_year" not in project:
-        code = project.get("project_code") or ""
-        match = _CODE_YEAR.search(code)
-        if match:
-            project["fiscal_year"] = int(match.group(1))
-        elif project.get("period_start"):
-            project["fiscal_year"] = int(str(project["period_start"])[:4])
+    code = project.get("project_code") or ""
+    match = _CODE_YEAR.search(code)
+    if "fiscal_year" in project:
+        _check_code_year(ctx, match)
+    elif match:
+        project["fiscal_year"] = int(match.group(1))
+    elif project.get("period_start"):
+        project["fiscal_year"] = int(str(project["period_start"])[:4])
     if form_type in SELF_EVALUATIONS and project.get("current_year_budget_yuan") is None:
         _budget_from_execution(ctx)
     if form_type in SELF_EVALUATIONS and project.get("official_total_score") is None:
@@ -643,6 +644,22 @@ def finish_project(ctx: FormContext, form_type: str) -> dict[str, Any]:
     _total_budget(project)
     project.setdefault("project_name", None)
     return project
+
+
+def _check_code_year(ctx: FormContext, code_year: re.Match[str] | None) -> None:
+    """``W_YEAR_CONFLICT`` when the project code names another year than the title's.
+
+    The title names the fiscal year and is kept; a code often carries the year a multi-year project
+    was planned or started in, but that is a guess the reader cannot confirm, so the two years and
+    where each came from are reported rather than one silently preferred.
+    """
+    project = ctx.project
+    if code_year is None or int(code_year.group(1)) == project["fiscal_year"]:
+        return
+    ctx.warn("W_YEAR_CONFLICT", "projects.fiscal_year",
+             f"the title names {project['fiscal_year']} ({project.get('form_title')!r}), the project code "
+             f"{project['project_code']!r} names {code_year.group(1)}: fiscal_year {project['fiscal_year']} "
+             f"(the title's) kept")
 
 
 def _total_budget(project: dict[str, Any]) -> None:
