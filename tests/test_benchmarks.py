@@ -69,7 +69,9 @@ def test_results_json_holds_the_raw_numbers_and_the_machine(quick_run: Path) -> 
     assert raw["read_html"]["files"] == 3
     assert raw["read_html"]["tables"] == 3 * 5  # the seed written as HTML has five tables
     startup = raw["startup"]
-    assert 0 < startup["python"]["wall"] < startup["imports"]["wall"] < startup["parse"]["wall"]
+    # measured, each a process of its own: their order is the benchmark's to report, not a test's to
+    # assert (on a busy machine a quick run's imports once took longer than the whole parse)
+    assert all(startup[step]["wall"] > 0 for step in ("python", "imports", "parse"))
     runs = raw["streaming"]["runs"]
     assert [(r["forms"], r["jobs"]) for r in runs] == [(4, 1), (4, 2)]
     assert all(r["exit_code"] == 0 and r["forms_read"] == 4 for r in runs)
