@@ -46,7 +46,7 @@ screenshots: $(VENV)/.installed-core  ## screenshots of reports/ (index, annual,
 	$(BIN)/python scripts/screenshots.py $(REPORTS) docs
 
 test: $(VENV)/.installed-test  ## set up, then run every test (unit, notebooks via nbval, lint, types)
-	$(BIN)/ruff check src tests benchmarks notebooks
+	$(BIN)/ruff check src tests benchmarks notebooks scripts
 	$(BIN)/mypy
 	$(BIN)/pytest
 
@@ -55,7 +55,7 @@ test-extended: $(VENV)/.installed-test  ## the long fuzz/property run (10,000 ca
 	BUDGETLIB_KILL_POINTS=100 $(BIN)/pytest tests/test_interruptions.py -q
 
 lint: $(VENV)/.installed-test  ## ruff, and mypy over src/budgetlib (pyproject.toml's [tool.mypy])
-	$(BIN)/ruff check src tests benchmarks notebooks
+	$(BIN)/ruff check src tests benchmarks notebooks scripts
 	$(BIN)/mypy
 
 lab: $(LAB_VENV)/.installed  ## open JupyterLab on notebooks/ with the project's kernel
