@@ -572,24 +572,24 @@ def _is_layout(table: etree._Element) -> bool:
     if next(table.iterdescendants("table"), None) is None:
         return False
     holds_table = False
-    loose = 0  # cells directly in the table, without a <tr>: one row
-    for child in _row_level(table, []):
-        tag = child.tag
-        if tag == "tr":
-            plain = 0
-            for cell in child:
-                kind = _cell_content(cell)
-                holds_table = holds_table or kind == 2
-                plain += kind == 1
-            if plain > 1:
-                return False
-        elif tag in _CELL_TAGS:
-            kind = _cell_content(child)
-            holds_table = holds_table or kind == 2
-            loose += kind == 1
-            if loose > 1:
-                return False
+    for cells in _rows_of_cells(table):
+        kinds = [_cell_content(cell) for cell in cells]
+        if kinds.count(1) > 1:
+            return False
+        holds_table = holds_table or 2 in kinds
     return holds_table
+
+
+def _rows_of_cells(table: etree._Element) -> Iterator[list[etree._Element]]:
+    """The children of each of the table's rows, then the cells written directly in it, without a <tr>
+    (one row, as the walk reads them)."""
+    loose = []
+    for child in _row_level(table, []):
+        if child.tag == "tr":
+            yield list(child)
+        elif child.tag in _CELL_TAGS:
+            loose.append(child)
+    yield loose
 
 
 def _cell_content(cell: etree._Element) -> int:

@@ -132,6 +132,7 @@ def render_number(value: int | float, number_format: str | None) -> tuple[str, s
     return "-" + bare, f"shown as {shown!r}; read with a minus sign"
 
 
+@lru_cache(maxsize=256)  # asked for every number cell, of the few formats a workbook uses
 def shows_another_number(number_format: str | None) -> bool:
     """True for a format that shows another number than the one stored: a scaling comma (``#,##0,`` shows
     500000 as 500) or a literal point among the digits (``0!.0000`` shows 500000 as 50.0000). The text read
@@ -139,15 +140,10 @@ def shows_another_number(number_format: str | None) -> bool:
     value, so that a unit line that does not fit the display can be checked."""
     if not number_format or number_format.lower() in _GENERAL_NAMES or _SIMPLE_FORMAT.match(number_format):
         return False
-    return _moves_digits(number_format)
-
-
-@lru_cache(maxsize=256)
-def _moves_digits(code: str) -> bool:
     return any(
         section is not None
         and (section.scale > 0 or any(kind == "lit" and "." in text for kind, text in section.integer))
-        for section in _parse_format(code).sections
+        for section in _parse_format(number_format).sections
     )
 
 

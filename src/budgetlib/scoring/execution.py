@@ -194,17 +194,10 @@ def _in_one_unit(
     when either of them lacks 元, so a total with a blank 执行数 would otherwise compare its written 20 (万元)
     with its lines' 200,000 元.
     """
-    lines = [total, *children]
-    yuan = [None if is_na(line[f"{amount}_yuan"]) else float(line[f"{amount}_yuan"]) for line in lines]
-    written = [_written_number(line[f"{amount}_as_written"]) for line in lines]
-    in_yuan = all(y is not None for y, w in zip(yuan, written, strict=True) if w is not None)
-    values = yuan if in_yuan else written
+    pairs = [_amounts(line, amount) for line in (total, *children)]  # (元, as written) of each line
+    in_yuan = all(yuan is not None for yuan, written in pairs if written is not None)
+    values = [yuan if in_yuan else written for yuan, written in pairs]
     return values[0], values[1:], in_yuan
-
-
-def _written_number(text: Any) -> float | None:
-    written = text_of(text)
-    return parse_amount(written).number if written else None
 
 
 def _shown(amount: float, lines: list[dict[str, Any]], in_yuan: bool) -> str:

@@ -179,14 +179,14 @@ def opening_lines(table: Table) -> list[_Line]:
     pending: list[_Line] = []
     for row, cells in enumerate(table.rows):
         filled = [(col, text) for col, text in enumerate(cells) if text]
+        if not filled:
+            break
         kinds = set()
         for _, text in filled:
             kind = _opening_kind(text, alone=len(filled) == 1)
             if kind is None:
                 return lines
             kinds.add(kind)
-        if not filled:
-            break
         pending.extend(_Line(text, table, row, col) for col, text in filled)
         if kinds & {"title", "unit"}:
             lines.extend(pending)
