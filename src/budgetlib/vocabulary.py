@@ -60,6 +60,7 @@ REQUIRED_COLUMNS: Mapping[str, tuple[str, ...]] = MappingProxyType({
     "lower_is_better.csv": ("field", "pattern", "unless", "money_unit_only"),
     "money_units.csv": ("unit", "factor", "stored_as"),
     "notices.csv": ("code", "severity", "title", "title_zh", "description", "description_zh"),
+    "project_name_words.csv": ("kind", "word"),
     "qualitative_bands.csv": ("band", "pattern"),
     "report_labels.csv": ("kind", "key", "label"),
     "score_units.csv": ("unit", "dimension", "factor"),

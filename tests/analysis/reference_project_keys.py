@@ -7,7 +7,7 @@ from collections.abc import Iterable
 
 import pandas as pd
 
-from budgetlib.analysis.project_keys import normalise_code, normalise_department, normalise_name
+from budgetlib.analysis.project_keys import department_key, normalise_code, normalise_name, without_department
 
 
 class _UnionFind:
@@ -52,7 +52,7 @@ def reference_project_keys(projects: pd.DataFrame) -> pd.Series:
     written = projects["project_code"].tolist()
     codes = [normalise_code(c) or None for c in written]
     years = [None if pd.isna(y) else int(y) for y in projects["fiscal_year"]]
-    names = [f"{normalise_department(d)}|{normalise_name(p)}" for d, p in
+    names = [f"{department_key(d)}|{without_department(normalise_name(p), department_key(d))}" for d, p in
              zip(projects["department"], projects["project_name"], strict=True)]
     form_ids = projects["form_id"].tolist() if "form_id" in projects.columns else [str(i) for i in range(n)]
     first_with_code: dict[str, int] = {}

@@ -1,4 +1,4 @@
-"""Cross-form review checks C17–C19: the forms of a project-year compared, over the whole set read."""
+"""Cross-form review checks C17–C20: the forms of a project-year compared, over the whole set read."""
 
 from __future__ import annotations
 

@@ -134,7 +134,7 @@ def test_any_batch_size_gives_the_tables_of_one_batch(corpus: Path, whole: dict,
 
 
 def across_forms(tables: dict[str, pd.DataFrame]) -> dict[str, pd.DataFrame]:
-    """One batch's tables with the cross-form findings (C17–C19) of the set added, as read_forms adds
+    """One batch's tables with the cross-form findings (C17–C20) of the set added, as read_forms adds
     them once every batch is read."""
     return with_cross_form_findings(Forms(dict(tables))).tables
 
@@ -269,7 +269,7 @@ def test_parse_command_writes_the_same_tables(corpus: Path, whole: dict, tmp_pat
     status = cli_main(["parse", str(corpus), "--out", str(tmp_path), *extra])
     assert status == 0
     assert "9 forms read" in capsys.readouterr().out
-    # the findings of each batch, then those across the forms (C17–C19), which no batch alone can see
+    # the findings of each batch, then those across the forms (C17–C20), which no batch alone can see
     across = review_across_forms(Forms(dict(whole)))
     assert set(across["check_id"]) == {"C19"}  # the examples' self-evaluations have no plan among them
     expected = {**whole, "findings": pd.concat([whole["findings"], across], ignore_index=True)}

@@ -1,4 +1,4 @@
-"""The cross-form checks (C17–C19) over the tables a streamed parse wrote: the findings of all the
+"""The cross-form checks (C17–C20) over the tables a streamed parse wrote: the findings of all the
 forms read together, whatever the format and however the forms are cut into chunks."""
 
 from __future__ import annotations

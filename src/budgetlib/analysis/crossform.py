@@ -1,4 +1,4 @@
-"""Review checks across forms (C17–C19): what only the forms of one project-year side by side show.
+"""Review checks across forms (C17–C20): what only the forms of one project-year side by side show.
 
 The checks C1–C16 look at one form at a time. These look at the forms of a project-year together
 (:mod:`budgetlib.analysis.project_years`), so they run over a whole set of forms (a batch, after
@@ -14,6 +14,9 @@ reading), not form by form, and their findings depend on which forms were read t
   self-evaluation leaves out is a note (``dropped``).
 - **C19** a self-evaluation without a target form or declaration of the same project and year in the
   set: its targets and budget cannot be checked against what was planned (a note).
+- **C20** a project-year that only evaluated and another of the same year and department that only
+  planned, with names alike (the same, or one holding the other): perhaps one project-year split in
+  two by how its forms write its name, and then counted twice in every total (a warning).
 
 This module decides *whether* and with which numbers; :mod:`budgetlib.analysis.review` turns each
 :class:`Hit` into a finding with the rule table's severity, dimension and message.
@@ -22,12 +25,13 @@ This module decides *whether* and with which numbers; :mod:`budgetlib.analysis.r
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
 import pandas as pd
 
+from budgetlib.analysis.project_keys import department_key, normalise_name, project_keys, without_department
 from budgetlib.analysis.project_years import (
     DEFAULT_POLICY,
     FIELD_WORDS,
@@ -43,9 +47,10 @@ from budgetlib.transform.normalize import compact
 from budgetlib.transform.targets import stated_target
 from budgetlib.vocabulary import unit_factors
 
-__all__ = ["CROSS_FORM_CHECK_IDS", "Hit", "cross_form_hits", "full_target"]
+__all__ = ["CROSS_FORM_CHECK_IDS", "Hit", "check_possibly_same", "cross_form_hits", "full_target",
+           "possibly_same_in_projects"]
 
-CROSS_FORM_CHECK_IDS: tuple[str, ...] = ("C17", "C18", "C19")
+CROSS_FORM_CHECK_IDS: tuple[str, ...] = ("C17", "C18", "C19", "C20")
 
 PLANNING_FORM_TYPES: tuple[str, ...] = ("target", "declaration")
 """The forms that set a project-year's targets before the year, in the order C18 prefers them."""
@@ -296,6 +301,143 @@ def check_unplanned(years: pd.DataFrame, year_forms: pd.DataFrame) -> list[Hit]:
 
 
 # ----------------------------------------------------------------------------------------------
+# C20: two project-years that may be one
+
+
+_SHORTEST_SHARED_NAME = 4  # characters: a name of 2-3 (维修, 培训费) is inside too many others to say anything
+
+
+@dataclass(slots=True)
+class _ProjectYear:
+    key: str
+    year: int
+    name: str  # as the first form writes it
+    name_key: str  # normalised, less a leading department
+    department_key: str
+    form_ids: list[str] = field(default_factory=list)
+    form_types: set[str] = field(default_factory=set)
+
+
+def _project_year_list(year_forms: pd.DataFrame) -> list[_ProjectYear]:
+    found: dict[tuple[str, int], _ProjectYear] = {}
+    columns = ["project_key", "fiscal_year", "form_id", "form_type", "project_name", "department"]
+    for key, year, form_id, form_type, name, department in year_forms[columns].itertuples(index=False, name=None):
+        if is_missing(year):
+            continue
+        entry = found.get((key, int(year)))
+        if entry is None:
+            department = department_key(department)
+            name_key = without_department(normalise_name(name), department)
+            entry = found[(key, int(year))] = _ProjectYear(key, int(year), "" if is_missing(name) else str(name),
+                                                             name_key, department)
+        entry.form_ids.append(form_id)
+        entry.form_types.add(form_type)
+    return list(found.values())
+
+
+def _how_alike(mine: str, other: str) -> str | None:
+    """How two name keys show one project ("名称相同", "名称一个包含另一个"), None when they do not."""
+    if mine == other:
+        return "名称相同"
+    shorter, longer = sorted((mine, other), key=len)
+    if len(shorter) >= _SHORTEST_SHARED_NAME and shorter in longer:
+        return "名称一个包含另一个"
+    return None
+
+
+def _pieces(name: str) -> Iterator[str]:
+    """Every piece of a name at least :data:`_SHORTEST_SHARED_NAME` long."""
+    for start in range(len(name)):
+        for end in range(start + _SHORTEST_SHARED_NAME, len(name) + 1):
+            yield name[start:end]
+
+
+def _alike_in_department(evaluated: list[_ProjectYear], planned: list[_ProjectYear]
+                         ) -> Iterator[tuple[_ProjectYear, _ProjectYear]]:
+    """The pairs of one year and department whose names are alike, looked up rather than compared
+    pair by pair: a planned name inside an evaluated one is one of its pieces; one holding it holds
+    its first characters, indexed by the planned names' pieces of that length. The indexes are of
+    one department-year, so held only while it is looked at."""
+    by_name: dict[str, list[_ProjectYear]] = {}
+    by_piece: dict[str, list[_ProjectYear]] = {}
+    for entry in planned:
+        by_name.setdefault(entry.name_key, []).append(entry)
+        for start in range(len(entry.name_key) - _SHORTEST_SHARED_NAME + 1):
+            by_piece.setdefault(entry.name_key[start:start + _SHORTEST_SHARED_NAME], []).append(entry)
+    for entry in evaluated:
+        name = entry.name_key
+        found = {id(other): other for other in by_name.get(name, ())}
+        for piece in _pieces(name):
+            found.update((id(other), other) for other in by_name.get(piece, ()))
+        for other in by_piece.get(name[:_SHORTEST_SHARED_NAME], ()) if len(name) >= _SHORTEST_SHARED_NAME else ():
+            if name in other.name_key:
+                found[id(other)] = other
+        for other in found.values():
+            yield entry, other
+
+
+def check_possibly_same(year_forms: pd.DataFrame) -> list[Hit]:
+    """C20: a project-year with only a self-evaluation and another of the same year and department with
+    only a target form or declaration, whose names are the same or one holds the other.
+
+    The forms of one project-year whose names differ by more than the project key forgives (a
+    department written into the name, "（续建）", "本级": :mod:`budgetlib.analysis.project_keys`) make
+    two project-years, and every total counts the project twice. Joining them by a likeness of names
+    would be a guess (学生资助 and 学生资助信息化 may be two projects), so they stay two, and this says
+    which two to look at: one that only evaluated and one that only planned is the pattern a project
+    split in two leaves. On each form of the evaluated one. A form that names no department is
+    compared by the whole name only, with those of every department (its project-year may be any
+    department's).
+
+    ``year_forms`` has the columns of :func:`project_year_forms` that name the project (project_key,
+    fiscal_year, form_id, form_type, project_name, department).
+    """
+    groups: dict[tuple[int, str], tuple[list[_ProjectYear], list[_ProjectYear]]] = {}
+    for entry in _project_year_list(year_forms):
+        if not entry.name_key:
+            continue
+        if entry.form_types == {"self_evaluation"}:
+            groups.setdefault((entry.year, entry.department_key), ([], []))[0].append(entry)
+        elif entry.form_types <= set(PLANNING_FORM_TYPES):
+            groups.setdefault((entry.year, entry.department_key), ([], []))[1].append(entry)
+    pairs: list[tuple[_ProjectYear, _ProjectYear, str]] = []
+    for (_, department), (evaluated, planned) in groups.items():
+        if evaluated and planned and department:
+            pairs += [(mine, other, "") for mine, other in _alike_in_department(evaluated, planned)]
+    by_year_name: dict[tuple[int, str], list[_ProjectYear]] = {}
+    for (year, _), (_, planned) in groups.items():
+        for entry in planned:
+            by_year_name.setdefault((year, entry.name_key), []).append(entry)
+    for (year, department), (evaluated, _) in groups.items():
+        for entry in evaluated:
+            for other in by_year_name.get((year, entry.name_key), ()):
+                if (not department) != (not other.department_key):  # one names no department
+                    pairs.append((entry, other, "，其中一表未填部门"))
+    hits = []
+    for entry, other, note in pairs:
+        how = _how_alike(entry.name_key, other.name_key)
+        if how is None or other.key == entry.key:
+            continue
+        forms = "、".join(FORM_WORDS[t] for t in PLANNING_FORM_TYPES if t in other.form_types)
+        values = {"name": entry.name or entry.key, "other": other.name or other.key, "year": entry.year,
+                  "other_forms": forms, "how": how + note}
+        hits += [Hit(form_id, "C20", "possibly_same", f"project_years: {entry.name or entry.key} {entry.year}",
+                     values) for form_id in entry.form_ids]
+    return hits
+
+
+def possibly_same_in_projects(projects: pd.DataFrame, policy: ProjectYearPolicy = DEFAULT_POLICY) -> list[Hit]:
+    """C20 over a ``projects`` table alone (the columns :data:`PROJECT_KEY_COLUMNS` and form_type): what
+    a streamed parse holds of every form, where the other checks read a project at a time and so
+    cannot compare two projects."""
+    if projects.empty:
+        return []
+    keyed = projects.assign(project_key=project_keys(projects))
+    keep = keyed["form_type"].isin(policy.form_types) & keyed["fiscal_year"].notna()
+    return check_possibly_same(keyed[keep])
+
+
+# ----------------------------------------------------------------------------------------------
 
 
 def cross_form_hits(
@@ -325,4 +467,6 @@ def cross_form_hits(
         hits += check_targets(forms, years, year_forms)
     if "C19" in wanted:
         hits += check_unplanned(years, year_forms)
+    if "C20" in wanted:
+        hits += check_possibly_same(year_forms)
     return hits

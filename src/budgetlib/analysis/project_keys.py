@@ -20,6 +20,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections.abc import Callable, Iterator, Sequence
+from functools import cache
 from typing import TypeAlias, cast
 
 import numpy as np
@@ -28,9 +29,10 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from budgetlib.transform.normalize import compact
+from budgetlib.vocabulary import alternation, table
 
-__all__ = ["PROJECT_KEY_COLUMNS", "normalise_code", "normalise_department", "normalise_name", "number_texts",
-           "project_keys"]
+__all__ = ["PROJECT_KEY_COLUMNS", "department_key", "normalise_code", "normalise_department", "normalise_name",
+           "number_texts", "project_keys", "without_department"]
 
 PROJECT_KEY_COLUMNS: tuple[str, ...] = ("form_id", "fiscal_year", "project_code", "project_name", "department")
 """The columns of ``projects`` that :func:`project_keys` reads."""
@@ -38,20 +40,67 @@ PROJECT_KEY_COLUMNS: tuple[str, ...] = ("form_id", "fiscal_year", "project_code"
 _YEAR_PREFIX = re.compile(r"^(?:19|20)\d{2}年(?:度)?")
 _NAME_NOISE = re.compile(r"[\s\"'“”‘’《》「」()（）\[\]【】·,，。、:：;；]")
 _CODE_NOISE = re.compile(r"[\s\-‐‑‒–—―_./]")  # whitespace and the separators a code is written with
+_SHORTEST_TAIL = 3  # characters of a department's tail taken as its name (教育局, 财政局)
 _CHUNK = 1 << 16  # names normalised at a time: their Python strings are held only a chunk at a time
 
 
-def normalise_name(name: object) -> str:
-    """A project name as a join key: NFKC, no spaces or punctuation, no leading year or trailing 项目.
+@cache
+def _status_in_brackets() -> re.Pattern[str]:
+    """A bracketed status word after a name ("（续建）", "(新增项目)"): how the project stands, not which it is."""
+    words = alternation(row["word"] for row in table("project_name_words.csv") if row["kind"] == "status")
+    return re.compile(rf"[(（\[【]\s*(?:{words})(?:项目)?\s*[)）\]】]")
 
-    >>> normalise_name("2021年 区电子政务网络运行维护项目")
-    '区电子政务网络运行维护'
+
+@cache
+def _department_ends() -> tuple[str, ...]:
+    return tuple(row["word"] for row in table("project_name_words.csv") if row["kind"] == "department_end")
+
+
+def normalise_name(name: object) -> str:
+    """A project name as a join key: NFKC, no spaces or punctuation, no leading year, no bracketed
+    status word (（续建）, （新增）: ``data/project_name_words.csv``), no trailing 项目.
+
+    The forms of one project-year write "学校维修项目（续建）" on one form and "学校维修" on the other;
+    compared with the status word, they were two projects and the project-year counted twice.
+
+    >>> normalise_name("2021年 区电子政务网络运行维护项目"), normalise_name("学校维修项目（续建）")
+    ('区电子政务网络运行维护', '学校维修')
     """
     if not isinstance(name, str):
         return ""
-    key = _NAME_NOISE.sub("", compact(name))
+    key = _NAME_NOISE.sub("", _status_in_brackets().sub("", compact(name)))
     key = _YEAR_PREFIX.sub("", key)
     return key.removesuffix("项目") or key
+
+
+def without_department(name: str, department: str) -> str:
+    """A normalised project name less a leading department name: the whole of ``department`` or a
+    tail of it that ends as a department's name ends (局, 委员会, 中心 …: ``data/project_name_words.csv``),
+    and a year after it. Both arguments normalised. The name is kept when nothing would be left.
+
+    One form of a project-year writes "区教育局学生资助", the other "学生资助", both in the department
+    区教育局: one project. A tail must end where the department's name ends and be three characters at
+    least, so "局" or "育局" is never cut off a name ("教育局", "数据中心" are).
+
+    >>> without_department("教育局2022年学生资助", "合成县教育局"), without_department("局务公开", "合成县教育局")
+    ('学生资助', '局务公开')
+    """
+    if not department or not name:
+        return name
+    for start in range(len(department) - _SHORTEST_TAIL + 1):  # the longest tail first
+        tail = department[start:]
+        if name.startswith(tail) and (start == 0 or tail.endswith(_department_ends())):
+            rest = _YEAR_PREFIX.sub("", name[len(tail):])
+            rest = rest.removesuffix("项目") if rest != "项目" else ""
+            return rest if len(rest) >= 2 else name
+    return name
+
+
+def department_key(name: object) -> str:
+    """A department as a project's join key: :func:`normalise_department` less a trailing 本级 (the
+    department's own office, which one form of a project-year names and the other does not)."""
+    key = normalise_department(name)
+    return key.removesuffix("本级") or key
 
 
 def normalise_code(code: object) -> str:
@@ -141,6 +190,29 @@ def _normalised(raw_numbers: np.ndarray, raw: Distinct, normalise: Callable[[obj
     pieces += [pa.array([normalise(value) for value in chunk], pa.large_string()) for chunk in _in_chunks(raw)]
     numbers, distinct = _factorized(pa.chunked_array(pieces).combine_chunks())
     return numbers[raw_numbers + 1], cast(pa.Array, distinct)
+
+
+def _names_less_departments(departments: np.ndarray, department_texts: Distinct, project_names: np.ndarray,
+                            name_texts: Distinct) -> tuple[np.ndarray, pa.Array]:
+    """Each row's name number again, by its name less a leading department (:func:`without_department`).
+
+    Done once per distinct (department, name) pair, and only where the name's first character is in
+    the department at all: at 10^6 forms, a Python call per pair would be seconds.
+    """
+    width = len(name_texts) + 1
+    pairs, distinct_pairs = pd.factorize(departments.astype(np.int64) * width + project_names)
+    department_list = _as_list(department_texts)
+    name_list = _as_list(name_texts)
+    stripped = []
+    for pair in distinct_pairs.tolist():
+        name, department = name_list[pair % width], department_list[pair // width]
+        stripped.append(without_department(name, department) if name and name[0] in department else name)
+    numbers, distinct = _factorized(pa.array(stripped, pa.large_string()))
+    return numbers[pairs], cast(pa.Array, distinct)
+
+
+def _as_list(texts: Distinct) -> list[str]:
+    return [text or "" for text in (texts.to_pylist() if isinstance(texts, pa.Array) else texts.tolist())]
 
 
 def _name_groups(departments: np.ndarray, department_texts: pa.Array, project_names: np.ndarray,
@@ -266,8 +338,9 @@ def project_keys(projects: pd.DataFrame) -> pd.Series:
     """
     codes, code_count, written_codes, code_texts = _code_numbers(projects["project_code"])
     years, has_year = _years(projects["fiscal_year"])
-    departments, department_texts = _normalised_numbers(projects["department"], normalise_department)
+    departments, department_texts = _normalised_numbers(projects["department"], department_key)
     project_names, name_texts = _normalised_numbers(projects["project_name"], normalise_name)
+    project_names, name_texts = _names_less_departments(departments, department_texts, project_names, name_texts)
     has_name, names = _name_groups(departments, department_texts, project_names, name_texts)
     roots = _project_roots(codes, code_count, names, years, has_year)
     chosen, has_code, row_root = _representatives(roots, codes, years)

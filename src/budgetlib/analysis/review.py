@@ -1,4 +1,4 @@
-"""Review findings (绩效目标审核): checks C1–C16 of the domain notes and the cross-form checks C17–C19,
+"""Review findings (绩效目标审核): checks C1–C16 of the domain notes and the cross-form checks C17–C20,
 as a rule table and functions.
 
 The rule table (``data/checks.csv``) holds each check's id, severity, review dimension (完整性, 相关性,
@@ -8,7 +8,7 @@ with which numbers. Thresholds live in :class:`ReviewConfig`, so that a bureau w
 
 Checks C1–C16 look at one form at a time and only at that form's rows, so their findings do not
 depend on which other forms were read with it (and a streamed batch gives the same findings as one
-read). C17–C19 (:mod:`budgetlib.analysis.crossform`) compare the forms of one project-year: they
+read). C17–C20 (:mod:`budgetlib.analysis.crossform`) compare the forms of one project-year: they
 run over the whole set of forms given (``read_forms`` adds them once it has read every batch), and a
 form read alone gets only what it shows alone.
 
@@ -35,7 +35,7 @@ from typing import Any
 import pandas as pd
 
 from budgetlib import schema
-from budgetlib.analysis.crossform import CROSS_FORM_CHECK_IDS, Hit, cross_form_hits
+from budgetlib.analysis.crossform import CROSS_FORM_CHECK_IDS, Hit, cross_form_hits, possibly_same_in_projects
 from budgetlib.analysis.project_years import DEFAULT_POLICY, ProjectYearPolicy
 from budgetlib.caches import TEXT_CACHE_SIZE
 from budgetlib.formatting import format_change as fmt_pct
@@ -51,7 +51,8 @@ from budgetlib.vocabulary import VocabularyError, table, unit_factors
 
 log = logging.getLogger(__name__)
 
-__all__ = ["CHECKS", "FORM_CHECKS", "ReviewConfig", "review", "review_across_forms", "review_each_form", "rules"]
+__all__ = ["CHECKS", "FORM_CHECKS", "ReviewConfig", "review", "review_across_forms", "review_each_form",
+           "review_names_across_projects", "rules"]
 
 SATISFACTION_L2 = "服务对象满意度指标"
 CRITERIA_KIND = CRITERIA
@@ -86,8 +87,8 @@ class ReviewConfig:
         goal_min_shared_terms: how many two-character terms an indicator must share with the goal (C16).
         budget_tolerance: relative gap below which the budgets two forms of a project-year state agree
             (C17; never less than ``sum_tolerance_yuan``).
-        project_years: how the forms of a project-year are found and its budget chosen (C17–C19).
-        across_forms: run the cross-form checks C17–C19 over the forms given (False: C1–C16 only,
+        project_years: how the forms of a project-year are found and its budget chosen (C17–C20).
+        across_forms: run the cross-form checks C17–C20 over the forms given (False: C1–C16 only,
             form by form, as a batch of a larger read does).
         checks: run only these check ids (None: all).
     """
@@ -1092,7 +1093,7 @@ FORM_CHECKS: dict[str, CheckFunction] = {
 """Check id → function of one form; the rule table gives each one's severity, dimension and messages."""
 
 CHECKS: dict[str, CheckFunction | None] = {**FORM_CHECKS, **dict.fromkeys(CROSS_FORM_CHECK_IDS)}
-"""Every check id, C1–C19: the form checks with their function, the cross-form checks (C17–C19, run
+"""Every check id, C1–C20: the form checks with their function, the cross-form checks (C17–C20, run
 over a set of forms by :func:`review_across_forms`) with None."""
 
 
@@ -1159,13 +1160,27 @@ def review_each_form(forms: Forms, config: ReviewConfig = ReviewConfig()) -> pd.
 
 
 def review_across_forms(forms: Forms, config: ReviewConfig = ReviewConfig()) -> pd.DataFrame:
-    """The findings of the cross-form checks C17–C19 over the forms given (see
+    """The findings of the cross-form checks C17–C20 over the forms given (see
     :mod:`budgetlib.analysis.crossform`)."""
     return _findings_table(_cross_form_records(forms, config))
 
 
+def review_names_across_projects(projects: pd.DataFrame, config: ReviewConfig = ReviewConfig()) -> pd.DataFrame:
+    """The findings of C20 (two project-years that may be one) over a ``projects`` table alone: the
+    one cross-form check that compares different projects, so that a read taking a project at a
+    time (:mod:`budgetlib.read.written`) runs it once over every form instead."""
+    if config.checks is not None and "C20" not in config.checks:
+        return _findings_table([])
+    try:
+        hits = possibly_same_in_projects(projects, config.project_years)
+    except Exception:  # like a form check: a failing check must not stop the review
+        log.exception("check C20 failed")
+        return _findings_table([])
+    return _findings_table([_hit_finding(hit) for hit in hits])
+
+
 def with_cross_form_findings(forms: Forms, config: ReviewConfig = ReviewConfig()) -> Forms:
-    """``forms`` with the cross-form findings (C17–C19) of the whole set added to ``findings``, each
+    """``forms`` with the cross-form findings (C17–C20) of the whole set added to ``findings``, each
     among its form's findings (forms in the order read, checks by number). What reading does once
     every batch is read: a batch alone cannot see the other forms of its projects."""
     extra = _cross_form_records(forms, config)
@@ -1178,9 +1193,9 @@ def with_cross_form_findings(forms: Forms, config: ReviewConfig = ReviewConfig()
 
 
 def review(forms: Forms, config: ReviewConfig = ReviewConfig()) -> pd.DataFrame:
-    """The review findings (checks C1–C19) of the forms given, as the ``findings`` table.
+    """The review findings (checks C1–C20) of the forms given, as the ``findings`` table.
 
-    C1–C16 form by form, C17–C19 over the set (``config.across_forms``). ``forms.cost_items`` is used
+    C1–C16 form by form, C17–C20 over the set (``config.across_forms``). ``forms.cost_items`` is used
     when present, else computed from the cost-basis text. Rows are ordered by form, then check
     number; a form with nothing to report has no rows. Checks that have no data to check are
     skipped, not failed (see the module docstring).

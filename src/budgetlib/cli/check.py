@@ -1,6 +1,6 @@
 """``budgetlib check PATH... [--min-severity LEVEL] [--checks C1,C8] [--format text|csv]``.
 
-Prints the review findings (checks C1–C19) of every form. Exit status: 1 when any finding is an
+Prints the review findings (checks C1–C20) of every form. Exit status: 1 when any finding is an
 error (or a file could not be read; it is listed), 0 otherwise, 2 on bad usage.
 """
 
@@ -21,14 +21,14 @@ def _check_ids(text: str) -> tuple[str, ...]:
     ids = tuple(part.strip().upper() for part in text.split(",") if part.strip())
     unknown = [i for i in ids if i not in CHECKS]
     if not ids or unknown:
-        raise argparse.ArgumentTypeError(f"unknown check id(s) {', '.join(unknown) or text!r}; known: C1 … C19")
+        raise argparse.ArgumentTypeError(f"unknown check id(s) {', '.join(unknown) or text!r}; known: C1 … C20")
     return ids
 
 
 def register(sub: argparse._SubParsersAction) -> None:
     parser = sub.add_parser(
-        "check", help="review findings (checks C1–C19) of forms",
-        description="Review forms (files and folders) with checks C1–C19 and print the findings. "
+        "check", help="review findings (checks C1–C20) of forms",
+        description="Review forms (files and folders) with checks C1–C20 and print the findings. "
                     "Exit status 1 when any finding is an error or a file could not be read.",
     )
     parser.add_argument("paths", nargs="+", metavar="PATH", help="form files or folders of forms")

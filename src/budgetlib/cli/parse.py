@@ -3,7 +3,7 @@
 The tables are written into a staging folder and published into DIR whole, with a manifest, only
 when every one is complete (:mod:`budgetlib.outdir`): a run that fails or is killed leaves DIR as it
 was, and a second run into the same DIR while one is going is refused. The review checks across
-forms (C17–C19) run once every batch is written, over the written tables
+forms (C17–C20) run once every batch is written, over the written tables
 (:mod:`budgetlib.read.written`); their findings follow the batches' own.
 """
 

@@ -162,7 +162,7 @@ def build_tables(results: Iterable[FileResult]) -> Forms:
 
 def add_derived_tables(forms: Forms) -> Forms:
     """Fill ``cost_items`` (from ``projects.cost_basis``) and ``findings`` (checks C1–C16, form by form;
-    the cross-form checks C17–C19 need every batch: :func:`budgetlib.read.local.read_forms` adds them)."""
+    the cross-form checks C17–C20 need every batch: :func:`budgetlib.read.local.read_forms` adds them)."""
     forms.tables["cost_items"] = cost_items(forms)
     forms.tables["findings"] = review_each_form(forms)
     return forms

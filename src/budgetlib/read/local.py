@@ -46,7 +46,7 @@ def read_forms(
     seconds (None: no limit) is an ``errors`` row; see :mod:`budgetlib.limits` for the platforms.
     Every file under a folder given is in ``projects``, ``errors`` or ``skipped`` (files that are no
     form: hidden, lock, temporary and system files, other formats; see :mod:`budgetlib.read.files`).
-    ``findings`` holds checks C1–C16 of each form and the cross-form checks C17–C19 over all of them.
+    ``findings`` holds checks C1–C16 of each form and the cross-form checks C17–C20 over all of them.
     """
     return read_listing(list_inputs(paths), keep_provenance=keep_provenance, jobs=jobs, time_limit=time_limit)
 

@@ -1,4 +1,4 @@
-"""The cross-form review checks (C17–C19) over the tables a streamed ``budgetlib parse`` wrote.
+"""The cross-form review checks (C17–C20) over the tables a streamed ``budgetlib parse`` wrote.
 
 Why: ``budgetlib parse`` reads a province's forms batch by batch and appends each batch's tables to
 its output, so that memory stays flat; a batch cannot see the other forms of its projects, and the
@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -30,9 +31,10 @@ import numpy as np
 import pandas as pd
 
 from budgetlib import schema
+from budgetlib.analysis.crossform import CROSS_FORM_CHECK_IDS
 from budgetlib.analysis.project_keys import PROJECT_KEY_COLUMNS, number_texts, project_keys
 from budgetlib.analysis.project_years import project_year_forms
-from budgetlib.analysis.review import ReviewConfig, review_across_forms
+from budgetlib.analysis.review import ReviewConfig, review_across_forms, review_names_across_projects
 from budgetlib.forms import Forms
 from budgetlib.output import PART_PATTERN, arrow_schema, csv_original_text, csv_safe_frame, part_path
 
@@ -166,11 +168,17 @@ def _chunks(projects: pd.DataFrame, limit: int) -> list[list[str]]:
 
 def cross_form_findings_of_written(out: str | os.PathLike[str], fmt: str, config: ReviewConfig | None = None,
                                    chunk_forms: int = CHUNK_FORMS) -> pd.DataFrame:
-    """The findings of checks C17–C19 over every form written into ``out`` (``fmt`` parquet or csv),
+    """The findings of checks C17–C20 over every form written into ``out`` (``fmt`` parquet or csv),
     as the ``findings`` table: the rows ``review_across_forms`` gives for all the forms together."""
     folder = Path(out)
-    chunks = _chunks(read_written(folder, fmt, "projects", KEY_COLUMNS), chunk_forms)
+    config = config or ReviewConfig()
+    key_columns = read_written(folder, fmt, "projects", KEY_COLUMNS)
+    chunks = _chunks(key_columns, chunk_forms)
+    names_alike = review_names_across_projects(key_columns, config)  # C20 compares projects: over every form
+    del key_columns
     found: list[pd.DataFrame] = []
+    wanted = config.checks if config.checks is not None else CROSS_FORM_CHECK_IDS
+    config = replace(config, checks=tuple(check for check in wanted if check != "C20"))
     for chunk in chunks:
         ids = set(chunk)
         own = Forms({name: read_written(folder, fmt, name, CROSS_FORM_INPUT[name], form_ids=ids)
@@ -179,16 +187,18 @@ def cross_form_findings_of_written(out: str | os.PathLike[str], fmt: str, config
         sizes = year_forms.groupby(["project_key", "fiscal_year"])["form_id"].transform("size")
         own.tables["indicators"] = read_written(folder, fmt, "indicators", CROSS_FORM_INPUT["indicators"],
                                                 form_ids=year_forms.loc[sizes > 1, "form_id"])
-        findings = review_across_forms(own, config or ReviewConfig())
+        findings = review_across_forms(own, config)
         if len(findings):
             found.append(findings)
+    if len(names_alike):
+        found.append(names_alike)
     if not found:
         return schema.empty_frame("findings")
     return schema.conform("findings", pd.concat(found, ignore_index=True))
 
 
 def append_cross_form_findings(out: str | os.PathLike[str], fmt: str, config: ReviewConfig | None = None) -> int:
-    """Add the cross-form findings (C17–C19) of the forms written into ``out`` to its ``findings``
+    """Add the cross-form findings (C17–C20) of the forms written into ``out`` to its ``findings``
     (a Parquet file is written again whole, under a temporary name and renamed; a folder of Parquet
     parts gets one part more; a CSV file gets the rows appended). Returns the rows added."""
     folder = Path(out)
