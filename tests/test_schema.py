@@ -84,7 +84,7 @@ def test_a_column_name_has_one_unit_wherever_it_is_declared() -> None:
 
 def test_analysis_tables_declare_what_the_analyses_return(all_examples) -> None:
     yoy_columns = set()
-    for by in ("project", "department", "economic_category"):
+    for by in ("project", "department", "economic_category", "economic_class"):
         columns = list(bl.yoy(all_examples, by=by).columns)
         assert set(columns) <= set(schema.ANALYSIS_TABLES["yoy"].column_names), by
         yoy_columns |= set(columns)

@@ -606,6 +606,8 @@ _analysis_table(
     _c("project_name", STR, "By project: project name."),
     _c("department", STR, "By project or department: supervising department."),
     _c("economic_category", STR, "By economic category: the category (经济科目)."),
+    _c("economic_class", STR, "By economic class: the class (类) of the categories, code and name "
+       "(302 商品和服务支出); 未归类 for lines no code or name places."),
     _c("fiscal_year", INT, "The year compared.", "year"),
     _c("prior_year", INT, "The year it is compared with (fiscal_year − 1).", "year"),
     _c("prior_yuan", FLOAT, "The prior year's figure; NA when unknown.", "元"),

@@ -49,6 +49,7 @@ REQUIRED_COLUMNS: Mapping[str, tuple[str, ...]] = MappingProxyType({
     "cost_item_kinds.csv": ("kind", "label", "pattern", "economic_category", "economic_code", "check_category"),
     "count_units.csv": ("unit", "unit_class"),
     "deadline_years.csv": ("word", "offset"),
+    "economic_classes.csv": ("code", "name", "class_code", "aliases"),
     "form_types.csv": ("form_type", "pattern", "unless"),
     "horizons.csv": ("word", "horizon"),
     "indicator_heading_rules.csv": ("role", "requires", "excludes"),

@@ -19,7 +19,10 @@ without a stated unit); ``n_unknown`` says how many.
 
 from __future__ import annotations
 
+import re
+import unicodedata
 from collections.abc import Iterable
+from functools import cache
 from typing import Literal
 
 import pandas as pd
@@ -36,10 +39,11 @@ from budgetlib.analysis.project_years import (
 )
 from budgetlib.forms import Forms
 from budgetlib.transform.normalize import compact
+from budgetlib.vocabulary import table
 
-__all__ = ["normalise_name", "project_keys", "project_years", "yoy"]
+__all__ = ["UNCLASSED", "economic_class", "normalise_name", "project_keys", "project_years", "yoy"]
 
-YoyBy = Literal["project", "department", "economic_category"]
+YoyBy = Literal["project", "department", "economic_category", "economic_class"]
 """What :func:`yoy` can compare year over year."""
 
 PRIOR_BASES = ("earlier_form", "stated_in_text", "expenditure_column")
@@ -137,6 +141,9 @@ def _sum_or_na(values: Iterable[float | None]) -> tuple[float | None, int]:
 NO_DEPARTMENT = "未注明部门"
 """The ``department`` of :func:`yoy_by_department`'s row for the projects whose forms name no department."""
 
+UNCLASSED = "未归类"
+"""The ``economic_class`` of :func:`yoy_by_economic_class`'s row for the lines no code or name places."""
+
 
 def yoy_by_department(forms: Forms, policy: ProjectYearPolicy = DEFAULT_POLICY) -> pd.DataFrame:
     """Per department and fiscal year: the sum of its project budgets against the year before.
@@ -223,9 +230,62 @@ def yoy_by_economic_category(forms: Forms, policy: ProjectYearPolicy = DEFAULT_P
     (``expenditure_column``). A project without either leaves the prior of
     its categories unknown (NA). A category a project does not list counts 0 for that project.
     """
+    return _yoy_by_line_group(category_lines(forms, policy), "economic_category")
+
+
+def economic_class(code: object, category: object) -> str:
+    """The class (类) of an expenditure line, as "302 商品和服务支出": by its code's first three digits
+    when that is a class of ``data/economic_classes.csv``, else by its name among the items there
+    (NFKC, no spaces: 维修（护）费 and 维修(护)费 are one); :data:`UNCLASSED` when neither says.
+
+    A form lists lines by item (维修(护)费, 邮电费); a bureau reads its budget by class too (商品和服务支出
+    against 资本性支出), and the forms seldom give the codes that would say so.
+
+    >>> economic_class("30213", None), economic_class(None, "维修（护）费"), economic_class(None, "保安服务费")
+    ('302 商品和服务支出', '302 商品和服务支出', '未归类')
+    """
+    labels, by_name = _economic_classes()
+    if isinstance(code, str):
+        digits = re.match(r"\d{3}", unicodedata.normalize("NFKC", code).strip())
+        if digits and digits.group() in labels:
+            return labels[digits.group()]
+    if isinstance(category, str):
+        found = by_name.get(compact(category))
+        if found is not None:
+            return labels[found]
+    return UNCLASSED
+
+
+@cache
+def _economic_classes() -> tuple[dict[str, str], dict[str, str]]:
+    """The classes' labels by code ("302" → "302 商品和服务支出"), and each item name's class code."""
+    rows = table("economic_classes.csv")
+    labels = {row["code"]: f"{row['code']} {row['name']}" for row in rows if row["code"] == row["class_code"]}
+    by_name: dict[str, str] = {}
+    for row in rows:
+        if row["code"] != row["class_code"]:
+            for name in (row["name"], *filter(None, row["aliases"].split("|"))):
+                by_name.setdefault(compact(name), row["class_code"])
+    return labels, by_name
+
+
+def yoy_by_economic_class(forms: Forms, policy: ProjectYearPolicy = DEFAULT_POLICY) -> pd.DataFrame:
+    """Per economic class (类: 301 工资福利支出, 302 商品和服务支出, 310 资本性支出 …) and fiscal year:
+    :func:`yoy_by_economic_category` with each line put in its class (:func:`economic_class`). Lines
+    no code or name places are one row, :data:`UNCLASSED` (未归类), so the classes still add up to
+    every line."""
     lines = category_lines(forms, policy)
     if lines.empty:
-        return _typed(pd.DataFrame(columns=_GROUP_COLUMNS("economic_category")))
+        return _typed(pd.DataFrame(columns=_GROUP_COLUMNS("economic_class")))
+    codes = lines["economic_code"] if "economic_code" in lines.columns else pd.Series(None, index=lines.index)
+    classes = [economic_class(code, category) for code, category in zip(codes, lines["economic_category"], strict=True)]
+    return _yoy_by_line_group(lines.assign(economic_class=classes), "economic_class")
+
+
+def _yoy_by_line_group(lines: pd.DataFrame, column: str) -> pd.DataFrame:
+    """The like-for-like year over year of :func:`yoy_by_economic_category`, per value of ``column``."""
+    if lines.empty:
+        return _typed(pd.DataFrame(columns=_GROUP_COLUMNS(column)))
     own = lines[lines["fiscal_year"] == lines["form_year"]]
     in_prior_column = lines[lines["fiscal_year"] == lines["form_year"] - 1]
     own_by = {key: group for key, group in own.groupby(["project_key", "form_year"], sort=False)}
@@ -244,17 +304,17 @@ def yoy_by_economic_category(forms: Forms, policy: ProjectYearPolicy = DEFAULT_P
             before, basis = (earlier, "earlier_form") if earlier is not None else (
                 column_by.get((project_key, year)), "expenditure_column")
             for row in now.itertuples():
-                current.setdefault(row.economic_category, []).append(_float_or_none(row.amount_yuan))
-                projects.setdefault(row.economic_category, set()).add(project_key)
+                current.setdefault(getattr(row, column), []).append(_float_or_none(row.amount_yuan))
+                projects.setdefault(getattr(row, column), set()).add(project_key)
             if before is None:
                 unknown_prior_projects.append(now)
                 continue
             for row in before.itertuples():
-                prior.setdefault(row.economic_category, []).append(_float_or_none(row.amount_yuan))
-                projects.setdefault(row.economic_category, set()).add(project_key)
-            for category in set(now["economic_category"]) | set(before["economic_category"]):
+                prior.setdefault(getattr(row, column), []).append(_float_or_none(row.amount_yuan))
+                projects.setdefault(getattr(row, column), set()).add(project_key)
+            for category in set(now[column]) | set(before[column]):
                 bases.setdefault(category, set()).add(basis)
-        unknown_categories = {c for frame in unknown_prior_projects for c in frame["economic_category"]}
+        unknown_categories = {c for frame in unknown_prior_projects for c in frame[column]}
         for category in sorted(set(current) | set(prior)):
             now_total, unknown = _sum_or_na(current.get(category, [])) if category in current else (0.0, 0)
             if category in unknown_categories:
@@ -264,13 +324,13 @@ def yoy_by_economic_category(forms: Forms, policy: ProjectYearPolicy = DEFAULT_P
                 prior_basis = "+".join(sorted(bases.get(category, set()))) or None
             change, fraction = _change(before_total, now_total)
             records.append({
-                "economic_category": category, "fiscal_year": year, "prior_year": year - 1, "prior_yuan": before_total,
+                column: category, "fiscal_year": year, "prior_year": year - 1, "prior_yuan": before_total,
                 "current_yuan": now_total, "change_yuan": change, "change_fraction": fraction,
                 "prior_basis": prior_basis,
                 "n_projects": len(projects.get(category, ())), "n_unknown": unknown, "n_prior_unknown": prior_unknown,
                 "n_new": None, "n_ended": None,
             })
-    return _typed(pd.DataFrame.from_records(records, columns=_GROUP_COLUMNS("economic_category")))
+    return _typed(pd.DataFrame.from_records(records, columns=_GROUP_COLUMNS(column)))
 
 
 def _float_or_none(value: object) -> float | None:
@@ -282,7 +342,7 @@ def yoy(
     by: YoyBy = "project",
     policy: ProjectYearPolicy = DEFAULT_POLICY,
 ) -> pd.DataFrame:
-    """Year-over-year change by project, department or economic category.
+    """Year-over-year change by project, department, economic category (经济科目) or economic class (类).
 
     Every row has fiscal_year, prior_year, prior_yuan, current_yuan, change_yuan, change_fraction
     (change / prior; NA when the prior is 0 or unknown) and prior_basis (earlier_form,
@@ -299,4 +359,6 @@ def yoy(
         return yoy_by_department(forms, policy)
     if by == "economic_category":
         return yoy_by_economic_category(forms, policy)
-    raise ValueError(f"by must be 'project', 'department' or 'economic_category', not {by!r}")
+    if by == "economic_class":
+        return yoy_by_economic_class(forms, policy)
+    raise ValueError(f"by must be 'project', 'department', 'economic_category' or 'economic_class', not {by!r}")
