@@ -31,7 +31,10 @@ Decisions, and why:
 * **Hidden content** (``display:none``, ``visibility:hidden``, the ``hidden`` attribute, in the
   element's own ``style``) is not read, as a browser does not show it -- anti-copy digits inside an
   amount, a superseded row kept hidden -- and a ``W_HIDDEN_TEXT`` warning says where it was and what it
-  said. Styles set by a class in a ``<style>`` sheet are not evaluated.
+  said. The same goes for elements the page's ``<style>`` sheets hide through a class, an id or a tag
+  (``.hid{display:none}``, ``td.old{visibility:hidden}``), as far as
+  :mod:`budgetlib.extract.stylesheet` can judge without a browser: simple selectors only, and where
+  rules conflict the text is read.
 * **Entirely empty rows** are dropped (as the markdown reader does) before ``anchors`` are computed,
   so row numbers agree across formats. Tables left without rows are not emitted at all.
 * **Untrusted input**: ``<script>``, ``<style>``, ``<noscript>``, ``<template>`` and ``<head>`` are
@@ -46,11 +49,12 @@ from __future__ import annotations
 import re
 import threading
 from collections import deque
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 
 from lxml import etree
 
 from budgetlib.extract.document import Block, Document, Table, TextLine, UnreadableFileError
+from budgetlib.extract.stylesheet import hidden_by_sheets, page_rules
 from budgetlib.extract.text import clean_text
 from budgetlib.notices import Notice
 
@@ -179,19 +183,34 @@ def _remove_hidden(root: etree._Element, warnings: list[Notice]) -> None:
     """Take out what a browser does not show (see the module docstring), noting what it said.
 
     An element with ``display:none`` or the ``hidden`` attribute goes with its content (a hidden cell
-    leaves its row, as in a browser); a cell with ``visibility:hidden`` keeps its place, empty.
+    leaves its row, as in a browser); a cell with ``visibility:hidden`` keeps its place, empty. The
+    page's ``<style>`` sheets are followed as far as :mod:`budgetlib.extract.stylesheet` can judge them;
+    where its rules apply to an element, they and the element's own style decide together.
     """
+    rules = page_rules(root) if next(root.iter("style"), None) is not None else []
+    verdicts = hidden_by_sheets(root, rules) if rules else {}
+    elements = list(dict.fromkeys([*_STYLED(root), *verdicts])) if verdicts else _STYLED(root)
+    if verdicts:
+        elements.sort(key=_document_order(root))
     hidden: list[str] = []
-    for element in _STYLED(root):
-        style = element.get("style") or ""
-        gone = element.get("hidden") is not None or _DISPLAY_NONE.search(style) is not None
-        if not gone and not _VISIBILITY_HIDDEN.search(style):
+    for element in elements:
+        verdict = verdicts.get(element)
+        if verdict is None:
+            style = element.get("style") or ""
+            gone = element.get("hidden") is not None or _DISPLAY_NONE.search(style) is not None
+            if not gone and not _VISIBILITY_HIDDEN.search(style):
+                continue
+            selector = None
+        elif not verdict.hidden:
             continue
+        else:
+            gone, selector = verdict.gone, verdict.selector
         if element.tag in _REMOVED_ELEMENTS or _top(element) is not root:
             continue  # never read anyway, or inside a hidden element already taken out
         said = " ".join(" ".join(element.itertext()).split())
         if said:
-            hidden.append(f"line {element.sourceline} <{element.tag}>: '{said[:80]}'")
+            by = f" (style sheet: {selector})" if selector else ""
+            hidden.append(f"line {element.sourceline} <{element.tag}>{by}: '{said[:80]}'")
         if gone or element.tag not in _CELL_TAGS:
             _remove_keeping_tail(element)
         else:  # an invisible cell keeps its place (and spans) in the row, showing nothing
@@ -201,9 +220,18 @@ def _remove_hidden(root: etree._Element, warnings: list[Notice]) -> None:
     if hidden:
         shown = "; ".join(hidden[:MAX_LISTED])
         more = f"; and {len(hidden) - MAX_LISTED} more" if len(hidden) > MAX_LISTED else ""
+        how = "display:none, visibility:hidden or hidden"
+        if rules:
+            how += ", by their style or the page's style sheet"
         warnings.append(Notice("W_HIDDEN_TEXT",
-                               f"{len(hidden)} hidden element(s) (display:none, visibility:hidden or hidden), which a "
-                               f"browser does not show, were not read: {shown}{more}"))
+                               f"{len(hidden)} hidden element(s) ({how}), which a browser does not show, were not "
+                               f"read: {shown}{more}"))
+
+
+def _document_order(root: etree._Element) -> Callable[[etree._Element], int]:
+    """A sort key putting elements in document order (their position in one walk of the tree)."""
+    position = {element: index for index, element in enumerate(root.iter())}
+    return position.__getitem__
 
 
 def _top(element: etree._Element) -> etree._Element:

@@ -28,6 +28,13 @@ does not render (dates and times on a number, fractions, scientific notation, Ch
 ``[DBNum2]``, a negative number under conditions), a section that shows no digit (``"-"`` for zero, an
 empty section), and a negative number shown without a minus sign (in parentheses or only in red),
 which reads with a minus sign instead. A negative number that rounds to zero shows no sign.
+
+Text cells go through the format's text section (:func:`render_text`): the fourth section, or a last
+section holding ``@`` (a lone ``@"万元"``, ``"金额："@``), in which ``@`` stands for the cell's text and
+the rest is literal. A cell holding the text ``12.5`` under ``@"万元"`` shows ``12.5万元``: the unit is
+part of what a person reads. A format without a text section shows text as it is. A text section
+without ``@`` (``0;-0;0;"-"``, ``;;;``) replaces the text, so the stored text is kept with a note, and
+so is a text section holding codes this module does not render there (digit placeholders, dates).
 """
 
 from __future__ import annotations
@@ -38,7 +45,7 @@ from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from functools import lru_cache
 
-__all__ = ["format_number", "render_number", "shows_another_number"]
+__all__ = ["format_number", "has_text_section", "render_number", "render_text", "shows_another_number"]
 
 _SIMPLE_FORMAT = re.compile(r"^(#,##0|#,#0|0)(?:\.(0+))?(%?)(?:_.)?$")
 _GENERAL_NAMES = ("general", "g/通用格式")
@@ -48,6 +55,8 @@ _DATE_LETTERS = frozenset("yYmMdDhHsSeEgGbBaA")
 """Letters of date and time codes (and AM/PM): a number under them is a date, not rendered here."""
 _NO_FILL = {"0": "0", "#": "", "?": " "}
 _MINUS_SIGNS = ("-", "\u2212", "\uff0d")
+_UNRENDERED = (("unrendered", ""),)
+"""A text section holding codes it does not render (digit placeholders, dates, conditions)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -130,6 +139,72 @@ def render_number(value: int | float, number_format: str | None) -> tuple[str, s
     if zero:
         return bare, None
     return "-" + bare, f"shown as {shown!r}; read with a minus sign"
+
+
+def render_text(value: str, number_format: str | None) -> tuple[str, str | None]:
+    """``(text, note)``: a text cell as its format's text section shows it (see the module docstring),
+    and None; or, where that section would hide the text or is not rendered, the stored text and a note.
+
+    >>> render_text("12.5", '@"万元"'), render_text("12.5", '0.00;-0.00;0;@" 元"')
+    (('12.5万元', None), ('12.5 元', None))
+    >>> render_text("50", '"金额："@'), render_text("50", "0.00"), render_text("50", "@")
+    (('金额：50', None), ('50', None), ('50', None))
+    >>> render_text("待定", '0;-0;0;"-"')
+    ('待定', "shown as '-'; the stored text is kept")
+    """
+    if not number_format or number_format == "@" or number_format.lower() in _GENERAL_NAMES:
+        return value, None
+    section = _text_section(number_format)
+    if section is None:
+        return value, None
+    if section == _UNRENDERED:
+        return value, f"text format {number_format!r} is not rendered; the stored text is kept"
+    if not any(kind == "text" for kind, _ in section):
+        shown = "".join(piece for _, piece in section).strip()
+        return value, f"shown as {shown!r}; the stored text is kept"
+    return "".join(value if kind == "text" else piece for kind, piece in section), None
+
+
+@lru_cache(maxsize=256)
+def has_text_section(number_format: str | None) -> bool:
+    """True for a format whose text section changes what a text cell shows, so that a reader keeps the
+    format of text cells too; False for the usual formats, ``@``, "General" and a text section that only
+    pads the text with spaces (``_ @_`` in accounting formats).
+
+    >>> has_text_section('@"万元"'), has_text_section('0.00;-0.00;0;@" 元"'), has_text_section(";;;")
+    (True, True, True)
+    >>> has_text_section("0.00"), has_text_section("@"), has_text_section('#,##0.00;-#,##0.00;"-";_ @_ ')
+    (False, False, False)
+    """
+    if not number_format or number_format == "@" or number_format.lower() in _GENERAL_NAMES:
+        return False
+    section = _text_section(number_format)
+    if section is None:
+        return False
+    texts = sum(kind == "text" for kind, _ in section)
+    return texts != 1 or any(kind == "lit" and not piece.isspace() for kind, piece in section)
+
+
+@lru_cache(maxsize=256)
+def _text_section(code: str) -> tuple[tuple[str, str], ...] | None:
+    """The text section's items, ``("text", "")`` for ``@`` and ``("lit", text)`` for the rest; None for a
+    format without a text section, :data:`_UNRENDERED` for one holding codes not rendered in it."""
+    raw = _split_sections(code)
+    if len(raw) == 4:
+        section = raw[3]
+    elif "@" in raw[-1]:
+        section = raw[-1]
+    else:
+        return None
+    tokens = _tokens(section)
+    if tokens is None or tokens[1] is not None or any(name in section.lower() for name in _GENERAL_NAMES):
+        return _UNRENDERED  # dates, conditions, "General": not what a text section shows
+    items: list[tuple[str, str]] = []
+    for kind, text in tokens[0]:
+        if kind == "digit":
+            return _UNRENDERED
+        items.append(("text", "") if kind == "general" else ("lit", text))  # "general" is the @ here
+    return tuple(items)
 
 
 @lru_cache(maxsize=256)  # asked for every number cell, of the few formats a workbook uses

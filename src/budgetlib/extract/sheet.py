@@ -11,7 +11,9 @@ Values are text as a person reads them in the sheet: numbers as their number for
 (:mod:`budgetlib.extract.numfmt`: ``0!.0000`` shows 500000 as ``50.0000``, ``0"家"`` shows ``123家``),
 numbers without a format like Excel's "General" (no trailing ``.0``, no float noise such as
 ``0.30000000000000004``); where the shown text would lose the number, the stored value is kept and the
-sheet gets a ``W_NUMBER_FORMAT`` warning naming the cells. Dates read as ISO dates.
+sheet gets a ``W_NUMBER_FORMAT`` warning naming the cells. Text cells read as the format's text section
+shows them (``@"万元"`` shows the text ``12.5`` as ``12.5万元``); a text section that would hide the text
+keeps it, with the same warning. Dates read as ISO dates.
 
 Hidden rows (:attr:`SheetGrid.hidden_rows`) are not what a person reads in the sheet, yet nothing is
 dropped: their cells are laid out after the visible rows, as blocks of their own, so that a value the
@@ -27,7 +29,7 @@ import datetime as dt
 from dataclasses import dataclass, field
 
 from budgetlib.extract.document import Block, Table, TextLine
-from budgetlib.extract.numfmt import format_number, render_number, shows_another_number
+from budgetlib.extract.numfmt import format_number, has_text_section, render_number, render_text, shows_another_number
 from budgetlib.extract.text import clean_text
 from budgetlib.notices import Notice
 
@@ -62,6 +64,9 @@ class SheetGrid:
     scaled_notes: list[str] = field(default_factory=list)
     """Cells read as shown, whose format shows another number than the stored one ("D15 shows '50.0000',
     stored 500000"), for the warning."""
+    text_notes: list[str] = field(default_factory=list)
+    """Text cells whose format's text section would hide their text ("C7 shown as '-'; ..."), for the
+    warning."""
 
 
 def column_letter(column: int) -> str:
@@ -103,9 +108,14 @@ def value_text(value: object, number_format: str | None, sheet: SheetGrid | None
                column: int = 0) -> str:
     """A cell's value (a string, number, boolean or date from the file) as the text a person reads.
 
-    A number whose text is not what its format shows is noted on ``sheet`` (at ``row``, ``column``)."""
+    A number or text whose text is not what its format shows is noted on ``sheet`` (at ``row``, ``column``)."""
     if isinstance(value, str):
-        return clean_text(value)
+        if not has_text_section(number_format):
+            return clean_text(value)
+        text, note = render_text(value, number_format)
+        if note is not None and sheet is not None:
+            sheet.text_notes.append(f"{column_letter(column)}{row} {note}")
+        return clean_text(text)
     if isinstance(value, bool):
         return "TRUE" if value else "FALSE"
     if isinstance(value, int | float):
@@ -181,14 +191,19 @@ def sheet_blocks(sheet: SheetGrid, max_cols: int) -> list[Block]:
 
 
 def _note_number_formats(sheet: SheetGrid) -> None:
-    """W_NUMBER_FORMAT for the cells whose text is not what their number format shows, and W_SCALED_NUMBER
-    for those read as shown whose format shows another number than the stored one; five named each."""
-    for code, notes, what in (("W_NUMBER_FORMAT", sheet.number_notes, "do not read as the sheet shows them"),
-                              ("W_SCALED_NUMBER", sheet.scaled_notes,
-                               "are read as the sheet shows them, another number than the one stored")):
+    """W_NUMBER_FORMAT for the number cells whose text is not what their number format shows and, apart,
+    for the text cells whose text section would hide their text; W_SCALED_NUMBER for the number cells read
+    as shown whose format shows another number than the stored one. Five cells named in each."""
+    shown = "do not read as the sheet shows them"
+    for code, notes, what in (
+        ("W_NUMBER_FORMAT", sheet.number_notes, f"number cell(s) {shown}"),
+        ("W_NUMBER_FORMAT", sheet.text_notes, f"text cell(s) {shown}"),
+        ("W_SCALED_NUMBER", sheet.scaled_notes,
+         "number cell(s) are read as the sheet shows them, another number than the one stored"),
+    ):
         if notes:
             named = "; ".join(notes[:5]) + ("; ..." if len(notes) > 5 else "")
-            sheet.warnings.append(Notice(code, f"sheet '{sheet.title}': {len(notes)} number cell(s) {what}: {named}"))
+            sheet.warnings.append(Notice(code, f"sheet '{sheet.title}': {len(notes)} {what}: {named}"))
 
 
 def _rows_read_apart(sheet: SheetGrid, merges_by_anchor_row: dict[int, list[Merge]]) -> set[int]:

@@ -180,7 +180,8 @@ def _cell_text(book: object, cell: object, xlrd: object, grid: SheetGrid, row: i
     if kind in (xlrd.XL_CELL_EMPTY, xlrd.XL_CELL_BLANK):  # type: ignore[attr-defined]
         return ""
     if kind == xlrd.XL_CELL_TEXT:  # type: ignore[attr-defined]
-        return value_text(value, None)
+        text_format = _number_format(book, cell.xf_index)  # type: ignore[attr-defined]
+        return value_text(value, text_format, grid, row, column)  # shown through the format's text section
     if kind == xlrd.XL_CELL_BOOLEAN:  # type: ignore[attr-defined]
         return value_text(bool(value), None)
     if kind == xlrd.XL_CELL_ERROR:  # type: ignore[attr-defined]

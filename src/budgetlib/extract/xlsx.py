@@ -48,6 +48,7 @@ from budgetlib.extract.archive import (
     open_package,
 )
 from budgetlib.extract.document import Document, UnreadableFileError
+from budgetlib.extract.numfmt import has_text_section
 from budgetlib.extract.sheet import (
     Merge,
     SheetGrid,
@@ -110,6 +111,8 @@ _NS_MAIN = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
 _NS_REL = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}"
 _NS_PACKAGE_REL = "{http://schemas.openxmlformats.org/package/2006/relationships}"
 _TEXT_TYPES = frozenset({b"s", b"str", b"inlineStr", b"b", b"e", b"d"})
+_STRING_TYPES = frozenset({b"s", b"str", b"inlineStr"})
+"""Cell types holding text, which a format's text section shows (``@"万元"``)."""
 
 
 def read_xlsx(data: bytes, source_file: str) -> list[Document]:
@@ -284,8 +287,9 @@ def _style_formats(parts: dict[str, bytes], folder: str) -> list[str] | None:
 
 
 def _scan_sheet(xml: bytes, plan: _SheetPlan, number_formats: list[str], cells_left: int) -> int:
-    """Check one worksheet for formulas and the caps; note the formats of styled numeric cells.
-    Returns the cell budget left (negative: over the cap)."""
+    """Check one worksheet for formulas and the caps; note the formats of styled numeric cells, and of
+    text cells whose format has a text section that changes them. Returns the cell budget left
+    (negative: over the cap)."""
     if _FORMULA.search(xml):
         raise _NotFast
     plan.hidden_rows, plan.hidden_columns = hidden_lines(xml)
@@ -298,6 +302,7 @@ def _scan_sheet(xml: bytes, plan: _SheetPlan, number_formats: list[str], cells_l
     cells = _CELL_USUAL.findall(xml)
     if len(cells) == len(_CELL_TAG.findall(xml)):
         return cells_left - _scan_usual_cells(cells, plan, number_formats)
+    text_styles = _text_styles(number_formats)
     for match in _CELL_TAG.finditer(xml):
         attributes = dict(_CELL_ATTRIBUTE.findall(match.group(1)))
         ref = attributes.get(b"r")
@@ -307,11 +312,20 @@ def _scan_sheet(xml: bytes, plan: _SheetPlan, number_formats: list[str], cells_l
         if not match.group(1).endswith(b"/"):
             cells_left -= 1
         style = attributes.get(b"s")
-        if style and style != b"0" and attributes.get(b"t") not in _TEXT_TYPES:
+        kind = attributes.get(b"t")
+        if style and style != b"0" and kind not in _TEXT_TYPES:
             index = int(style)
             if index < len(number_formats) and number_formats[index] != "General":
                 plan.formats[(row, column)] = number_formats[index]
+        elif style and kind in _STRING_TYPES and style in text_styles:
+            plan.formats[(row, column)] = text_styles[style]
     return cells_left
+
+
+def _text_styles(number_formats: list[str]) -> dict[bytes, str]:
+    """The styles (as written in ``s="..."``) whose format has a text section that changes a text cell
+    (:func:`~budgetlib.extract.numfmt.has_text_section`), with their formats; usually none."""
+    return {str(index).encode(): code for index, code in enumerate(number_formats) if has_text_section(code)}
 
 
 def _scan_usual_cells(cells: list[tuple[bytes, ...]], plan: _SheetPlan, number_formats: list[str]) -> int:
@@ -332,8 +346,13 @@ def _scan_usual_cells(cells: list[tuple[bytes, ...]], plan: _SheetPlan, number_f
         raise _NotFast
     formats = plan.formats
     format_of: dict[bytes, str | None] = {}
+    text_styles = _text_styles(number_formats)
     for column_letters, row, style, kind, _ in cells:
-        if not style or style == b"0" or kind in _TEXT_TYPES:
+        if not style or style == b"0":
+            continue
+        if kind in _TEXT_TYPES:
+            if text_styles and style in text_styles and kind in _STRING_TYPES:
+                formats[(int(row), columns[column_letters])] = text_styles[style]
             continue
         code = format_of.get(style, "")
         if code == "":
