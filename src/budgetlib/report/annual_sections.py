@@ -20,7 +20,7 @@ from budgetlib import charts
 from budgetlib.analysis.project_years import evaluation_forms, project_years
 from budgetlib.analysis.review import rules
 from budgetlib.analysis.unitcost import unit_costs
-from budgetlib.analysis.yoy import YoyBy, category_lines, yoy
+from budgetlib.analysis.yoy import YoyBy, category_lines, economic_class, yoy
 from budgetlib.forms import Forms
 from budgetlib.notices import chinese_reason
 from budgetlib.report.data import select_forms
@@ -187,8 +187,8 @@ def largest_projects_chart(table: pd.DataFrame) -> Figure | None:
     return charts.yoy_bars(data, title=f"预算最大的 {n} 个项目的年度预算（每个项目每年一个预算）")
 
 
-CATEGORY_COLUMNS: tuple[str, ...] = ("economic_category", "fiscal_year", "amount_yuan", "n_projects", "lines",
-                                     "unknown")
+CATEGORY_COLUMNS: tuple[str, ...] = ("economic_category", "economic_class", "fiscal_year", "amount_yuan", "n_projects",
+                                     "lines", "unknown")
 
 
 def category_totals(forms: Forms) -> pd.DataFrame:
@@ -196,14 +196,18 @@ def category_totals(forms: Forms) -> pd.DataFrame:
     column of one form's expenditure table (``bl.yoy``'s category lines), never two forms of the same
     project-year nor a prior-year column recalled by next year's form.
 
-    Columns: ``economic_category``, ``fiscal_year``, ``amount_yuan`` (NA when none is known),
-    ``n_projects``, ``lines`` (lines summed) and ``unknown`` (of them, those with no stated unit).
+    Columns: ``economic_category``, ``economic_class`` (its 类, :func:`budgetlib.analysis.yoy.economic_class`),
+    ``fiscal_year``, ``amount_yuan`` (NA when none is known), ``n_projects``, ``lines`` (lines summed)
+    and ``unknown`` (of them, those with no stated unit).
     """
     lines = category_lines(forms)
     if lines.empty:
         return pd.DataFrame(columns=list(CATEGORY_COLUMNS))
     own = lines[lines["fiscal_year"] == lines["form_year"]]
-    table = own.groupby(["economic_category", "fiscal_year"], sort=False).agg(
+    codes = own["economic_code"] if "economic_code" in own.columns else pd.Series(None, index=own.index)
+    own = own.assign(economic_class=[economic_class(code, category) for code, category
+                                     in zip(codes, own["economic_category"], strict=True)])
+    table = own.groupby(["economic_category", "economic_class", "fiscal_year"], sort=False).agg(
         amount_yuan=("amount_yuan", _known_sum), n_projects=("project_key", "nunique"),
         lines=("amount_yuan", "size"), unknown=("amount_yuan", lambda s: int(s.isna().sum())),
     ).reset_index()
