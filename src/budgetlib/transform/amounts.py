@@ -281,3 +281,18 @@ def unit_stated_in(text: str) -> str | None:
     if not match:
         return None
     return money_units()[match.group("unit") or match.group("paren")].stored_as
+
+
+def unit_line(text: str) -> str | None:
+    """The money unit of a unit line ("单位：万元", "金额单位：元", "（资金单位：元）"): a short text that says
+    单位 and states a unit; None for any other text, a label with a unit in it ("年度预算数(万元)") included.
+
+    A unit line states the unit of the amounts after it; a label's unit is the unit of its own value.
+
+    >>> unit_line("金额单位：元"), unit_line("（单位:万元）"), unit_line("年度预算数(万元)"), unit_line("计量单位")
+    ('元', '万元', None, None)
+    """
+    key = compact(text)
+    if len(key) > 40 or "单位" not in key:
+        return None
+    return unit_stated_in(text)

@@ -22,6 +22,7 @@ from budgetlib.transform.form import (
     read_blocks,
     read_label_values,
     read_page_metadata,
+    read_section_headings,
     read_text_lines,
 )
 from budgetlib.transform.indicator_table import warn_unread_tables
@@ -197,6 +198,7 @@ def extract_form(
     unread_indicator_tables = warn_unread_tables(ctx, form_tables)
     for table in form_tables:
         read_label_values(ctx, table)
+        read_section_headings(ctx, table)
     form_type = classify(ctx, ctx.project.get("form_title") or "")
     finish_project(ctx, form_type)
     _finish_deadlines(ctx, tables)
@@ -207,6 +209,7 @@ def extract_form(
     if not project.get("project_name") and form_type in PROJECT_FORM_TYPES:
         ctx.warn("W_NO_PROJECT_NAME", "", "no project name (项目名称) found: project_name is empty")
     _amount_warnings(ctx, tables)
+    _unit_conflicts(ctx, tables)
     _leftovers(ctx, tables, lines)
     project["coverage"] = coverage(ctx, tables, lines)
     _unread_tables(ctx, [table for table in form_tables if table.table_no not in unread_indicator_tables])
@@ -318,6 +321,7 @@ def _amount_warnings(ctx: FormContext, tables: list[Table]) -> None:
             origins.update(_value_origins(ctx, tables))
         return origins.get(key, "")
 
+    conflicted = {text for texts in ctx.unit_conflicts.values() for text in texts}
     no_unit: list[str] = []
     for money in MONEY_COLUMNS:
         for record in [ctx.project] if money.table == "projects" else ctx.rows_of(money.table):
@@ -340,12 +344,26 @@ def _amount_warnings(ctx: FormContext, tables: list[Table]) -> None:
                 ctx.warn("W_NEGATIVE_AMOUNT", origin_of(*where), f"{what} is a negative amount")
             elif yuan is not None and yuan > IMPLAUSIBLE_YUAN:
                 ctx.warn("W_IMPLAUSIBLE_AMOUNT", origin_of(*where), f"{what} is implausibly large ({yuan:,.0f} 元)")
-            elif yuan is None and amount.number is not None:
+            elif yuan is None and amount.number is not None and text not in conflicted:
                 no_unit.append(text)
     if no_unit:
         ctx.warn("W_NO_MONEY_UNIT", "",
                  f"no money unit (元/万元) stated for {len(no_unit)} amount(s) such as {_shown(no_unit[0])}: "
                  "kept as written, their *_yuan columns are empty")
+
+
+def _unit_conflicts(ctx: FormContext, tables: list[Table]) -> None:
+    """W_UNIT_CONFLICT once for each pair of units stated for the same amounts, at the unit row (or table)."""
+    origins = {table.table_no: table.origin for table in tables}
+    for conflict, texts in ctx.unit_conflicts.items():
+        origin = origins.get(conflict.table_no) or f"table {conflict.table_no}"
+        where = f"{origin}, row {conflict.row + 1}".lstrip(", ") if conflict.row is not None else origin
+        block = (f"the unit row {conflict.block_text!r}" if conflict.row is not None
+                 else "the unit line above the table") + f" states {conflict.block_unit}"
+        shown = list(dict.fromkeys(texts))
+        ctx.warn("W_UNIT_CONFLICT", where,
+                 f"{block}, the heading {conflict.label_text!r} states {conflict.label_unit}: {len(shown)} amount(s) "
+                 f"such as {_shown(shown[0])} kept as written, their *_yuan columns are empty")
 
 
 def _finish_deadlines(ctx: FormContext, tables: list[Table]) -> None:

@@ -24,9 +24,10 @@ from types import MappingProxyType
 
 from budgetlib.caches import TEXT_CACHE_SIZE
 from budgetlib.extract.document import Table
+from budgetlib.transform.amounts import unit_line
 from budgetlib.transform.context import first_filled
 from budgetlib.transform.labels import Label, Level, column_key, horizon_of, horizon_words, match_label, match_level
-from budgetlib.transform.normalize import compact, split_numbering
+from budgetlib.transform.normalize import compact, label_key, split_numbering
 from budgetlib.vocabulary import VocabularyError, alternation, table, words
 
 _YEAR = re.compile(r"((?:19|20)\d{2})")
@@ -420,17 +421,18 @@ def _is_section_start(cells: tuple[str, ...]) -> bool:
 
 
 def ends_block(cells: Sequence[str], label_col: int | None) -> bool:
-    """A row that starts another block, or carries a form label at or left of the block's label column.
+    """A row that starts another block, is a section heading (:func:`section_heading`), or carries a form
+    label at or left of the block's label column.
 
     A block's own lines (合计, 资金总额, 上级资金) do not end it. With ``label_col`` None any form label
     ends it.
 
     >>> ends_block(["项目名称", "区电子政务网络运行维护"], 0), ends_block(["合计", "500000"], 0)
     (True, False)
-    >>> ends_block(["", "项目名称", "区电子政务网络运行维护"], 0)
-    False
+    >>> ends_block(["", "项目名称", "区电子政务网络运行维护"], 0), ends_block(["（三）项目支出明细", "", ""], 0)
+    (False, True)
     """
-    if is_section_start(cells):
+    if is_section_start(cells) or section_heading(cells) is not None:
         return True
     found = first_label(cells)
     if found is None or found.label.role in LINE_LABEL_ROLES:
@@ -451,6 +453,9 @@ def indicator_table_end(table: Table, start: int, label_col: int | None, data_co
             continue  # a level label, even one that is also a section label (预算执行 on a scoring sheet)
         if is_section_start(cells):
             return row
+        heading = section_heading(cells)
+        if heading is not None and heading.numbered and (heading.label is None or heading.label.role != "container"):
+            return row  # "五、其他需要说明的情况": the next part of a form written as one table
         found = first_label(cells)
         if found is None:
             continue
@@ -462,6 +467,89 @@ def indicator_table_end(table: Table, start: int, label_col: int | None, data_co
         if label_col is not None and found.col <= label_col and role != "container":
             return row
     return len(table.rows)
+
+
+# -- section headings inside a table ------------------------------------------------------------------
+
+_SECTION_NUMBER = re.compile(
+    r"^(?:第[一二三四五六七八九十]{1,3}(?:部分|节|章|项)|[一二三四五六七八九十]{1,3}[、.]"
+    r"|\([一二三四五六七八九十]{1,3}\)[、.]?|\(?[0-9]{1,2}[)]|[0-9]{1,2}(?:\.(?![0-9])|、))"
+)
+"""The number of a section heading, on the compact (NFKC) text: 一、 一. (二) 第一部分 1. 1、 (1)."""
+_MAX_SECTION_HEADING = 30
+_HEADING_LABEL_ROLES = frozenset({"container", "section"})
+
+
+@dataclass(frozen=True, slots=True)
+class SectionHeading:
+    """A row that holds a section heading and nothing else but a unit line: the heading's column, whether it
+    is numbered (一、 （二） 1.), and the form label it is (None for a heading no label names)."""
+
+    col: int
+    numbered: bool
+    label: Label | None
+
+
+@lru_cache(maxsize=TEXT_CACHE_SIZE)
+def heading_text(text: str) -> tuple[bool, Label | None] | None:
+    """(numbered, label) when a cell's text is a section heading, else None.
+
+    A heading is short, holds no colon or figure, and names a part of a form: a section or container
+    label (资金来源, 绩效指标, 项目基本情况), a field label when numbered ("三、年度绩效目标"), or a text whose
+    last word is a heading word (情况, 明细, 说明 …; ``data/block_words.csv``). Never a block's own line:
+    a level label (（一）产出指标), a total, a 其中 line or a funding source (2.上级补助收入).
+
+    >>> heading_text("（二）项目支出明细"), heading_text("2.上级补助收入"), heading_text("（一）产出指标")
+    ((True, None), None, None)
+    >>> heading_text("绩效指标")[1].name, heading_text("年度绩效目标"), heading_text("三、年度绩效目标")[1].name
+    ('indicators', None, 'annual_goal')
+    """
+    key = compact(text)
+    if not key or len(key) > _MAX_SECTION_HEADING:
+        return None
+    number = _SECTION_NUMBER.match(key)
+    rest = label_key(key[number.end():] if number else key)
+    if len(rest) < 2 or ":" in rest or re.search(r"[0-9]", rest):
+        return None
+    if is_level_label(rest) or is_total_line(rest) or split_of_which(rest)[0]:
+        return None
+    label = match_label(rest, "header")
+    if label is not None:
+        if label.role in _HEADING_LABEL_ROLES or (number is not None and label.role == "field"):
+            return number is not None, label
+        return None
+    return (number is not None, None) if rest.endswith(_heading_ends()) else None
+
+
+@cache
+def _heading_ends() -> tuple[str, ...]:
+    return tuple(compact(word) for word in words("heading_end"))
+
+
+def section_heading(cells: Sequence[str]) -> SectionHeading | None:
+    """The section heading a row holds alone (beside a unit line at most), or None.
+
+    A form written as one table (a page saved from Excel, one sheet) stacks its parts in one grid, each
+    under a heading row, often merged across the width: "一、项目基本情况", "（二）项目支出明细 | … | 单位：万元",
+    "绩效指标". Such a row ends the block above it and names the rows below it.
+
+    >>> section_heading(["（二）项目支出明细", "", "", "单位：元"])
+    SectionHeading(col=0, numbered=True, label=None)
+    >>> section_heading(["2.上级补助收入", "", "0"]) is None, section_heading(["其他说明", "无"]) is None
+    (True, True)
+    """
+    return _section_heading(tuple(cells))
+
+
+@lru_cache(maxsize=8192)
+def _section_heading(cells: tuple[str, ...]) -> SectionHeading | None:
+    first = first_filled(cells)
+    if first is None:
+        return None
+    if any(text and unit_line(text) is None for text in cells[first + 1:]):
+        return None
+    found = heading_text(cells[first])
+    return SectionHeading(first, found[0], found[1]) if found is not None else None
 
 
 # -- the lines of a block -------------------------------------------------------------------------

@@ -112,6 +112,30 @@ class InheritedLevels:
     level2: LevelLabel | None = None
 
 
+@dataclass(frozen=True, slots=True)
+class UnitRow:
+    """A unit line written as a row inside a table ("单位：万元" above a money block in a form written as one
+    table): the amounts from ``row`` down, to the next unit row, are in ``unit``."""
+
+    row: int
+    unit: str
+    text: str
+
+
+@dataclass(frozen=True, slots=True)
+class UnitConflict:
+    """Two units stated for the same amounts: the unit line or row in force (``block_unit``, written
+    ``block_text``, in ``table_no`` at ``row``; row None for a line above the table) and the unit of a
+    label or column heading of the amounts (``label_unit``, ``label_text``)."""
+
+    table_no: int
+    row: int | None
+    block_unit: str
+    block_text: str
+    label_unit: str
+    label_text: str
+
+
 @dataclass
 class FormContext:
     """One form being read: its tables and text lines, what was claimed, the rows produced."""
@@ -121,6 +145,11 @@ class FormContext:
     tables: list[Table]
     text_lines: list[TextLine]
     block_units: dict[int, str | None] = field(default_factory=dict)
+    """The unit the lines before each table state (by table_no): the unit of its amounts above any unit row."""
+    unit_rows: dict[int, list[UnitRow]] = field(default_factory=dict)
+    """The unit rows inside each table, top to bottom (by table_no)."""
+    unit_conflicts: dict[UnitConflict, list[str]] = field(default_factory=dict)
+    """The amounts (as written) left without a unit because two units were stated for them."""
     claims: dict[tuple[int | None, int, int | None], list[Destination]] = field(default_factory=dict)
     """Destinations by (table_no, row, col), the fields of :class:`CellKey` as a plain tuple: a key is
     made for every lookup, several a cell, and a plain tuple is the cheapest to make."""
@@ -182,17 +211,42 @@ class FormContext:
 
     # -- amounts -----------------------------------------------------------------------------------
 
-    def amount(self, text: str, table: Table | None = None, *unit_hints: str) -> Amount:
-        """Parse an amount with the nearest stated unit: the cell, the given labels, the block."""
-        unit = None
+    def amount(self, text: str, table: Table | None = None, *unit_hints: str, row: int | None = None) -> Amount:
+        """Parse an amount with the nearest stated unit: the cell, the given labels, the block (at ``row``:
+        the unit row above it, else the lines above the table).
+
+        When a label states one unit and the block another ("金额（元）" under "单位：万元"), the amount is
+        left without a unit and the conflict is recorded (``W_UNIT_CONFLICT``): which of the two is right
+        is not for the reader to guess. A unit written in the cell itself ("150万元") is always the cell's.
+        """
+        unit, label_text = None, ""
         for hint in unit_hints:
             if hint:
                 unit = unit_stated_in(hint)
                 if unit:
+                    label_text = hint
                     break
-        if unit is None and table is not None:
-            unit = self.block_units.get(table.table_no)
-        return parse_amount(text, unit)
+        if table is None:
+            return parse_amount(text, unit)
+        block, unit_row = self.unit_in_force(table.table_no, row)
+        if unit is None or block is None or block == unit:
+            return parse_amount(text, unit or block)
+        amount = parse_amount(text, unit)
+        if amount.unit_source == "cell" or amount.number is None:
+            return amount
+        conflict = UnitConflict(table.table_no, unit_row.row if unit_row else None, block,
+                                unit_row.text if unit_row else "", unit, label_text)
+        self.unit_conflicts.setdefault(conflict, []).append(text)
+        return parse_amount(text)
+
+    def unit_in_force(self, table_no: int, row: int | None) -> tuple[str | None, UnitRow | None]:
+        """The block unit of the table's amounts at ``row``: the last unit row at or above it, else the unit
+        of the lines above the table (row None: that unit)."""
+        if row is not None:
+            for unit_row in reversed(self.unit_rows.get(table_no, ())):
+                if unit_row.row <= row:
+                    return unit_row.unit, unit_row
+        return self.block_units.get(table_no), None
 
 
 @cache

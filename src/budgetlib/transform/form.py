@@ -13,9 +13,25 @@ from functools import cache
 from typing import Any
 
 from budgetlib.extract.document import Table, TextLine
-from budgetlib.transform.amounts import parse_amount, unit_stated_in
-from budgetlib.transform.blocks import execution_header, expenditure_header, indicator_header, section_start
-from budgetlib.transform.context import CellKey, FormContext, first_filled, is_label_text, is_placeholder, looks_numeric
+from budgetlib.transform.amounts import parse_amount, unit_line, unit_stated_in
+from budgetlib.transform.blocks import (
+    execution_header,
+    expenditure_header,
+    heading_text,
+    indicator_header,
+    is_section_start,
+    section_heading,
+    section_start,
+)
+from budgetlib.transform.context import (
+    CellKey,
+    FormContext,
+    UnitRow,
+    first_filled,
+    is_label_text,
+    is_placeholder,
+    looks_numeric,
+)
 from budgetlib.transform.indicator_table import (
     continues_indicator_table,
     parse_continued_table,
@@ -106,6 +122,8 @@ def read_text_lines(ctx: FormContext, blocks: list[Table | TextLine], skip: froz
     table, with the year line right after it ("项目支出绩效自评表" / "( 2021 年度)" under a table of 索引号,
     发文单位 …). A table's opening rows that hold only such lines (``opening_lines``) are read as lines
     before that table: a title or unit line typed or merged into the grid states the same as above it.
+    A unit row further down a table (``read_unit_rows``) states the unit of the rows below it, and of the
+    tables after it, as a unit line between two tables would.
     """
     unit: str | None = None
     titles: list[_Line] = []
@@ -115,6 +133,8 @@ def read_text_lines(ctx: FormContext, blocks: list[Table | TextLine], skip: froz
     for item in _lines_and_tables(blocks, skip):
         if isinstance(item, Table):
             ctx.block_units[item.table_no] = unit
+            if item.table_no not in skip:
+                unit = read_unit_rows(ctx, item) or unit
             seen_table = seen_table or item.table_no not in skip
             late_closed = late_closed or bool(late)
             continue
@@ -205,14 +225,46 @@ def _opening_kind(text: str, *, alone: bool) -> str | None:
         return None  # the usual first row, "项目名称 | …": no title, unit line or note can be in it
     if is_title_text(text):
         return "title"
-    key = compact(text)
-    if len(key) <= 40 and "单位" in key and unit_stated_in(text):
+    if unit_line(text):
         return "unit"
+    key = compact(text)
     if looks_numeric(text):
         return None
     if (":" in key or "：" in key) and (alone or match_label(text, "header") is None):
         return "note"  # "填报单位：…", and alone in its row even a label: "部门负责人(签字):" is a signature line
     return "text" if alone and match_label(text, "header") is None else None
+
+
+def read_unit_rows(ctx: FormContext, table: Table) -> str | None:
+    """The unit rows inside a table, below its opening lines: recorded in ``ctx.unit_rows`` (the amounts from
+    each such row down to the next are in its unit) and claimed; returns the last one's unit (None: none).
+
+    A form written as one table (a page saved from Excel, one sheet) puts the unit line of each money
+    block in a row of the grid, just above the block: "单位：万元" alone, or beside the block's heading
+    ("二、项目资金情况 | … | 金额单位：元"). A row counts when every cell it holds is a unit line, or it is a
+    section heading with a unit line beside it or in it; a label with a unit ("年度预算数(万元)") is no
+    unit line, and a row with anything else (a value, a label) is the form's own.
+    """
+    found: list[UnitRow] = []
+    claims, table_no = ctx.claims, table.table_no
+    for row, cells in enumerate(table.rows):
+        filled = [(col, text) for col, text in enumerate(cells) if text]
+        if not filled or any((table_no, row, col) in claims for col, _ in filled):
+            continue  # an opening line, read with the lines above the table
+        heading = section_heading(cells)
+        units = [(col, text, unit_line(text)) for col, text in filled]
+        if heading is None and not all(unit and match_label(text, "header") is None for _, text, unit in units):
+            continue
+        stated = [(col, text, unit) for col, text, unit in units if unit is not None]
+        if not stated:
+            continue
+        found.append(UnitRow(row, stated[-1][2], stated[-1][1]))
+        for col, _, _ in stated:
+            if heading is None or col != heading.col:
+                ctx.claim(table_no, row, col, "labels", "unit line")
+    if found:
+        ctx.unit_rows[table_no] = found
+    return found[-1].unit if found else None
 
 
 def _takes_late_title(late: list[_Line], line: _Line) -> bool:
@@ -258,8 +310,12 @@ def is_title_text(text: str) -> bool:
 
 
 def _is_section_heading(text: str) -> bool:
+    """A text line that heads a part of the form: a heading word in a short line, or what reads as a section
+    heading in a table's row (:func:`~budgetlib.transform.blocks.heading_text`), wherever it is written."""
     key = compact(text)
-    return len(key) <= 20 and ":" not in key and "：" not in key and bool(_SECTION_HEADING.search(key))
+    if len(key) <= 20 and ":" not in key and "：" not in key and _SECTION_HEADING.search(key):
+        return True
+    return heading_text(text) is not None
 
 
 # -- a page's metadata (索引号, 发文单位, 发布日期 …) -----------------------------------------------------
@@ -470,7 +526,7 @@ def _read_field(ctx: FormContext, table: Table, row: int, col: int, field: str) 
 
 def _set_budget(ctx: FormContext, table: Table, row: int, col: int, field: str, label_text: str) -> None:
     text = table.rows[row][col]
-    amount = ctx.amount(text, table, label_text)
+    amount = ctx.amount(text, table, label_text, row=row)
     written = "budget_as_written" if field == "current_year_budget" else "total_budget_as_written"
     if ctx.set_project(written, text, CellKey(table.table_no, row, col)):
         ctx.project[f"{field}_yuan"] = amount.yuan
@@ -482,7 +538,7 @@ def _add_funding_line(ctx: FormContext, table: Table, row: int, col: int, value_
                       source_name: str | None = None) -> None:
     name = table.rows[row][col]
     text = table.rows[row][value_col]
-    amount = ctx.amount(text, table, name)
+    amount = ctx.amount(text, table, name, row=row)
     line_no = len(ctx.rows_of("funding")) + 1
     ctx.add("funding", {
         "line_no": line_no, "source_name": source_name or compact(name), "source_as_written": name,
@@ -602,6 +658,9 @@ def read_blocks(ctx: FormContext, table: Table) -> None:
         if expenditure_header(cells):
             row = parse_expenditures(ctx, table, row)
             continue
+        if section_heading(cells) is not None and _heads_a_block(ctx, table, row):
+            row += 1  # "（二）项目资金来源" above "项目资金来源 | 资金来源项目 | 金额": it names the block below
+            continue
         section = section_start(cells)
         if section is not None and section.label.name == "funding_sources":
             row = parse_funding_sources(ctx, table, row, section.col)
@@ -616,6 +675,25 @@ def read_blocks(ctx: FormContext, table: Table) -> None:
             row = parse_tasks(ctx, table, row, section.col)
             continue
         row += 1
+
+
+def _heads_a_block(ctx: FormContext, table: Table, row: int) -> bool:
+    """True when the next row with unclaimed text after ``row`` (unit rows are claimed) opens a block."""
+    for below in range(row + 1, len(table.rows)):
+        cells = table.rows[below]
+        if not any(ctx.free_text(table, below, col) for col in range(len(cells))):
+            continue
+        return is_section_start(cells) or cost_block_header(tuple(cells)) is not None
+    return False
+
+
+def read_section_headings(ctx: FormContext, table: Table) -> None:
+    """Claim the section headings that no reader took ("一、基本信息", "（二）项目支出明细", "五、其他说明"):
+    run after the label/value pass, so that a text read as a label's value stays that value."""
+    for row, cells in enumerate(table.rows):
+        heading = section_heading(cells)
+        if heading is not None and not ctx.is_claimed(table.table_no, row, heading.col):
+            ctx.claim_label(table, row, heading.col, "section heading")
 
 
 # -- the project row and its history --------------------------------------------------------------

@@ -24,6 +24,7 @@ from budgetlib.transform.blocks import (
     expenditure_header,
     is_funding_line,
     is_total_line,
+    section_heading,
     split_of_which,
 )
 from budgetlib.transform.context import CellKey, FormContext, first_filled, looks_numeric
@@ -221,6 +222,8 @@ def parse_funding_sources(ctx: FormContext, table: Table, start: int, label_col:
     row = start + 1
     while row < len(table.rows):
         cells = table.rows[row]
+        if section_heading(cells) is not None:
+            break  # "（三）项目支出明细": numbered like a source line, but the next part of the form
         if ends_block(cells, label_col - 1 if label_col > 0 else None) and not is_funding_line(cells):
             break
         name_col = first_filled(cells)
@@ -232,7 +235,7 @@ def parse_funding_sources(ctx: FormContext, table: Table, start: int, label_col:
         name = cells[name_col]
         amount_col = first_filled(cells, name_col + 1)
         amount_text = cells[amount_col] if amount_col is not None else ""
-        amount = ctx.amount(amount_text, table, *unit_hints) if amount_text else None
+        amount = ctx.amount(amount_text, table, *unit_hints, row=row) if amount_text else None
         if is_total_line(name):
             _add_total(ctx, table, row, name_col, amount_col, "funding", name, amount_text, amount)
             check_parts(ctx, group)
@@ -339,7 +342,7 @@ def _add_fund_pair(ctx: FormContext, table: Table, row: int, col: int, name: str
     value_row = row if value_row is None else value_row
     scope_by_col = {} if scope_by_col is None else scope_by_col
     label_text = name if label_text is None else label_text
-    amount = ctx.amount(value_text, table, label_text, *unit_hints) if value_text else None
+    amount = ctx.amount(value_text, table, label_text, *unit_hints, row=value_row) if value_text else None
     total = _funds_total(ctx, label_text)
     if total == _NOT_A_SOURCE:
         return
@@ -534,7 +537,7 @@ def parse_execution(ctx: FormContext, table: Table, start: int) -> int:
                 continue
             dest = column if column == "reason" else f"{column}_as_written"
             ctx.claim(table.table_no, row, at, "budget_execution", dest, line_no)
-            _execution_value(ctx, table, record, column, text, unit_hints, header_text=table.rows[start][col])
+            _execution_value(ctx, table, record, column, text, unit_hints, header_text=table.rows[start][col], row=row)
         ctx.add("budget_execution", record)
         row += 1
     return row
@@ -578,11 +581,11 @@ def _row_offset(cells: list[str], name_col: int | None, value_cols: list[int]) -
 
 
 def _execution_value(ctx: FormContext, table: Table, record: dict[str, Any], column: str, text: str,
-                     unit_hints: list[str], header_text: str) -> None:
+                     unit_hints: list[str], header_text: str, row: int | None = None) -> None:
     if column != "reason":
         record[f"{column}_as_written"] = text
     if column in EXECUTION_AMOUNTS:
-        amount = ctx.amount(text, table, header_text, *unit_hints)
+        amount = ctx.amount(text, table, header_text, *unit_hints, row=row)
         record[f"{column}_yuan"] = amount.yuan
         if amount.unit:
             record.setdefault("amount_unit", amount.unit)
@@ -647,7 +650,7 @@ def parse_expenditures(ctx: FormContext, table: Table, start: int) -> int:
             at = col + offset
             text = cells[at] if 0 <= at < len(cells) else ""
             if text:
-                amount = ctx.amount(text, table, table.rows[start][col], table.cell(start, category_col))
+                amount = ctx.amount(text, table, table.rows[start][col], table.cell(start, category_col), row=row)
                 amounts[at] = (year or fiscal_year, text, amount)
         if is_total:
             for at, (column_year, text, amount) in amounts.items():
@@ -793,7 +796,7 @@ def parse_department_funds(ctx: FormContext, table: Table, start: int, label_col
 def _add_department_line(ctx: FormContext, table: Table, row: int, found: _FundsCell,
                          kind_by_col: dict[int, str], breakdowns: dict[tuple[int, str], Breakdown],
                          unit_hints: list[str]) -> None:
-    amount = ctx.amount(found.amount, table, found.label, *unit_hints) if found.amount else None
+    amount = ctx.amount(found.amount, table, found.label, *unit_hints, row=row) if found.amount else None
     _, rest = split_numbering(found.label)
     of_which, name = split_of_which(rest)
     name = name.rstrip(":：")
@@ -895,7 +898,7 @@ def parse_tasks(ctx: FormContext, table: Table, start: int, label_col: int) -> i
             if not text or (is_total and col == first):
                 continue
             if name in TASK_AMOUNTS:
-                amount = ctx.amount(text, table, table.cell(start, col), *unit_hints)
+                amount = ctx.amount(text, table, table.cell(start, col), *unit_hints, row=row)
                 record[f"{name}_as_written"] = text
                 record[f"{name}_yuan"] = amount.yuan
                 if amount.unit:
@@ -1011,7 +1014,7 @@ def _cost_line(ctx: FormContext, table: Table, row: int, heading: list[str], ite
     basis = table.cell(row, header.basis_col) if header.basis_col is not None else ""
     line_no = len({r.get("line_no") for r in ctx.rows_of("expenditures")}) + 1
     written = table.cell(row, header.amount_col)
-    amount = ctx.amount(written, table, *unit_hints) if written else None
+    amount = ctx.amount(written, table, *unit_hints, row=row) if written else None
     ctx.add("cost_items", {
         "item_no": item_no, "description": name, "calculation_basis": basis or None, "source": "table",
         "stated_amount_as_written": written or None, "stated_amount_yuan": amount.yuan if amount else None,
@@ -1024,7 +1027,7 @@ def _cost_line(ctx: FormContext, table: Table, row: int, heading: list[str], ite
         text = table.cell(row, col)
         if not text:
             continue
-        value = ctx.amount(text, table, *unit_hints)
+        value = ctx.amount(text, table, *unit_hints, row=row)
         if value.number is not None:
             sums[col].append(value.number)
         ctx.add("expenditures", {
@@ -1047,7 +1050,7 @@ def _cost_totals(ctx: FormContext, table: Table, row: int, heading: list[str], h
         text = table.cell(row, col)
         if not text:
             continue
-        amount = ctx.amount(text, table, *unit_hints)
+        amount = ctx.amount(text, table, *unit_hints, row=row)
         _add_total(ctx, table, row, header.line_col, col, "expenditures", name, text, amount, column_year)
         if col == header.amount_col:
             ctx.add("cost_items", {
