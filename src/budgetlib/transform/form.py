@@ -16,6 +16,7 @@ from budgetlib.extract.document import Table, TextLine
 from budgetlib.transform.amounts import parse_amount, unit_stated_in
 from budgetlib.transform.blocks import execution_header, expenditure_header, indicator_header, section_start
 from budgetlib.transform.context import CellKey, FormContext, first_filled, is_label_text, is_placeholder, looks_numeric
+from budgetlib.transform.cost_columns import detail_heading, parse_cost_detail
 from budgetlib.transform.indicator_table import (
     continues_indicator_table,
     parse_continued_table,
@@ -595,6 +596,9 @@ def read_blocks(ctx: FormContext, table: Table) -> None:
             continue
         if execution_header(cells):
             row = parse_execution(ctx, table, row)
+            continue
+        if detail_heading(table, row) is not None:
+            row = parse_cost_detail(ctx, table, row)
             continue
         if cost_block_header(tuple(cells)):
             row = parse_cost_block(ctx, table, row)
