@@ -312,16 +312,18 @@ _table(
     _c("item_no", INT, "Order of the item, from 1."),
     _c("parent_item", INT, "For a part of a group (（1）, ① under '1.人员经费72万元：') or the group's 小计 line: the "
        "item_no of the group. The group's amount counts once; its parts are its breakdown."),
-    _c("description", STR, "The item's text as written (a cost-composition table: the line's name)."),
+    _c("description", STR, "The item's text as written (a table: the line's name)."),
     _c("source", STR, "text (an item of the 测算依据 text) or table (a line of a cost-composition table: 成本构成 | "
-       "金额 | 测算依据)."),
-    _c("calculation_basis", STR, "The 测算依据 written beside a line of a cost-composition table, as written."),
+       "金额 | 测算依据, or of a cost-detail table: 明细项目 | 数量 | 单位 | 单价 | 金额). A form with a table has its "
+       "lines as items, its text is not counted again."),
+    _c("calculation_basis", STR, "The 测算依据 (or 备注) written beside a line of a table, as written."),
     _c("quantity", FLOAT, "Quantity (123 家, 655 个)."),
     _c("quantity_unit", STR, "Unit of the quantity (家, 个, …)."),
     _c("unit_price_yuan", FLOAT, "Unit price.", "元", per_unit=True),
     _c("price_basis", STR, "What the unit price is per, e.g. 元/家/年."),
     _c("list_amount_yuan", FLOAT, "Quantity × unit price.", "元"),
-    _c("stated_amount_yuan", FLOAT, "Amount the text states (package or discounted price).", "元"),
+    _c("stated_amount_yuan", FLOAT, "Amount the text (or the table's amount column) states (package or discounted "
+       "price); NA when no unit is stated.", "元"),
     _c("implied_unit_cost_yuan", FLOAT, "Stated amount / quantity.", "元", per_unit=True),
     _c("package_ratio", FLOAT, "Stated amount / list amount.", "fraction"),
     _c("unit_price_as_written", STR, "The unit price as written ('每家每年约 1000 元', '1000元/家/年')."),
@@ -330,7 +332,7 @@ _table(
     _c("duration", FLOAT, "A duration the item states ('服务 6 个月'), used when the price is per month/day."),
     _c("duration_unit", STR, "Unit of the duration (月, 天, 周, 年)."),
     _c("bandwidth_mbps", FLOAT, "Line bandwidth the item names ('宽带 200M'): an attribute, not money.", "Mbps"),
-    _c("attributes", STR, "Other attributes as written (bandwidths …), '; '-separated."),
+    _c("attributes", STR, "Other attributes as written (bandwidths, a table's 规格型号 …), '; '-separated."),
     _c("kind", STR, "Kind of cost (broadband, maintenance, training …) from data/cost_item_kinds.csv."),
     _c("is_total", BOOL, "True for a 合计/总计 line of the cost basis (not an item; kept to compare)."),
 )

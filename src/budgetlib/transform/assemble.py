@@ -14,6 +14,7 @@ from budgetlib.schema import DEPARTMENT_FORM_TYPES, FORM_TYPES, PROJECT_FORM_TYP
 from budgetlib.transform.amounts import CAPITAL_MISMATCH, IMPLAUSIBLE_YUAN, parse_amount
 from budgetlib.transform.blocks import indicator_header
 from budgetlib.transform.context import FormContext, looks_numeric
+from budgetlib.transform.cost_columns import price_text, reconcile_cost_sources
 from budgetlib.transform.form import (
     budget_history,
     finish_project,
@@ -199,6 +200,7 @@ def extract_form(
     for table in form_tables:
         read_label_values(ctx, table)
         read_section_headings(ctx, table)
+    reconcile_cost_sources(ctx)
     form_type = classify(ctx, ctx.project.get("form_title") or "")
     finish_project(ctx, form_type)
     _finish_deadlines(ctx, tables)
@@ -293,6 +295,8 @@ class MoneyColumn:
     table: str
     as_written: str
     yuan: str
+    per_unit: bool = False
+    """A unit price: the text may say what it is per ("6000元/台"), which is read off before the amount."""
 
 
 MONEY_COLUMNS: tuple[MoneyColumn, ...] = (
@@ -303,6 +307,7 @@ MONEY_COLUMNS: tuple[MoneyColumn, ...] = (
     *(MoneyColumn("budget_execution", f"{column}_as_written", f"{column}_yuan") for column in EXECUTION_AMOUNTS),
     *(MoneyColumn("tasks", f"{column}_as_written", f"{column}_yuan") for column in TASK_AMOUNTS),
     MoneyColumn("cost_items", "stated_amount_as_written", "stated_amount_yuan"),
+    MoneyColumn("cost_items", "unit_price_as_written", "unit_price_yuan", per_unit=True),
 )
 """Every amount read from a form."""
 
@@ -328,7 +333,7 @@ def _amount_warnings(ctx: FormContext, tables: list[Table]) -> None:
             text = record.get(money.as_written)
             if not text:
                 continue
-            amount = parse_amount(text)
+            amount = parse_amount(price_text(text) if money.per_unit else text)
             yuan = record.get(money.yuan)
             key = None if money.table == "projects" else str(
                 record.get("line_no") or record.get("task_no") or record.get("item_no") or "total")

@@ -620,20 +620,25 @@ def _shallow_dict(item: CostItem) -> dict[str, Any]:
 def cost_items(forms: Forms | pd.DataFrame) -> pd.DataFrame:
     """The ``cost_items`` table of a set of forms (or of a ``projects`` table): one row per item.
 
-    The items of each ``projects.cost_basis`` text, after the lines of the forms' cost-composition tables
-    (``source`` table), which the reader took from the form itself and are kept as read. Per form, so it
-    works per chunk of a streamed batch.
+    The items of each ``projects.cost_basis`` text, after the lines of the forms' cost tables (``source``
+    table: a cost-composition or cost-detail table), which the reader took from the form itself and are
+    kept as read. A form with such a table has its lines as its items and its text is not split again:
+    the same costs are never counted twice (the reader warns, W_COST_BASIS_TWICE, when the text's total
+    differs from the table's; :mod:`budgetlib.transform.cost_columns`). Per form, so it works per chunk of
+    a streamed batch.
     """
     projects = forms if isinstance(forms, pd.DataFrame) else forms.projects
     records = []
+    tabled: set[str] = set()
     if not isinstance(forms, pd.DataFrame) and "cost_items" in forms.tables:
         read = forms.tables["cost_items"]
         if not read.empty:
             records.extend(schema.row_dicts(read[read["source"] == "table"]))
+            tabled = {record["form_id"] for record in records}
     if "cost_basis" in projects.columns:
         texts = schema.python_values(projects["cost_basis"])
         for form_id, text in zip(schema.python_values(projects["form_id"]), texts, strict=True):
-            if text is None:
+            if text is None or form_id in tabled:  # a table of its cost basis: its lines are the items
                 continue
             try:
                 items = parse_cost_basis(text)

@@ -32,6 +32,7 @@ from budgetlib.transform.context import (
     is_placeholder,
     looks_numeric,
 )
+from budgetlib.transform.cost_columns import detail_heading, parse_cost_detail
 from budgetlib.transform.indicator_table import (
     continues_indicator_table,
     parse_continued_table,
@@ -651,6 +652,9 @@ def read_blocks(ctx: FormContext, table: Table) -> None:
             continue
         if execution_header(cells):
             row = parse_execution(ctx, table, row)
+            continue
+        if detail_heading(table, row) is not None:
+            row = parse_cost_detail(ctx, table, row)
             continue
         if cost_block_header(tuple(cells)):
             row = parse_cost_block(ctx, table, row)
