@@ -1,4 +1,4 @@
-"""Read forms written as Word documents (.docx, and Word 2003 XML): the paragraphs and tables of the body, in order.
+"""Read forms written as Word documents (.docx, Word XML, Word 2003 XML): the body's paragraphs and tables, in order.
 
 A form in Word is a title, a few lines ("单位：万元", "(2021年度)") and tables whose cells are merged
 across (``w:gridSpan``) and down (``w:vMerge``). Each ``w:tbl`` becomes a :class:`Table` on its own
@@ -14,11 +14,17 @@ w:char="F0B3"/>``, Word's Insert → Symbol, the usual way to write ≥ or √) 
 character (``data/symbol_fonts.csv``), and one the table does not know as U+FFFD with a
 ``W_SYMBOL_UNKNOWN`` warning, never as nothing; text formatted as hidden (``w:vanish``, Word's 隐藏文字),
 which neither the screen nor the print shows, is not read, and a ``W_HIDDEN_TEXT`` warning says where it
-was and what it said.
+was and what it said. Text is hidden by its run's own formatting or by a style: a character style
+(``w:rStyle``) or the paragraph's style (``w:pStyle``, else the default paragraph style) whose run
+properties, or those of a style it is based on (``w:basedOn``), hold ``w:vanish`` (:class:`StyleSheet`).
+A run's own ``w:vanish`` decides over its styles (``<w:vanish w:val="0"/>`` shows text a style hides);
+``w:specVanish`` hides whatever else is set.
 
 A Word 2003 XML document (``<w:wordDocument>``: what the "导出Word" of many web applications writes,
 named .doc) has the same body elements in another namespace, ``w:vmerge`` for ``w:vMerge`` and notes and
-comments inline; it is read by the same handler (:func:`read_word_xml`).
+comments inline, and its styles (``w:styles``) before the body; it is read by the same handler
+(:func:`read_word_xml`). So is a Word XML document (Word 2007+'s "Save as XML", Flat OPC: the parts of a
+docx package as ``pkg:part`` elements of one ``pkg:package`` file; :func:`read_flat_opc`).
 
 The document XML is streamed through defusedxml's parser into a handful of handlers (no tree is
 built, so 10,000 nested tables cost no recursion), after the package passed the zip checks of
@@ -30,7 +36,7 @@ from __future__ import annotations
 
 import re
 import zipfile
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from functools import cache
 from types import MappingProxyType
@@ -59,10 +65,126 @@ _SKIPPED = frozenset({"delText", "instrText", "delInstrText", "moveFrom", "Fallb
 _BREAKS = frozenset({"br", "cr"})
 _VMERGE = frozenset({"vMerge", "vmerge"})  # docx, Word 2003 XML
 _OFF = frozenset({"0", "false", "off"})
+_HIDING = frozenset({"vanish", "specVanish"})
 _FONT_KEYS = ("ascii", "hAnsi", "h-ansi", "cs")  # Word 2003 XML spells hAnsi h-ansi
 _UNKNOWN_SYMBOL = "\ufffd"
 MAX_LISTED = 10
 """Hidden texts and unknown symbols named in a warning's message; the rest are counted."""
+
+
+MAX_STYLE_CHAIN = 50
+"""``w:basedOn`` links followed from a style; a longer chain (or a loop) ends there."""
+
+
+@dataclass(frozen=True, slots=True)
+class _Style:
+    kind: str  # w:type: "paragraph", "character", "table", "numbering"
+    based_on: str | None = None
+    vanish: bool | None = None  # its run properties' w:vanish (or w:specVanish): on, off (w:val="0"), not set
+
+
+@dataclass(frozen=True)
+class StyleSheet:
+    """What of a document's styles (``word/styles.xml``, or the ``w:styles`` of Word 2003 XML) decides
+    whether text is hidden: each style's ``w:vanish``, its ``w:basedOn``, and the defaults.
+
+    Within a chain of styles based on one another the nearest style that sets ``w:vanish`` decides. Across
+    the levels of Word's style hierarchy (document defaults, paragraph style, character style) hidden is a
+    toggle property (ECMA-376 §17.7.3): each level that hides turns the state over, so a hiding character
+    style in a hiding paragraph style shows its text, as Word does.
+
+    >>> sheet = StyleSheet({"Note": _Style("character", vanish=True), "Small": _Style("character", "Note")})
+    >>> sheet.hidden(None, "Small"), sheet.hidden(None, None)
+    (True, False)
+    """
+
+    styles: Mapping[str, _Style] = field(default_factory=dict)
+    default_paragraph: str | None = None
+    default_character: str | None = None
+    default_vanish: bool = False
+
+    def hidden(self, paragraph_style: str | None, run_style: str | None) -> bool:
+        """Whether the styles hide a run of character style ``run_style`` in a paragraph of ``paragraph_style``
+        (``None``: the default style of that kind)."""
+        if not self.styles and not self.default_vanish:
+            return False
+        state = self.default_vanish
+        if self._chain_vanish(paragraph_style or self.default_paragraph, "paragraph"):
+            state = not state
+        if self._chain_vanish(run_style or self.default_character, "character"):
+            state = not state
+        return state
+
+    def _chain_vanish(self, style_id: str | None, kind: str) -> bool:
+        seen = 0
+        while style_id is not None and seen < MAX_STYLE_CHAIN:
+            style = self.styles.get(style_id)
+            if style is None or style.kind != kind:
+                return False
+            if style.vanish is not None:
+                return style.vanish
+            style_id = style.based_on
+            seen += 1
+        return False
+
+
+class _StyleReader:
+    """Turns the events of a ``w:styles`` element (styles.xml, or inline in Word 2003 XML) into a
+    :class:`StyleSheet`: the run properties of a style or of the document defaults count; those of a
+    table style's conditional formats (``w:tblStylePr``) and of tracked changes (``w:rPrChange``) do not."""
+
+    def __init__(self) -> None:
+        self.path: list[str] = []  # local names of the open elements
+        self.styles: dict[str, _Style] = {}
+        self.current: dict[str, str | bool | None] | None = None
+        self.defaults: dict[str, str] = {}  # kind -> default style id
+        self.default_vanish: bool | None = None
+
+    def start(self, tag: str, attrib: dict[str, str]) -> None:
+        name = tag.rsplit("}", 1)[-1]
+        parent = self.path[-1] if self.path else ""
+        grandparent = self.path[-2] if len(self.path) > 1 else ""
+        self.path.append(name)
+        if name == "style":
+            kind = _attribute(attrib, "type") or "paragraph"
+            style_id = _attribute(attrib, "styleId") or ""
+            self.current = {"kind": kind, "id": style_id, "based_on": None, "vanish": None}
+            if (_attribute(attrib, "default") or "").lower() not in _OFF | {""}:
+                self.defaults.setdefault(kind, style_id)
+        elif name == "basedOn" and parent == "style" and self.current is not None:
+            self.current["based_on"] = _value(attrib)
+        elif name in _HIDING and parent == "rPr":
+            on = (_value(attrib) or "").lower() not in _OFF
+            if name == "specVanish" and not on:
+                return  # switched off, it leaves w:vanish to decide
+            if grandparent == "style" and self.current is not None:
+                self.current["vanish"] = on or self.current["vanish"] is True
+            elif grandparent == "rPrDefault":
+                self.default_vanish = on or self.default_vanish is True
+
+    def end(self, tag: str) -> None:
+        if self.path:
+            name = self.path.pop()
+            if name == "style" and self.current is not None:
+                current = self.current
+                self.current = None
+                style_id = str(current["id"])
+                if style_id:
+                    based_on = current["based_on"]
+                    vanish = current["vanish"]
+                    self.styles[style_id] = _Style(str(current["kind"]),
+                                                   based_on if isinstance(based_on, str) else None,
+                                                   vanish if isinstance(vanish, bool) else None)
+
+    def data(self, text: str) -> None:
+        pass
+
+    def close(self) -> StyleSheet:
+        return self.sheet()
+
+    def sheet(self) -> StyleSheet:
+        return StyleSheet(MappingProxyType(self.styles), self.defaults.get("paragraph"),
+                          self.defaults.get("character"), bool(self.default_vanish))
 
 
 @dataclass(slots=True)
@@ -71,12 +193,17 @@ class _Paragraph:
     parts: list[str] = field(default_factory=list)
     heading: int = 0
     hidden: list[str] = field(default_factory=list)  # text of its hidden runs
+    style: str | None = None  # w:pStyle
 
 
 @dataclass(slots=True)
 class _Run:
-    hidden: bool = False
+    hidden: bool = False  # as its own formatting and its styles decide
     symbol_font: str | None = None  # a symbol font of data/symbol_fonts.csv set on the run
+    outer: bool = False  # the enclosing run (of a text box) is hidden
+    style: str | None = None  # w:rStyle
+    vanish: bool | None = None  # its own w:vanish: on, off, not set
+    special: bool = False  # its own w:specVanish
 
 
 @dataclass(slots=True)
@@ -104,7 +231,10 @@ class _Table:
 class _Handler:
     """Turns the start/end/data events of ``word/document.xml`` into blocks (see the module docstring)."""
 
-    def __init__(self) -> None:
+    def __init__(self, styles: StyleSheet | None = None) -> None:
+        self.styles = styles or StyleSheet()
+        self.style_reader: _StyleReader | None = None  # the inline w:styles of Word 2003 XML, while read
+        self.style_depth = 0
         self.blocks: list[Block | _Table | None] = []
         self.tables: list[_Table] = []  # open tables, innermost last
         self.flat = 0  # tables open beyond the nesting limit, read as text
@@ -127,6 +257,9 @@ class _Handler:
 
     def start(self, tag: str, attrib: dict[str, str]) -> None:
         name = tag.rsplit("}", 1)[-1]
+        if self.style_reader is not None or (name == "styles" and not self.skip and not self.paragraphs):
+            self._style_event(tag, attrib)
+            return
         run_opened, self.run_opened = self.run_opened, False
         if self.skip or name in _SKIPPED or (name == "rPr" and not run_opened) or self._comment(name, attrib):
             self.skip += 1  # a w:rPr not first in a run formats a paragraph mark or a style, not text
@@ -135,7 +268,8 @@ class _Handler:
             self.text = True
         elif name == "r":
             self.runs.append(self.run)
-            self.run = _Run(self.run.hidden, self.run.symbol_font)
+            self.run = _Run(symbol_font=self.run.symbol_font, outer=self.run.hidden)
+            self.run.hidden = self._run_hidden(self.run)
             self.run_opened = True
         elif self.in_run_properties:
             self._run_property(name, attrib)
@@ -150,6 +284,7 @@ class _Handler:
             self.paragraph_count += 1
             self.paragraphs.append(_Paragraph(self.paragraph_count))
         elif name == "pStyle" and self.paragraphs:
+            self.paragraphs[-1].style = _value(attrib)
             self.paragraphs[-1].heading = _heading_level(_value(attrib))
         elif name == "tbl":
             self._start_table()
@@ -167,6 +302,9 @@ class _Handler:
             self.tables[-1].cell.vmerge = "restart" if _value(attrib) == "restart" else "continue"
 
     def end(self, tag: str) -> None:
+        if self.style_reader is not None:
+            self._style_event(tag, None)
+            return
         name = tag.rsplit("}", 1)[-1]
         if self.skip:
             self.skip -= 1
@@ -177,6 +315,7 @@ class _Handler:
             self.run = self.runs.pop() if self.runs else _Run()
         elif name == "rPr":
             self.in_run_properties = False
+            self.run.hidden = self._run_hidden(self.run)
         elif name == "p" and self.paragraphs:
             self._end_paragraph()
         elif name == "tbl":
@@ -236,10 +375,38 @@ class _Handler:
         """A Word 2003 XML comment (``aml:annotation w:type="Word.Comment"``), which holds its text inline."""
         return name == "annotation" and any(value == "Word.Comment" for value in attrib.values())
 
+    def _style_event(self, tag: str, attrib: dict[str, str] | None) -> None:
+        """Route the events of an inline ``w:styles`` element (Word 2003 XML) to a :class:`_StyleReader`;
+        its style sheet applies to the body that follows."""
+        if self.style_reader is None:
+            self.style_reader = _StyleReader()
+        if attrib is not None:
+            self.style_depth += 1
+            self.style_reader.start(tag, attrib)
+            return
+        self.style_reader.end(tag)
+        self.style_depth -= 1
+        if not self.style_depth:
+            self.styles = self.style_reader.sheet()
+            self.style_reader = None
+
+    def _run_hidden(self, run: _Run) -> bool:
+        """Whether a run is hidden: by its own ``w:specVanish`` or ``w:vanish``, else by its styles."""
+        if run.outer or run.special:
+            return True
+        if run.vanish is not None:
+            return run.vanish
+        paragraph_style = self.paragraphs[-1].style if self.paragraphs else None
+        return self.styles.hidden(paragraph_style, run.style)
+
     def _run_property(self, name: str, attrib: dict[str, str]) -> None:
         """What of a run's formatting changes what a reader sees: hidden text, a symbol font."""
         if name == "vanish":
-            self.run.hidden = (_value(attrib) or "").lower() not in _OFF
+            self.run.vanish = (_value(attrib) or "").lower() not in _OFF
+        elif name == "specVanish":
+            self.run.special = (_value(attrib) or "").lower() not in _OFF
+        elif name == "rStyle":
+            self.run.style = _value(attrib)
         elif name == "rFonts":
             fonts = symbol_fonts()
             named = (value.strip().lower() for key, value in attrib.items() if key.rsplit("}", 1)[-1] in _FONT_KEYS)
@@ -425,8 +592,13 @@ def symbol_character(font: str, point: int) -> str | None:
 
 
 def _value(attrib: dict[str, str]) -> str | None:
+    return _attribute(attrib, "val")
+
+
+def _attribute(attrib: dict[str, str], local: str) -> str | None:
+    """The attribute of local name ``local``, in whatever namespace (docx's, Word 2003's)."""
     for key, value in attrib.items():
-        if key.rsplit("}", 1)[-1] == "val":
+        if key.rsplit("}", 1)[-1] == local:
             return value
     return None
 
@@ -448,7 +620,9 @@ def read_docx(data: bytes, source_file: str) -> list[Document]:
     """
     archive = open_package(data, "docx document", _check_names)
     try:
-        xml = archive.read(_main_part(archive))
+        main = _main_part(archive)
+        xml = archive.read(main)
+        styles = _read_member(archive, _styles_part(main))
     except (KeyError, zipfile.BadZipFile, OSError, EOFError, ValueError) as error:
         raise UnreadableFileError("E_BROKEN_FILE",
                                   f"not a readable docx document ({type(error).__name__}: {error})") from error
@@ -457,7 +631,7 @@ def read_docx(data: bytes, source_file: str) -> list[Document]:
                                   f"not a readable docx document ({type(error).__name__}: {error})") from error
     finally:
         archive.close()
-    return _read_xml(xml, source_file, "docx document")
+    return _read_xml(xml, source_file, "docx document", read_styles(styles) if styles else None)
 
 
 def read_word_xml(data: bytes, source_file: str) -> list[Document]:
@@ -467,6 +641,113 @@ def read_word_xml(data: bytes, source_file: str) -> list[Document]:
     reads it. Raises :class:`UnreadableFileError` as :func:`read_docx` does.
     """
     return _read_xml(_decodable(data), source_file, "Word 2003 XML document")
+
+
+FLAT_OPC_NAMESPACE = "http://schemas.microsoft.com/office/2006/xmlPackage"
+_PART = f"{{{FLAT_OPC_NAMESPACE}}}part"
+_XML_DATA = f"{{{FLAT_OPC_NAMESPACE}}}xmlData"
+_PART_NAME = f"{{{FLAT_OPC_NAMESPACE}}}name"
+_PART_TYPE = f"{{{FLAT_OPC_NAMESPACE}}}contentType"
+_STYLES_TYPE = "application/vnd.openxmlformats-officedocument.wordprocessingml.styles+xml"
+
+
+def read_flat_opc(data: bytes, source_file: str) -> list[Document]:
+    """A Word XML document (Word 2007+'s "Save as" → "Word XML 文档 (*.xml)": Flat OPC, a ``pkg:package``
+    whose ``pkg:part`` elements hold the parts of a docx package) as one :class:`Document`.
+
+    The main document part (``/word/document.xml``, known by its content type) is read by the docx
+    handler, with the styles of the styles part. The file is streamed twice, since Word writes the
+    styles after the document: once for the parts and the styles, once for the body. Raises
+    :class:`UnreadableFileError` as :func:`read_docx` does, and for a package holding no Word document
+    (PowerPoint saves presentations in the same form).
+    """
+    what = "Word XML document"
+    xml = _decodable(data)
+    styles = _StyleReader()
+    scan = _PartFilter(styles, lambda name, kind: kind == _STYLES_TYPE or name.lower() == "/word/styles.xml")
+    _parse(xml, scan, what)
+    main = _flat_main_part(scan.parts)
+    handler = _Handler(styles.sheet())
+    _parse(xml, _PartFilter(handler, lambda name, kind: name == main), what)
+    return _documents(handler, source_file)
+
+
+def _flat_main_part(parts: list[tuple[str, str]]) -> str:
+    """The name of a Flat OPC package's main Word document part (by its content type, else its name)."""
+    for name, kind in parts:
+        if "word" in kind.lower() and kind.lower().endswith(".main+xml"):
+            return name
+    for name, _ in parts:
+        if name.lower() == "/" + _MAIN:
+            return name
+    if any("presentationml" in kind or name.lower().startswith("/ppt/") for name, kind in parts):
+        raise UnreadableFileError("E_BINARY", "a PowerPoint XML presentation (Flat OPC), not a form")
+    raise UnreadableFileError("E_BROKEN_FILE",
+                              "an Office XML package (pkg:package) holding no Word document part (/word/document.xml)")
+
+
+class _PartFilter:
+    """Passes to ``target`` the events of the XML inside the ``pkg:xmlData`` of the Flat OPC parts that
+    ``wanted(name, content type)`` chooses; notes every part's name and content type."""
+
+    def __init__(self, target: _Handler | _StyleReader, wanted: Callable[[str, str], bool]) -> None:
+        self.target = target
+        self.wanted = wanted
+        self.parts: list[tuple[str, str]] = []
+        self.chosen = False
+        self.depth = 0  # elements open inside a chosen part's xmlData, itself included
+
+    def start(self, tag: str, attrib: dict[str, str]) -> None:
+        if self.depth:
+            self.depth += 1
+            self.target.start(tag, attrib)
+        elif tag == _PART:
+            name, kind = attrib.get(_PART_NAME, ""), attrib.get(_PART_TYPE, "")
+            self.parts.append((name, kind))
+            self.chosen = self.wanted(name, kind)
+        elif tag == _XML_DATA and self.chosen:
+            self.depth = 1
+
+    def end(self, tag: str) -> None:
+        if self.depth:
+            self.depth -= 1
+            if self.depth:
+                self.target.end(tag)
+        elif tag == _PART:
+            self.chosen = False
+
+    def data(self, text: str) -> None:
+        if self.depth > 1:
+            self.target.data(text)
+
+    def close(self) -> None:
+        self.target.close()
+
+
+def read_styles(xml: bytes) -> StyleSheet:
+    """The :class:`StyleSheet` of a styles part (``word/styles.xml``); an empty one when the part is
+    broken (styles decide only what is hidden). A DTD or entity declaration is refused as in the body."""
+    reader = _StyleReader()
+    try:
+        _parse(xml, reader, "styles part")
+    except UnreadableFileError as error:
+        if error.code == "E_XML_ENTITIES":
+            raise
+        return StyleSheet()
+    return reader.sheet()
+
+
+def _styles_part(main: str) -> str:
+    """The styles part beside the main document part (``word/styles.xml``)."""
+    folder = main.rsplit("/", 1)[0] + "/" if "/" in main else ""
+    return f"{folder}styles.xml"
+
+
+def _read_member(archive: zipfile.ZipFile, name: str) -> bytes | None:
+    try:
+        return archive.read(name)
+    except KeyError:
+        return None
 
 
 _XML_ENCODING = re.compile(rb"""^\s*<\?xml[^>]*?\bencoding\s*=\s*["']([A-Za-z0-9._-]+)["']""")
@@ -487,20 +768,32 @@ def _decodable(data: bytes) -> bytes | str:
         return data  # an encoding Python does not know either: the parser says so
 
 
-def _read_xml(xml: bytes | str, source_file: str, what: str) -> list[Document]:
-    """The blocks of a WordprocessingML body, streamed through the handler."""
-    handler = _Handler()
-    parser = DefusedXMLParser(target=handler, forbid_dtd=True, forbid_entities=True, forbid_external=True)
+def _parse(xml: bytes | str, target: _Handler | _StyleReader | _PartFilter, what: str) -> None:
+    """Stream ``xml`` through defusedxml's parser into ``target``; a DTD or entity declaration is refused."""
+    parser = DefusedXMLParser(target=target, forbid_dtd=True, forbid_entities=True, forbid_external=True)
     try:
         for start in range(0, len(xml), 1 << 20):
             parser.feed(xml[start : start + (1 << 20)])
         parser.close()
+    except UnreadableFileError:
+        raise
     except Exception as error:
         if "Forbidden" in type(error).__name__:
             raise UnreadableFileError("E_XML_ENTITIES",
                                       "the document's XML declares a DTD or entities (refused as unsafe)") from error
         raise UnreadableFileError("E_BROKEN_FILE",
                                   f"not a readable {what} (broken XML: {str(error)[:200]})") from error
+
+
+def _read_xml(xml: bytes | str, source_file: str, what: str, styles: StyleSheet | None = None) -> list[Document]:
+    """The blocks of a WordprocessingML body, streamed through the handler."""
+    handler = _Handler(styles)
+    _parse(xml, handler, what)
+    return _documents(handler, source_file)
+
+
+def _documents(handler: _Handler, source_file: str) -> list[Document]:
+    """The document the handler read, its blocks numbered; refuses a document without text."""
     blocks: list[Block] = []
     tables = lines = 0
     for block in handler.blocks:

@@ -8,6 +8,8 @@
 | xls (BIFF8), WPS .et | .xls .et | :mod:`~budgetlib.extract.xls` (xlrd) | -- |
 | docx | .docx .docm | :mod:`~budgetlib.extract.docx` | -- |
 | Word 2003 XML | .doc .xml (content decides) | :mod:`~budgetlib.extract.docx` | -- |
+| Word XML (Flat OPC, Word 2007+) | .xml (content decides) | :mod:`~budgetlib.extract.docx` | -- |
+| Excel 2003 XML (SpreadsheetML) | .xml .xls (content decides) | :mod:`~budgetlib.extract.spreadsheetml` (lxml) | -- |
 | PDF with a text layer | .pdf | :mod:`~budgetlib.extract.pdf` (pdfplumber) | -- |
 | .doc, .wps, .ods, .odt | | converted by LibreOffice, then read as docx/xlsx | ``soffice`` on PATH |
 
@@ -41,6 +43,8 @@ DOCX_SUFFIXES = frozenset({".docx", ".docm"})
 PDF_SUFFIXES = frozenset({".pdf"})
 CONVERTED_SUFFIXES = frozenset({".doc", ".wps", ".ods", ".odt"})
 """Read only through LibreOffice (see :mod:`budgetlib.extract.convert`)."""
+XML_SUFFIXES = frozenset({".xml"})
+"""XML of any kind: read when its root element is an Office document's (:func:`xml_kind`)."""
 SUPPORTED_SUFFIXES = (
     MARKDOWN_SUFFIXES | HTML_SUFFIXES | XLSX_SUFFIXES | XLS_SUFFIXES | DOCX_SUFFIXES | PDF_SUFFIXES
     | CONVERTED_SUFFIXES
@@ -58,6 +62,8 @@ _KIND_NAMES = {
     "pdf": "a PDF",
     "doc": "an old Word document (.doc)",
     "wordml": "a Word 2003 XML document",
+    "flatopc": "a Word XML document (Flat OPC)",
+    "spreadsheetml": "an Excel 2003 XML spreadsheet",
     "opendocument": "an OpenDocument file (.ods/.odt)",
 }
 _FAMILY_BY_SUFFIX = {
@@ -78,14 +84,17 @@ readers' working memory grows with the file (an HTML tree takes about 30 times i
 
 
 def sniff_format(path: Path, head: bytes) -> str:
-    """'markdown', 'html', 'xlsx', 'pdf', 'ole' or 'wordml', from the content first and the suffix second.
+    """'markdown', 'html', 'xlsx', 'pdf', 'ole', 'wordml', 'flatopc' or 'spreadsheetml', from the content
+    first and the suffix second.
 
     Content wins because published files are often misnamed (an HTML page saved as .xls, a workbook
     without a suffix); between the two text formats the suffix wins (a markdown cell may hold HTML
     markup), unless a text-suffixed file is a whole HTML page (:func:`is_html_page`). 'xlsx' stands for
     any zip package (docx and OpenDocument are told apart by :func:`_package_kind`), 'ole' for any OLE2
     compound file (.xls, .doc, .et, .wps, an encrypted xlsx), 'wordml' for a Word 2003 XML document
-    (:func:`is_word_xml`), which web applications' "导出Word" writes and names .doc.
+    (:func:`is_word_xml`), which web applications' "导出Word" writes and names .doc, 'flatopc' for a Word
+    XML document and 'spreadsheetml' for an Excel 2003 XML spreadsheet (:func:`xml_kind`; web
+    applications' "导出Excel" writes one and names it .xls).
     """
     if head.startswith(_ZIP_MAGIC):
         return "xlsx"
@@ -95,6 +104,9 @@ def sniff_format(path: Path, head: bytes) -> str:
         return "pdf"
     if is_word_xml(head):
         return "wordml"
+    office_xml = xml_kind(head)
+    if office_xml in OFFICE_XML_KINDS:
+        return office_xml
     suffix = path.suffix.lower()
     if suffix in MARKDOWN_SUFFIXES:
         # A text suffix wins over markup inside the text: a markdown cell may hold inline HTML
@@ -128,6 +140,61 @@ def is_word_xml(head: bytes) -> bool:
     """
     sample = head[:8192].lstrip(b"\xef\xbb\xbf \t\r\n")
     return sample.startswith(b"<?xml") and b"wordDocument" in sample and _WORD_2003_NAMESPACE in sample
+
+
+OFFICE_XML_KINDS = frozenset({"wordml", "flatopc", "spreadsheetml"})
+"""The kinds of XML read as forms (:func:`xml_kind`)."""
+_ROOTS = {
+    ("http://schemas.microsoft.com/office/word/2003/wordml", "wordDocument"): "wordml",
+    ("http://schemas.microsoft.com/office/2006/xmlPackage", "package"): "flatopc",
+    ("urn:schemas-microsoft-com:office:spreadsheet", "Workbook"): "spreadsheetml",
+}
+_SNIFF_CHUNK = 512
+
+
+def xml_root(head: bytes) -> tuple[str, str] | None:
+    """(namespace, local name) of the root element of the XML that ``head`` begins, or None when it
+    begins no XML document (or its root element does not begin within ``head``).
+
+    Parsed by lxml as far as the root's start tag, in whatever encoding the XML declares, with no
+    entity resolved and no DTD loaded.
+
+    >>> xml_root(b'<?xml version="1.0"?><!-- a note --><ss:Workbook xmlns:ss="urn:x">')
+    ('urn:x', 'Workbook')
+    >>> xml_root(b"| a | b |") is None
+    True
+    """
+    if not head.lstrip(b"\xef\xbb\xbf\xff\xfe \t\r\n\x00").startswith(b"<"):
+        return None
+    from lxml import etree  # here: a text form never needs it
+
+    parser = etree.XMLPullParser(events=("start",), resolve_entities=False, load_dtd=False, no_network=True,
+                                 recover=False)
+    try:
+        for start in range(0, len(head), _SNIFF_CHUNK):
+            parser.feed(head[start : start + _SNIFF_CHUNK])
+            for _, element in parser.read_events():
+                name = etree.QName(element)
+                return name.namespace or "", name.localname
+    except (etree.XMLSyntaxError, ValueError, LookupError):
+        return None
+    return None
+
+
+def xml_kind(head: bytes) -> str | None:
+    """What XML ``head`` begins, by its root element: 'wordml' (``w:wordDocument``, Word 2003 XML),
+    'flatopc' (``pkg:package``: Word 2007+ saved as XML), 'spreadsheetml' (``Workbook`` of Excel 2003
+    XML), 'xml' for any other XML, None for no XML.
+
+    >>> xml_kind(b'<Workbook xmlns="urn:schemas-microsoft-com:office:spreadsheet">')
+    'spreadsheetml'
+    >>> xml_kind(b'<?xml version="1.0"?><configuration><a/></configuration>')
+    'xml'
+    """
+    root = xml_root(head)
+    if root is None:
+        return None
+    return _ROOTS.get(root, "xml")
 
 
 def is_html_page(head: bytes) -> bool:
@@ -178,7 +245,7 @@ def load_document(path: Path | str, display_name: str | None = None) -> list[Doc
     try:
         documents = _read(kind, data, name, path.suffix.lower())
     except UnreadableFileError as error:
-        if misnamed and kind in ("pdf", "xls", "doc", "docx", "opendocument", "wordml"):
+        if misnamed and kind in ("pdf", "xls", "doc", "docx", "opendocument", "wordml", "flatopc", "spreadsheetml"):
             raise UnreadableFileError(
                 error.code,
                 f"binary content (looks like {_KIND_NAMES[kind]}) in a file named {path.suffix.lower()}: {error}",
@@ -251,6 +318,14 @@ def _read(kind: str, data: bytes, name: str, suffix: str) -> list[Document]:
         from budgetlib.extract.docx import read_word_xml
 
         return read_word_xml(data, name)
+    if kind == "flatopc":
+        from budgetlib.extract.docx import read_flat_opc
+
+        return read_flat_opc(data, name)
+    if kind == "spreadsheetml":
+        from budgetlib.extract.spreadsheetml import read_spreadsheet_xml
+
+        return read_spreadsheet_xml(data, name)
     if kind == "pdf":
         from budgetlib.extract.pdf import read_pdf
 

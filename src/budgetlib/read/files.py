@@ -5,10 +5,12 @@ Every file under a folder given is accounted for: it is read (and ends up in ``p
 ``errors``), or it is in ``skipped`` with a code and a reason (:func:`list_inputs`). Skipped are files
 that are no form by their name -- hidden files and everything in hidden folders, office lock files
 (``~$…``), temporary and system files (``data/skipped_names.csv``) and suffixes that are no form format
-(.jpg, .zip, .exe …) -- and, by their content, a ``.txt`` holding no table (a note) or a file without a
-suffix whose content is no form format. A file named on its own is always read, whatever its name, so
-that a file asked for is never skipped silently: it is read, or it is an error saying why not. A
-folder that cannot be listed is an ``errors`` row; a link to a folder is not followed (skipped).
+(.jpg, .zip, .exe …) -- and, by their content, a ``.txt`` holding no table (a note), an ``.xml`` that is
+no Office document (a configuration or data file: its root element is none of Word 2003 XML, Word XML
+or Excel 2003 XML) or a file without a suffix whose content is no form format. A file named on its own
+is always read, whatever its name, so that a file asked for is never skipped silently: it is read, or
+it is an error saying why not. A folder that cannot be listed is an ``errors`` row; a link to a folder
+is not followed (skipped).
 
 The source name (a file's path relative to the folder given) becomes ``source_file`` and the start
 of every ``form_id``, so it must be stable across runs and unique within one call (read and skipped
@@ -30,7 +32,7 @@ from typing import Any, TypeVar, overload
 from budgetlib import schema
 from budgetlib.extract.document import UnreadableFileError
 from budgetlib.extract.encoding import decode_bytes
-from budgetlib.extract.load import SUPPORTED_SUFFIXES
+from budgetlib.extract.load import OFFICE_XML_KINDS, SUPPORTED_SUFFIXES, XML_SUFFIXES, xml_kind, xml_root
 from budgetlib.forms import Forms
 from budgetlib.notices import Notice
 from budgetlib.vocabulary import table
@@ -68,6 +70,8 @@ TEXT_SUFFIXES = frozenset({".txt"})
 """Suffixes of plain text, which holds notes as often as forms: read only when the text has a table."""
 PEEK_BYTES = 1024 * 1024
 """How much of a ``.txt`` (or a file without a suffix) is looked at to tell a form from a note."""
+XML_PEEK_BYTES = 8192
+"""How much of an ``.xml`` is looked at to find its root element (after declarations and comments)."""
 _MAGIC = (b"PK\x03\x04", b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1")  # zip packages (xlsx, docx), OLE2 (xls, doc)
 
 
@@ -263,7 +267,7 @@ def skip_reason(parts: Sequence[str], path: str | os.PathLike[str] | None = None
 
     By name: a hidden folder on the way, a lock, system or temporary file (``data/skipped_names.csv``),
     a hidden file, a suffix that is no form format. By content (``path`` given): a ``.txt`` without a
-    table, a file without a suffix whose content is no form format.
+    table, an ``.xml`` that is no Office document, a file without a suffix whose content is no form format.
 
     >>> skip_reason(["2023", "~$预算.xlsx"]).code, skip_reason([".git", "config"]).code
     ('S_LOCK_FILE', 'S_HIDDEN')
@@ -289,6 +293,8 @@ def skip_reason(parts: Sequence[str], path: str | os.PathLike[str] | None = None
         return None
     if suffix in SUPPORTED_SUFFIXES:
         return None
+    if suffix in XML_SUFFIXES:
+        return None if path is None else _xml_skip_reason(path, suffix)
     if not suffix and path is not None and _may_be_a_form(path):
         return None
     what = f"not a form format ({suffix})" if suffix else "no suffix, and its content is no form format"
@@ -341,16 +347,33 @@ def _name_rules() -> _NameRules:
     return rules
 
 
-def _peek(path: str | os.PathLike[str]) -> bytes | None:
-    """The first :data:`PEEK_BYTES` of a regular file, or None when it is no regular file or cannot
+def _peek(path: str | os.PathLike[str], size: int = PEEK_BYTES) -> bytes | None:
+    """The first ``size`` bytes of a regular file, or None when it is no regular file or cannot
     be read (then reading it says why; a pipe is never opened here, it would block)."""
     try:
         if not stat.S_ISREG(os.stat(path).st_mode):
             return None
         with open(path, "rb") as handle:
-            return handle.read(PEEK_BYTES)
+            return handle.read(size)
     except OSError:
         return None
+
+
+def _xml_skip_reason(path: str | os.PathLike[str], suffix: str) -> Notice | None:
+    """Why an ``.xml`` is not read (its root element is no Office document's), or None to read it; a
+    file that cannot be opened is read, and its error says why."""
+    head = _peek(path, XML_PEEK_BYTES)
+    if head is None or not head.strip() or xml_kind(head) in OFFICE_XML_KINDS:
+        return None  # unreadable or empty: reading it gives the error
+    root = xml_root(head)
+    if root is None:
+        what = (f"not a form format ({suffix}: no XML document, or none whose root element begins in its first "
+                f"{XML_PEEK_BYTES:,} bytes)")
+    else:
+        namespace, name = root
+        shown = f"<{name}>" + (f" in the namespace {namespace}" if namespace else "")
+        what = (f"not a form format ({suffix} whose root element is {shown}, not a Word or Excel XML document)")
+    return Notice("S_NOT_A_FORM_FORMAT", f"{what}; name the file on the command line to read it anyway")
 
 
 def _has_table(text: str) -> bool:
@@ -377,7 +400,7 @@ def _may_be_a_form(path: str | os.PathLike[str]) -> bool:
     head = _peek(path)
     if not head:
         return False
-    if head.startswith(_MAGIC) or b"%PDF-" in head[:1024]:
+    if head.startswith(_MAGIC) or b"%PDF-" in head[:1024] or xml_kind(head[:XML_PEEK_BYTES]) in OFFICE_XML_KINDS:
         return True
     try:
         text, _, _ = decode_bytes(head)
