@@ -14,7 +14,13 @@ from typing import Any
 
 from budgetlib.extract.document import Table, TextLine
 from budgetlib.transform.amounts import parse_amount, unit_stated_in
-from budgetlib.transform.blocks import execution_header, expenditure_header, indicator_header, section_start
+from budgetlib.transform.blocks import (
+    budget_row_header,
+    execution_header,
+    expenditure_header,
+    indicator_header,
+    section_start,
+)
 from budgetlib.transform.context import CellKey, FormContext, first_filled, is_label_text, is_placeholder, looks_numeric
 from budgetlib.transform.indicator_table import (
     continues_indicator_table,
@@ -24,6 +30,7 @@ from budgetlib.transform.indicator_table import (
 from budgetlib.transform.labels import match_label
 from budgetlib.transform.money import (
     cost_block_header,
+    parse_budget_rows,
     parse_cost_block,
     parse_department_funds,
     parse_execution,
@@ -602,6 +609,11 @@ def read_blocks(ctx: FormContext, table: Table) -> None:
         if expenditure_header(cells):
             row = parse_expenditures(ctx, table, row)
             continue
+        if budget_row_header(cells) is not None:
+            end = parse_budget_rows(ctx, table, row)
+            if end > row:
+                row = end
+                continue
         section = section_start(cells)
         if section is not None and section.label.name == "funding_sources":
             row = parse_funding_sources(ctx, table, row, section.col)
