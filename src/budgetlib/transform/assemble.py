@@ -235,7 +235,7 @@ def _money_words() -> tuple[str, ...]:
 
 
 BLOCK_HEADINGS = ("execution column", "cost column", "funding column", "expenditure year heading",
-                  "expenditure category heading", "task column")
+                  "expenditure category heading", "task column", "budget row column")
 """How the money blocks claim their heading cells (``labels`` destinations): a row with one is a block's heading row."""
 
 

@@ -25,7 +25,7 @@ from types import MappingProxyType
 from budgetlib.caches import TEXT_CACHE_SIZE
 from budgetlib.extract.document import Table
 from budgetlib.transform.amounts import unit_line
-from budgetlib.transform.context import first_filled
+from budgetlib.transform.context import first_filled, looks_numeric
 from budgetlib.transform.labels import Label, Level, column_key, horizon_of, horizon_words, match_label, match_level
 from budgetlib.transform.normalize import compact, label_key, split_numbering
 from budgetlib.vocabulary import VocabularyError, alternation, table, words
@@ -33,6 +33,7 @@ from budgetlib.vocabulary import VocabularyError, alternation, table, words
 _YEAR = re.compile(r"((?:19|20)\d{2})")
 _MAX_HEADING = 30
 """Longer cells are text, never a column heading."""
+_FIGURE_OR_COLON = re.compile(r"[0-9:：]")
 
 INDICATOR_LEVEL_COLUMNS = frozenset({"level1", "level2", "name"})
 LEVEL_ROLES = frozenset({"level1", "level2", "name", "level4"})
@@ -374,6 +375,135 @@ def _expenditure_header(cells: tuple[str, ...]) -> ExpenditureHeader | None:
     return ExpenditureHeader(category_col, MappingProxyType(columns), code_col) if columns else None
 
 
+# -- horizontal budget tables (收入预算 | 合计 | 财政拨款 … with the figures in the rows below) -------------
+
+FUNDING = "funding"
+EXPENDITURES = "expenditures"
+TOTAL = "total"
+
+
+@dataclass(frozen=True, slots=True)
+class BudgetRowHeader:
+    """The heading row of a horizontal budget table: a header row of categories, the figures in the rows below.
+
+    ``label_col`` is the block label's column (收入预算, 支出预算, 年度部门整体支出预算), None when the row
+    has none; ``kind`` what the label says the columns are (``funding``, ``expenditures``, or None when the
+    columns say it themselves); ``row_label_col`` the column of a heading over the figure rows' labels (项目);
+    ``columns`` each category column and its kind (``funding``, ``expenditures`` or ``total``).
+    """
+
+    label_col: int | None
+    kind: str | None
+    row_label_col: int | None
+    columns: Mapping[int, str]
+
+    @property
+    def first_col(self) -> int:
+        """The first category column: the figure rows' labels stand left of it."""
+        return min(self.columns)
+
+
+@cache
+def _income_words() -> tuple[str, ...]:
+    return tuple(compact(word) for kind in ("funding_line", "top_source", "income_source") for word in words(kind))
+
+
+@cache
+def _expenditure_words() -> tuple[str, ...]:
+    return tuple(compact(word) for word in words("expenditure_type"))
+
+
+def category_kind(text: str) -> str | None:
+    """What a category of a horizontal budget table is by its own words: ``total`` (合计, 收入合计),
+    ``expenditures`` (基本支出, 人员经费, 项目支出), ``funding`` (财政拨款, 一般公共预算, 事业收入), or None.
+
+    >>> category_kind("收入合计"), category_kind("人员经费"), category_kind("政府性基金"), category_kind("办公费")
+    ('total', 'expenditures', 'funding', None)
+    """
+    _, rest = split_numbering(text)
+    _, key = split_of_which(rest)
+    key = label_key(key)
+    if is_total_line(key):
+        return TOTAL
+    if any(word in key for word in _expenditure_words()):
+        return EXPENDITURES
+    if any(word in key for word in _income_words()):
+        return FUNDING
+    return None
+
+
+def is_category_text(text: str) -> bool:
+    """True for a cell that can head a category column: short text, no figure or colon, no other block's
+    heading (年初预算数, 2023年, 一级指标)."""
+    key = compact(text)
+    if not key or len(key) > _MAX_HEADING - 10 or looks_numeric(text) or _YEAR.search(key):
+        return False
+    if _FIGURE_OR_COLON.search(split_numbering(key)[1]):  # "一般公共预算：1,186.40" is a line, not a heading
+        return False
+    return match_label(text, "execution_col") is None and heading_role(text) is None
+
+
+def _is_form_label(text: str) -> bool:
+    """True for a form label that opens something else (项目资金, 资金来源, 项目名称): never a category."""
+    label = match_label(text, "header")
+    return label is not None and label.role in ("section", "field", "container")
+
+
+def budget_row_header(cells: Sequence[str]) -> BudgetRowHeader | None:
+    """The heading row of a horizontal budget table, or None when the row is not one.
+
+    The row holds at least two category cells right of an optional block label (and an optional heading
+    over the figure rows' labels), and nothing else. Each category is of the label's kind when the label
+    names one (收入预算: income sources; 支出预算: expenditure lines); under a label that does not (年度部门
+    整体支出预算, 项目, or none), every category must say by its words what it is.
+
+    >>> header = budget_row_header(["收入预算", "合计", "财政拨款", "事业收入", "其他收入"])
+    >>> header.label_col, header.kind, dict(header.columns)
+    (0, 'funding', {1: 'total', 2: 'funding', 3: 'funding', 4: 'funding'})
+    >>> budget_row_header(["项目", "合计", "财政拨款", "基本支出"]).columns[3]
+    'expenditures'
+    >>> budget_row_header(["部门名称", "某局", "", ""]) is None, budget_row_header(["支出预算", "合计", "100"]) is None
+    (True, True)
+    """
+    return _budget_row_header(tuple(cells))
+
+
+@lru_cache(maxsize=8192)
+def _budget_row_header(cells: tuple[str, ...]) -> BudgetRowHeader | None:
+    first = first_filled(cells)
+    if first is None:
+        return None
+    label_col = row_label_col = None
+    kind: str | None = None
+    col: int | None = first
+    block = match_label(cells[first], "budget_row")
+    if block is not None and block.role == "block":
+        label_col, kind = first, (block.name if block.name != "funds" else None)
+        col = first_filled(cells, first + 1)
+        block = match_label(cells[col], "budget_row") if col is not None else None
+    if col is not None and block is not None and block.role == "heading":
+        row_label_col = col
+        col = first_filled(cells, col + 1)
+    if col is None:
+        return None
+    columns: dict[int, str] = {}
+    for index in range(col, len(cells)):
+        text = cells[index]
+        if not text:
+            continue
+        if not is_category_text(text) or _is_form_label(text):
+            return None
+        own = category_kind(text)
+        found = TOTAL if own == TOTAL else (kind or own)
+        if found is None:
+            return None
+        columns[index] = found
+    lines = [index for index, found in columns.items() if found != TOTAL]
+    if len(columns) < 2 or not lines:
+        return None
+    return BudgetRowHeader(label_col, kind, row_label_col, MappingProxyType(columns))
+
+
 def first_label(cells: Sequence[str]) -> LabelAt | None:
     """The form label in the row's first filled cell, or None when that cell is no label (or the row is empty).
 
@@ -417,6 +547,9 @@ def is_section_start(cells: Sequence[str]) -> bool:
 def _is_section_start(cells: tuple[str, ...]) -> bool:
     if _indicator_header(cells) or _execution_header(cells) or _expenditure_header(cells):
         return True
+    budget_rows = _budget_row_header(cells)
+    if budget_rows is not None and (budget_rows.label_col is not None or budget_rows.row_label_col is not None):
+        return True  # a heading row of categories with no label of its own may be a heading inside a block
     return section_start(cells) is not None
 
 

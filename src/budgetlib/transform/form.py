@@ -15,6 +15,7 @@ from typing import Any
 from budgetlib.extract.document import Table, TextLine
 from budgetlib.transform.amounts import parse_amount, unit_line, unit_stated_in
 from budgetlib.transform.blocks import (
+    budget_row_header,
     execution_header,
     expenditure_header,
     heading_text,
@@ -41,6 +42,7 @@ from budgetlib.transform.indicator_table import (
 from budgetlib.transform.labels import match_label
 from budgetlib.transform.money import (
     cost_block_header,
+    parse_budget_rows,
     parse_cost_block,
     parse_department_funds,
     parse_execution,
@@ -665,6 +667,11 @@ def read_blocks(ctx: FormContext, table: Table) -> None:
         if section_heading(cells) is not None and _heads_a_block(ctx, table, row):
             row += 1  # "（二）项目资金来源" above "项目资金来源 | 资金来源项目 | 金额": it names the block below
             continue
+        if budget_row_header(cells) is not None:
+            end = parse_budget_rows(ctx, table, row)
+            if end > row:
+                row = end
+                continue
         section = section_start(cells)
         if section is not None and section.label.name == "funding_sources":
             row = parse_funding_sources(ctx, table, row, section.col)

@@ -21,7 +21,7 @@ from budgetlib.vocabulary import VocabularyError, alternation, level_overrides, 
 HORIZONS = ("long_term", "annual")
 """The horizons of an indicator column, as the tables store them."""
 
-LABEL_CONTEXTS = ("header", "indicator_col", "execution_col", "funding_col", "expenditure_col")
+LABEL_CONTEXTS = ("header", "indicator_col", "execution_col", "funding_col", "expenditure_col", "budget_row")
 """The contexts of ``data/labels.csv``: form labels, and the column headings of each kind of block."""
 
 

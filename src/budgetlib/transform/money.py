@@ -18,10 +18,17 @@ from budgetlib.caches import TEXT_CACHE_SIZE
 from budgetlib.extract.document import Table
 from budgetlib.transform.amounts import Amount, parse_amount
 from budgetlib.transform.blocks import (
+    EXPENDITURES,
+    FUNDING,
+    TOTAL,
+    BudgetRowHeader,
     ExpenditureHeader,
+    budget_row_header,
+    category_kind,
     ends_block,
     execution_header,
     expenditure_header,
+    is_category_text,
     is_funding_line,
     is_total_line,
     section_heading,
@@ -29,9 +36,9 @@ from budgetlib.transform.blocks import (
 )
 from budgetlib.transform.context import CellKey, FormContext, first_filled, looks_numeric
 from budgetlib.transform.labels import horizon_words, match_label
-from budgetlib.transform.normalize import compact, nfkc, split_numbering, split_weight_suffix
+from budgetlib.transform.normalize import compact, label_key, nfkc, split_numbering, split_weight_suffix
 from budgetlib.transform.numbers import ARABIC, parse_points, parse_rate
-from budgetlib.vocabulary import money_unit_pattern, words
+from budgetlib.vocabulary import alternation, money_unit_pattern, words
 
 _ECONOMIC_CODE = re.compile(r"^(\d{3,7})\s*[-_、.． ]?\s*(.+)$")
 
@@ -835,6 +842,355 @@ def _add_department_line(ctx: FormContext, table: Table, row: int, found: _Funds
     ctx.claim(table.table_no, row, found.col, "funding", "source_as_written", line_no)
     if found.amount_col is not None:
         ctx.claim(table.table_no, row, found.amount_col, "funding", "amount_as_written", line_no)
+
+
+# -- horizontal budget tables (收入预算 | 合计 | 财政拨款 … / 金额（万元） | 1,234.50 | …) ---------------------
+
+
+@dataclass(frozen=True, slots=True)
+class BudgetColumn:
+    """A figure column of a horizontal budget table: where its figures are, its heading as written, the
+    line's name, its kind (``funding``, ``expenditures``, ``total``) and the line it is a part of.
+
+    ``parent`` is set only when the group heading over it (基本支出 over 人员经费 | 公用经费) has a figure of
+    its own (a 小计 column, or its own column left of the parts): a group without one is no line, and its
+    parts are lines of their own, summed with the others.
+    """
+
+    col: int
+    heading: str
+    name: str
+    kind: str
+    parent: str | None = None
+    group_heading: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class FigureRow:
+    """A row of figures of a horizontal budget table: its label (column, text as written, '' for none),
+    what it states (``budget`` or ``actual``) and of which year (None: the form's year is unknown)."""
+
+    row: int
+    label_col: int | None
+    label: str
+    basis: str
+    year: int | None
+    is_current: bool
+
+
+@dataclass(frozen=True, slots=True)
+class BudgetRows:
+    """The layout of a horizontal budget table: its heading rows, figure columns and figure rows."""
+
+    header: BudgetRowHeader
+    header_row: int
+    sub_row: int | None
+    columns: tuple[BudgetColumn, ...]
+    rows: tuple[FigureRow, ...]
+
+    @property
+    def end(self) -> int:
+        """The row after the table."""
+        return self.rows[-1].row + 1
+
+
+@dataclass(frozen=True, slots=True)
+class RowYear:
+    """What a figure row's label says: ``budget`` or ``actual``, and its year: ``this`` (the form's),
+    ``prior`` (the year before) or ``stated`` (``year``)."""
+
+    basis: str
+    when: str
+    year: int | None = None
+
+
+@cache
+def _figure_row_label() -> re.Pattern[str]:
+    return re.compile(
+        rf"(?:(?P<stated>(?:19|20)\d{{2}})年度?|(?P<prior>{alternation(words('prior_year'))})"
+        rf"|(?P<this>{alternation(words('this_year'))}))?"
+        rf"(?:(?P<actual>{alternation(words('actual_row'))})|(?P<budget>{alternation(words('budget_row'))}))?"
+    )
+
+
+@cache
+def _unit_statement() -> re.Pattern[str]:
+    return re.compile(rf"(?:(?:金额|资金)?单位[:：]?)?(?:{money_unit_pattern()})$")
+
+
+@lru_cache(maxsize=TEXT_CACHE_SIZE)
+def figure_row_year(text: str) -> RowYear | None:
+    """What the label of a figure row of a horizontal budget table says, or None when it is no such label.
+
+    A row without a label, or labelled only with its amount's unit, states this year's budget.
+
+    >>> figure_row_year("金额（万元）"), figure_row_year("上年预算数")
+    (RowYear(basis='budget', when='this', year=None), RowYear(basis='budget', when='prior', year=None))
+    >>> figure_row_year("2022年决算数"), figure_row_year("单位：万元"), figure_row_year("增减率") is None
+    (RowYear(basis='actual', when='stated', year=2022), RowYear(basis='budget', when='this', year=None), True)
+    """
+    key = label_key(text)
+    key = _unit_statement().sub("", key) if key else key
+    match = _figure_row_label().fullmatch(key)
+    if match is None:
+        return None
+    basis = "actual" if match.group("actual") else "budget"
+    if match.group("stated"):
+        return RowYear(basis, "stated", int(match.group("stated")))
+    return RowYear(basis, "prior" if match.group("prior") else "this")
+
+
+def _header_spans(table: Table, row: int, header: BudgetRowHeader) -> dict[int, list[int]]:
+    """The columns each category heading spans: its merged cells where the source had them, else up to the
+    next heading (a markdown table leaves the covered cells of a merged heading empty)."""
+    cols = sorted(header.columns)
+    width = table.width
+    spans: dict[int, list[int]] = {}
+    for index, col in enumerate(cols):
+        merged = [c for c in range(col + 1, width) if table.anchors.get((row, c)) == (row, col)]
+        end = cols[index + 1] if index + 1 < len(cols) else width
+        spans[col] = [col, *merged] if merged else list(range(col, end))
+    return spans
+
+
+def _sub_headings(table: Table, row: int, header: BudgetRowHeader,
+                  spans: Mapping[int, list[int]]) -> dict[int, str] | None:
+    """The sub-headings of a second heading row (人员经费 | 公用经费 under 基本支出), or None when ``row`` is
+    not one: no figure, nothing left of the categories, every text a heading under a category's span."""
+    if row >= len(table.rows):
+        return None
+    cells = table.rows[row]
+    inside = {c for span in spans.values() for c in span}
+    found: dict[int, str] = {}
+    for col, text in enumerate(cells):
+        if not text:
+            continue
+        if col not in inside or not is_category_text(text):
+            return None
+        found[col] = text
+    owner = {c: col for col, span in spans.items() for c in span}
+    found = {c: text for c, text in found.items() if compact(text) != compact(table.cell(row - 1, owner[c]))}
+    return found or None
+
+
+def _sub_kind(text: str, group_kind: str, block_kind: str | None) -> str | None:
+    own = category_kind(text)
+    if own is not None:
+        return own
+    return group_kind if group_kind != TOTAL else block_kind
+
+
+def _budget_columns(table: Table, row: int, header: BudgetRowHeader, spans: Mapping[int, list[int]],
+                    subs: Mapping[int, str]) -> list[BudgetColumn]:
+    """The figure columns under the heading rows, in column order."""
+    columns: list[BudgetColumn] = []
+    for col, kind in header.columns.items():
+        heading = table.cell(row, col)
+        name = _line_name(heading)
+        parts = {c: subs[c] for c in spans[col] if c in subs}
+        if not parts:
+            columns.append(BudgetColumn(col, heading, name, kind))
+            continue
+        own = next((c for c, text in parts.items() if category_kind(text) == TOTAL), None)
+        if own is None and col not in parts:
+            own = col  # the group's own figure in its own column, its parts right of it
+        if own is not None:
+            columns.append(BudgetColumn(own, heading, name, kind))
+        for c, text in parts.items():
+            if c == own:
+                continue
+            sub_kind = _sub_kind(text, kind, header.kind)
+            if sub_kind is None:
+                continue
+            parent = name if own is not None and kind != TOTAL else None
+            columns.append(BudgetColumn(c, text, _line_name(text), sub_kind, parent, heading))
+    return sorted(columns, key=lambda column: column.col)
+
+
+def _line_name(heading: str) -> str:
+    """A category heading as a line's name: compact, without numbering, 其中, or a unit in parentheses."""
+    _, rest = split_numbering(heading)
+    _, name = split_of_which(rest)
+    return label_key(name) or name
+
+
+def _figure_row(table: Table, row: int, first_col: int, figure_cols: set[int],
+                fiscal_year: int | None) -> FigureRow | None:
+    """Row ``row`` as a figure row (its label, basis and year as the label says), or None when it is not one."""
+    cells = table.rows[row]
+    label_col: int | None = None
+    has_figure = False
+    for col, text in enumerate(cells):
+        if not text:
+            continue
+        if col < first_col:
+            if label_col is not None:
+                return None
+            label_col = col
+        elif col not in figure_cols or not looks_numeric(text):
+            return None
+        elif parse_amount(text).number is not None:
+            has_figure = True
+    label = cells[label_col] if label_col is not None else ""
+    said = figure_row_year(label) if label else RowYear("budget", "this")
+    if said is None or not has_figure:
+        return None
+    year = _placed_year(said, fiscal_year)
+    is_current = said.basis == "budget" and (said.when == "this" or (year is not None and year == fiscal_year))
+    return FigureRow(row, label_col, label, said.basis, year, is_current)
+
+
+def _placed_year(said: RowYear, fiscal_year: int | None) -> int | None:
+    """The year a figure row's label names: the one it states, else the form's or the one before it."""
+    if said.when == "stated":
+        return said.year
+    if fiscal_year is None:
+        return None
+    return fiscal_year - 1 if said.when == "prior" else fiscal_year
+
+
+def budget_rows_layout(table: Table, start: int, fiscal_year: int | None) -> BudgetRows | None:
+    """The layout of the horizontal budget table whose heading row is ``start``, or None when the rows
+    below it hold no figures for its columns (the row is then no such table's heading)."""
+    header = budget_row_header(table.rows[start])
+    if header is None:
+        return None
+    spans = _header_spans(table, start, header)
+    subs = _sub_headings(table, start + 1, header, spans)
+    columns = _budget_columns(table, start, header, spans, subs or {})
+    figure_cols = {column.col for column in columns}
+    rows: list[FigureRow] = []
+    row = start + (2 if subs else 1)
+    while row < len(table.rows):
+        found = _figure_row(table, row, header.first_col, figure_cols, fiscal_year)
+        if found is None:
+            break
+        rows.append(found)
+        row += 1
+    if not rows or not columns:
+        return None
+    return BudgetRows(header, start, start + 1 if subs else None, tuple(columns), tuple(rows))
+
+
+def parse_budget_rows(ctx: FormContext, table: Table, start: int) -> int:
+    """A horizontal budget table: a heading row of categories (and a second one under a group heading),
+    one or more rows of figures; returns the row after it, or ``start`` when the row is no such heading.
+
+    This year's budget row goes to ``funding`` (income sources) and ``expenditures`` (expenditure lines);
+    a row of another year (上年预算数, 2022年决算数) goes to ``expenditures`` in its year (basis ``actual`` for
+    a prior year's 执行数/决算数), as that table keeps years; the funding table keeps only this year's sources,
+    so another year's income row stays in ``unparsed`` with W_BUDGET_ROW_UNREAD, as does a row whose year
+    cannot be placed. A 合计 column is a stated total of the lines beside it (one per kind when income
+    sources and expenditure lines share the row); this year's is the form's budget when it states no other.
+    Amounts take the unit of the cell, its heading, the row's label, the block label, else the block's.
+    """
+    layout = budget_rows_layout(table, start, ctx.project.get("fiscal_year"))
+    if layout is None:
+        return start
+    header = layout.header
+    if header.label_col is not None:
+        ctx.claim_label(table, start, header.label_col, f"budget rows {header.kind or 'funds'}")
+    if header.row_label_col is not None:
+        ctx.claim_label(table, start, header.row_label_col, "budget row label heading")
+    for col in header.columns:
+        ctx.claim_label(table, start, col, "budget row column")
+    if layout.sub_row is not None:
+        for col, text in enumerate(table.rows[layout.sub_row]):
+            if text:
+                ctx.claim_label(table, layout.sub_row, col, "budget row column")
+    above = table.cell(start - 1, first_filled(table.rows[start - 1]) or 0) if start > 0 else ""
+    if above and sum(bool(text) for text in table.rows[start - 1]) == 1 and match_label(above, "budget_row"):
+        ctx.claim_label(table, start - 1, first_filled(table.rows[start - 1]) or 0, "budget rows title")
+    else:
+        above = ""
+    block_hints = [table.cell(start, col) for col in (header.label_col, header.row_label_col) if col is not None]
+    line_nos: dict[tuple[str, int], int] = {}
+    seen_current = False
+    for figures in layout.rows:
+        kinds, reason = _row_reads(figures, seen_current, ctx.project.get("fiscal_year"))
+        seen_current = seen_current or figures.is_current
+        filled = [column for column in layout.columns if table.cell(figures.row, column.col)]
+        read = [column for column in filled if column.kind in kinds]
+        if not any(column.kind != TOTAL for column in read):
+            read = []
+        if len(read) < len(filled):
+            ctx.warn("W_BUDGET_ROW_UNREAD", _row_location(table, figures.row),
+                     f"{reason or 'figures'}; left in unparsed: "
+                     + "、".join(f"{column.heading} {table.cell(figures.row, column.col)}"
+                                for column in filled if column not in read))
+        if not read:
+            continue
+        if figures.label_col is not None:
+            ctx.claim_label(table, figures.row, figures.label_col, "budget row label")
+        line_kinds = sorted({column.kind for column in read if column.kind != TOTAL})
+        for column in read:
+            text = table.cell(figures.row, column.col)
+            amount = ctx.amount(text, table, figures.label, column.heading, column.group_heading,
+                                *block_hints, above)
+            if column.kind == TOTAL:
+                _budget_row_total(ctx, table, figures, column, text, amount, line_kinds)
+            else:
+                _budget_row_line(ctx, table, figures, column, text, amount, line_nos)
+    return layout.end
+
+
+def _row_reads(figures: FigureRow, seen_current: bool, fiscal_year: int | None) -> tuple[frozenset[str], str | None]:
+    """The kinds of column a figure row's figures are read from, and why the others are not.
+
+    This year's first budget row is read whole. Another year's row gives its expenditure lines (the
+    expenditures table keeps years; the funding table only this year's sources). A second budget row of
+    this year, this year's actuals (a self-evaluation's budget_execution states them) and a row of a year
+    the form does not place are not read.
+    """
+    label = figures.label or "(no label)"
+    if figures.is_current:
+        if seen_current:
+            return frozenset(), (f"the figure row {label!r} is a second row of this year's budget: "
+                                 "only the first is read")
+        return frozenset({FUNDING, EXPENDITURES, TOTAL}), None
+    if figures.year is None:
+        return frozenset(), f"the figure row {label!r} names a year that the form's (unknown) year does not place"
+    if figures.basis == "actual" and fiscal_year is not None and figures.year >= fiscal_year:
+        return frozenset(), (f"the figure row {label!r} states {figures.year}'s actuals, which no table of a "
+                             "budget keeps")
+    return frozenset({EXPENDITURES, TOTAL}), (f"the figure row {label!r} is of {figures.year}: the funding table "
+                                              "holds this year's sources only")
+
+
+def _budget_row_total(ctx: FormContext, table: Table, figures: FigureRow, column: BudgetColumn, text: str,
+                      amount: Amount, kinds: list[str]) -> None:
+    for kind in kinds or [EXPENDITURES]:
+        ctx.add("stated_totals", {
+            "of_table": kind, "label": column.heading, "fiscal_year": figures.year if kind == EXPENDITURES else None,
+            "quantity": "amount", "value": amount.number, "value_yuan": amount.yuan, "as_written": text,
+        })
+    ctx.claim(table.table_no, figures.row, column.col, "stated_totals", "as_written")
+    if figures.is_current and not ctx.project.get("budget_as_written"):
+        ctx.project["budget_as_written"] = text
+        ctx.project["current_year_budget_yuan"] = amount.yuan
+        ctx.project.setdefault("amount_unit", amount.unit)
+
+
+def _budget_row_line(ctx: FormContext, table: Table, figures: FigureRow, column: BudgetColumn, text: str,
+                     amount: Amount, line_nos: dict[tuple[str, int], int]) -> None:
+    values = {"amount_as_written": text, "amount_yuan": amount.yuan, "amount_unit": amount.unit}
+    if column.kind == FUNDING:
+        line_no = len(ctx.rows_of("funding")) + 1
+        ctx.add("funding", {
+            "line_no": line_no, "source_name": column.name, "source_as_written": column.heading,
+            "parent_source": column.parent, "scope": "current_year", **values,
+        })
+        ctx.claim(table.table_no, figures.row, column.col, "funding", "amount_as_written", line_no)
+        return
+    key = (column.kind, column.col)
+    if key not in line_nos:
+        line_nos[key] = max((line.get("line_no") or 0 for line in ctx.rows_of("expenditures")), default=0) + 1
+    line_no = line_nos[key]
+    ctx.add("expenditures", {
+        "line_no": line_no, "economic_category": column.name, "parent_category": column.parent,
+        "fiscal_year": figures.year, "amount_basis": figures.basis, **values, "column_label": figures.label or None,
+    })
+    ctx.claim(table.table_no, figures.row, column.col, "expenditures", "amount_as_written", line_no)
 
 
 # -- the year's main tasks of a whole-department form (年度主要任务) ------------------------------------
