@@ -373,6 +373,21 @@ def test_a_paragraph_style_that_hides_hides_its_paragraphs(tmp_path: Path) -> No
     assert "'填写全年预算数'" in message(forms, "W_HIDDEN_TEXT")
 
 
+@pytest.mark.parametrize("broken", ["cut off", "not xml"])
+def test_a_broken_styles_part_reads_the_body_and_says_styles_were_not_read(tmp_path: Path, broken: str) -> None:
+    # the hiding style cannot be known: its text is read as visible, and the reader is told so
+    def break_styles(xml: str) -> str:
+        xml = with_styles(CHARACTER_HIDDEN)(xml)
+        return xml[: len(xml) // 2] if broken == "cut off" else "样式表"
+
+    change = {"word/styles.xml": break_styles, "word/document.xml": with_note('<w:rStyle w:val="Hidden"/>')}
+    forms = bl.read_forms([write(tmp_path, "styles.docx", edited_docx(FIXTURES / "docx" / f"{ZHONGJIANG}.docx", change))])
+    assert budget_cell(forms) == "20（原30）"
+    assert codes(forms) == ["W_STYLES_UNREAD"]
+    assert "broken XML" in message(forms, "W_STYLES_UNREAD")
+    assert forms.errors.empty
+
+
 def test_style_sheet_toggles_across_levels_and_inherits_along_based_on() -> None:
     from budgetlib.extract.docx import _Style
 

@@ -102,6 +102,7 @@ class StyleSheet:
     default_paragraph: str | None = None
     default_character: str | None = None
     default_vanish: bool = False
+    unread: str | None = None  # why the styles part could not be read: then no style hides anything
 
     def hidden(self, paragraph_style: str | None, run_style: str | None) -> bool:
         """Whether the styles hide a run of character style ``run_style`` in a paragraph of ``paragraph_style``
@@ -250,6 +251,9 @@ class _Handler:
         self.cells = 0
         self.paragraph_count = 0
         self.warnings: list[Notice] = []
+        if self.styles.unread is not None:
+            self._warn(Notice("W_STYLES_UNREAD", f"the document's styles could not be read ({self.styles.unread}); "
+                              "text hidden by a style, if any, is read as visible"))
         self.cut = False
         self.group: list[_Table] = []  # the open top-level table and the tables nested in it
 
@@ -725,15 +729,17 @@ class _PartFilter:
 
 
 def read_styles(xml: bytes) -> StyleSheet:
-    """The :class:`StyleSheet` of a styles part (``word/styles.xml``); an empty one when the part is
-    broken (styles decide only what is hidden). A DTD or entity declaration is refused as in the body."""
+    """The :class:`StyleSheet` of a styles part (``word/styles.xml``). A broken part gives an empty sheet
+    that says why (``unread``): styles decide only what is hidden, so the body is still read, but text a
+    style hides would be read as visible, which the reader is told (``W_STYLES_UNREAD``). A DTD or entity
+    declaration is refused as in the body."""
     reader = _StyleReader()
     try:
         _parse(xml, reader, "styles part")
     except UnreadableFileError as error:
         if error.code == "E_XML_ENTITIES":
             raise
-        return StyleSheet()
+        return StyleSheet(unread=error.notice.message)
     return reader.sheet()
 
 
