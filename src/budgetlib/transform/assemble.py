@@ -23,6 +23,7 @@ from budgetlib.transform.form import (
     read_blocks,
     read_label_values,
     read_page_metadata,
+    read_prose,
     read_section_headings,
     read_text_lines,
 )
@@ -193,13 +194,14 @@ def extract_form(
     for table in tables:
         if table.table_no in metadata:
             read_page_metadata(ctx, table)
-    read_text_lines(ctx, blocks, metadata)
+    prose = read_text_lines(ctx, blocks, metadata)
     for table in form_tables:
         read_blocks(ctx, table)
     unread_indicator_tables = warn_unread_tables(ctx, form_tables)
     for table in form_tables:
         read_label_values(ctx, table)
         read_section_headings(ctx, table)
+    read_prose(ctx, prose)
     reconcile_cost_sources(ctx)
     form_type = classify(ctx, ctx.project.get("form_title") or "")
     finish_project(ctx, form_type)

@@ -117,8 +117,11 @@ class _Line:
         ctx.claim(None if self.table is None else self.table.table_no, self.row, self.col, table, column)
 
 
-def read_text_lines(ctx: FormContext, blocks: list[Table | TextLine], skip: frozenset[int] = frozenset()) -> None:
-    """Titles, the fiscal year, unit lines (which scope the tables after them) and report numbers.
+def read_text_lines(ctx: FormContext, blocks: list[Table | TextLine],
+                    skip: frozenset[int] = frozenset()) -> list[ProseSection]:
+    """Titles, the fiscal year, unit lines (which scope the tables after them), report numbers, and the
+    prose sections of a form written as text (a heading line such as "二、本年度绩效目标", with the
+    paragraphs below it), which are returned to be read after the grid (:func:`read_prose`).
 
     The title is the title-like lines before the form's first table (tables in ``skip``, a page's
     metadata, do not count); a form with none there takes the first title-like line after its first
@@ -133,7 +136,15 @@ def read_text_lines(ctx: FormContext, blocks: list[Table | TextLine], skip: froz
     late: list[_Line] = []
     late_closed = False
     seen_table = False
+    prose: ProseSection | None = None
+    sections: list[ProseSection] = []
     for item in _lines_and_tables(blocks, skip):
+        if prose is not None:
+            if isinstance(item, _Line) and item.table is None and _is_prose(item.text):
+                prose.lines.append(item)
+                continue
+            sections.append(prose)
+            prose = None
         if isinstance(item, Table):
             ctx.block_units[item.table_no] = unit
             if item.table_no not in skip:
@@ -161,10 +172,16 @@ def read_text_lines(ctx: FormContext, blocks: list[Table | TextLine], skip: froz
                 late.append(item)
                 continue
             late_closed = bool(late)
+        heading = _prose_heading(text) if item.table is None else None
+        if heading is not None:
+            prose = ProseSection(heading, item, [])
+            continue
         if (":" in text or "：" in text) and _read_inline(ctx, item.table, item.row, item.col, text):
             continue
         if _CONTINUED.match(compact(text)) or _is_section_heading(text):
             item.claim(ctx, "labels", "section heading")
+    if prose is not None:
+        sections.append(prose)
     titles = titles or late
     if titles:
         ctx.project["form_title"] = " / ".join(line.text for line in titles)
@@ -173,6 +190,81 @@ def read_text_lines(ctx: FormContext, blocks: list[Table | TextLine], skip: froz
             year = title_year(line.text)
             if year is not None and "fiscal_year" not in ctx.project:
                 ctx.project["fiscal_year"] = year
+    return sections
+
+
+PROSE_FIELDS = frozenset({
+    "application_reason", "main_content", "overall_goal", "annual_goal", "goal_completion",
+    "implementation_summary", "evaluation_conclusion", "problems", "improvements",
+})
+"""The narrative fields a form may write as a heading line with paragraphs below it. The cost basis and the
+budget-change text are not among them: their texts are read further (cost items, the stated change), and a
+paragraph taken for them by mistake would become figures."""
+
+_PROSE_HEADING_LENGTH = 30
+"""A heading line is short: a longer line that names a field is a sentence about it, not its heading."""
+
+
+@dataclass(slots=True)
+class ProseSection:
+    """A prose section being read: its field, its heading line, and the paragraphs below it so far."""
+
+    field: str
+    heading: _Line
+    lines: list[_Line]
+
+
+def _prose_heading(text: str) -> str | None:
+    """The field a text line heads when it is a narrative field's label alone, numbered or not, with or
+    without a colon and nothing after it ("二、本年度绩效目标", "（三）存在的问题：", "项目实施内容");
+    None otherwise.
+
+    >>> _prose_heading("二、本年度绩效目标"), _prose_heading("（三）存在的问题："), _prose_heading("一、基本信息")
+    ('annual_goal', 'problems', None)
+    >>> _prose_heading("年度绩效目标：完成维护") is None  # a label with its value: read inline
+    True
+    """
+    key = compact(text).rstrip(":：")
+    if not key or len(key) > _PROSE_HEADING_LENGTH or ":" in key or "：" in key:
+        return None
+    label = match_label(key, "header")
+    if label is None or label.role != "field" or label.name not in PROSE_FIELDS:
+        return None
+    return label.name
+
+
+@cache
+def _note_line() -> re.Pattern[str]:
+    """A note line's opening: "注：", "注:", "填表说明：" or such a word alone (``note_line`` words)."""
+    return re.compile(rf"^(?:{'|'.join(map(re.escape, words('note_line')))})(?:[:：]|$)")
+
+
+def _is_prose(text: str) -> bool:
+    """Whether a text line below a prose heading is part of its section: not the next heading, a label, a
+    unit line, a title, a note line ("注：1.…", which a form's footnotes open), or a line of labelled values
+    (a signature line, "填表人：…")."""
+    key = compact(text)
+    if (unit_stated_in(text) and len(key) <= 40) or _note_line().match(key):
+        return False
+    if is_title_text(text) or match_label(text, "header") is not None or heading_text(text) is not None:
+        return False  # a short sentence with a heading word ("资金使用情况良好") is no heading: not _is_section_heading
+    return not ((":" in text or "：" in text) and inline_pairs(text))
+
+
+def read_prose(ctx: FormContext, sections: list[ProseSection]) -> None:
+    """The paragraphs below each prose heading are its field's value, joined by line breaks. Read after the
+    grid, so that a form stating a field in both places keeps its grid's value and flags the text's
+    (``W_SECOND_VALUE``, the text left unparsed). A heading with no paragraph below it (a table follows, or
+    the next heading) is claimed as a section heading, as before."""
+    for prose in sections:
+        if not prose.lines:
+            prose.heading.claim(ctx, "labels", "section heading")
+            continue
+        value = "\n".join(line.text.strip() for line in prose.lines)
+        prose.heading.claim(ctx, "labels", prose.field)
+        if ctx.set_project(prose.field, value):
+            for line in prose.lines:
+                line.claim(ctx, "projects", prose.field)
 
 
 def _lines_and_tables(blocks: list[Table | TextLine], skip: frozenset[int]) -> list[_Line | Table]:
