@@ -588,3 +588,59 @@ def test_an_xml_file_named_on_its_own_is_read_whatever_it_is(tmp_path: Path) -> 
 )
 def test_xml_kind_by_root_element(head: bytes, kind: str | None) -> None:
     assert xml_kind(head) == kind
+
+
+# --- heading levels by style name and outline level -----------------------------------------------
+
+DOCX_FORMS = sorted(path.stem for path in (FIXTURES / "docx").glob("*.docx"))
+
+
+def _numeric_heading_ids(xml: str) -> str:
+    """Heading style ids as WPS and Chinese Word write them: a number ("2" for heading 1), the English name kept."""
+    return re.sub(r'(w:(?:styleId|val))="Heading(\d)"', lambda m: f'{m.group(1)}="{int(m.group(2)) + 1}"', xml)
+
+
+def _without_outline_levels(xml: str) -> str:
+    return re.sub(r'<w:outlineLvl w:val="\d"/>', "", xml)
+
+
+def _heading_levels(path: Path) -> list[tuple[str, int]]:
+    (document,) = load_document(path, path.name)
+    return [(block.text, block.heading) for block in document.text_lines]
+
+
+HEADING_EDITS: dict[str, dict[str, Callable[[str], str]]] = {
+    # the ids are numbers: the style's name or its outline level says the level
+    "numeric ids": {"word/styles.xml": _numeric_heading_ids, "word/document.xml": _numeric_heading_ids},
+    # numbers, and no outline level in the styles: the name alone says it
+    "numeric ids, named only": {"word/styles.xml": lambda xml: _without_outline_levels(_numeric_heading_ids(xml)),
+                                "word/document.xml": _numeric_heading_ids},
+    # a style of the document's own, named anything, whose outline level makes it a heading
+    "own style by outline level": {
+        "word/styles.xml": lambda xml: re.sub(r'w:styleId="Heading(\d)"><w:name w:val="Heading \d"/>',
+                                              r'w:styleId="Custom\1"><w:name w:val="报表标题\1"/>', xml),
+        "word/document.xml": lambda xml: re.sub(r'w:val="Heading(\d)"', r'w:val="Custom\1"', xml)},
+    # no heading style: the paragraph's own outline level
+    "paragraph outline level": {"word/document.xml": lambda xml: re.sub(
+        r'<w:pStyle w:val="Heading(\d)"/>', lambda m: f'<w:pStyle w:val="TextBody"/><w:outlineLvl w:val="{int(m.group(1)) - 1}"/>',
+        xml)},
+}
+
+
+@pytest.mark.parametrize("edit", list(HEADING_EDITS))
+@pytest.mark.parametrize("form", DOCX_FORMS)
+def test_heading_levels_come_from_the_styles_meaning_not_their_ids(tmp_path: Path, form: str, edit: str) -> None:
+    source = FIXTURES / "docx" / f"{form}.docx"
+    expected = _heading_levels(source)
+    assert any(level for _, level in expected)  # every example has a heading paragraph (its title)
+    path = write(tmp_path, f"{form}.docx", edited_docx(source, HEADING_EDITS[edit]))
+    assert _heading_levels(path) == expected
+    assert_same_tables(bl.read_forms([path]), bl.read_forms([source]))
+
+
+def test_a_style_based_on_a_heading_is_a_heading_and_body_text_is_not() -> None:
+    from budgetlib.extract.docx import _Style
+
+    sheet = StyleSheet({"2": _Style("paragraph", heading=1), "a5": _Style("paragraph", "2"),
+                        "a6": _Style("paragraph", "2", heading=0), "c1": _Style("character", heading=1)})
+    assert [sheet.heading_level(style) for style in ("2", "a5", "a6", "c1", "missing", None)] == [1, 1, 0, 0, 0, 0]

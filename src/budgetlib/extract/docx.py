@@ -81,6 +81,7 @@ class _Style:
     kind: str  # w:type: "paragraph", "character", "table", "numbering"
     based_on: str | None = None
     vanish: bool | None = None  # its run properties' w:vanish (or w:specVanish): on, off (w:val="0"), not set
+    heading: int | None = None  # 1-9 by its name ("heading 1", "标题 1") or outline level; 0 body text; None unsaid
 
 
 @dataclass(frozen=True)
@@ -116,6 +117,25 @@ class StyleSheet:
             state = not state
         return state
 
+    def heading_level(self, style_id: str | None) -> int:
+        """The heading level (1-9, 0 for body text) of paragraph style ``style_id``: by its name or outline level,
+        else by the style it is based on. Word names its styles in English whatever the style id: Chinese
+        Word writes ``w:styleId="1"`` with ``w:name w:val="heading 1"``, so the id alone says nothing.
+
+        >>> StyleSheet({"1": _Style("paragraph", heading=1), "a5": _Style("paragraph", "1")}).heading_level("a5")
+        1
+        """
+        seen = 0
+        while style_id is not None and seen < MAX_STYLE_CHAIN:
+            style = self.styles.get(style_id)
+            if style is None or style.kind != "paragraph":
+                return 0
+            if style.heading is not None:
+                return style.heading
+            style_id = style.based_on
+            seen += 1
+        return 0
+
     def _chain_vanish(self, style_id: str | None, kind: str) -> bool:
         seen = 0
         while style_id is not None and seen < MAX_STYLE_CHAIN:
@@ -137,7 +157,7 @@ class _StyleReader:
     def __init__(self) -> None:
         self.path: list[str] = []  # local names of the open elements
         self.styles: dict[str, _Style] = {}
-        self.current: dict[str, str | bool | None] | None = None
+        self.current: dict[str, str | bool | int | None] | None = None
         self.defaults: dict[str, str] = {}  # kind -> default style id
         self.default_vanish: bool | None = None
 
@@ -149,11 +169,17 @@ class _StyleReader:
         if name == "style":
             kind = _attribute(attrib, "type") or "paragraph"
             style_id = _attribute(attrib, "styleId") or ""
-            self.current = {"kind": kind, "id": style_id, "based_on": None, "vanish": None}
+            self.current = {"kind": kind, "id": style_id, "based_on": None, "vanish": None, "heading": None}
             if (_attribute(attrib, "default") or "").lower() not in _OFF | {""}:
                 self.defaults.setdefault(kind, style_id)
         elif name == "basedOn" and parent == "style" and self.current is not None:
             self.current["based_on"] = _value(attrib)
+        elif name == "name" and parent == "style" and self.current is not None:
+            named = _heading_level(_value(attrib))
+            if named and self.current["heading"] is None:
+                self.current["heading"] = named
+        elif name == "outlineLvl" and parent == "pPr" and grandparent == "style" and self.current is not None:
+            self.current["heading"] = _outline_heading(_value(attrib))
         elif name in _HIDING and parent == "rPr":
             on = (_value(attrib) or "").lower() not in _OFF
             if name == "specVanish" and not on:
@@ -173,9 +199,11 @@ class _StyleReader:
                 if style_id:
                     based_on = current["based_on"]
                     vanish = current["vanish"]
+                    heading = current["heading"]
                     self.styles[style_id] = _Style(str(current["kind"]),
                                                    based_on if isinstance(based_on, str) else None,
-                                                   vanish if isinstance(vanish, bool) else None)
+                                                   vanish if isinstance(vanish, bool) else None,
+                                                   heading if isinstance(heading, int) else None)
 
     def data(self, text: str) -> None:
         pass
@@ -288,8 +316,11 @@ class _Handler:
             self.paragraph_count += 1
             self.paragraphs.append(_Paragraph(self.paragraph_count))
         elif name == "pStyle" and self.paragraphs:
-            self.paragraphs[-1].style = _value(attrib)
-            self.paragraphs[-1].heading = _heading_level(_value(attrib))
+            style = _value(attrib)
+            self.paragraphs[-1].style = style
+            self.paragraphs[-1].heading = _heading_level(style) or self.styles.heading_level(style)
+        elif name == "outlineLvl" and self.paragraphs and not self.runs:
+            self.paragraphs[-1].heading = _outline_heading(_value(attrib))  # the paragraph's own, over its style's
         elif name == "tbl":
             self._start_table()
         elif self.flat:
@@ -605,6 +636,15 @@ def _attribute(attrib: dict[str, str], local: str) -> str | None:
         if key.rsplit("}", 1)[-1] == local:
             return value
     return None
+
+
+def _outline_heading(value: str | None) -> int:
+    """The heading level of a ``w:outlineLvl`` (0-8 are levels 1-9, 9 is body text); 0 when unreadable."""
+    try:
+        level = int(value or "")
+    except ValueError:
+        return 0
+    return level + 1 if 0 <= level <= 8 else 0
 
 
 def _heading_level(style: str | None) -> int:
