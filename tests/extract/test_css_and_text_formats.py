@@ -80,6 +80,7 @@ def hidden_message(forms: bl.Forms) -> str:
     [
         (".hid{display:none}", 'class="hid"', ".hid"),
         ("tr.old {visibility: hidden}", 'class="old"', "tr.old"),
+        ("tr.old {visibility: collapse}", 'class="old"', "tr.old"),  # a collapsed row leaves the table
         ("#superseded { DISPLAY : NONE !important }", 'id="superseded"', "#superseded"),
         (".note, TR.OLD , .x {display:none;}", 'class="OLD"', "TR.OLD"),
         (".row.old{display:none}", 'class="row  old" style="color:#999"', ".row.old"),

@@ -158,6 +158,7 @@ def message(forms: bl.Forms) -> str:
         '<font style="color:red;display:none !important">8</font>',
         "<span hidden>8</span>",
         '<span style="visibility:hidden">8</span>',
+        '<span style="visibility: Collapse">8</span>',
     ],
 )
 def test_a_hidden_digit_inside_an_amount_is_not_read(tmp_path: Path, hidden: str) -> None:

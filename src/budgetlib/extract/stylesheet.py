@@ -35,8 +35,9 @@ from lxml import etree
 
 __all__ = ["SHOWN", "SheetRule", "Verdict", "hidden_by_sheets", "page_rules", "parse_sheet"]
 
-_PROPERTIES = {"display": "none", "visibility": "hidden"}
-"""The properties that hide, with the value that does."""
+_PROPERTIES = {"display": frozenset({"none"}), "visibility": frozenset({"hidden", "collapse"})}
+"""The properties that hide, with the values that do (``visibility: collapse`` hides a row or column of a table,
+and elsewhere hides as ``hidden`` does)."""
 _SCREEN_MEDIA = frozenset({"", "all", "screen"})
 _CSS_TYPES = frozenset({"", "text/css"})
 _NOT_SHOWN_PARENTS = frozenset({"noscript", "template"})
@@ -191,7 +192,7 @@ def _declarations(nodes: Iterable[object]) -> Iterator[tuple[str, bool, bool]]:
             continue
         values = [token for token in node.value if token.type not in ("whitespace", "comment")]  # type: ignore[attr-defined]
         value = values[0].lower_value if len(values) == 1 and values[0].type == "ident" else None
-        yield name, value == _PROPERTIES[name], bool(node.important)  # type: ignore[attr-defined]
+        yield name, value in _PROPERTIES[name], bool(node.important)  # type: ignore[attr-defined]
 
 
 def _split_commas(prelude: list[object]) -> Iterator[list[object]]:
