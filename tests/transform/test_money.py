@@ -430,3 +430,20 @@ def test_a_tasks_label_beside_text_is_no_task_table() -> None:
     ctx = context(table)
     assert parse_tasks(ctx, table, 0, 0) == 1
     assert ctx.rows_of("tasks") == [] and claimed(ctx, table) == set()
+
+
+def test_cost_block_columns_in_their_own_units() -> None:
+    # this year's amounts in 万元, last year's actuals in 元: each column is read in the unit its heading states
+    table = grid(["项目预算成本构成", "金额（万元）", "测算(公式)依据", "2021年实际执行数（元）"],
+                 ["保安服务费", "191", "依据招标文件", "1,910,000"],
+                 ["保洁服务费", "99", "依据招标文件", "990,000"],
+                 ["合计", "290", "", "2,900,000"])
+    ctx = context(table)
+    ctx.project["fiscal_year"] = 2022
+    parse_cost_block(ctx, table, 0)
+    assert pick(ctx.rows_of("expenditures"), "fiscal_year", "amount_yuan", "amount_unit") == [
+        (2022, 1_910_000.0, "万元"), (2021, 1_910_000.0, "元"), (2022, 990_000.0, "万元"), (2021, 990_000.0, "元")]
+    assert [row["stated_amount_yuan"] for row in ctx.rows_of("cost_items")] == [1_910_000.0, 990_000.0, 2_900_000.0]
+    assert pick(ctx.rows_of("stated_totals"), "fiscal_year", "value", "as_written") == [
+        (2022, 290.0, "290"), (2021, 2_900_000.0, "2,900,000")]
+    assert ctx.warnings == []

@@ -1364,13 +1364,27 @@ def parse_cost_block(ctx: FormContext, table: Table, start: int) -> int:
     return row
 
 
+def _column_hints(heading: list[str], col: int, unit_hints: list[str]) -> list[str]:
+    """The unit hints of one money column of a cost-composition table: its own heading first, so that a column
+    stating its unit ("2022年决算数（元）") is read in it even when another column states another one ("金额（万元）");
+    a column whose heading states none takes the table's, a unit in any of its headings, as before.
+
+    >>> heading = ["成本构成", "金额（万元）", "2022年决算数（元）"]
+    >>> _column_hints(heading, 2, heading)
+    ['2022年决算数（元）', '成本构成', '金额（万元）', '2022年决算数（元）']
+    """
+    own = heading[col] if col < len(heading) else ""
+    return [own, *unit_hints] if own else unit_hints
+
+
 def _cost_line(ctx: FormContext, table: Table, row: int, heading: list[str], item_no: int, header: CostColumns,
                years: Mapping[int, int | None], sums: dict[int, list[float]], unit_hints: list[str]) -> None:
     name = table.cell(row, header.line_col)
     basis = table.cell(row, header.basis_col) if header.basis_col is not None else ""
     line_no = len({r.get("line_no") for r in ctx.rows_of("expenditures")}) + 1
     written = table.cell(row, header.amount_col)
-    amount = ctx.amount(written, table, *unit_hints, row=row) if written else None
+    hints = _column_hints(heading, header.amount_col, unit_hints)
+    amount = ctx.amount(written, table, *hints, row=row) if written else None
     ctx.add("cost_items", {
         "item_no": item_no, "description": name, "calculation_basis": basis or None, "source": "table",
         "stated_amount_as_written": written or None, "stated_amount_yuan": amount.yuan if amount else None,
@@ -1383,7 +1397,7 @@ def _cost_line(ctx: FormContext, table: Table, row: int, heading: list[str], ite
         text = table.cell(row, col)
         if not text:
             continue
-        value = ctx.amount(text, table, *unit_hints, row=row)
+        value = ctx.amount(text, table, *_column_hints(heading, col, unit_hints), row=row)
         if value.number is not None:
             sums[col].append(value.number)
         ctx.add("expenditures", {
@@ -1406,7 +1420,7 @@ def _cost_totals(ctx: FormContext, table: Table, row: int, heading: list[str], h
         text = table.cell(row, col)
         if not text:
             continue
-        amount = ctx.amount(text, table, *unit_hints, row=row)
+        amount = ctx.amount(text, table, *_column_hints(heading, col, unit_hints), row=row)
         _add_total(ctx, table, row, header.line_col, col, "expenditures", name, text, amount, column_year)
         if col == header.amount_col:
             ctx.add("cost_items", {
