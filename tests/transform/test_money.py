@@ -447,3 +447,34 @@ def test_cost_block_columns_in_their_own_units() -> None:
     assert pick(ctx.rows_of("stated_totals"), "fiscal_year", "value", "as_written") == [
         (2022, 290.0, "290"), (2021, 2_900_000.0, "2,900,000")]
     assert ctx.warnings == []
+
+
+def test_two_cost_blocks_of_a_form_number_their_items_on() -> None:
+    # a form's items are numbered once (item_no joins cost_items): the second table goes on from the first
+    second = grid(*COST_BLOCK.rows, table_no=1)
+    ctx = context(COST_BLOCK, second)
+    ctx.project["fiscal_year"] = 2022
+    parse_cost_block(ctx, COST_BLOCK, 0)
+    parse_cost_block(ctx, second, 0)
+    assert [row["item_no"] for row in ctx.rows_of("cost_items")] == [1, 2, 3, None, 4, 5, 6, None]
+
+
+def test_a_cost_block_heading_repeated_below_is_no_item() -> None:
+    # a table printed over two pages repeats its heading row: skipped, the block goes on, its 合计 checks all lines
+    table = grid(*COST_BLOCK.rows[:3], COST_BLOCK.rows[0], *COST_BLOCK.rows[3:])
+    ctx = context(table)
+    ctx.project["fiscal_year"] = 2022
+    assert parse_cost_block(ctx, table, 0) == 6
+    items = [(row["item_no"], row["description"]) for row in ctx.rows_of("cost_items")]
+    assert items == [(1, "保安服务费"), (2, "保洁服务费"), (3, "水电气、维修维护费"), (None, "合计")]
+    assert "金额" not in {row["amount_as_written"] for row in ctx.rows_of("expenditures")}
+    assert [n.code for n in ctx.warnings] == ["W_TOTAL_MISMATCH"]  # the 2020 column's, as without the repeat
+    assert claimed(ctx, table) == filled(table)
+
+
+def test_another_cost_heading_below_starts_a_block_of_its_own() -> None:
+    other = ["项目预算成本构成", "金额", "测算依据", "2019年实际执行数", "2020年实际执行数"]
+    table = grid(*COST_BLOCK.rows[:3], other, *COST_BLOCK.rows[3:])
+    ctx = context(table)
+    ctx.project["fiscal_year"] = 2022
+    assert parse_cost_block(ctx, table, 0) == 3

@@ -1344,7 +1344,7 @@ def parse_cost_block(ctx: FormContext, table: Table, start: int) -> int:
     year = ctx.project.get("fiscal_year")
     years = {header.amount_col: year, **header.actual_cols}
     sums: dict[int, list[float]] = {col: [] for col in years}
-    item_no = 0
+    item_no = sum(1 for record in ctx.rows_of("cost_items") if not record.get("is_total"))  # a form's second table
     row = start + 1
     while row < len(table.rows):
         cells = table.rows[row]
@@ -1354,6 +1354,13 @@ def parse_cost_block(ctx: FormContext, table: Table, start: int) -> int:
                 row += 1
                 continue
             break
+        if cells == heading:  # the heading repeated (a table printed over two pages): the same block goes on
+            for col in columns:
+                ctx.claim_label(table, row, col, "cost column repeated")
+            row += 1
+            continue
+        if cost_block_header(tuple(cells)) is not None:
+            break  # another cost table's heading below this one: a block of its own
         if is_total_line(name):
             _cost_totals(ctx, table, row, heading, header, years, sums, unit_hints)
             row += 1
