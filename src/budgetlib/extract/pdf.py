@@ -24,6 +24,7 @@ interrupts it).
 
 from __future__ import annotations
 
+import copy
 import io
 import logging
 import re
@@ -258,6 +259,7 @@ def _read_pages(pdf: Any) -> tuple[list[_Page], list[Notice]]:
     notes: list[Notice] = []
     pages: list[_Page] = []
     without_text: list[int] = []
+    turned: list[int] = []
     for page in islice(pdf.pages, MAX_PAGES + 1):
         if page.page_number > MAX_PAGES:
             notes.append(Notice("W_CAP_REACHED",
@@ -285,13 +287,72 @@ def _read_pages(pdf: Any) -> tuple[list[_Page], list[Notice]]:
             without_text.append(page.page_number)
             pages.append(_Page(page.page_number, page.height))
             continue
+        turn = _sideways_turn(chars)
+        if turn:
+            page.flush_cache()
+            page = _turned(pdf, page, turn)
+            chars = list(page.chars)
+            turned.append(page.page_number)
         pages.append(_read_page(page, chars))
         page.flush_cache()
+    if turned:
+        shown = ", ".join(map(str, turned[:10]))
+        notes.append(Notice("W_PDF_PAGE_TURNED",
+                            f"the text of page(s) {shown} runs sideways or upside down (a landscape table set on "
+                            "a portrait page); the page was read turned so that its text stands upright"))
     if without_text and len(without_text) < len(pages):
         shown = ", ".join(map(str, without_text[:10]))
         notes.append(Notice("W_PDF_PAGE_SKIPPED",
                             f"page(s) {shown} have no text layer (scanned images?); they were not read"))
     return pages, notes
+
+
+_TURNS = {(0, -1, 1, 0): 270, (0, 1, -1, 0): 90, (-1, 0, 0, -1): 180}
+"""A character's direction (the signs of its text matrix's a, b, c, d) -> the quarter turns, in degrees
+clockwise, that stand it upright: text running top to bottom, bottom to top, and upside down."""
+_SIDEWAYS_SHARE = 0.6
+"""The share of a page's characters that must run in one turned direction for the page to be read turned:
+a portrait page holding a landscape table also has its upright page number or heading."""
+
+
+def _sideways_turn(chars: list[dict[str, Any]]) -> int:
+    """The turn (90, 180 or 270 degrees clockwise) that stands most of a page's text upright, else 0.
+
+    pdfplumber finds table rows from horizontal lines and text lines from baselines, so a landscape
+    table typeset sideways on a portrait page (as many 决算公开 reports set their 绩效自评表) reads as
+    columns of single characters and no form is found. pdfminer already turns a page by its
+    ``/Rotate``; this is for pages whose content itself is drawn turned.
+    """
+    counts: dict[int, int] = {}
+    written = 0
+    for char in chars:
+        if not char["text"].strip():
+            continue
+        written += 1
+        a, b, c, d = char["matrix"][:4]
+        turn = _TURNS.get((_sign(a), _sign(b), _sign(c), _sign(d)))
+        if turn:
+            counts[turn] = counts.get(turn, 0) + 1
+    if not counts:
+        return 0
+    turn, count = max(counts.items(), key=lambda item: item[1])
+    return turn if count >= _SIDEWAYS_SHARE * written else 0
+
+
+def _sign(value: float) -> int:
+    return (value > 1e-6) - (value < -1e-6)
+
+
+def _turned(pdf: Any, page: Any, turn: int) -> Any:
+    """The page laid out again with ``turn`` degrees more ``/Rotate`` (pdfminer turns the drawing,
+    ruling lines included, and pdfplumber the page's boxes; the file is not changed)."""
+    from pdfplumber.page import Page
+
+    page_obj = copy.copy(page.page_obj)
+    rotation = (int(page.rotation) + turn) % 360
+    page_obj.attrs = {**page_obj.attrs, "Rotate": rotation}
+    page_obj.rotate = rotation
+    return Page(pdf, page_obj, page_number=page.page_number, initial_doctop=page.initial_doctop)
 
 
 def _contents(page: Any) -> list[Any]:
