@@ -153,6 +153,12 @@ def read_pdf(data: bytes, source_file: str) -> list[Document]:
     finally:
         _close(pdf)
     blocks = _join_pages(pages)
+    if not blocks and any(note.code == "W_PDF_TEXT_UNMAPPED" for note in notes):
+        raise UnreadableFileError(
+            "E_PDF_TEXT_UNMAPPED",
+            "the PDF's text is in fonts without a Unicode mapping (it gives glyph numbers, not characters), so "
+            "it cannot be read without OCR; ask for the original .xlsx/.docx or a PDF saved from it"
+        )
     if not blocks and notes:
         raise UnreadableFileError("E_NO_TEXT_LAYER",
                                   f"no text was read from the PDF: {'; '.join(note.message for note in notes[:3])}")
@@ -260,6 +266,8 @@ def _read_pages(pdf: Any) -> tuple[list[_Page], list[Notice]]:
     pages: list[_Page] = []
     without_text: list[int] = []
     turned: list[int] = []
+    unreadable: list[int] = []
+    glyphs: dict[int, int] = {}
     for page in islice(pdf.pages, MAX_PAGES + 1):
         if page.page_number > MAX_PAGES:
             notes.append(Notice("W_CAP_REACHED",
@@ -287,6 +295,13 @@ def _read_pages(pdf: Any) -> tuple[list[_Page], list[Notice]]:
             without_text.append(page.page_number)
             pages.append(_Page(page.page_number, page.height))
             continue
+        chars, unmapped = _unmapped_as_replacement(chars)
+        if unmapped:
+            if unmapped >= _UNMAPPED_SHARE * sum(1 for char in chars if char["text"].strip()):
+                unreadable.append(page.page_number)
+                pages.append(_Page(page.page_number, page.height))
+                continue
+            glyphs[page.page_number] = unmapped
         turn = _sideways_turn(chars)
         if turn:
             page.flush_cache()
@@ -295,6 +310,16 @@ def _read_pages(pdf: Any) -> tuple[list[_Page], list[Notice]]:
             turned.append(page.page_number)
         pages.append(_read_page(page, chars))
         page.flush_cache()
+    if unreadable:
+        shown = ", ".join(map(str, unreadable[:10]))
+        notes.append(Notice("W_PDF_TEXT_UNMAPPED",
+                            f"the text of page(s) {shown} is in fonts without a Unicode mapping (the PDF gives glyph "
+                            "numbers such as (cid:12), not characters); those pages were not read"))
+    if glyphs:
+        shown = ", ".join(f"{count} on page {number}" for number, count in list(glyphs.items())[:10])
+        notes.append(Notice("W_PDF_TEXT_UNMAPPED",
+                            f"characters in fonts without a Unicode mapping read as \ufffd ({shown}): digits or "
+                            "a symbol such as ≥ may be among them; compare those cells with the file"))
     if turned:
         shown = ", ".join(map(str, turned[:10]))
         notes.append(Notice("W_PDF_PAGE_TURNED",
@@ -313,6 +338,31 @@ clockwise, that stand it upright: text running top to bottom, bottom to top, and
 _SIDEWAYS_SHARE = 0.6
 """The share of a page's characters that must run in one turned direction for the page to be read turned:
 a portrait page holding a landscape table also has its upright page number or heading."""
+
+
+_UNMAPPED_SHARE = 0.5
+"""The share of a page's characters without a Unicode mapping above which the page is not read at all."""
+_REPLACEMENT = "\ufffd"
+
+
+def _unmapped_as_replacement(chars: list[dict[str, Any]]) -> tuple[list[dict[str, Any]], int]:
+    """The characters with each one that has no Unicode mapping (pdfminer's ``(cid:N)``) made U+FFFD,
+    and how many there were.
+
+    A font subset embedded without a ``ToUnicode`` map (some PDF printers and 电子公文 systems write
+    them) gives glyph numbers, not characters. Left as ``(cid:179)``, the digits would be read as part
+    of a value ("(cid:179)90%", an unmapped ≥, would be a target of 17,990); the replacement character
+    carries no digits, and the warning says how many there were.
+    """
+    count = 0
+    result = chars
+    for index, char in enumerate(chars):
+        if char["text"].startswith("(cid:"):
+            if not count:
+                result = list(chars)
+            count += 1
+            result[index] = {**char, "text": _REPLACEMENT}
+    return result, count
 
 
 def _sideways_turn(chars: list[dict[str, Any]]) -> int:
