@@ -63,6 +63,7 @@ REQUIRED_COLUMNS: Mapping[str, tuple[str, ...]] = MappingProxyType({
     "notices.csv": ("code", "severity", "title", "title_zh", "description", "description_zh"),
     "project_name_words.csv": ("kind", "word"),
     "qualitative_bands.csv": ("band", "pattern"),
+    "radical_ideographs.csv": ("radical", "ideograph"),
     "report_labels.csv": ("kind", "key", "label"),
     "score_units.csv": ("unit", "dimension", "factor"),
     "skipped_names.csv": ("match", "pattern", "code"),

@@ -33,6 +33,7 @@ from budgetlib.extract.convert import convert
 from budgetlib.extract.document import Document, UnreadableFileError
 from budgetlib.extract.encoding import binary_kind, decode_bytes
 from budgetlib.extract.markdown import parse_markdown
+from budgetlib.extract.radicals import standardize_radicals
 from budgetlib.notices import Notice
 
 MARKDOWN_SUFFIXES = frozenset({".md", ".markdown", ".txt"})
@@ -253,7 +254,7 @@ def load_document(path: Path | str, display_name: str | None = None) -> list[Doc
         raise
     if misnamed is not None and documents:
         documents[0].warnings.insert(0, misnamed)
-    return documents
+    return [standardize_radicals(document) for document in documents]
 
 
 _TEXT_SAMPLE = 65536
