@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from budgetlib.scoring.indicators import is_na, number_text, text_of
-from budgetlib.scoring.policy import DENOMINATOR_COLUMNS, ScoringPolicy
+from budgetlib.scoring.policy import DENOMINATOR_COLUMNS, ScoringPolicy, round_points
 from budgetlib.transform.amounts import parse_amount
 from budgetlib.transform.numbers import rate_tolerance
 from budgetlib.vocabulary import unit_factors
@@ -107,8 +107,30 @@ def score_form_execution(
         score = policy.round_points(result.weight * min(rate, 1.0))
         result.score = score
         total_line["computed_score"] = score
+        _check_published_score(result, form_id, total_line, result.weight * min(rate, 1.0))
     _check_rate(result, form_id, total_line, total, policy)
     return result
+
+
+def _check_published_score(result: FormExecution, form_id: str, line: dict[str, Any], raw: float) -> None:
+    """Flag a published execution 得分 that the rule (分值 × min(执行率, 1)) does not give; the rule's score
+    stands. A published score that is the rule's rounded to whole or half points is told as such (info):
+    many districts round, and the policy's ``rounding`` can follow them."""
+    published, weight = result.published_score, result.weight
+    if published is None or result.score is None or weight is None or math.isclose(
+            published, result.score, abs_tol=0.005) or _agrees_as_written(published, raw):
+        return
+    rate = min(line["computed_rate"], 1.0)
+    rule = f"分值{number_text(weight)}×执行率{rate:.2%}={number_text(round(raw, 2))}分"
+    rounded = [label for label, rounding in (("整数分", "whole"), ("半分", "half"))
+               if math.isclose(round_points(raw, rounding), published, abs_tol=0.005)]
+    if rounded:
+        _flag(result, form_id, "execution", line["line_no"], "info",
+              f"表中预算执行得分{number_text(published)}为按规则（{rule}）取{rounded[0]}；"
+              f"本次按计分规则的取整方式计为{number_text(result.score)}分")
+        return
+    _flag(result, form_id, "execution", line["line_no"], "warning",
+          f"表中预算执行得分{number_text(published)}与按规则计算的得分不符（{rule}）；不代为改正，按规则计分")
 
 
 def _line_record(form_id: str, line: Mapping[str, Any], stem: str | None, is_total: bool) -> dict[str, Any]:
@@ -243,6 +265,12 @@ def holds_form_total(total: Mapping[str, Any], project: Mapping[str, Any]) -> bo
     weight, score, official = total.get("weight"), total.get("score"), project.get("official_total_score")
     return not (is_na(weight) or is_na(score) or is_na(official)) and float(weight) == 100 and math.isclose(
         float(score), float(official))
+
+
+def _agrees_as_written(published: float, raw: float) -> bool:
+    """True when a score written with decimals (9.8) is the rule's (9.786) to the digits it was written with."""
+    decimals = len(number_text(published).partition(".")[2])
+    return decimals > 0 and abs(published - raw) <= 0.5 * 10 ** -decimals + 1e-9
 
 
 def _check_rate(result: FormExecution, form_id: str, line: dict[str, Any], total: Mapping[str, Any],

@@ -34,6 +34,12 @@ from budgetlib.transform.context import (
     looks_numeric,
 )
 from budgetlib.transform.cost_columns import detail_heading, parse_cost_detail
+from budgetlib.transform.execution_layouts import (
+    pairs_row,
+    parse_pairs_execution,
+    parse_transposed_execution,
+    transposed_block,
+)
 from budgetlib.transform.indicator_table import (
     continues_indicator_table,
     parse_continued_table,
@@ -744,8 +750,15 @@ def read_blocks(ctx: FormContext, table: Table) -> None:
         if indicator_header(cells):
             row = parse_indicator_table(ctx, table, row)
             continue
+        if pairs_row(cells) is not None:
+            row = parse_pairs_execution(ctx, table, row)
+            continue
         if execution_header(cells):
             row = parse_execution(ctx, table, row)
+            continue
+        transposed = transposed_block(table, row)
+        if transposed is not None:
+            row = parse_transposed_execution(ctx, table, transposed)
             continue
         if detail_heading(table, row) is not None:
             row = parse_cost_detail(ctx, table, row)

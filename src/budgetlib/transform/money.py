@@ -498,9 +498,7 @@ def parse_execution(ctx: FormContext, table: Table, start: int) -> int:
             ctx.project.setdefault("execution_section_weight", weight)
     if name_col is not None and name_col != label_col and ctx.free_text(table, start, name_col):
         ctx.claim_label(table, start, name_col, "execution line heading")
-    parent: str | None = None
-    seen_of_which = False
-    breakdown: Breakdown | None = None
+    lines = ExecutionLines()
     row = start + 1
     while row < len(table.rows):
         cells = table.rows[row]
@@ -515,39 +513,96 @@ def parse_execution(ctx: FormContext, table: Table, start: int) -> int:
             continue
         kind = breakdown_heading(name) if not has_figures else None
         if kind is not None:  # "按收入性质分：": the lines below are the funds by income source
-            breakdown = Breakdown(kind, total=_total_line_name(ctx))
+            lines.breakdown = Breakdown(kind, total=_total_line_name(ctx))
             ctx.claim_label(table, row, name_at or 0, f"execution breakdown {kind}")
             row += 1
             continue
+        values = [ExecutionValue(column, cells[col + offset], row, col + offset, table.rows[start][col])
+                  for col, column in header.items() if 0 <= col + offset < len(cells) and cells[col + offset]]
+        lines.add(ctx, table, name, (row, name_at) if name and name_at is not None else None, values, unit_hints)
+        row += 1
+    return row
+
+
+@dataclass(frozen=True, slots=True)
+class ExecutionValue:
+    """One figure of a fund line: its measure (``executed``, ``weight`` …), its text and cell, and the heading
+    of the measure (a unit hint: 全年执行数（万元）)."""
+
+    column: str
+    text: str
+    row: int
+    col: int
+    heading: str
+
+
+@dataclass
+class ExecutionLines:
+    """The fund lines of one execution block read so far, to tell which line a 其中 line belongs to.
+
+    Every layout (lines as rows, lines as columns, label/value pairs) adds its lines here, so that a line
+    reads the same whichever way the form wrote the block.
+    """
+
+    parent: str | None = None
+    seen_of_which: bool = False
+    breakdown: Breakdown | None = None
+    under_total: bool = False
+    """``parent`` is a total line (年度资金总额, 合计): every line after it, 其中 or not, is one of its parts."""
+    last: str | None = None
+    """The line read last: a second 其中 right after it opens its own parts (财政拨款 / 其中：中央)."""
+    parts_of: str | None = None
+    """The line whose 其中 parts are being read: the lines after them continue them (省级, 市级 after 其中：中央)."""
+
+    def parent_of(self, name: str, of_which: bool, is_total: bool) -> str | None:
+        """The line ``name`` is a part of, and remember it for the lines after it.
+
+        A 其中 line is a part of the line above it when that line is itself a part (其中：财政拨款 / 其中：中央
+        or 财政拨款 / 其中：中央 under 年度资金总额), else of the block's top line; a line after such a run of
+        nested parts continues it (省级, 县级), unless it names a source that stands on its own (上年结转,
+        其他资金: data/block_words.csv top_source), which is a part of the top line again.
+        """
+        nested = self.last is not None and self.last != self.parent and self.parent is not None
+        found: str | None = None
+        if is_total or (not of_which and self.parent is None):
+            self.parent, self.under_total, self.parts_of = name, is_total, None
+        elif of_which and nested and not is_top_source(name):
+            found = self.parts_of = self.last
+        elif of_which:
+            found = self.parts_of = self.parent
+        elif self.parts_of is not None and self.parts_of != self.parent and not is_top_source(name):
+            found = self.parts_of
+        elif self.under_total or (self.seen_of_which and not is_top_source(name)):
+            found, self.parts_of = self.parent, None
+        self.seen_of_which = self.seen_of_which or of_which
+        if found is None or found == self.parent:
+            self.last = name
+        return found
+
+    def add(self, ctx: FormContext, table: Table, name: str, name_cell: tuple[int, int] | None,
+            values: Sequence[ExecutionValue], unit_hints: Sequence[str]) -> dict[str, Any]:
+        """Add the line ``name`` with its figures (claimed where they stand) to ``budget_execution``."""
         of_which, fund_line = split_of_which(name)
         line_no = len(ctx.rows_of("budget_execution")) + 1
         record: dict[str, Any] = {
             "line_no": line_no,
             "fund_line": fund_line.rstrip(":：") or None,
-            "parent_line": parent if of_which else None,
+            "parent_line": None,
             "is_total": is_total_line(fund_line.rstrip(":：")),
-            "breakdown": breakdown.kind if breakdown is not None else None,
+            "breakdown": self.breakdown.kind if self.breakdown is not None else None,
         }
-        if breakdown is not None and not record["is_total"]:
-            record["parent_line"] = breakdown.parent(record["fund_line"] or "", of_which)
-        elif record["is_total"] or (not of_which and parent is None):
-            parent = record["fund_line"]
-        elif not of_which and parent is not None and seen_of_which:
-            record["parent_line"] = parent
-        seen_of_which = seen_of_which or of_which
-        if name:
-            ctx.claim(table.table_no, row, name_at, "budget_execution", "fund_line", line_no)
-        for col, column in header.items():
-            at = col + offset
-            text = cells[at] if 0 <= at < len(cells) else ""
-            if not text:
-                continue
-            dest = column if column == "reason" else f"{column}_as_written"
-            ctx.claim(table.table_no, row, at, "budget_execution", dest, line_no)
-            _execution_value(ctx, table, record, column, text, unit_hints, header_text=table.rows[start][col], row=row)
-        ctx.add("budget_execution", record)
-        row += 1
-    return row
+        if self.breakdown is not None and not record["is_total"]:
+            record["parent_line"] = self.breakdown.parent(record["fund_line"] or "", of_which)
+        else:
+            record["parent_line"] = self.parent_of(record["fund_line"], of_which, record["is_total"])
+        if name_cell is not None:
+            ctx.claim(table.table_no, name_cell[0], name_cell[1], "budget_execution", "fund_line", line_no)
+        for value in values:
+            dest = value.column if value.column == "reason" else f"{value.column}_as_written"
+            ctx.claim(table.table_no, value.row, value.col, "budget_execution", dest, line_no)
+            _execution_value(ctx, table, record, value.column, value.text, list(unit_hints),
+                             header_text=value.heading, row=value.row)
+        return ctx.add("budget_execution", record)
 
 
 def _total_line_name(ctx: FormContext) -> str | None:
