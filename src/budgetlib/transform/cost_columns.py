@@ -48,7 +48,14 @@ from budgetlib.extract.document import Table
 from budgetlib.transform.amounts import Amount, unit_stated_in
 from budgetlib.transform.blocks import ends_block, expenditure_header, is_total_line
 from budgetlib.transform.context import FormContext, first_filled, looks_numeric
-from budgetlib.transform.costbasis import TIME_UNITS, bandwidths_in, kind_of, parse_cost_basis
+from budgetlib.transform.costbasis import (
+    TIME_UNITS,
+    CostItem,
+    bandwidths_in,
+    kind_of,
+    parse_cost_basis,
+    parse_cost_item,
+)
 from budgetlib.transform.labels import match_label
 from budgetlib.transform.money import cost_block_header
 from budgetlib.transform.normalize import compact
@@ -236,13 +243,18 @@ def _split_per(text: str) -> tuple[str, tuple[str, ...]]:
     return key[:match.start()], per
 
 
+_PER_BEFORE = re.compile(
+    r"^(?:每[^\d每]{1,3}?)+(?:约|按|为|计|平均|均|单价|价格)?(?=[\d零〇一二两三四五六七八九十百千万])")
+"""A per-basis written before the price ("每台2000元", "每家每年约1000元"), as a 测算依据 writes its price."""
+
+
 def price_text(text: str) -> str:
     """The money of a unit-price cell without its per-basis ("6000元/台" → "6000元"), to read as an amount.
 
-    >>> price_text("6000元/台"), price_text("0.6万元"), price_text("300元/人·天")
-    ('6000元', '0.6万元', '300元')
+    >>> price_text("6000元/台"), price_text("0.6万元"), price_text("300元/人·天"), price_text("每家每年约1000元")
+    ('6000元', '0.6万元', '300元', '1000元')
     """
-    return _split_per(text)[0]
+    return _PER_BEFORE.sub("", _split_per(text)[0])
 
 
 def _heading_per(texts: Sequence[str]) -> tuple[str, ...]:
@@ -379,7 +391,9 @@ def parse_cost_detail(ctx: FormContext, table: Table, start: int) -> int:
     ``expenditures`` when the form has no other expenditure table); returns the row after it.
 
     A 合计 row is a total line of ``cost_items``. Item numbers go on from the table lines read before
-    in the same form, so that two tables never give two items one number.
+    in the same form, so that two tables never give two items one number. Group lines (一、设备购置 over
+    1.1, 1.2; a 小计 closing them) are read from the outline (:func:`outline_parents`): a part has its
+    group's ``parent_item``, and only the top-level lines are summed against a 合计.
     """
     heading = detail_heading(table, start)
     assert heading is not None
@@ -396,7 +410,7 @@ def parse_cost_detail(ctx: FormContext, table: Table, start: int) -> int:
                 ctx.claim_label(table, row, col, "cost column heading")
     as_expenditures = not _has_expenditure_table(ctx, table, heading_rows)
     item_no = sum(1 for record in ctx.rows_of("cost_items") if not record.get("is_total"))
-    lines: list[float] = []
+    lines: list[_DetailLine] = []
     row = heading_rows.stop
     while row < len(table.rows):
         cells = table.rows[row]
@@ -413,12 +427,25 @@ def parse_cost_detail(ctx: FormContext, table: Table, start: int) -> int:
         if total_name is None and name and ends_block(cells, line_col):
             break
         if total_name is not None:
-            _total_row(ctx, table, row, heading, total_name, as_expenditures, lines)
+            lines.append(_total_row(ctx, table, row, heading, total_name))
         else:
             item_no += 1
-            _item_row(ctx, table, row, heading, item_no, as_expenditures, lines)
+            lines.append(_item_row(ctx, table, row, heading, item_no))
         row += 1
+    _finish_detail(ctx, table, heading, lines, as_expenditures)
     return row
+
+
+@dataclass(frozen=True, slots=True)
+class _DetailLine:
+    """A line of a cost-detail table as read, kept until the table's outline is known: its row, its place
+    in the outline, its ``cost_items`` record (None for a total without an amount) and its amount."""
+
+    row: int
+    outline: OutlineLine
+    record: dict[str, Any] | None
+    name: str
+    amount: Amount | None
 
 
 def _claim(ctx: FormContext, table: Table, row: int, col: int | None, column: str, key: object) -> None:
@@ -426,8 +453,7 @@ def _claim(ctx: FormContext, table: Table, row: int, col: int | None, column: st
         ctx.claim(table.table_no, row, col, "cost_items", column, key)
 
 
-def _item_row(ctx: FormContext, table: Table, row: int, heading: DetailHeading, item_no: int,
-              as_expenditures: bool, lines: list[float]) -> None:
+def _item_row(ctx: FormContext, table: Table, row: int, heading: DetailHeading, item_no: int) -> _DetailLine:
     read = _read_row(ctx, table, row, heading)
     price_col = heading.col("unit_price")
     price_written = table.cell(row, price_col).strip() if price_col is not None else ""
@@ -444,22 +470,23 @@ def _item_row(ctx: FormContext, table: Table, row: int, heading: DetailHeading, 
         _claim(ctx, table, row, col, "calculation_basis", item_no)
     _claim(ctx, table, row, heading.col("spec"), "attributes", item_no)
     seq = heading.col("seq")
-    if seq is not None and table.cell(row, seq).strip():
+    number = table.cell(row, seq).strip() if seq is not None else ""
+    if seq is not None and number:
         ctx.claim_label(table, row, seq, "cost item number")
-    if as_expenditures and read.amount is not None:
-        _expenditure_line(ctx, table, row, heading, read.name, read.amount)
-        if read.amount.number is not None:
-            lines.append(read.amount.number)
+    name_only = read.amount is None and read.price is None and read.quantity is None and not read.basis
+    outline = OutlineLine("item", number if is_outline_number(number) else read.name, name_only)
+    return _DetailLine(row, outline, record, read.name, read.amount)
 
 
 def _expenditure_line(ctx: FormContext, table: Table, row: int, heading: DetailHeading, name: str,
-                      amount: Amount) -> None:
-    """A table line as this year's expenditure line, by its name (as a cost-composition line is)."""
+                      amount: Amount, parent: str | None) -> None:
+    """A table line as this year's expenditure line, by its name (as a cost-composition line is); a part of
+    a group line with an amount is that line's part (``parent_category``), not summed with it."""
     amount_col = heading.col("amount")
     assert amount_col is not None
     line_no = len({record.get("line_no") for record in ctx.rows_of("expenditures")}) + 1
     ctx.add("expenditures", {
-        "line_no": line_no, "economic_category": compact(name) or None,
+        "line_no": line_no, "economic_category": compact(name) or None, "parent_category": parent,
         "fiscal_year": ctx.project.get("fiscal_year"), "amount_basis": "budget",
         "amount_yuan": amount.yuan, "amount_as_written": amount.as_written, "amount_unit": amount.unit,
         "column_label": " ".join(reversed(heading.texts[amount_col])),
@@ -469,10 +496,8 @@ def _expenditure_line(ctx: FormContext, table: Table, row: int, heading: DetailH
         ctx.claim(table.table_no, row, heading.col("line"), "expenditures", "economic_category", line_no)
 
 
-def _total_row(ctx: FormContext, table: Table, row: int, heading: DetailHeading, name: str,
-               as_expenditures: bool, lines: list[float]) -> None:
-    """A 合计 row: the stated total of ``cost_items`` (and of ``expenditures`` when the lines went there),
-    checked against the lines in the column's own unit (W_TOTAL_MISMATCH reports, never corrects)."""
+def _total_row(ctx: FormContext, table: Table, row: int, heading: DetailHeading, name: str) -> _DetailLine:
+    """A 合计 or 小计 row: a total line of ``cost_items``, compared with its lines once the outline is known."""
     line_col = heading.col("line")
     first = first_filled(table.rows[row])
     label_col = line_col if table.cell(row, line_col or 0).strip() else first
@@ -483,27 +508,365 @@ def _total_row(ctx: FormContext, table: Table, row: int, heading: DetailHeading,
     for col in heading.roles:  # figures a 合计 row writes beside its amount (a total quantity) stay unparsed
         if col not in (amount_col, label_col) and heading.roles[col] in ("basis", "seq"):
             _claim(ctx, table, row, col, "calculation_basis", "total")
+    kind = "subtotal" if _SUBTOTAL.match(compact(name)) else "total"
     if not text or amount_col is None:
-        return
+        return _DetailLine(row, OutlineLine(kind), None, name, None)
     amount = ctx.amount(text, table, *heading.texts[amount_col])
-    ctx.add("cost_items", {
+    record = ctx.add("cost_items", {
         "item_no": None, "description": compact(name), "source": "table", "stated_amount_as_written": text,
         "stated_amount_yuan": amount.yuan, "amount_yuan": amount.yuan, "is_total": True,
     })
     ctx.claim(table.table_no, row, amount_col, "cost_items", "stated_amount_as_written", "total")
+    return _DetailLine(row, OutlineLine(kind), record, name, amount)
+
+
+def _finish_detail(ctx: FormContext, table: Table, heading: DetailHeading, lines: Sequence[_DetailLine],
+                   as_expenditures: bool) -> None:
+    """The table's outline into ``parent_item``; its lines into ``expenditures`` (a group's parts as its
+    parts); each top-level 合计 against the top-level lines it closes (or opens, a 合计 written first)."""
+    parents = outline_parents([line.outline for line in lines])
+    for line, parent in zip(lines, parents, strict=True):
+        if line.record is not None:
+            owner = lines[parent].record if parent is not None else None
+            line.record["parent_item"] = owner.get("item_no") if owner is not None else None
     if not as_expenditures:
         return
+    for index, line in enumerate(lines):
+        if line.outline.kind == "item" and line.amount is not None:
+            _expenditure_line(ctx, table, line.row, heading, line.name, line.amount,
+                              _priced_ancestor(lines, parents, index))
+    for index, line in enumerate(lines):
+        if line.outline.kind != "item" and parents[index] is None and line.amount is not None:
+            _stated_total(ctx, table, heading, line, _closed_by(lines, parents, index))
+
+
+def _priced_ancestor(lines: Sequence[_DetailLine], parents: Sequence[int | None], index: int) -> str | None:
+    """The name of the nearest group above a line that writes an amount of its own: the line is its part."""
+    parent = parents[index]
+    while parent is not None:
+        if lines[parent].amount is not None:
+            return compact(lines[parent].name) or None
+        parent = parents[parent]
+    return None
+
+
+def _closed_by(lines: Sequence[_DetailLine], parents: Sequence[int | None], index: int) -> list[float] | None:
+    """The top-level figures (in their own unit) a top-level total sums: the lines since the last such total,
+    or, for a total written above its lines, those up to the next one. A group without an amount stands
+    for its parts; a line whose figure is unknown is left out (as before), a group's unknown part makes
+    the group unknown."""
+    tops = [at for at, line in enumerate(lines) if line.outline.kind != "item" and parents[at] is None]
+    before = max((at for at in tops if at < index), default=-1)
+    segment = range(before + 1, index)
+    if not any(lines[at].outline.kind == "item" for at in segment):
+        after = min((at for at in tops if at > index), default=len(lines))
+        segment = range(index + 1, after)
+    figures = [_figure(lines, parents, at) for at in segment
+               if lines[at].outline.kind == "item" and parents[at] is None]
+    known = [figure for figure in figures if figure is not None]
+    return known or None
+
+
+def _figure(lines: Sequence[_DetailLine], parents: Sequence[int | None], index: int) -> float | None:
+    amount = lines[index].amount
+    if amount is not None:
+        return amount.number
+    parts = [at for at, parent in enumerate(parents) if parent == index and lines[at].outline.kind == "item"]
+    figures = [_figure(lines, parents, at) for at in parts]
+    return sum(figure for figure in figures if figure is not None) if parts and None not in figures else None
+
+
+def _stated_total(ctx: FormContext, table: Table, heading: DetailHeading, line: _DetailLine,
+                  figures: list[float] | None) -> None:
+    """A top-level total as the stated total of ``expenditures``, checked against the lines it closes in the
+    column's own unit (W_TOTAL_MISMATCH reports, never corrects)."""
+    amount, amount_col = line.amount, heading.col("amount")
+    assert amount is not None and amount_col is not None
     ctx.add("stated_totals", {
-        "of_table": "expenditures", "label": name, "fiscal_year": ctx.project.get("fiscal_year"),
-        "quantity": "amount", "value": amount.number, "value_yuan": amount.yuan, "as_written": text,
+        "of_table": "expenditures", "label": line.name, "fiscal_year": ctx.project.get("fiscal_year"),
+        "quantity": "amount", "value": amount.number, "value_yuan": amount.yuan, "as_written": amount.as_written,
     })
-    ctx.claim(table.table_no, row, amount_col, "stated_totals", "as_written")
-    summed = round(sum(lines), 6)
-    if amount.number is not None and lines and abs(summed - amount.number) > 0.005:
-        ctx.warn("W_TOTAL_MISMATCH", f"{table.origin}, row {row + 1}, column {amount_col + 1}".lstrip(", "),
-                 f"the stated {compact(name)} of the cost table is {text}, but its {len(lines)} lines add up to "
-                 f"{summed:g}: both kept as written")
-    lines.clear()
+    ctx.claim(table.table_no, line.row, amount_col, "stated_totals", "as_written")
+    if amount.number is None or not figures:
+        return
+    summed = round(sum(figures), 6)
+    if abs(summed - amount.number) > 0.005:
+        ctx.warn("W_TOTAL_MISMATCH", f"{table.origin}, row {line.row + 1}, column {amount_col + 1}".lstrip(", "),
+                 f"the stated {compact(line.name)} of the cost table is {amount.as_written}, but its "
+                 f"{len(figures)} lines add up to {summed:g}: both kept as written")
+
+
+# -- groups and subtotals -------------------------------------------------------------------------------
+
+
+_OUTLINE_NUMBER = re.compile(
+    r"^\s*(?:(?P<cn>[一二三四五六七八九十]{1,3})(?:[、.．]|\s|$)"
+    r"|[(（](?P<cn_paren>[一二三四五六七八九十]{1,3})[)）]"
+    r"|(?P<dotted>\d{1,2}(?:[.．]\d{1,2})+)(?:[、.．]|\s|$)"
+    r"|(?P<arabic>\d{1,2})(?:[、．]|\.(?!\d)|\s|$)"
+    r"|[(（](?P<arabic_paren>\d{1,2})[)）]|(?P<circled>[①-⑳⑴-⒇]))"
+)
+"""An outline number opening a cell or a line's name: 一、 (一) 1 1.1 (1) ①. "1.5米线缆", "10台电脑" and
+"一次性补助" open with none: a number is followed by its separator, a space or the cell's end."""
+
+_RANKS = {"cn": 0.0, "cn_paren": 1.0, "arabic": 2.0, "arabic_paren": 3.0, "circled": 4.0}
+"""Outline ranks, outermost first; a dotted number ranks below its first part (1.1 under 1, 1.1.1 under 1.1)."""
+
+_HEADING_RANK = 0.0
+"""An unnumbered line that heads a group (its name only, parts below it): as high as 一、."""
+
+_SUBTOTAL = re.compile(r"^(?:以上)?小计")
+
+_GROUP_TOLERANCE = 0.0005
+"""How far (a share, at least 1 元) a group's stated amount may be from the sum of its parts: the rounding
+of parts written in 万元 with two decimals."""
+
+
+def outline_rank(text: str | None) -> float | None:
+    """The outline rank of a line's number (a 序号 cell or its name's opening number), None for none.
+
+    >>> [outline_rank(text) for text in ("一、人员经费", "（一）", "1", "1.2", "1.5米")]
+    [0.0, 1.0, 2.0, 2.1, None]
+    """
+    if not text:
+        return None
+    match = _OUTLINE_NUMBER.match(text)
+    if match is None or match.lastgroup is None:
+        return None
+    if match.lastgroup == "dotted":
+        return _RANKS["arabic"] + 0.1 * len(re.findall(r"[.．]", match.group("dotted")))
+    return _RANKS[match.lastgroup]
+
+
+def is_outline_number(text: str) -> bool:
+    """Whether a cell holds an outline number and nothing else (a 序号 cell: "一", "1.1", "（二）")."""
+    key = compact(text).rstrip("、.．")
+    match = _OUTLINE_NUMBER.match(key)
+    return match is not None and match.end() >= len(key)
+
+
+@dataclass(frozen=True, slots=True)
+class OutlineLine:
+    """What the outline of a cost table knows of a line: ``item``, ``subtotal`` (小计) or ``total`` (合计),
+    its outline number as written (None for none) and whether it writes its name only (no figure)."""
+
+    kind: str
+    number: str | None = None
+    name_only: bool = False
+
+
+def outline_parents(lines: Sequence[OutlineLine]) -> list[int | None]:
+    """The group of each line of a cost table (the index of its parent line), read from the outline numbers.
+
+    A line numbered one rank below an open line is its part (1, 2 under 一、; 1.1 under 1); an unnumbered
+    line with figures is a part of the heading above it (一、 or （一）); a line with its name only heads a
+    group when numbered parts follow it or a 小计 closes the lines below it. A 小计 belongs to the innermost
+    open group and closes it; a 合计 closes all. Unnumbered lines without a heading stay top-level: nothing
+    is inferred from amounts.
+
+    >>> parents = outline_parents([OutlineLine("item", "一"), OutlineLine("item", "1"), OutlineLine("item", "2"),
+    ...                            OutlineLine("subtotal"), OutlineLine("item", "二"), OutlineLine("total")])
+    >>> parents
+    [None, 0, 0, 0, None, None]
+    """
+    parents: list[int | None] = [None] * len(lines)
+    open_lines: list[tuple[float, int]] = []
+    groups: set[int] = set()
+    for index, line in enumerate(lines):
+        if line.kind == "total":
+            open_lines.clear()
+            continue
+        if line.kind == "subtotal":
+            group = next((at for _, at in reversed(open_lines) if at in groups), None)
+            parents[index] = group
+            while group is not None and open_lines and open_lines.pop()[1] != group:
+                pass
+            continue
+        rank = outline_rank(line.number)
+        if rank is None and line.name_only and _heads_group(lines, index):
+            rank = _HEADING_RANK
+        if rank is None:
+            parent = next((at for level, at in reversed(open_lines) if level < _RANKS["arabic"]), None)
+        else:
+            while open_lines and open_lines[-1][0] >= rank:
+                open_lines.pop()
+            parent = open_lines[-1][1] if open_lines else None
+            open_lines.append((rank, index))
+        parents[index] = parent
+        if parent is not None:
+            groups.add(parent)
+    return parents
+
+
+def _heads_group(lines: Sequence[OutlineLine], index: int) -> bool:
+    """Whether an unnumbered line with its name only heads the lines below it: a numbered part follows it,
+    or a 小计 closes them before the next such line or a 合计 (else it is an item without an amount)."""
+    below = lines[index + 1:]
+    if below and below[0].kind == "item" and outline_rank(below[0].number) is not None:
+        return True
+    for line in below:
+        if line.kind == "subtotal":
+            return True
+        if line.kind == "total" or (line.name_only and outline_rank(line.number) is None):
+            return False
+    return False
+
+
+def _table_items(ctx: FormContext) -> list[dict[str, Any]]:
+    return [record for record in ctx.rows_of("cost_items") if record.get("source") == "table"]
+
+
+def _item_cells(ctx: FormContext) -> dict[str, tuple[int, int, int]]:
+    """Where each table line's name was read: item_no (as the claims key it) → (table_no, row, col)."""
+    found: dict[str, tuple[int, int, int]] = {}
+    for (table_no, row, col), destinations in ctx.claims.items():
+        if table_no is None or col is None:
+            continue
+        for dest in destinations:
+            if dest.table == "cost_items" and dest.column == "description" and dest.key is not None:
+                found.setdefault(dest.key, (table_no, row, col))
+    return found
+
+
+def _number_cell(ctx: FormContext, table: Table, row: int, line_col: int) -> str | None:
+    """The 序号 of a cost-composition line (a cell before its name holding an outline number and nothing
+    else), claimed with its column's heading: the composition reader takes no 序号 column of its own."""
+    for col in range(line_col):
+        text = table.cell(row, col).strip()
+        if text and not ctx.is_claimed(table.table_no, row, col) and is_outline_number(text):
+            ctx.claim_label(table, row, col, "cost item number")
+            for above in range(row - 1, -1, -1):
+                heading = table.cell(above, col).strip()
+                if heading and not is_outline_number(heading):
+                    if heading_role(heading) == "seq" and not ctx.is_claimed(table.table_no, above, col):
+                        ctx.claim_label(table, above, col, "cost column seq")
+                    break
+            return text
+    return None
+
+
+def _outline_table_items(ctx: FormContext) -> None:
+    """The groups of the cost-composition lines (成本构成 | 金额 | 测算依据): each line's ``parent_item`` from
+    the outline of its 序号 or its name's number ("一、人员经费" over "1.工资"), a 小计 its group's. The
+    cost-detail reader sets it as it reads (:func:`parse_cost_detail`); lines without it are outlined here,
+    one table at a time."""
+    records = [record for record in _table_items(ctx) if "parent_item" not in record]
+    if not records:
+        return
+    cells = _item_cells(ctx)
+    tables = {table.table_no: table for table in ctx.tables}
+    runs: list[list[tuple[dict[str, Any], OutlineLine]]] = []
+    current: int | None = None
+    for record in records:
+        if record.get("is_total"):
+            kind = "subtotal" if _SUBTOTAL.match(compact(str(record.get("description") or ""))) else "total"
+            if not runs:
+                runs.append([])
+            runs[-1].append((record, OutlineLine(kind)))
+            continue
+        where = cells.get(str(record.get("item_no")))
+        number = None
+        if where is not None and where[0] in tables:
+            number = _number_cell(ctx, tables[where[0]], where[1], where[2])
+            if where[0] != current:
+                runs.append([])
+                current = where[0]
+        elif not runs:
+            runs.append([])
+        name_only = all(record.get(column) is None for column in (
+            "stated_amount_as_written", "calculation_basis", "quantity", "unit_price_as_written"))
+        runs[-1].append((record, OutlineLine("item", number or str(record.get("description") or ""), name_only)))
+    for run in runs:
+        parents = outline_parents([line for _, line in run])
+        for (record, _), parent in zip(run, parents, strict=True):
+            record["parent_item"] = run[parent][0].get("item_no") if parent is not None else None
+
+
+def _read_bases(ctx: FormContext) -> None:
+    """The 测算依据 beside a table line read as the text's items are (:func:`parse_cost_item`): quantity, unit
+    price and list amount, when its columns give none ("10台×6000元/台" beside 电脑 | 6). The text stays in
+    ``calculation_basis``, the price as written in ``unit_price_as_written``. The line's amount column
+    stays its amount; a basis that states another amount is kept and W_COST_BASIS_AMOUNT says so; an
+    empty amount cell takes the amount the basis states (or its list amount), never a figure in no unit."""
+    for record in _table_items(ctx):
+        basis = record.get("calculation_basis")
+        if record.get("is_total") or not isinstance(basis, str) or record.get("quantity") is not None or (
+                record.get("unit_price_as_written") is not None):
+            continue
+        item = parse_cost_item(basis)
+        if item.quantity is None and item.unit_price_yuan is None:
+            continue
+        _fill_from_basis(ctx, record, item)
+
+
+def _fill_from_basis(ctx: FormContext, record: dict[str, Any], item: CostItem) -> None:
+    for column in ("quantity", "quantity_unit", "unit_price_yuan", "unit_price_as_written", "price_basis",
+                   "list_amount_yuan", "duration", "duration_unit"):
+        record[column] = getattr(item, column)
+    if record.get("bandwidth_mbps") is None and item.bandwidth_mbps is not None:
+        record["bandwidth_mbps"], record["attributes"] = item.bandwidth_mbps, item.attributes
+    written = record.get("stated_amount_as_written")
+    stated = record.get("stated_amount_yuan")
+    if written is None:  # the amount cell is empty: the basis states the line's amount, or its factors do
+        record["stated_amount_yuan"] = item.stated_amount_yuan
+        record["stated_amount_as_written"] = item.stated_amount_as_written
+        record["amount_yuan"] = item.amount_yuan
+        stated = item.stated_amount_yuan
+    elif stated is not None and item.stated_amount_yuan is not None and not _agree(stated, item.stated_amount_yuan):
+        ctx.warn("W_COST_BASIS_AMOUNT", f"cost_items #{record.get('item_no')}",
+                 f"the 测算依据 of {record.get('description')!r} states {item.stated_amount_as_written} "
+                 f"({item.stated_amount_yuan:,.2f} 元), its amount column {written} ({stated:,.2f} 元): both kept, "
+                 "the column's is the line's amount")
+    amount, quantity, listed = record.get("amount_yuan"), record.get("quantity"), record.get("list_amount_yuan")
+    record["implied_unit_cost_yuan"] = amount / quantity if amount is not None and quantity else None
+    record["package_ratio"] = stated / listed if stated is not None and listed else None
+
+
+def _agree(stated: float, summed: float) -> bool:
+    return abs(stated - summed) <= max(1.0, _GROUP_TOLERANCE * abs(stated))
+
+
+def _check_groups(ctx: FormContext) -> None:
+    """Each group of table lines against its parts: its own amount and its 小计, when every part's amount is
+    known. A difference is W_COST_GROUP_MISMATCH, both kept as written (C8 reports it as well)."""
+    records = _table_items(ctx)
+    parts: dict[int, list[dict[str, Any]]] = {}
+    for record in records:
+        parent = record.get("parent_item")
+        if parent is not None and not record.get("is_total"):
+            parts.setdefault(parent, []).append(record)
+    groups = {record["item_no"]: record for record in records
+              if not record.get("is_total") and record.get("item_no") in parts}
+    for number, group in groups.items():
+        summed = _parts_sum(parts[number], parts)
+        if summed is None:
+            continue
+        stated = [(group, "its line")] if group.get("amount_yuan") is not None else []
+        stated += [(record, "its 小计") for record in records
+                   if record.get("is_total") and record.get("parent_item") == number]
+        for record, what in stated:
+            if record.get("amount_yuan") is None or _agree(float(record["amount_yuan"]), summed):
+                continue
+            ctx.warn("W_COST_GROUP_MISMATCH", f"cost_items #{number}",
+                     f"the cost group {group.get('description')!r} states {record.get('stated_amount_as_written')} "
+                     f"on {what} ({float(record['amount_yuan']):,.2f} 元), but its {len(parts[number])} part(s) "
+                     f"add up to {summed:,.2f} 元: both kept as written")
+
+
+def _parts_sum(own: Sequence[Mapping[str, Any]], parts: Mapping[int, Sequence[Mapping[str, Any]]]) -> float | None:
+    """The sum of a group's parts (a part without an amount counts through its own parts), None when one
+    is unknown."""
+    total = 0.0
+    for part in own:
+        amount = part.get("amount_yuan")
+        if amount is None:
+            key = part.get("item_no")
+            below = parts.get(key) if isinstance(key, int) else None
+            amount = _parts_sum(below, parts) if below else None
+        if amount is None:
+            return None
+        total += float(amount)
+    return total
 
 
 # -- a cost basis written twice ------------------------------------------------------------------------
@@ -523,7 +886,14 @@ def reconcile_cost_sources(ctx: FormContext) -> None:
     """A form with its cost basis both as text and as a table: the table's lines are its ``cost_items``
     (the text's items are not added, :func:`budgetlib.transform.costbasis.cost_items`), and the text stays
     in ``projects.cost_basis``. When the text's items add up to another amount than the table's, or one of
-    them to none, they may describe different costs: W_COST_BASIS_TWICE says so, with both totals."""
+    them to none, they may describe different costs: W_COST_BASIS_TWICE says so, with both totals.
+
+    First the table lines are finished, now that every table of the form is read: their groups
+    (``parent_item``), the quantity and unit price their 测算依据 states, and each group against its parts.
+    """
+    _outline_table_items(ctx)
+    _read_bases(ctx)
+    _check_groups(ctx)
     table_items = [r for r in ctx.rows_of("cost_items") if r.get("source") == "table"]
     text = ctx.project.get("cost_basis")
     if not table_items or not isinstance(text, str) or not text.strip():
