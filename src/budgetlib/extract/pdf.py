@@ -59,6 +59,7 @@ MAX_PAGE_POINTS = 14_400
 """The largest page side PDF allows (200 inches); a larger page is read with a warning."""
 
 _EDGE_TOLERANCE = 1.5  # points: cell edges closer than this are one grid line
+_MIN_RULE = 3.0  # points: shorter edges are the ends of a thin rectangle drawn as a border, not rules
 _ASCII_WORD = re.compile(r"[0-9A-Za-z]")
 _NO_LINE_START = frozenset("。，、；：？！）」』】〕〉》”’…・·%％‰,.;:?!)]}")
 """Closing punctuation, which line breakers (CJK kinsoku rules) never put at the start of a line."""
@@ -414,7 +415,8 @@ def _contents(page: Any) -> list[Any]:
 def _read_page(page: Any, chars: list[dict[str, Any]]) -> _Page:
     result = _Page(page.page_number, page.height)
     spaced = any(char["text"] == " " for char in chars)  # the producer writes spaces as characters
-    tables = page.find_tables(_TABLE_SETTINGS)
+    closing = _closing_lines(page.edges)
+    tables = page.find_tables({**_TABLE_SETTINGS, "explicit_horizontal_lines": closing} if closing else _TABLE_SETTINGS)
     boxes = [table.bbox for table in tables]
     inside: list[list[dict[str, Any]]] = [[] for _ in tables]
     outside: list[dict[str, Any]] = []
@@ -451,6 +453,39 @@ def _read_page(page: Any, chars: list[dict[str, Any]]) -> _Page:
         previous = line
     result.items.sort(key=lambda item: item[0])
     return result
+
+
+def _closing_lines(edges: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Horizontal lines that close a ruled table's open ends: where its column lines stop at the same
+    height with no row line there.
+
+    A browser printing a page (Chromium's print to PDF) cuts a table row at the page break and draws no
+    border along the cut: the row's piece at the bottom of one page, and its rest at the top of the next,
+    are ruled on three sides only, so pdfplumber finds no cell there and their text was read as lines
+    outside the table. Closed, each piece is a row, and the page join puts the two back together (the
+    cut-row rule of :func:`_split_row`). A table whose last row was drawn without a bottom border is
+    closed the same way.
+    """
+    verticals = [edge for edge in edges if edge["orientation"] == "v" and edge["height"] > _MIN_RULE]
+    if len(verticals) < 2:
+        return []
+    rows = [edge for edge in edges if edge["orientation"] == "h" and edge["width"] > _MIN_RULE]
+    lines: list[dict[str, Any]] = []
+    for end in ("bottom", "top"):
+        extreme = max(edge[end] for edge in verticals) if end == "bottom" else min(edge[end] for edge in verticals)
+        ending = [edge for edge in verticals if abs(edge[end] - extreme) <= _EDGE_TOLERANCE]
+        if len(ending) < 2:
+            continue
+        x0 = min(edge["x0"] for edge in ending)
+        x1 = max(edge["x1"] for edge in ending)
+        covered = sum(
+            max(0.0, min(row["x1"], x1) - max(row["x0"], x0))
+            for row in rows if abs(row["top"] - extreme) <= _EDGE_TOLERANCE
+        )
+        if covered < 0.5 * (x1 - x0):
+            lines.append({"object_type": "line", "x0": x0, "x1": x1, "top": extreme, "bottom": extreme,
+                          "width": x1 - x0, "height": 0.0})
+    return lines
 
 
 def _clusters(values: list[float]) -> list[float]:
