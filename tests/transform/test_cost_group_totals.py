@@ -198,3 +198,17 @@ def test_a_flat_table_with_a_subtotal_is_checked_but_no_total(tmp_path: Path) ->
     assert "is 31" in forms.warnings["message"].iloc[0] and "2 lines add up to 30" in forms.warnings["message"].iloc[0]
     assert forms.projects.iloc[0].budget_as_written == "36"
     assert list(forms.stated_totals["label"]) == ["合计"]
+
+
+def test_a_subtotal_in_no_unit_is_checked_against_its_group(tmp_path: Path) -> None:
+    """Amounts with no stated unit have no 元 value: the 小计 and its group line are still compared with the
+    group's parts, in the column's own figures."""
+    forms = _read(tmp_path, _HEAD.replace("项目当年预算（万元） | {budget}", "负责人 | 张三") + _md(
+        ["项目预算成本构成", "金额", "测算依据"],
+        ["一、人员经费", "30", ""], ["1.工资", "20", ""], ["2.社保", "12", ""], ["小计", "30", ""],
+        ["二、公用经费", "6", ""], ["合计", "36", ""]))
+    codes = _codes(forms)
+    assert codes.count("W_COST_GROUP_MISMATCH") == 2 and "W_TOTAL_MISMATCH" not in codes
+    assert all("add up to 32" in message for message in
+               forms.warnings[forms.warnings["code"] == "W_COST_GROUP_MISMATCH"]["message"])
+    assert forms.projects.iloc[0].budget_as_written == "36"
