@@ -334,6 +334,53 @@ def _execution_header(cells: tuple[str, ...]) -> tuple[tuple[int, str], ...] | N
     return None
 
 
+# -- a cost-composition heading (成本构成 | 金额 | 测算依据 | N年实际执行数) --------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class CostColumns:
+    """The columns of a cost-composition heading row: the line names, this year's amount, the 测算依据
+    text, and each prior year's actuals (column → year)."""
+
+    line_col: int
+    amount_col: int
+    basis_col: int | None
+    actual_cols: Mapping[int, int]
+
+
+_HEADING_YEAR = re.compile(r"((?:19|20)\d{2})\s*年")
+
+
+@lru_cache(maxsize=8192)
+def cost_block_header(cells: tuple[str, ...]) -> CostColumns | None:
+    """The columns of a cost-composition heading row, or None when the row is not one.
+
+    It names the cost lines (成本构成, 费用项目 …) and an amount, and a 测算依据 or a prior year's actuals.
+
+    >>> cost_block_header(("项目预算成本构成", "金额", "测算(公式)依据", "2020年实际执行数", "2021年实际执行数"))
+    CostColumns(line_col=0, amount_col=1, basis_col=2, actual_cols={3: 2020, 4: 2021})
+    >>> cost_block_header(("经济科目", "2019年", "2020年")) is None
+    True
+    """
+    found: dict[str, int] = {}
+    actual: dict[int, int] = {}
+    for col, text in enumerate(cells):
+        if not text or len(text) > 30:
+            continue
+        label = match_label(text, "cost_col")
+        if label is None:
+            continue
+        if label.name == "actual":
+            year = _HEADING_YEAR.search(compact(text))
+            if year:
+                actual[col] = int(year.group(1))
+        else:
+            found.setdefault(label.name, col)
+    if "line" not in found or "amount" not in found or not ("basis" in found or actual):
+        return None
+    return CostColumns(found["line"], found["amount"], found.get("basis"), actual)
+
+
 def expenditure_header(cells: Sequence[str]) -> ExpenditureHeader | None:
     """The category column, the amount columns (by year) and the code column (if the codes stand in a column
     of their own) of an expenditure heading row, or None.

@@ -46,7 +46,7 @@ from typing import Any
 from budgetlib.caches import TEXT_CACHE_SIZE
 from budgetlib.extract.document import Table
 from budgetlib.transform.amounts import Amount, unit_stated_in
-from budgetlib.transform.blocks import ends_block, expenditure_header, is_total_line
+from budgetlib.transform.blocks import cost_block_header, ends_block, expenditure_header, is_total_line
 from budgetlib.transform.context import FormContext, first_filled, looks_numeric
 from budgetlib.transform.costbasis import (
     TIME_UNITS,
@@ -57,14 +57,17 @@ from budgetlib.transform.costbasis import (
     parse_cost_item,
 )
 from budgetlib.transform.labels import match_label
-from budgetlib.transform.money import cost_block_header
 from budgetlib.transform.normalize import compact
 from budgetlib.transform.numbers import ARABIC, CHINESE_DIGITS, arabic_number, chinese_number
 from budgetlib.vocabulary import count_units, money_unit_pattern
 
 __all__ = [
     "DetailHeading",
+    "OutlineLine",
     "detail_heading",
+    "is_subtotal",
+    "outline_number_cell",
+    "outline_parents",
     "parse_cost_detail",
     "price_text",
     "reconcile_cost_sources",
@@ -617,6 +620,15 @@ _HEADING_RANK = 0.0
 
 _SUBTOTAL = re.compile(r"^(?:以上)?小计")
 
+
+def is_subtotal(name: str) -> bool:
+    """Whether a total line's name is a 小计 (its group's subtotal), not a 合计 of the table.
+
+    >>> is_subtotal("小计"), is_subtotal("以上小计"), is_subtotal("合计")
+    (True, True, False)
+    """
+    return _SUBTOTAL.match(compact(name)) is not None
+
 _GROUP_TOLERANCE = 0.0005
 """How far (a share, at least 1 元) a group's stated amount may be from the sum of its parts: the rounding
 of parts written in 万元 with two decimals."""
@@ -716,19 +728,7 @@ def _table_items(ctx: FormContext) -> list[dict[str, Any]]:
     return [record for record in ctx.rows_of("cost_items") if record.get("source") == "table"]
 
 
-def _item_cells(ctx: FormContext) -> dict[str, tuple[int, int, int]]:
-    """Where each table line's name was read: item_no (as the claims key it) → (table_no, row, col)."""
-    found: dict[str, tuple[int, int, int]] = {}
-    for (table_no, row, col), destinations in ctx.claims.items():
-        if table_no is None or col is None:
-            continue
-        for dest in destinations:
-            if dest.table == "cost_items" and dest.column == "description" and dest.key is not None:
-                found.setdefault(dest.key, (table_no, row, col))
-    return found
-
-
-def _number_cell(ctx: FormContext, table: Table, row: int, line_col: int) -> str | None:
+def outline_number_cell(ctx: FormContext, table: Table, row: int, line_col: int) -> str | None:
     """The 序号 of a cost-composition line (a cell before its name holding an outline number and nothing
     else), claimed with its column's heading: the composition reader takes no 序号 column of its own."""
     for col in range(line_col):
@@ -743,43 +743,6 @@ def _number_cell(ctx: FormContext, table: Table, row: int, line_col: int) -> str
                     break
             return text
     return None
-
-
-def _outline_table_items(ctx: FormContext) -> None:
-    """The groups of the cost-composition lines (成本构成 | 金额 | 测算依据): each line's ``parent_item`` from
-    the outline of its 序号 or its name's number ("一、人员经费" over "1.工资"), a 小计 its group's. The
-    cost-detail reader sets it as it reads (:func:`parse_cost_detail`); lines without it are outlined here,
-    one table at a time."""
-    records = [record for record in _table_items(ctx) if "parent_item" not in record]
-    if not records:
-        return
-    cells = _item_cells(ctx)
-    tables = {table.table_no: table for table in ctx.tables}
-    runs: list[list[tuple[dict[str, Any], OutlineLine]]] = []
-    current: int | None = None
-    for record in records:
-        if record.get("is_total"):
-            kind = "subtotal" if _SUBTOTAL.match(compact(str(record.get("description") or ""))) else "total"
-            if not runs:
-                runs.append([])
-            runs[-1].append((record, OutlineLine(kind)))
-            continue
-        where = cells.get(str(record.get("item_no")))
-        number = None
-        if where is not None and where[0] in tables:
-            number = _number_cell(ctx, tables[where[0]], where[1], where[2])
-            if where[0] != current:
-                runs.append([])
-                current = where[0]
-        elif not runs:
-            runs.append([])
-        name_only = all(record.get(column) is None for column in (
-            "stated_amount_as_written", "calculation_basis", "quantity", "unit_price_as_written"))
-        runs[-1].append((record, OutlineLine("item", number or str(record.get("description") or ""), name_only)))
-    for run in runs:
-        parents = outline_parents([line for _, line in run])
-        for (record, _), parent in zip(run, parents, strict=True):
-            record["parent_item"] = run[parent][0].get("item_no") if parent is not None else None
 
 
 def _read_bases(ctx: FormContext) -> None:
@@ -888,10 +851,9 @@ def reconcile_cost_sources(ctx: FormContext) -> None:
     in ``projects.cost_basis``. When the text's items add up to another amount than the table's, or one of
     them to none, they may describe different costs: W_COST_BASIS_TWICE says so, with both totals.
 
-    First the table lines are finished, now that every table of the form is read: their groups
-    (``parent_item``), the quantity and unit price their 测算依据 states, and each group against its parts.
+    First the table lines are finished, now that every table of the form is read: the quantity and unit price
+    their 测算依据 states, and each group (``parent_item``, set as each table is read) against its parts.
     """
-    _outline_table_items(ctx)
     _read_bases(ctx)
     _check_groups(ctx)
     table_items = [r for r in ctx.rows_of("cost_items") if r.get("source") == "table"]

@@ -22,9 +22,11 @@ from budgetlib.transform.blocks import (
     FUNDING,
     TOTAL,
     BudgetRowHeader,
+    CostColumns,
     ExpenditureHeader,
     budget_row_header,
     category_kind,
+    cost_block_header,
     ends_block,
     execution_header,
     expenditure_header,
@@ -35,6 +37,7 @@ from budgetlib.transform.blocks import (
     split_of_which,
 )
 from budgetlib.transform.context import CellKey, FormContext, first_filled, looks_numeric
+from budgetlib.transform.cost_columns import OutlineLine, is_subtotal, outline_number_cell, outline_parents
 from budgetlib.transform.labels import horizon_words, match_label
 from budgetlib.transform.normalize import compact, label_key, nfkc, split_numbering, split_weight_suffix
 from budgetlib.transform.numbers import ARABIC, parse_points, parse_rate
@@ -1335,57 +1338,18 @@ def parse_tasks(ctx: FormContext, table: Table, start: int, label_col: int) -> i
 # -- a cost-composition table (成本构成 | 金额 | 测算依据 | N年实际执行数) --------------------------------------
 
 
-@dataclass(frozen=True, slots=True)
-class CostColumns:
-    """The columns of a cost-composition heading row: the line names, this year's amount, the 测算依据
-    text, and each prior year's actuals (column → year)."""
-
-    line_col: int
-    amount_col: int
-    basis_col: int | None
-    actual_cols: Mapping[int, int]
-
-
-_HEADING_YEAR = re.compile(r"((?:19|20)\d{2})\s*年")
-
-
-@lru_cache(maxsize=8192)
-def cost_block_header(cells: tuple[str, ...]) -> CostColumns | None:
-    """The columns of a cost-composition heading row, or None when the row is not one.
-
-    It names the cost lines (成本构成, 费用项目 …) and an amount, and a 测算依据 or a prior year's actuals.
-
-    >>> cost_block_header(("项目预算成本构成", "金额", "测算(公式)依据", "2020年实际执行数", "2021年实际执行数"))
-    CostColumns(line_col=0, amount_col=1, basis_col=2, actual_cols={3: 2020, 4: 2021})
-    >>> cost_block_header(("经济科目", "2019年", "2020年")) is None
-    True
-    """
-    found: dict[str, int] = {}
-    actual: dict[int, int] = {}
-    for col, text in enumerate(cells):
-        if not text or len(text) > 30:
-            continue
-        label = match_label(text, "cost_col")
-        if label is None:
-            continue
-        if label.name == "actual":
-            year = _HEADING_YEAR.search(compact(text))
-            if year:
-                actual[col] = int(year.group(1))
-        else:
-            found.setdefault(label.name, col)
-    if "line" not in found or "amount" not in found or not ("basis" in found or actual):
-        return None
-    return CostColumns(found["line"], found["amount"], found.get("basis"), actual)
-
-
 def parse_cost_block(ctx: FormContext, table: Table, start: int) -> int:
     """A cost-composition table: each line into ``cost_items`` (its 测算依据 kept) and ``expenditures``
     (this year's amount and each prior year's actuals, basis ``actual``); returns the row after it.
 
-    The 合计 row is kept as a stated total per column and checked against the sum of the lines in the
-    column's own unit: a difference is reported (W_TOTAL_MISMATCH), never corrected. When the form
-    states no other budget, the 合计 of this year's amounts is the project's budget.
+    Group lines (一、人员经费 over 1.工资, 2.社保; a 小计 closing them) are read from the outline of the 序号
+    or the names' numbers (:func:`budgetlib.transform.cost_columns.outline_parents`): a part has its group's
+    ``parent_item`` and, in each column where the group writes a figure, its ``parent_category``, so that
+    it is not summed with its group. A 小计 is its group's subtotal only, compared with the group's parts
+    (W_COST_GROUP_MISMATCH); it is neither a stated total of the table nor the project's budget. The 合计
+    row is kept as a stated total per column and checked against the sum of the top-level lines in the
+    column's own unit: a difference is reported (W_TOTAL_MISMATCH), never corrected. When the form states
+    no other budget, the 合计 of this year's amounts is the project's budget.
     """
     header = cost_block_header(tuple(table.rows[start]))
     assert header is not None
@@ -1398,8 +1362,8 @@ def parse_cost_block(ctx: FormContext, table: Table, start: int) -> int:
     unit_hints = [text for text in heading if text]
     year = ctx.project.get("fiscal_year")
     years = {header.amount_col: year, **header.actual_cols}
-    sums: dict[int, list[float]] = {col: [] for col in years}
     item_no = sum(1 for record in ctx.rows_of("cost_items") if not record.get("is_total"))  # a form's second table
+    lines: list[_CostLine] = []
     row = start + 1
     while row < len(table.rows):
         cells = table.rows[row]
@@ -1417,12 +1381,13 @@ def parse_cost_block(ctx: FormContext, table: Table, start: int) -> int:
         if cost_block_header(tuple(cells)) is not None:
             break  # another cost table's heading below this one: a block of its own
         if is_total_line(name):
-            _cost_totals(ctx, table, row, heading, header, years, sums, unit_hints)
+            lines.append(_cost_totals(ctx, table, row, heading, header, years, unit_hints))
             row += 1
             continue
         item_no += 1
-        _cost_line(ctx, table, row, heading, item_no, header, years, sums, unit_hints)
+        lines.append(_cost_line(ctx, table, row, heading, item_no, header, years, unit_hints))
         row += 1
+    _finish_cost_block(ctx, table, heading, header, lines)
     return row
 
 
@@ -1439,15 +1404,30 @@ def _column_hints(heading: list[str], col: int, unit_hints: list[str]) -> list[s
     return [own, *unit_hints] if own else unit_hints
 
 
+@dataclass(frozen=True, slots=True)
+class _CostLine:
+    """A line of a cost-composition table as read, kept until the table's outline is known: its row, name,
+    kind (``item``, ``subtotal``, ``total``), outline number as written, ``cost_items`` row (None for a total
+    without this year's amount), figures by column and, for an item, its ``expenditures`` rows by column."""
+
+    row: int
+    name: str
+    kind: str
+    number: str | None
+    record: dict[str, Any] | None
+    figures: Mapping[int, tuple[str, Amount]]
+    expenditures: Mapping[int, dict[str, Any]] = field(default_factory=dict)
+
+
 def _cost_line(ctx: FormContext, table: Table, row: int, heading: list[str], item_no: int, header: CostColumns,
-               years: Mapping[int, int | None], sums: dict[int, list[float]], unit_hints: list[str]) -> None:
+               years: Mapping[int, int | None], unit_hints: list[str]) -> _CostLine:
     name = table.cell(row, header.line_col)
     basis = table.cell(row, header.basis_col) if header.basis_col is not None else ""
     line_no = len({r.get("line_no") for r in ctx.rows_of("expenditures")}) + 1
     written = table.cell(row, header.amount_col)
     hints = _column_hints(heading, header.amount_col, unit_hints)
     amount = ctx.amount(written, table, *hints, row=row) if written else None
-    ctx.add("cost_items", {
+    record = ctx.add("cost_items", {
         "item_no": item_no, "description": name, "calculation_basis": basis or None, "source": "table",
         "stated_amount_as_written": written or None, "stated_amount_yuan": amount.yuan if amount else None,
         "amount_yuan": amount.yuan if amount else None, "is_total": False,
@@ -1455,16 +1435,17 @@ def _cost_line(ctx: FormContext, table: Table, row: int, heading: list[str], ite
     ctx.claim(table.table_no, row, header.line_col, "cost_items", "description", item_no)
     if basis:
         ctx.claim(table.table_no, row, header.basis_col, "cost_items", "calculation_basis", item_no)
+    figures: dict[int, tuple[str, Amount]] = {}
+    expenditures: dict[int, dict[str, Any]] = {}
     for col, column_year in years.items():
         text = table.cell(row, col)
         if not text:
             continue
         value = ctx.amount(text, table, *_column_hints(heading, col, unit_hints), row=row)
-        if value.number is not None:
-            sums[col].append(value.number)
-        ctx.add("expenditures", {
-            "line_no": line_no, "economic_category": compact(name), "fiscal_year": column_year,
-            "amount_basis": "budget" if col == header.amount_col else "actual",
+        figures[col] = (text, value)
+        expenditures[col] = ctx.add("expenditures", {
+            "line_no": line_no, "economic_category": compact(name), "parent_category": None,
+            "fiscal_year": column_year, "amount_basis": "budget" if col == header.amount_col else "actual",
             "amount_yuan": value.yuan, "amount_as_written": text, "amount_unit": value.unit,
             "column_label": heading[col],
         })
@@ -1472,30 +1453,119 @@ def _cost_line(ctx: FormContext, table: Table, row: int, heading: list[str], ite
         if col == header.amount_col:
             ctx.claim(table.table_no, row, col, "cost_items", "stated_amount_as_written", item_no)
     ctx.claim(table.table_no, row, header.line_col, "expenditures", "economic_category", line_no)
+    number = outline_number_cell(ctx, table, row, header.line_col)
+    return _CostLine(row, name, "item", number, record, figures, expenditures)
 
 
 def _cost_totals(ctx: FormContext, table: Table, row: int, heading: list[str], header: CostColumns,
-                 years: Mapping[int, int | None], sums: dict[int, list[float]], unit_hints: list[str]) -> None:
+                 years: Mapping[int, int | None], unit_hints: list[str]) -> _CostLine:
+    """A 合计 or 小计 row: this year's figure a total line of ``cost_items``; what it totals is known, and
+    checked, once the table's outline is (:func:`_finish_cost_block`)."""
     name = table.cell(row, header.line_col)
     ctx.claim_label(table, row, header.line_col, "cost total")
-    for col, column_year in years.items():
+    figures: dict[int, tuple[str, Amount]] = {}
+    record = None
+    for col in years:
         text = table.cell(row, col)
         if not text:
             continue
         amount = ctx.amount(text, table, *_column_hints(heading, col, unit_hints), row=row)
-        _add_total(ctx, table, row, header.line_col, col, "expenditures", name, text, amount, column_year)
+        figures[col] = (text, amount)
         if col == header.amount_col:
-            ctx.add("cost_items", {
+            record = ctx.add("cost_items", {
                 "item_no": None, "description": name, "source": "table", "stated_amount_as_written": text,
                 "stated_amount_yuan": amount.yuan, "amount_yuan": amount.yuan, "is_total": True,
             })
             ctx.claim(table.table_no, row, col, "cost_items", "stated_amount_as_written", "total")
-            if not ctx.project.get("budget_as_written"):
-                ctx.project["budget_as_written"] = text
-                ctx.project["current_year_budget_yuan"] = amount.yuan
-                ctx.project.setdefault("amount_unit", amount.unit)
-        summed = round(sum(sums[col]), 6)
-        if amount.number is not None and sums[col] and abs(summed - amount.number) > 0.005:
-            ctx.warn("W_TOTAL_MISMATCH", f"{table.origin}, row {row + 1}, column {col + 1}".lstrip(", "),
-                     f"the stated {compact(name)} of column {compact(heading[col])!r} is {text}, but its "
-                     f"{len(sums[col])} lines add up to {summed:g}: both kept as written")
+    return _CostLine(row, name, "subtotal" if is_subtotal(name) else "total", None, record, figures)
+
+
+def _finish_cost_block(ctx: FormContext, table: Table, heading: list[str], header: CostColumns,
+                       lines: Sequence[_CostLine]) -> None:
+    """The outline of a cost-composition table into ``parent_item`` and ``parent_category``; each 合计 as a
+    stated total checked against the top-level lines, each 小计 against its group's parts."""
+    parents = outline_parents([
+        OutlineLine(line.kind, line.number or line.name, line.record is not None and all(
+            line.record.get(column) is None for column in ("stated_amount_as_written", "calculation_basis")))
+        if line.kind == "item" else OutlineLine(line.kind) for line in lines])
+    for line, parent in zip(lines, parents, strict=True):
+        if line.record is not None:
+            owner = lines[parent].record if parent is not None else None
+            line.record["parent_item"] = owner.get("item_no") if owner is not None else None
+        for col, record in line.expenditures.items():
+            ancestor = parent
+            while ancestor is not None and col not in lines[ancestor].figures:
+                ancestor = parents[ancestor]  # a group writing no figure in the column stands for its parts
+            record["parent_category"] = compact(lines[ancestor].name) if ancestor is not None else None
+    years = {header.amount_col: ctx.project.get("fiscal_year"), **header.actual_cols}
+    for index, line in enumerate(lines):
+        for col, (text, amount) in line.figures.items():
+            if line.kind == "item" or parents[index] is not None:
+                _check_cost_group(ctx, table, heading, header, lines, parents, index, col)
+                continue
+            if line.kind == "total":
+                _add_total(ctx, table, line.row, header.line_col, col, "expenditures", line.name, text, amount,
+                           years[col])
+                if col == header.amount_col and not ctx.project.get("budget_as_written"):
+                    ctx.project["budget_as_written"] = text
+                    ctx.project["current_year_budget_yuan"] = amount.yuan
+                    ctx.project.setdefault("amount_unit", amount.unit)
+            figures = _closed_figures(lines, parents, index, col)
+            summed = round(sum(figures), 6)
+            if amount.number is not None and figures and abs(summed - amount.number) > 0.005:
+                ctx.warn("W_TOTAL_MISMATCH", f"{table.origin}, row {line.row + 1}, column {col + 1}".lstrip(", "),
+                         f"the stated {compact(line.name)} of column {compact(heading[col])!r} is {text}, but its "
+                         f"{len(figures)} lines add up to {summed:g}: both kept as written")
+
+
+def _line_figure(lines: Sequence[_CostLine], parents: Sequence[int | None], index: int, col: int) -> float | None:
+    """A line's figure in a column, in the column's unit: its own, or for a group writing none, its parts'
+    sum (None when one of them is unknown)."""
+    figure = lines[index].figures.get(col)
+    if figure is not None:
+        return figure[1].number
+    parts = [at for at, parent in enumerate(parents) if parent == index and lines[at].kind == "item"]
+    figures = [_line_figure(lines, parents, at, col) for at in parts]
+    return sum(value for value in figures if value is not None) if parts and None not in figures else None
+
+
+def _closed_figures(lines: Sequence[_CostLine], parents: Sequence[int | None], index: int, col: int) -> list[float]:
+    """The known figures of the top-level lines a top-level total sums in a column: a 合计 those since the last
+    合计 (or, written above its lines, those up to the next one), a 小计 outside any group those since the
+    last total of either kind. A line whose figure is unknown is left out."""
+    def bounds(at: int) -> bool:
+        return parents[at] is None and lines[at].kind != "item" and (
+            lines[index].kind == "subtotal" or lines[at].kind == "total")
+
+    before = max((at for at in range(index) if bounds(at)), default=-1)
+    segment = range(before + 1, index)
+    if not any(lines[at].kind == "item" for at in segment) and lines[index].kind == "total":
+        after = min((at for at in range(index + 1, len(lines)) if bounds(at)), default=len(lines))
+        segment = range(index + 1, after)
+    figures = [_line_figure(lines, parents, at, col) for at in segment
+               if lines[at].kind == "item" and parents[at] is None]
+    return [figure for figure in figures if figure is not None]
+
+
+def _check_cost_group(ctx: FormContext, table: Table, heading: list[str], header: CostColumns,
+                      lines: Sequence[_CostLine], parents: Sequence[int | None], index: int, col: int) -> None:
+    """A group line's or a 小计's figure in a column against the group's parts (W_COST_GROUP_MISMATCH, both kept
+    as written). This year's amounts in 元 are checked with the other cost tables' groups, once the form is
+    read (:func:`budgetlib.transform.cost_columns.reconcile_cost_sources`): here the prior years' columns and
+    amounts of no stated unit."""
+    line = lines[index]
+    group = parents[index] if line.kind == "subtotal" else index
+    text, amount = line.figures[col]
+    if group is None or amount.number is None or (col == header.amount_col and amount.yuan is not None):
+        return
+    parts = [at for at, parent in enumerate(parents) if parent == group and lines[at].kind == "item"]
+    figures = [_line_figure(lines, parents, at, col) for at in parts]
+    if not parts or None in figures:
+        return
+    summed = round(sum(value for value in figures if value is not None), 6)
+    if abs(summed - amount.number) <= max(0.005, 0.0005 * abs(amount.number)):
+        return
+    what = "its 小计" if line.kind == "subtotal" else "its line"
+    ctx.warn("W_COST_GROUP_MISMATCH", f"{table.origin}, row {line.row + 1}, column {col + 1}".lstrip(", "),
+             f"the cost group {compact(lines[group].name)!r} states {text} on {what} in column "
+             f"{compact(heading[col])!r}, but its {len(parts)} part(s) add up to {summed:g}: both kept as written")
