@@ -220,3 +220,28 @@ def test_a_second_qizhong_is_a_part_of_the_line_above_not_of_the_total(tmp_path:
         ("上年结转", "年度资金总额"), ("其他资金", "年度资金总额")]
     flags = bl.score(forms).flags
     assert not flags["message"].str.contains("不一致").any(), flags["message"].tolist()
+
+
+def test_every_budget_and_actual_label_holds_a_word_the_quick_row_test_looks_for() -> None:
+    """``_may_hold_pairs`` skips a row without a word of an actual and of a budget measure; a label added to
+    ``data/labels.csv`` without such a word would make rows of it unread, so each label's required text
+    (its optional parts and trailing ``.*`` taken out) is checked here."""
+    import re
+
+    from budgetlib.transform.execution_layouts import _ACTUAL_WORDS, _BUDGET_WORDS
+    from budgetlib.vocabulary import table
+
+    words = {"initial_budget": _BUDGET_WORDS, "full_year_budget": _BUDGET_WORDS,
+             "adjusted_budget": _BUDGET_WORDS, "executed": _ACTUAL_WORDS, "execution_rate": _ACTUAL_WORDS}
+    rows = [row for row in table("labels.csv") if row["context"] == "execution_col" and row["name"] in words]
+    assert {row["name"] for row in rows} == set(words)
+    for row in rows:
+        required = re.sub(r"\((?:\?:)?[^()]*\)\?|\.\*", "", row["pattern"])  # optional parts out
+        depth, start, alternatives = 0, 0, []
+        for index, char in enumerate(required + "|"):
+            depth += (char == "(") - (char == ")")
+            if char == "|" and depth == 0:
+                alternatives.append(required[start:index])
+                start = index + 1
+        for alternative in alternatives:
+            assert any(word in alternative for word in words[row["name"]]), (row["name"], alternative)

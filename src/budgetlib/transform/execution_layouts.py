@@ -217,6 +217,24 @@ class PairsRow:
     stray: tuple[int, ...]
 
 
+_BLANKS = re.compile(r"\s+")
+_ACTUAL_WORDS = ("执行", "实际")
+"""Every measure of an actual (执行数, 执行率, 实际支出) holds one of these words (data/labels.csv, execution_col)."""
+_BUDGET_WORDS = ("预算", "全年")
+"""Every budget measure (年初预算数, 全年数, 调整后预算数) holds one of these words."""
+
+
+def _may_hold_pairs(cells: Sequence[str]) -> bool:
+    """Whether a row's text holds a word of an actual and of a budget measure, as a row of pairs must.
+
+    A quick test over the whole row (one normalisation instead of a label match per cell), since every row
+    of a form that no other block claims is tried; the words are those of the execution labels, read as
+    :func:`~budgetlib.transform.normalize.label_key` reads them (NFKC, blanks removed).
+    """
+    text = _BLANKS.sub("", nfkc("".join(cells)))
+    return any(word in text for word in _ACTUAL_WORDS) and any(word in text for word in _BUDGET_WORDS)
+
+
 def pairs_row(cells: Sequence[str]) -> PairsRow | None:
     """The label/value pairs of a row, or None when the row is no such row.
 
@@ -229,6 +247,8 @@ def pairs_row(cells: Sequence[str]) -> PairsRow | None:
     >>> pairs_row(["项目资金", "", "年初预算数", "全年预算数", "全年执行数"]) is None
     True
     """
+    if not _may_hold_pairs(cells):
+        return None
     pairs: list[Pair] = []
     taken: set[int] = set()
     for col, text in enumerate(cells):
